@@ -1,0 +1,10 @@
+export { CloseCode, ErrorCode, FATAL_CLOSE_CODES, MeridianError } from './codes.ts';
+export * from './geo.ts';
+export { LIMITS } from './limits.ts';
+export * from './messages/bus.ts';
+export * from './messages/client.ts';
+export * from './messages/common.ts';
+export * from './messages/server.ts';
+export { encodeMessage, type ParseError, type ParseResult, parseBusMessage, parseClientMessage, parseServerMessage } from './parse.ts';
+export * from './state.ts';
+export { PROTOCOL_VERSION, REALTIME_PATH } from './version.ts';

@@ -1,0 +1,14 @@
+/** Limits that both ends agree on; the server enforces them, the client checks before sending. */
+export const LIMITS = {
+  MAX_FRAME_BYTES: 64 * 1024,
+  MAX_ID_CHARS: 64,
+  MAX_NAME_CHARS: 80,
+  MAX_TITLE_CHARS: 200,
+  MAX_DESCRIPTION_CHARS: 5000,
+  MAX_ICON_CHARS: 32,
+  MAX_LINE_VERTICES: 5000,
+  MAX_POLYGON_RINGS: 50,
+  MAX_POLYGON_VERTICES: 5000,
+  /** Largest range a client may ask for in one `sync`. */
+  MAX_SYNC_RANGE: 1000,
+} as const;

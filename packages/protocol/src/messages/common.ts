@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { Color, Feature, FeatureId, FeaturePropertiesPatch, Geometry } from '../geo.ts';
+import { LIMITS } from '../limits.ts';
+
+/** Opaque ids for maps, clients and ops. */
+export const Id = z
+  .string()
+  .min(1)
+  .max(LIMITS.MAX_ID_CHARS)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids use letters, digits, _ and -');
+
+/** A map's op sequence number: 1 for the first op, strictly increasing by one. */
+export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const Role = z.enum(['view', 'edit']);
+export type Role = z.infer<typeof Role>;
+
+export const DisplayName = z.string().trim().min(1).max(LIMITS.MAX_NAME_CHARS);
+
+/** `{"bounds":[2.2,48.8,2.4,48.9],"zoom":12,"bearing":0,"pitch":0}`; bounds are [west, south, east, north]. */
+export const Viewport = z.strictObject({
+  bounds: z.tuple([
+    z.number().min(-360).max(360),
+    z.number().min(-90).max(90),
+    z.number().min(-360).max(360),
+    z.number().min(-90).max(90),
+  ]),
+  zoom: z.number().min(0).max(24),
+  bearing: z.number().min(-360).max(360),
+  pitch: z.number().min(0).max(90).default(0),
+});
+export type Viewport = z.infer<typeof Viewport>;
+
+/** `[lng, lat]` of a pointer over the map. */
+export const Cursor = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
+export type Cursor = z.infer<typeof Cursor>;
+
+/** Durable operations. Each is validated, persisted with the map's next seq and fanned out. */
+export const Op = z.discriminatedUnion('kind', [
+  /** `{"kind":"feature.create","feature":{"type":"Feature","id":"f1","geometry":{...},"properties":{},"version":0}}` */
+  z.strictObject({ kind: z.literal('feature.create'), feature: Feature }),
+  /** `{"kind":"feature.update","id":"f1","properties":{"title":"New"}}` */
+  z.strictObject({ kind: z.literal('feature.update'), id: FeatureId, properties: FeaturePropertiesPatch }),
+  /** `{"kind":"feature.move","id":"f1","geometry":{"type":"Point","coordinates":[1,2]}}` */
+  z.strictObject({ kind: z.literal('feature.move'), id: FeatureId, geometry: Geometry }),
+  /** `{"kind":"feature.delete","id":"f1"}` */
+  z.strictObject({ kind: z.literal('feature.delete'), id: FeatureId }),
+  /** `{"kind":"map.rename","name":"Trip to Lyon"}` */
+  z.strictObject({ kind: z.literal('map.rename'), name: DisplayName }),
+]);
+export type Op = z.infer<typeof Op>;
+export type OpKind = Op['kind'];
+
+/** A committed op as it sits in the op log and travels to clients. */
+export const OpRecord = z.strictObject({
+  seq: Seq.min(1),
+  opId: Id,
+  clientId: Id,
+  op: Op,
+  /** Commit time, ms since the epoch (server clock). */
+  at: z.number().int().nonnegative(),
+});
+export type OpRecord = z.infer<typeof OpRecord>;
+
+/** Who is on a map, with their latest volatile state. */
+export const PresenceEntry = z.strictObject({
+  clientId: Id,
+  name: DisplayName,
+  color: Color,
+  role: Role,
+  cursor: Cursor.nullable(),
+  viewport: Viewport.nullable(),
+  /** Whom this person is following, if anyone. */
+  following: Id.nullable(),
+});
+export type PresenceEntry = z.infer<typeof PresenceEntry>;
+
+export const MapInfo = z.strictObject({ id: Id, name: DisplayName });
+export type MapInfo = z.infer<typeof MapInfo>;

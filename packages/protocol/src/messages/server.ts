@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { ErrorCode } from '../codes.ts';
+import { Feature } from '../geo.ts';
+import { Id, MapInfo, OpRecord, PresenceEntry, Role, Seq, Viewport } from './common.ts';
+
+const ErrorCodeSchema = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
+
+/**
+ * Answer to `hello`.
+ * `{"type":"welcome","v":1,"clientId":"c-7f3a","nodeId":"node-a","serverTime":1712345678901,"maxFrameBytes":65536}`
+ */
+export const WelcomeMessage = z.strictObject({
+  type: z.literal('welcome'),
+  v: z.number().int(),
+  clientId: Id,
+  nodeId: z.string().max(128),
+  serverTime: z.number(),
+  maxFrameBytes: z.number().int().positive(),
+});
+
+/**
+ * The full state of a map at `seq`, sent on join (or on resume when the gap is too old).
+ * `{"type":"snapshot","mapId":"m1","seq":42,"role":"edit","map":{"id":"m1","name":"Lyon"},"features":[...],"presence":[...]}`
+ */
+export const SnapshotMessage = z.strictObject({
+  type: z.literal('snapshot'),
+  mapId: Id,
+  seq: Seq,
+  role: Role,
+  map: MapInfo,
+  features: z.array(Feature),
+  presence: z.array(PresenceEntry),
+});
+
+/**
+ * Ops a client missed, in seq order: on resume, or in answer to `sync`.
+ * `{"type":"replay","mapId":"m1","fromSeq":43,"toSeq":45,"ops":[...],"role":"edit","presence":[...]}`
+ */
+export const ReplayMessage = z.strictObject({
+  type: z.literal('replay'),
+  mapId: Id,
+  fromSeq: Seq,
+  toSeq: Seq,
+  ops: z.array(OpRecord),
+  /** Present on resume (a join answered by a replay), absent for a `sync` answer. */
+  role: Role.optional(),
+  map: MapInfo.optional(),
+  presence: z.array(PresenceEntry).optional(),
+});
+
+/**
+ * A committed op, broadcast to everyone on the map (its author included) in seq order.
+ * `{"type":"op","mapId":"m1","record":{"seq":43,"opId":"o-1","clientId":"c-7f3a","op":{...},"at":1712345678901}}`
+ */
+export const OpBroadcastMessage = z.strictObject({ type: z.literal('op'), mapId: Id, record: OpRecord });
+
+/**
+ * The sender's op was committed as `seq` (`duplicate` when it was a retry of a committed op).
+ * `{"type":"ack","mapId":"m1","opId":"o-1","seq":43}`
+ */
+export const AckMessage = z.strictObject({
+  type: z.literal('ack'),
+  mapId: Id,
+  opId: Id,
+  seq: Seq.min(1),
+  duplicate: z.boolean().optional(),
+});
+
+/**
+ * The sender's op was refused and changed nothing.
+ * `{"type":"reject","mapId":"m1","opId":"o-2","code":"FEATURE_NOT_FOUND","message":"no feature f9 on this map"}`
+ */
+export const RejectMessage = z.strictObject({
+  type: z.literal('reject'),
+  mapId: Id,
+  opId: Id,
+  code: ErrorCodeSchema,
+  message: z.string(),
+});
+
+/**
+ * Someone's presence changed (joined, moved a cursor, panned).
+ * `{"type":"presence","mapId":"m1","entry":{"clientId":"c-9b2e","name":"Bo",...}}`
+ */
+export const PresenceBroadcastMessage = z.strictObject({
+  type: z.literal('presence'),
+  mapId: Id,
+  entry: PresenceEntry,
+});
+
+/** Someone left the map. `{"type":"presenceLeft","mapId":"m1","clientId":"c-9b2e"}` */
+export const PresenceLeftMessage = z.strictObject({ type: z.literal('presenceLeft'), mapId: Id, clientId: Id });
+
+/** An edit-role user brought everyone to their view. `{"type":"summon","mapId":"m1","from":"c-7f3a","viewport":{...}}` */
+export const SummonBroadcastMessage = z.strictObject({
+  type: z.literal('summon'),
+  mapId: Id,
+  from: Id,
+  viewport: Viewport,
+});
+
+/** Answer to `ping`. `{"type":"pong","t":1712345678901,"serverTime":1712345678903}` */
+export const PongMessage = z.strictObject({ type: z.literal('pong'), t: z.number(), serverTime: z.number() });
+
+/**
+ * A typed error that is not about one op; `ref` names the message type it answers.
+ * `{"type":"error","code":"RATE_LIMITED","message":"slow down","ref":"presence"}`
+ */
+export const ErrorMessage = z.strictObject({
+  type: z.literal('error'),
+  code: ErrorCodeSchema,
+  message: z.string(),
+  mapId: Id.optional(),
+  ref: z.string().max(64).optional(),
+});
+
+/** Every message a server may send. */
+export const ServerMessage = z.discriminatedUnion('type', [
+  WelcomeMessage,
+  SnapshotMessage,
+  ReplayMessage,
+  OpBroadcastMessage,
+  AckMessage,
+  RejectMessage,
+  PresenceBroadcastMessage,
+  PresenceLeftMessage,
+  SummonBroadcastMessage,
+  PongMessage,
+  ErrorMessage,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ServerMessageType = ServerMessage['type'];
+export type ServerMessageOf<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>;
+
