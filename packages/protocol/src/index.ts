@@ -5,6 +5,13 @@ export * from './messages/bus.ts';
 export * from './messages/client.ts';
 export * from './messages/common.ts';
 export * from './messages/server.ts';
-export { encodeMessage, type ParseError, type ParseResult, parseBusMessage, parseClientMessage, parseServerMessage } from './parse.ts';
+export {
+  encodeMessage,
+  type ParseError,
+  type ParseResult,
+  parseBusMessage,
+  parseClientMessage,
+  parseServerMessage,
+} from './parse.ts';
 export * from './state.ts';
 export { PROTOCOL_VERSION, REALTIME_PATH } from './version.ts';

@@ -7,7 +7,12 @@ import { ServerMessage } from './messages/server.ts';
 
 /** Why a frame was refused; `path` points at the offending field when there is one. */
 export interface ParseError {
-  code: typeof ErrorCode.BAD_JSON | typeof ErrorCode.INVALID_MESSAGE | typeof ErrorCode.UNKNOWN_TYPE | typeof ErrorCode.FRAME_TOO_LARGE | typeof ErrorCode.BINARY_NOT_SUPPORTED;
+  code:
+    | typeof ErrorCode.BAD_JSON
+    | typeof ErrorCode.INVALID_MESSAGE
+    | typeof ErrorCode.UNKNOWN_TYPE
+    | typeof ErrorCode.FRAME_TOO_LARGE
+    | typeof ErrorCode.BINARY_NOT_SUPPORTED;
   message: string;
   /** The message's `type`, when it had a string one. */
   type?: string;
@@ -41,7 +46,10 @@ function parseWith<T>(
   if (typeof raw === 'string') {
     // Length in UTF-16 units is a cheap lower bound on the UTF-8 size; good enough to refuse huge frames early.
     if (raw.length > maxBytes) {
-      return { ok: false, error: { code: ErrorCode.FRAME_TOO_LARGE, message: `frame exceeds ${maxBytes} bytes` } };
+      return {
+        ok: false,
+        error: { code: ErrorCode.FRAME_TOO_LARGE, message: `frame exceeds ${maxBytes} bytes` },
+      };
     }
     try {
       data = JSON.parse(raw);
@@ -49,7 +57,10 @@ function parseWith<T>(
       return { ok: false, error: { code: ErrorCode.BAD_JSON, message: 'frame is not valid JSON' } };
     }
   } else if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
-    return { ok: false, error: { code: ErrorCode.BINARY_NOT_SUPPORTED, message: 'binary frames are not part of the protocol' } };
+    return {
+      ok: false,
+      error: { code: ErrorCode.BINARY_NOT_SUPPORTED, message: 'binary frames are not part of the protocol' },
+    };
   } else {
     data = raw;
   }
@@ -58,11 +69,21 @@ function parseWith<T>(
   }
   const type = (data as { type?: unknown }).type;
   if (typeof type !== 'string') {
-    return { ok: false, error: { code: ErrorCode.INVALID_MESSAGE, message: 'type: expected a string', path: 'type' } };
+    return {
+      ok: false,
+      error: { code: ErrorCode.INVALID_MESSAGE, message: 'type: expected a string', path: 'type' },
+    };
   }
   const shortType = type.slice(0, 64);
   if (!knownTypes.has(type)) {
-    return { ok: false, error: { code: ErrorCode.UNKNOWN_TYPE, message: `unknown message type "${shortType}"`, type: shortType } };
+    return {
+      ok: false,
+      error: {
+        code: ErrorCode.UNKNOWN_TYPE,
+        message: `unknown message type "${shortType}"`,
+        type: shortType,
+      },
+    };
   }
   const result = schema.safeParse(data);
   if (!result.success) {
@@ -74,12 +95,18 @@ function parseWith<T>(
 }
 
 /** Parse and validate one frame from a client. Never throws. */
-export function parseClientMessage(raw: unknown, maxBytes: number = LIMITS.MAX_FRAME_BYTES): ParseResult<ClientMessage> {
+export function parseClientMessage(
+  raw: unknown,
+  maxBytes: number = LIMITS.MAX_FRAME_BYTES,
+): ParseResult<ClientMessage> {
   return parseWith(ClientMessage, clientTypes, raw, maxBytes);
 }
 
 /** Parse and validate one frame from a server. Never throws. */
-export function parseServerMessage(raw: unknown, maxBytes: number = Number.POSITIVE_INFINITY): ParseResult<ServerMessage> {
+export function parseServerMessage(
+  raw: unknown,
+  maxBytes: number = Number.POSITIVE_INFINITY,
+): ParseResult<ServerMessage> {
   return parseWith(ServerMessage, serverTypes, raw, maxBytes);
 }
 

@@ -10,7 +10,11 @@ export interface MapState {
 
 export type ApplyResult =
   | { ok: true; feature?: Feature; removed?: string }
-  | { ok: false; code: typeof ErrorCode.FEATURE_NOT_FOUND | typeof ErrorCode.FEATURE_EXISTS; message: string };
+  | {
+      ok: false;
+      code: typeof ErrorCode.FEATURE_NOT_FOUND | typeof ErrorCode.FEATURE_EXISTS;
+      message: string;
+    };
 
 export function createMapState(name: string, features: Iterable<Feature> = []): MapState {
   return { name, features: new Map(Array.from(features, (f) => [f.id, f])) };
@@ -41,7 +45,11 @@ export function applyOp(state: MapState, op: Op): ApplyResult {
   switch (op.kind) {
     case 'feature.create': {
       if (state.features.has(op.feature.id)) {
-        return { ok: false, code: ErrorCode.FEATURE_EXISTS, message: `feature ${op.feature.id} already exists` };
+        return {
+          ok: false,
+          code: ErrorCode.FEATURE_EXISTS,
+          message: `feature ${op.feature.id} already exists`,
+        };
       }
       const feature: Feature = { ...op.feature, version: 1 };
       state.features.set(feature.id, feature);

@@ -6,7 +6,12 @@ import { Id, OpRecord, PresenceEntry, Viewport } from './common.ts';
 const NodeId = z.string().min(1).max(128);
 
 /** A committed op, published by the node that committed it. `{"type":"op","mapId":"m1","nodeId":"n1","record":{...}}` */
-export const BusOpMessage = z.strictObject({ type: z.literal('op'), mapId: Id, nodeId: NodeId, record: OpRecord });
+export const BusOpMessage = z.strictObject({
+  type: z.literal('op'),
+  mapId: Id,
+  nodeId: NodeId,
+  record: OpRecord,
+});
 
 /** A local client's presence changed. `{"type":"presence","mapId":"m1","nodeId":"n1","entry":{...}}` */
 export const BusPresenceMessage = z.strictObject({

@@ -89,7 +89,11 @@ export const PresenceBroadcastMessage = z.strictObject({
 });
 
 /** Someone left the map. `{"type":"presenceLeft","mapId":"m1","clientId":"c-9b2e"}` */
-export const PresenceLeftMessage = z.strictObject({ type: z.literal('presenceLeft'), mapId: Id, clientId: Id });
+export const PresenceLeftMessage = z.strictObject({
+  type: z.literal('presenceLeft'),
+  mapId: Id,
+  clientId: Id,
+});
 
 /** An edit-role user brought everyone to their view. `{"type":"summon","mapId":"m1","from":"c-7f3a","viewport":{...}}` */
 export const SummonBroadcastMessage = z.strictObject({
@@ -131,4 +135,3 @@ export const ServerMessage = z.discriminatedUnion('type', [
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
 export type ServerMessageOf<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>;
-

@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from './codes.ts';
+import { LIMITS } from './limits.ts';
+import { parseBusMessage, parseClientMessage, parseServerMessage } from './parse.ts';
+import { PROTOCOL_VERSION } from './version.ts';
+
+const point = { type: 'Point', coordinates: [2.35, 48.85] };
+const feature = { type: 'Feature', id: 'f1', geometry: point, properties: { title: 'Paris' }, version: 0 };
+const op = (o: unknown) => JSON.stringify({ type: 'op', mapId: 'm1', opId: 'o1', op: o });
+const create = (geometry: unknown, properties: unknown = {}) =>
+  op({ kind: 'feature.create', feature: { ...feature, geometry, properties } });
+
+describe('parseClientMessage accepts the protocol', () => {
+  const valid: Array<[string, unknown]> = [
+    ['hello', { type: 'hello', v: PROTOCOL_VERSION, clientId: 'c1', name: 'Ada', color: '#3366ff' }],
+    ['join', { type: 'join', mapId: 'm1', lastSeq: 4 }],
+    ['leave', { type: 'leave', mapId: 'm1' }],
+    ['create point', { type: 'op', mapId: 'm1', opId: 'o1', op: { kind: 'feature.create', feature } }],
+    [
+      'update',
+      {
+        type: 'op',
+        mapId: 'm1',
+        opId: 'o1',
+        op: { kind: 'feature.update', id: 'f1', properties: { title: null, color: '#aabbcc' } },
+      },
+    ],
+    [
+      'move line',
+      {
+        type: 'op',
+        mapId: 'm1',
+        opId: 'o1',
+        op: {
+          kind: 'feature.move',
+          id: 'f1',
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [0, 0],
+              [1, 1, 20],
+            ],
+          },
+        },
+      },
+    ],
+    ['delete', { type: 'op', mapId: 'm1', opId: 'o1', op: { kind: 'feature.delete', id: 'f1' } }],
+    ['rename', { type: 'op', mapId: 'm1', opId: 'o1', op: { kind: 'map.rename', name: 'Lyon' } }],
+    ['sync', { type: 'sync', mapId: 'm1', fromSeq: 3, toSeq: 5 }],
+    [
+      'presence',
+      {
+        type: 'presence',
+        mapId: 'm1',
+        cursor: [180, -90],
+        viewport: { bounds: [-10, -10, 10, 10], zoom: 3, bearing: 0 },
+      },
+    ],
+    ['follow', { type: 'follow', mapId: 'm1', target: null }],
+    [
+      'summon',
+      {
+        type: 'summon',
+        mapId: 'm1',
+        viewport: { bounds: [-10, -10, 10, 10], zoom: 3, bearing: 45, pitch: 10 },
+      },
+    ],
+    ['ping', { type: 'ping', t: 123 }],
+  ];
+  it.each(valid)('%s', (_name, message) => {
+    const result = parseClientMessage(JSON.stringify(message));
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+  });
+
+  it('accepts a closed polygon', () => {
+    const ring = [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ];
+    expect(parseClientMessage(create({ type: 'Polygon', coordinates: [ring] })).ok).toBe(true);
+  });
+});
+
+describe('parseClientMessage refuses malformed input with the right typed error', () => {
+  const longString = 'x'.repeat(LIMITS.MAX_TITLE_CHARS + 1);
+  const manyVertices = Array.from({ length: LIMITS.MAX_LINE_VERTICES + 1 }, (_, i) => [i % 180, 0]);
+  const table: Array<[string, unknown, string, string?]> = [
+    ['invalid JSON', '{"type":', ErrorCode.BAD_JSON],
+    ['empty frame', '', ErrorCode.BAD_JSON],
+    ['JSON array', '[1,2]', ErrorCode.INVALID_MESSAGE],
+    ['JSON string', '"hello"', ErrorCode.INVALID_MESSAGE],
+    ['JSON null', 'null', ErrorCode.INVALID_MESSAGE],
+    ['missing type', '{"mapId":"m1"}', ErrorCode.INVALID_MESSAGE, 'type'],
+    ['numeric type', '{"type":7}', ErrorCode.INVALID_MESSAGE, 'type'],
+    ['unknown type', '{"type":"launchMissiles"}', ErrorCode.UNKNOWN_TYPE],
+    ['server-only type from a client', '{"type":"welcome"}', ErrorCode.UNKNOWN_TYPE],
+    ['wrong field type', '{"type":"join","mapId":42}', ErrorCode.INVALID_MESSAGE, 'mapId'],
+    ['negative seq', '{"type":"join","mapId":"m1","lastSeq":-1}', ErrorCode.INVALID_MESSAGE, 'lastSeq'],
+    ['fractional seq', '{"type":"join","mapId":"m1","lastSeq":1.5}', ErrorCode.INVALID_MESSAGE, 'lastSeq'],
+    ['id with bad characters', '{"type":"join","mapId":"../etc"}', ErrorCode.INVALID_MESSAGE, 'mapId'],
+    [
+      'NaN coordinate (as a string the schema refuses)',
+      create({ type: 'Point', coordinates: ['NaN', 0] }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'null coordinate (what JSON makes of NaN)',
+      create({ type: 'Point', coordinates: [null, 0] }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'Infinity-sized coordinate',
+      create({ type: 'Point', coordinates: [0, 0] }).replace('[0,0]', '[1e400,0]'),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'longitude out of range',
+      create({ type: 'Point', coordinates: [180.0001, 0] }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    ['latitude out of range', create({ type: 'Point', coordinates: [0, -90.5] }), ErrorCode.INVALID_MESSAGE],
+    ['position with one number', create({ type: 'Point', coordinates: [1] }), ErrorCode.INVALID_MESSAGE],
+    [
+      'line with one vertex',
+      create({ type: 'LineString', coordinates: [[0, 0]] }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'line with too many vertices',
+      create({ type: 'LineString', coordinates: manyVertices }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'open polygon ring',
+      create({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 1],
+          ],
+        ],
+      }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'unsupported geometry',
+      create({ type: 'MultiPoint', coordinates: [[0, 0]] }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    ['oversized title', create(point, { title: longString }), ErrorCode.INVALID_MESSAGE],
+    ['bad colour', create(point, { color: 'red' }), ErrorCode.INVALID_MESSAGE],
+    ['unknown property', create(point, { onclick: 'alert(1)' }), ErrorCode.INVALID_MESSAGE],
+    ['__proto__ key', '{"type":"join","mapId":"m1","__proto__":{"admin":true}}', ErrorCode.INVALID_MESSAGE],
+    [
+      'constructor key',
+      '{"type":"leave","mapId":"m1","constructor":{"prototype":{"x":1}}}',
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      '__proto__ in properties',
+      create(point, JSON.parse('{"__proto__":{"polluted":1}}')).replace(
+        '"properties":{}',
+        '"properties":{"__proto__":{"polluted":1}}',
+      ),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    ['unknown op kind', op({ kind: 'feature.explode', id: 'f1' }), ErrorCode.INVALID_MESSAGE],
+    ['sync range backwards', '{"type":"sync","mapId":"m1","fromSeq":5,"toSeq":3}', ErrorCode.INVALID_MESSAGE],
+    [
+      'hello without version',
+      '{"type":"hello","clientId":"c1","name":"A","color":"#000000"}',
+      ErrorCode.INVALID_MESSAGE,
+      'v',
+    ],
+    [
+      'blank display name',
+      '{"type":"hello","v":1,"clientId":"c1","name":"   ","color":"#000000"}',
+      ErrorCode.INVALID_MESSAGE,
+      'name',
+    ],
+    [
+      'frame over the limit',
+      `{"type":"ping","t":1,"pad":"${'x'.repeat(LIMITS.MAX_FRAME_BYTES)}"}`,
+      ErrorCode.FRAME_TOO_LARGE,
+    ],
+    ['binary frame', new Uint8Array([1, 2, 3]), ErrorCode.BINARY_NOT_SUPPORTED],
+    ['ArrayBuffer', new ArrayBuffer(8), ErrorCode.BINARY_NOT_SUPPORTED],
+  ];
+
+  it.each(table)('%s', (_name, raw, code, path) => {
+    const result = parseClientMessage(raw);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe(code);
+    expect(result.error.message.length).toBeGreaterThan(0);
+    if (path) expect(result.error.path).toBe(path);
+  });
+
+  it('never lets prototype pollution through', () => {
+    parseClientMessage('{"type":"join","mapId":"m1","__proto__":{"polluted":true}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('never throws, whatever it is given', () => {
+    const inputs: unknown[] = [
+      undefined,
+      null,
+      0,
+      Symbol('x'),
+      () => 1,
+      { type: 'hello' },
+      '\u0000',
+      '{"type":"op","op":null}',
+    ];
+    for (const input of inputs) expect(() => parseClientMessage(input)).not.toThrow();
+  });
+});
+
+describe('server and bus parsing', () => {
+  it('parses an ack and refuses a client type', () => {
+    expect(parseServerMessage('{"type":"ack","mapId":"m1","opId":"o1","seq":3}').ok).toBe(true);
+    const bad = parseServerMessage('{"type":"hello"}');
+    expect(!bad.ok && bad.error.code).toBe(ErrorCode.UNKNOWN_TYPE);
+  });
+  it('parses a bus op and refuses a bus op without a node id', () => {
+    const record = { seq: 1, opId: 'o1', clientId: 'c1', op: { kind: 'feature.delete', id: 'f1' }, at: 1 };
+    expect(parseBusMessage(JSON.stringify({ type: 'op', mapId: 'm1', nodeId: 'n1', record })).ok).toBe(true);
+    expect(parseBusMessage(JSON.stringify({ type: 'op', mapId: 'm1', record })).ok).toBe(false);
+  });
+});
