@@ -1,0 +1,17 @@
+export { type Database, type OpenDatabaseOptions, openDatabase } from './client.ts';
+export type { ScriptTransaction } from './drivers/script-transaction.ts';
+export type { Prisma, PrismaClient } from './generated/prisma/client.ts';
+export { hashShareKey, newShareKey, randomId } from './keys.ts';
+export {
+  type CreatedMap,
+  createMap,
+  getMap,
+  listMaps,
+  loadSnapshot,
+  type MapSnapshot,
+  type MapSummary,
+  resolveShareKey,
+  revokeShareKey,
+} from './maps.ts';
+export { type MigrateOptions, type MigrateResult, migrate } from './migrations/apply.ts';
+export { type CommitOpInput, type CommitResult, commitOp, readOps } from './op-log.ts';
