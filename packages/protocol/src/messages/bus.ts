@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, OpRecord, PresenceEntry, Viewport } from './common.ts';
+import { Id, OpRecord, PresenceEntry, Seq, Viewport } from './common.ts';
 
 /** Node-to-node messages on a map's bus channel. Never sent to browsers. */
 
@@ -38,10 +38,42 @@ export const BusSummonMessage = z.strictObject({
   viewport: Viewport,
 });
 
+/**
+ * A node is alive on a map, has delivered its ops up to `seq`, and holds these clients there.
+ * Peers drop a node's users when its heartbeats stop (it died), ask for its presence when it
+ * lists someone they do not know, and read the op log when they are behind its `seq`.
+ * `{"type":"heartbeat","mapId":"m1","nodeId":"n1","seq":42,"clientIds":["c1","c2"]}`
+ */
+export const BusHeartbeatMessage = z.strictObject({
+  type: z.literal('heartbeat'),
+  mapId: Id,
+  nodeId: NodeId,
+  seq: Seq,
+  clientIds: z.array(Id).max(100_000),
+});
+
+/** A node that just opened a map (or missed traffic) asks its peers for their presence. `{"type":"presenceRequest","mapId":"m1","nodeId":"n2"}` */
+export const BusPresenceRequestMessage = z.strictObject({
+  type: z.literal('presenceRequest'),
+  mapId: Id,
+  nodeId: NodeId,
+});
+
+/** All of a node's local presence on a map, in answer to a request. `{"type":"presenceState","mapId":"m1","nodeId":"n1","entries":[...]}` */
+export const BusPresenceStateMessage = z.strictObject({
+  type: z.literal('presenceState'),
+  mapId: Id,
+  nodeId: NodeId,
+  entries: z.array(PresenceEntry).max(100_000),
+});
+
 export const BusMessage = z.discriminatedUnion('type', [
   BusOpMessage,
   BusPresenceMessage,
   BusPresenceLeftMessage,
   BusSummonMessage,
+  BusHeartbeatMessage,
+  BusPresenceRequestMessage,
+  BusPresenceStateMessage,
 ]);
 export type BusMessage = z.infer<typeof BusMessage>;

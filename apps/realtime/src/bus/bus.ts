@@ -1,0 +1,26 @@
+import type { BusMessage } from '@meridian/protocol';
+
+/** Receives every message published on one map's channel, by any node (this one included). */
+export type BusListener = (message: BusMessage) => void;
+
+export interface BusSubscription {
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * Node-to-node messaging, one channel per map. Delivery is best effort: a message published
+ * while the bus is down is lost, which is why every op also lives in the op log and nodes
+ * fill gaps from it (see rooms/op-sequencer.ts).
+ */
+export interface Bus {
+  readonly kind: 'memory' | 'redis';
+  /** Resolves once the subscription is active, so nothing published afterwards is missed. */
+  subscribe(mapId: string, listener: BusListener): Promise<BusSubscription>;
+  /** Fire and forget; never throws. Failures are logged and counted. */
+  publish(message: BusMessage): void;
+  /** Whether messages can flow right now (for /readyz). */
+  isReady(): boolean;
+  /** Called each time the bus is back after a loss: messages may have been missed meanwhile. */
+  onReconnect(listener: () => void): () => void;
+  close(): Promise<void>;
+}

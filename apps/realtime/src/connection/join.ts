@@ -1,0 +1,137 @@
+import { getMap, loadSnapshot, readOps } from '@meridian/db';
+import { type ClientMessageOf, ErrorCode, MeridianError, type PresenceEntry } from '@meridian/protocol';
+import type { AccessClaims } from '../auth/tokens.ts';
+import type { ServerContext } from '../context.ts';
+import type { Room } from '../rooms/room.ts';
+import { armTokenExpiry } from './lifecycle.ts';
+import { codeOf, sendError } from './replies.ts';
+import type { Session } from './session.ts';
+
+/** Leave the current map, if any: presence goes, topics are dropped, the room may close. */
+export function leaveRoom(session: Session): void {
+  session.joinEpoch++;
+  session.joinPending = false;
+  const room = session.room;
+  session.room = null;
+  session.role = null;
+  room?.remove(session);
+}
+
+/**
+ * Join a map: a replay of the missed ops when the client resumes from a recent `lastSeq`,
+ * otherwise a snapshot. The socket is a room member (and live ops are buffered for it) before
+ * anything is read, so nothing committed meanwhile can fall between the read and the topic.
+ */
+export async function join(
+  ctx: ServerContext,
+  session: Session,
+  message: ClientMessageOf<'join'>,
+): Promise<void> {
+  const { mapId } = message;
+  let claims: AccessClaims = session.claims;
+  if (message.token !== undefined) {
+    const verified = await ctx.tokens.verify(message.token);
+    if (!verified.ok) {
+      sendError(ctx, session, ErrorCode.TOKEN_INVALID, `the join token is ${verified.reason}`, 'join', mapId);
+      return;
+    }
+    claims = verified.claims;
+  }
+  if (claims.mapId !== mapId) {
+    sendError(ctx, session, ErrorCode.FORBIDDEN, 'the token is for another map', 'join', mapId);
+    return;
+  }
+  const client = session.client;
+  if (!client || !session.open) return;
+  if (session.room) leaveRoom(session);
+  const epoch = ++session.joinEpoch;
+  const current = () => session.open && !session.closing && session.joinEpoch === epoch;
+  session.joinPending = true;
+  let room: Room | null = null;
+  try {
+    room = await ctx.rooms.enter(mapId);
+    if (!current()) {
+      room.unreserve();
+      return;
+    }
+    room.addJoiner(session);
+    session.room = room;
+    session.role = claims.role;
+    if (claims !== session.claims) {
+      session.claims = claims;
+      armTokenExpiry(ctx, session);
+    }
+    const entry: PresenceEntry = {
+      clientId: client.clientId,
+      name: client.name,
+      color: client.color,
+      role: claims.role,
+      cursor: null,
+      viewport: null,
+      following: null,
+    };
+    const resumed =
+      message.lastSeq !== undefined && (await resume(ctx, session, room, entry, message.lastSeq, current));
+    if (!resumed && current()) await sendSnapshot(ctx, session, room, entry, current);
+  } catch (error) {
+    if (room && session.room === room && session.joinEpoch === epoch) leaveRoom(session);
+    const { code, message: text } = codeOf(ctx, error, 'join');
+    sendError(ctx, session, code, text, 'join', mapId);
+  } finally {
+    if (session.joinEpoch === epoch) session.joinPending = false;
+  }
+}
+
+/** Replay (lastSeq, head] when that is short enough; false when a snapshot is needed instead. */
+async function resume(
+  ctx: ServerContext,
+  session: Session,
+  room: Room,
+  entry: PresenceEntry,
+  lastSeq: number,
+  current: () => boolean,
+): Promise<boolean> {
+  const map = await getMap(ctx.db, room.mapId);
+  if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${room.mapId}`);
+  // A client ahead of the server (a restored database) or too far behind gets a snapshot.
+  if (lastSeq > map.seq || map.seq - lastSeq > ctx.config.maxReplayOps) return false;
+  const ops = lastSeq < map.seq ? await readOps(ctx.db, room.mapId, lastSeq + 1, map.seq) : [];
+  if (!current()) return true;
+  if (ops.length !== map.seq - lastSeq) return false;
+  room.admit(session, entry);
+  ctx.outbox.send(session, {
+    type: 'replay',
+    mapId: room.mapId,
+    fromSeq: lastSeq + 1,
+    toSeq: map.seq,
+    ops,
+    role: entry.role,
+    map: { id: map.id, name: map.name },
+    presence: room.presence.list(),
+  });
+  room.completeJoin(session, map.seq);
+  return true;
+}
+
+async function sendSnapshot(
+  ctx: ServerContext,
+  session: Session,
+  room: Room,
+  entry: PresenceEntry,
+  current: () => boolean,
+): Promise<void> {
+  const snapshot = await loadSnapshot(ctx.db, room.mapId);
+  if (!snapshot) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${room.mapId}`);
+  if (!current()) return;
+  room.admit(session, entry);
+  ctx.outbox.send(session, {
+    type: 'snapshot',
+    mapId: room.mapId,
+    seq: snapshot.seq,
+    role: entry.role,
+    map: snapshot.map,
+    features: snapshot.features,
+    presence: room.presence.list(),
+  });
+  room.completeJoin(session, snapshot.seq);
+}

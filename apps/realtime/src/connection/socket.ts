@@ -1,0 +1,176 @@
+import uWS, {
+  type HttpRequest,
+  type HttpResponse,
+  type us_socket_context_t,
+  type WebSocketBehavior,
+} from 'uWebSockets.js';
+import { CloseCode, ErrorCode, parseClientMessage } from '@meridian/protocol';
+import { createOriginPolicy } from '../auth/origin.ts';
+import type { ServerContext } from '../context.ts';
+import { sendPlain } from '../http/respond.ts';
+import { dispatch } from './handlers.ts';
+import { leaveRoom } from './join.ts';
+import { armHelloTimeout, armTokenExpiry } from './lifecycle.ts';
+import { isVolatileFrame } from './outbox.ts';
+import { refuseInvalid, sendError } from './replies.ts';
+import { Session, type SocketData } from './session.ts';
+
+/**
+ * uWS drops a frame over `maxPayloadLength` by cutting the TCP connection (the client sees 1006).
+ * The hard limit sits above MAX_FRAME_BYTES so frames between the two get a proper 1009 close
+ * from us, while anything larger is still refused before it is buffered.
+ */
+const HARD_FRAME_FACTOR = 4;
+
+const COMPRESSION = {
+  off: uWS.DISABLED,
+  shared: uWS.SHARED_COMPRESSOR | uWS.SHARED_DECOMPRESSOR,
+  dedicated: uWS.DEDICATED_COMPRESSOR_4KB | uWS.DEDICATED_DECOMPRESSOR,
+} as const;
+
+const decoder = new TextDecoder();
+
+/** The WebSocket route: upgrade (origin, token), then per-message limits, parsing and dispatch. */
+export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<SocketData> {
+  const { config, logger, metrics, outbox } = ctx;
+  const originAllowed = createOriginPolicy(config.allowedOrigins);
+  let nextSessionId = 0;
+
+  /** A throw inside a uWS callback can take the process down: contain it here. */
+  const guard = <A extends unknown[]>(what: string, fn: (...args: A) => void) => {
+    return (...args: A): void => {
+      try {
+        fn(...args);
+      } catch (error) {
+        logger.error({ err: error }, `${what} handler failed`);
+      }
+    };
+  };
+
+  const upgrade = (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const origin = req.getHeader('origin');
+    const token = req.getQuery('token') ?? '';
+    if (
+      req.getHeader('upgrade').toLowerCase() !== 'websocket' ||
+      req.getHeader('sec-websocket-version') !== '13'
+    ) {
+      sendPlain(res, 400, 'expected a WebSocket upgrade (version 13)');
+      return;
+    }
+    if (ctx.draining) {
+      sendPlain(res, 503, 'this node is shutting down; connect to another');
+      return;
+    }
+    if (!originAllowed(origin)) {
+      sendPlain(res, 403, 'origin not allowed');
+      return;
+    }
+    if (!token) {
+      sendPlain(res, 401, 'missing access token');
+      return;
+    }
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    ctx.tokens
+      .verify(token)
+      .then((result) => {
+        if (aborted) return;
+        res.cork(() => {
+          if (!result.ok) {
+            sendPlain(res, 401, `access token ${result.reason}`);
+            return;
+          }
+          if (ctx.draining) {
+            sendPlain(res, 503, 'this node is shutting down; connect to another');
+            return;
+          }
+          const session = new Session(++nextSessionId, result.claims, config, ctx.clock.now());
+          res.upgrade<SocketData>({ session }, key, protocol, extensions, context);
+        });
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'upgrade failed');
+        if (!aborted) res.cork(() => sendPlain(res, 500, 'internal error'));
+      });
+  };
+
+  return {
+    maxPayloadLength: config.maxFrameBytes * HARD_FRAME_FACTOR,
+    idleTimeout: config.idleTimeoutS,
+    sendPingsAutomatically: true,
+    maxBackpressure: config.maxBackpressureBytes,
+    // We close slow consumers ourselves, with 4008, only when a durable message is dropped.
+    closeOnBackpressureLimit: false,
+    compression: COMPRESSION[config.compression],
+    upgrade: guard('upgrade', upgrade),
+    open: guard('open', (ws) => {
+      const session = ws.getUserData().session;
+      session.ws = ws;
+      session.open = true;
+      ctx.sessions.add(session);
+      metrics.connections.inc();
+      armHelloTimeout(ctx, session);
+      armTokenExpiry(ctx, session);
+    }),
+    message: guard('message', (ws, data, isBinary) => {
+      const session = ws.getUserData().session;
+      if (!session.open || session.closing) return;
+      metrics.bytesIn.inc(data.byteLength);
+      if (isBinary) {
+        sendError(ctx, session, ErrorCode.BINARY_NOT_SUPPORTED, 'binary frames are not part of the protocol');
+        outbox.close(session, CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported');
+        return;
+      }
+      if (data.byteLength > config.maxFrameBytes) {
+        metrics.rejects.inc({ code: ErrorCode.FRAME_TOO_LARGE });
+        outbox.close(
+          session,
+          CloseCode.MESSAGE_TOO_BIG,
+          `frames are limited to ${config.maxFrameBytes} bytes`,
+        );
+        return;
+      }
+      const now = ctx.clock.now();
+      if (!session.rate.take(now)) {
+        if (!session.excess.take(now)) {
+          outbox.close(session, CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
+        } else {
+          sendError(ctx, session, ErrorCode.RATE_LIMITED, 'slow down: message rate limit exceeded');
+        }
+        return;
+      }
+      const parsed = parseClientMessage(decoder.decode(data), config.maxFrameBytes);
+      if (!parsed.ok) {
+        metrics.messagesIn.inc({ type: 'invalid' });
+        refuseInvalid(ctx, session, parsed.error.code, parsed.error.message, parsed.error.type);
+        return;
+      }
+      metrics.messagesIn.inc({ type: parsed.value.type });
+      dispatch(ctx, session, parsed.value);
+    }),
+    drain: guard('drain', (ws) => {
+      const session = ws.getUserData().session;
+      session.room?.onSocketDrain(session);
+    }),
+    dropped: guard('dropped', (ws, data) => {
+      const session = ws.getUserData().session;
+      if (isVolatileFrame(data)) metrics.volatileDropped.inc();
+      else outbox.closeSlowConsumer(session);
+    }),
+    close: guard('close', (ws, code) => {
+      const session = ws.getUserData().session;
+      session.open = false;
+      session.ws = null;
+      session.clearTimers();
+      ctx.sessions.delete(session);
+      metrics.connections.dec();
+      if (session.room) leaveRoom(session);
+      logger.debug({ session: session.id, code }, 'socket closed');
+    }),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Database } from '@meridian/db';
+import type { TokenService } from './auth/tokens.ts';
+import type { Bus } from './bus/bus.ts';
+import type { Clock } from './clock.ts';
+import type { InflightCommits } from './connection/inflight.ts';
+import type { Outbox } from './connection/outbox.ts';
+import type { Session } from './connection/session.ts';
+import type { Config } from './env.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { RoomRegistry } from './rooms/room-registry.ts';
+
+/** Everything a request or message handler may use; built once per server by createServer. */
+export interface ServerContext {
+  config: Config;
+  db: Database;
+  bus: Bus;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  tokens: TokenService;
+  rooms: RoomRegistry;
+  outbox: Outbox;
+  inflight: InflightCommits;
+  sessions: Set<Session>;
+  /** Set by drain(): no new connections or maps. */
+  draining: boolean;
+}

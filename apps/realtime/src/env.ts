@@ -1,0 +1,167 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LIMITS } from '@meridian/protocol';
+import { z } from 'zod';
+import { resolveAuthSecret } from './auth/secret.ts';
+
+/** The monorepo root, so the default data folder is the same whatever directory `npm start` runs from. */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+export const Compression = z.enum(['off', 'shared', 'dedicated']);
+export type Compression = z.infer<typeof Compression>;
+
+/** Every environment variable the service reads, with its default. The README's table mirrors this. */
+const EnvSchema = z.object({
+  PORT: int(0, 65_535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'use letters, digits and _ . : - (at most 128)')
+    .optional(),
+  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  REDIS_CHANNEL_PREFIX: z.string().min(1).max(64).default('meridian:'),
+  MERIDIAN_DATA_DIR: optionalText,
+  MERIDIAN_AUTH_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  MERIDIAN_ALLOWED_ORIGINS: optionalText,
+  MERIDIAN_COMPRESSION: Compression.default('off'),
+  TOKEN_TTL_S: int(60).default(3600),
+  MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(LIMITS.MAX_FRAME_BYTES),
+  IDLE_TIMEOUT_S: int(8, 960).default(60),
+  MAX_BACKPRESSURE_BYTES: int(64 * 1024).default(1024 * 1024),
+  VOLATILE_BACKPRESSURE_BYTES: int(1024).default(64 * 1024),
+  RATE_LIMIT_MSGS_PER_S: int(1).default(50),
+  RATE_LIMIT_BURST: int(1).default(200),
+  RATE_LIMIT_MAX_EXCESS: int(1).default(100),
+  INVALID_MESSAGE_BUDGET: int(1).default(20),
+  HELLO_TIMEOUT_MS: int(100).default(10_000),
+  MAX_REPLAY_OPS: int(1, LIMITS.MAX_SYNC_RANGE).default(500),
+  PRESENCE_FLUSH_MS: int(10, 1000).default(50),
+  PRESENCE_HEARTBEAT_MS: int(100).default(2000),
+  PRESENCE_TTL_MS: int(300).default(8000),
+  GAP_HOLD_MS: int(0, 10_000).default(50),
+  DRAIN_TIMEOUT_MS: int(100).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  nodeId: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisChannelPrefix: string;
+  dataDir: string;
+  authSecret: string;
+  /** Exact origins allowed to open a WebSocket; `loopback` allows any http(s) origin on localhost. */
+  allowedOrigins: readonly string[] | 'loopback' | '*';
+  compression: Compression;
+  tokenTtlS: number;
+  maxFrameBytes: number;
+  idleTimeoutS: number;
+  maxBackpressureBytes: number;
+  volatileBackpressureBytes: number;
+  rateLimit: { msgsPerS: number; burst: number; maxExcess: number };
+  invalidMessageBudget: number;
+  helloTimeoutMs: number;
+  maxReplayOps: number;
+  presenceFlushMs: number;
+  presenceHeartbeatMs: number;
+  presenceTtlMs: number;
+  gapHoldMs: number;
+  drainTimeoutMs: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseOrigins(raw: string | undefined): Config['allowedOrigins'] {
+  if (raw === undefined) return 'loopback';
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  if (origins.includes('*')) return '*';
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(
+        `MERIDIAN_ALLOWED_ORIGINS: "${origin}" is not an origin like https://maps.example.com`,
+      );
+    }
+    if (parsed.origin !== origin) {
+      throw new ConfigError(
+        `MERIDIAN_ALLOWED_ORIGINS: "${origin}" should be written as "${parsed.origin}" (scheme, host, port; no path)`,
+      );
+    }
+  }
+  return origins;
+}
+
+/**
+ * Parse and validate the environment once, at boot. Throws a ConfigError whose message names
+ * each offending variable. With no MERIDIAN_AUTH_SECRET, a secret is generated once into the
+ * data folder and reused (the embedded, single-machine default).
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.PRESENCE_TTL_MS <= 2 * e.PRESENCE_HEARTBEAT_MS) {
+    throw new ConfigError(
+      'PRESENCE_TTL_MS: must exceed twice PRESENCE_HEARTBEAT_MS, or one late heartbeat would drop live users',
+    );
+  }
+  if (e.VOLATILE_BACKPRESSURE_BYTES >= e.MAX_BACKPRESSURE_BYTES) {
+    throw new ConfigError(
+      'VOLATILE_BACKPRESSURE_BYTES: must be below MAX_BACKPRESSURE_BYTES so volatile traffic is dropped first',
+    );
+  }
+  // A relative MERIDIAN_DATA_DIR is taken from the working directory, like any path argument.
+  const dataDir = e.MERIDIAN_DATA_DIR ? path.resolve(e.MERIDIAN_DATA_DIR) : path.join(REPO_ROOT, '.data');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
+    dataDir,
+    authSecret: resolveAuthSecret(e.MERIDIAN_AUTH_SECRET, dataDir),
+    allowedOrigins: parseOrigins(e.MERIDIAN_ALLOWED_ORIGINS),
+    compression: e.MERIDIAN_COMPRESSION,
+    tokenTtlS: e.TOKEN_TTL_S,
+    maxFrameBytes: e.MAX_FRAME_BYTES,
+    idleTimeoutS: e.IDLE_TIMEOUT_S,
+    maxBackpressureBytes: e.MAX_BACKPRESSURE_BYTES,
+    volatileBackpressureBytes: e.VOLATILE_BACKPRESSURE_BYTES,
+    rateLimit: {
+      msgsPerS: e.RATE_LIMIT_MSGS_PER_S,
+      burst: e.RATE_LIMIT_BURST,
+      maxExcess: e.RATE_LIMIT_MAX_EXCESS,
+    },
+    invalidMessageBudget: e.INVALID_MESSAGE_BUDGET,
+    helloTimeoutMs: e.HELLO_TIMEOUT_MS,
+    maxReplayOps: e.MAX_REPLAY_OPS,
+    presenceFlushMs: e.PRESENCE_FLUSH_MS,
+    presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS,
+    presenceTtlMs: e.PRESENCE_TTL_MS,
+    gapHoldMs: e.GAP_HOLD_MS,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

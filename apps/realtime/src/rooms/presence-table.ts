@@ -1,0 +1,128 @@
+import type { PresenceEntry } from '@meridian/protocol';
+
+interface RemoteNode {
+  lastSeenMs: number;
+  entries: Map<string, PresenceEntry>;
+}
+
+/** What changed for the clients of this node: entries to (re)send and client ids that are gone. */
+export interface PresenceChange {
+  updated: PresenceEntry[];
+  left: string[];
+}
+
+/**
+ * Who is on one map: this node's own clients plus the clients of peer nodes, each peer's set
+ * kept apart so a dead peer's users can be dropped together. A client id present on two nodes
+ * (a tab that just moved) stays visible until both have let it go.
+ */
+export class PresenceTable {
+  readonly #local = new Map<string, PresenceEntry>();
+  readonly #remote = new Map<string, RemoteNode>();
+
+  get localIds(): string[] {
+    return [...this.#local.keys()];
+  }
+
+  get localEntries(): PresenceEntry[] {
+    return [...this.#local.values()];
+  }
+
+  /** Every entry, local ones first; one per client id. */
+  list(): PresenceEntry[] {
+    const merged = new Map(this.#local);
+    for (const node of this.#remote.values()) {
+      for (const [clientId, entry] of node.entries) if (!merged.has(clientId)) merged.set(clientId, entry);
+    }
+    return [...merged.values()];
+  }
+
+  setLocal(entry: PresenceEntry): void {
+    this.#local.set(entry.clientId, entry);
+  }
+
+  /** Returns whether the client disappeared from the map as a whole (so peers should be told). */
+  removeLocal(clientId: string): boolean {
+    if (!this.#local.delete(clientId)) return false;
+    return !this.#isRemote(clientId);
+  }
+
+  hasLocal(clientId: string): boolean {
+    return this.#local.has(clientId);
+  }
+
+  /** A peer's update for one client. */
+  setRemote(nodeId: string, entry: PresenceEntry, nowMs: number): void {
+    const node = this.#node(nodeId, nowMs);
+    node.lastSeenMs = nowMs;
+    node.entries.set(entry.clientId, entry);
+  }
+
+  /** Returns whether the client is gone from the map as a whole. */
+  removeRemote(nodeId: string, clientId: string): boolean {
+    const node = this.#remote.get(nodeId);
+    if (!node?.entries.delete(clientId)) return false;
+    return !this.#local.has(clientId) && !this.#isRemote(clientId);
+  }
+
+  /**
+   * A peer's heartbeat: it is alive and holds exactly `clientIds`. Entries it no longer lists are
+   * dropped; the returned `unknown` flag says it lists someone we have no entry for.
+   */
+  heartbeat(
+    nodeId: string,
+    clientIds: readonly string[],
+    nowMs: number,
+  ): { left: string[]; unknown: boolean } {
+    const node = this.#node(nodeId, nowMs);
+    node.lastSeenMs = nowMs;
+    const listed = new Set(clientIds);
+    const left: string[] = [];
+    for (const clientId of [...node.entries.keys()]) {
+      if (!listed.has(clientId) && this.removeRemote(nodeId, clientId)) left.push(clientId);
+    }
+    const unknown = clientIds.some((clientId) => !node.entries.has(clientId));
+    return { left, unknown };
+  }
+
+  /** A peer's full presence (answer to a request): replaces what we had for it. */
+  replaceRemote(nodeId: string, entries: readonly PresenceEntry[], nowMs: number): PresenceChange {
+    const node = this.#node(nodeId, nowMs);
+    node.lastSeenMs = nowMs;
+    const incoming = new Map(entries.map((entry) => [entry.clientId, entry]));
+    const left: string[] = [];
+    for (const clientId of [...node.entries.keys()]) {
+      if (!incoming.has(clientId) && this.removeRemote(nodeId, clientId)) left.push(clientId);
+    }
+    for (const [clientId, entry] of incoming) node.entries.set(clientId, entry);
+    return { updated: [...incoming.values()], left };
+  }
+
+  /** Drop every peer not heard from since `cutoffMs`; returns the client ids that left the map. */
+  expire(cutoffMs: number): string[] {
+    const left: string[] = [];
+    for (const [nodeId, node] of [...this.#remote]) {
+      if (node.lastSeenMs >= cutoffMs) continue;
+      this.#remote.delete(nodeId);
+      for (const clientId of node.entries.keys()) {
+        if (!this.#local.has(clientId) && !this.#isRemote(clientId)) left.push(clientId);
+      }
+    }
+    return left;
+  }
+
+  /** The record of a peer, created on first contact; any message from it proves it alive. */
+  #node(nodeId: string, nowMs: number): RemoteNode {
+    let node = this.#remote.get(nodeId);
+    if (!node) {
+      node = { lastSeenMs: nowMs, entries: new Map() };
+      this.#remote.set(nodeId, node);
+    }
+    return node;
+  }
+
+  #isRemote(clientId: string): boolean {
+    for (const node of this.#remote.values()) if (node.entries.has(clientId)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,380 @@
+import { type Database, getMap, readOps } from '@meridian/db';
+import {
+  type BusMessage,
+  ErrorCode,
+  MeridianError,
+  type OpRecord,
+  type PresenceEntry,
+  type ServerMessage,
+  type Viewport,
+} from '@meridian/protocol';
+import type { Bus, BusSubscription } from '../bus/bus.ts';
+import type { Clock } from '../clock.ts';
+import type { Outbox } from '../connection/outbox.ts';
+import type { Session } from '../connection/session.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { OpSequencer } from './op-sequencer.ts';
+import { PresenceTable } from './presence-table.ts';
+
+export interface RoomDeps {
+  nodeId: string;
+  db: Database;
+  bus: Bus;
+  outbox: Outbox;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  limits: {
+    maxBackpressureBytes: number;
+    volatileBackpressureBytes: number;
+    presenceHeartbeatMs: number;
+    presenceTtlMs: number;
+    gapHoldMs: number;
+  };
+}
+
+/**
+ * A socket that joined but is not yet on the map's topics. Until its snapshot (or replay) is
+ * sent, live ops are buffered for it; then those after the snapshot's seq are sent directly,
+ * and once the room's delivery has reached that seq it moves onto the topics. This closes the
+ * race between reading a snapshot and ops committed meanwhile, in either direction.
+ */
+interface Joiner {
+  /** The seq of the snapshot or replay it was sent; null while that is still being read. */
+  afterSeq: number | null;
+  buffer: OpRecord[];
+}
+
+/** A joiner this far behind is not going to catch up; it is closed and resumes later. */
+const MAX_JOINER_BUFFER = 10_000;
+
+type BusHandlers = { [T in BusMessage['type']]: (message: Extract<BusMessage, { type: T }>) => void };
+
+/**
+ * One map on this node: its local sockets, ordered op delivery, and presence. Exists while at
+ * least one local socket is on the map (or joining it); subscribed to the map's bus channel
+ * for exactly that long.
+ */
+export class Room {
+  readonly mapId: string;
+  /** uWS topic of durable traffic (ops, presenceLeft): never dropped silently. */
+  readonly opsTopic: string;
+  /** uWS topic of volatile traffic (presence, summon): slow sockets are taken off it. */
+  readonly volatileTopic: string;
+  readonly presence = new PresenceTable();
+  readonly sequencer: OpSequencer;
+  readonly #deps: RoomDeps;
+  readonly #onEmpty: (room: Room) => void;
+  readonly #members = new Set<Session>();
+  readonly #joiners = new Map<Session, Joiner>();
+  /** Which session owns each local presence entry (a client id reconnecting may overlap itself). */
+  readonly #owners = new Map<string, Session>();
+  /** Local sessions whose presence changed since the last flush (conflation: latest wins). */
+  readonly #dirty = new Set<Session>();
+  #reservations = 0;
+  #subscription: BusSubscription | null = null;
+  #closed = false;
+  #lastPresenceRequestMs = Number.NEGATIVE_INFINITY;
+  readonly #busHandlers: BusHandlers;
+
+  constructor(mapId: string, deps: RoomDeps, onEmpty: (room: Room) => void) {
+    this.mapId = mapId;
+    this.opsTopic = `map/${mapId}`;
+    this.volatileTopic = `map/${mapId}/v`;
+    this.#deps = deps;
+    this.#onEmpty = onEmpty;
+    this.sequencer = new OpSequencer({
+      gapHoldMs: deps.limits.gapHoldMs,
+      fetch: (fromSeq, toSeq) => readOps(deps.db, mapId, fromSeq, toSeq),
+      deliver: (record) => this.#deliver(record),
+      onFetchError: (error) =>
+        deps.logger.warn({ mapId, err: String(error) }, 'op log read failed; retrying'),
+      onFill: () => deps.metrics.gapFills.inc(),
+    });
+    this.#busHandlers = {
+      op: (message) => this.sequencer.offer(message.record),
+      presence: (message) => {
+        this.presence.setRemote(message.nodeId, message.entry, deps.clock.now());
+        this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry: message.entry });
+      },
+      presenceLeft: (message) => {
+        if (this.presence.removeRemote(message.nodeId, message.clientId))
+          this.#announceLeft(message.clientId);
+      },
+      summon: (message) => {
+        this.#broadcast(this.volatileTopic, {
+          type: 'summon',
+          mapId,
+          from: message.from,
+          viewport: message.viewport,
+        });
+      },
+      heartbeat: (message) => {
+        this.sequencer.noteHead(message.seq);
+        const { left, unknown } = this.presence.heartbeat(
+          message.nodeId,
+          message.clientIds,
+          deps.clock.now(),
+        );
+        for (const clientId of left) this.#announceLeft(clientId);
+        if (unknown) this.requestPresence();
+      },
+      presenceRequest: () => {
+        const entries = this.presence.localEntries;
+        if (entries.length > 0) {
+          deps.bus.publish({ type: 'presenceState', mapId, nodeId: deps.nodeId, entries });
+        }
+      },
+      presenceState: (message) => {
+        const change = this.presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
+        for (const clientId of change.left) this.#announceLeft(clientId);
+        for (const entry of change.updated)
+          this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry });
+      },
+    };
+  }
+
+  get memberCount(): number {
+    return this.#members.size;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Subscribe to the bus, then learn the map's seq: every op after it reaches this room. */
+  async open(): Promise<void> {
+    const subscription = await this.#deps.bus.subscribe(this.mapId, (message) => this.#onBus(message));
+    if (this.#closed) {
+      await subscription.unsubscribe();
+      return;
+    }
+    this.#subscription = subscription;
+    const map = await getMap(this.#deps.db, this.mapId);
+    if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
+    this.sequencer.start(map.seq);
+    this.requestPresence();
+  }
+
+  /** Hold the room open while a join is being set up. */
+  reserve(): void {
+    this.#reservations++;
+  }
+
+  /** Give back a reservation that did not turn into a member. */
+  unreserve(): void {
+    this.#reservations--;
+    this.#closeIfEmpty();
+  }
+
+  /** The session (holding a reservation) joins: live ops are buffered for it from now on. */
+  addJoiner(session: Session): void {
+    this.#reservations--;
+    this.#members.add(session);
+    this.#joiners.set(session, { afterSeq: null, buffer: [] });
+  }
+
+  /** The session's presence starts (it is listed in the snapshot about to be sent). */
+  admit(session: Session, entry: PresenceEntry): void {
+    session.presence = entry;
+    this.presence.setLocal(entry);
+    this.#owners.set(entry.clientId, session);
+    this.#dirty.add(session);
+  }
+
+  /** The snapshot or replay at `seq` was sent: deliver what came after it, then move to the topics. */
+  completeJoin(session: Session, seq: number): void {
+    const joiner = this.#joiners.get(session);
+    if (!joiner) return;
+    joiner.afterSeq = seq;
+    joiner.buffer = joiner.buffer.filter((record) => record.seq > seq);
+    this.#pumpJoiner(session, joiner);
+  }
+
+  /** The session left the map or closed. */
+  remove(session: Session): void {
+    if (!this.#members.delete(session)) return;
+    this.#joiners.delete(session);
+    this.#dirty.delete(session);
+    const entry = session.presence;
+    session.presence = null;
+    if (entry && this.#owners.get(entry.clientId) === session) {
+      this.#owners.delete(entry.clientId);
+      if (this.presence.removeLocal(entry.clientId)) this.#announceLeft(entry.clientId);
+      this.#deps.bus.publish({
+        type: 'presenceLeft',
+        mapId: this.mapId,
+        nodeId: this.#deps.nodeId,
+        clientId: entry.clientId,
+      });
+    }
+    if (session.open && !session.closing && session.ws) {
+      session.ws.unsubscribe(this.opsTopic);
+      session.ws.unsubscribe(this.volatileTopic);
+    }
+    session.volatileOn = false;
+    this.#closeIfEmpty();
+  }
+
+  /** The session's presence changed; it goes out on the next flush. */
+  updatePresence(session: Session, change: Partial<Omit<PresenceEntry, 'clientId' | 'role'>>): void {
+    if (!session.presence) return;
+    const entry: PresenceEntry = { ...session.presence, ...change };
+    session.presence = entry;
+    if (this.#owners.get(entry.clientId) === session) this.presence.setLocal(entry);
+    this.#dirty.add(session);
+  }
+
+  summon(session: Session, viewport: Viewport): void {
+    const from = session.clientId;
+    this.#broadcast(this.volatileTopic, { type: 'summon', mapId: this.mapId, from, viewport }, session);
+    this.#deps.bus.publish({ type: 'summon', mapId: this.mapId, nodeId: this.#deps.nodeId, from, viewport });
+  }
+
+  /** Send conflated presence changes to local sockets and peers. Called on a short tick. */
+  flushVolatile(): void {
+    if (this.#dirty.size === 0) return;
+    const { limits, bus, nodeId, metrics } = this.#deps;
+    // Volatile traffic is dropped first: a socket over the soft limit leaves the volatile topic
+    // until it drains, so presence never pushes it towards the hard limit (and a 4008 close).
+    for (const session of this.#members) {
+      if (!session.open || session.closing || !session.ws || this.#joiners.has(session)) continue;
+      const over = session.ws.getBufferedAmount() > limits.volatileBackpressureBytes;
+      if (over && session.volatileOn) {
+        session.ws.unsubscribe(this.volatileTopic);
+        session.volatileOn = false;
+      } else if (!over && !session.volatileOn) {
+        session.ws.subscribe(this.volatileTopic);
+        session.volatileOn = true;
+      }
+      if (!session.volatileOn) metrics.volatileDropped.inc(this.#dirty.size);
+    }
+    for (const session of this.#dirty) {
+      const entry = session.presence;
+      if (!entry) continue;
+      this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, session);
+      bus.publish({ type: 'presence', mapId: this.mapId, nodeId, entry });
+    }
+    this.#dirty.clear();
+  }
+
+  /** Tell peers we are alive (with our clients and seq); drop peers that stopped doing so. */
+  heartbeat(): void {
+    const { bus, nodeId, clock, limits } = this.#deps;
+    const seq = this.sequencer.deliveredSeq;
+    if (seq !== null) {
+      bus.publish({ type: 'heartbeat', mapId: this.mapId, nodeId, seq, clientIds: this.presence.localIds });
+    }
+    for (const clientId of this.presence.expire(clock.now() - limits.presenceTtlMs))
+      this.#announceLeft(clientId);
+  }
+
+  /** Ask peers for their presence (throttled): after opening, after a bus outage, or on an unknown id. */
+  requestPresence(): void {
+    const now = this.#deps.clock.now();
+    if (now - this.#lastPresenceRequestMs < this.#deps.limits.presenceHeartbeatMs) return;
+    this.#lastPresenceRequestMs = now;
+    this.#deps.bus.publish({ type: 'presenceRequest', mapId: this.mapId, nodeId: this.#deps.nodeId });
+  }
+
+  /** The bus came back: read what it may have dropped, and refresh presence. */
+  recoverFromBusOutage(): void {
+    this.sequencer.catchUp();
+    this.#lastPresenceRequestMs = Number.NEGATIVE_INFINITY;
+    this.requestPresence();
+  }
+
+  /** uWS says this socket's send buffer drained. */
+  onSocketDrain(session: Session): void {
+    const joiner = this.#joiners.get(session);
+    if (joiner) {
+      this.#pumpJoiner(session, joiner);
+      return;
+    }
+    const ws = session.ws;
+    if (session.open && ws && !session.volatileOn && this.#members.has(session)) {
+      if (ws.getBufferedAmount() <= this.#deps.limits.volatileBackpressureBytes) {
+        ws.subscribe(this.volatileTopic);
+        session.volatileOn = true;
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.sequencer.stop();
+    const subscription = this.#subscription;
+    this.#subscription = null;
+    void subscription?.unsubscribe();
+  }
+
+  #closeIfEmpty(): void {
+    if (this.#members.size === 0 && this.#reservations === 0 && !this.#closed) this.#onEmpty(this);
+  }
+
+  #onBus(message: BusMessage): void {
+    if (this.#closed || message.nodeId === this.#deps.nodeId) return;
+    try {
+      (this.#busHandlers[message.type] as (m: BusMessage) => void)(message);
+    } catch (error) {
+      this.#deps.logger.error(
+        { err: error, mapId: this.mapId, type: message.type },
+        'bus message handler failed',
+      );
+    }
+  }
+
+  /** Called by the sequencer once per seq, in order. */
+  #deliver(record: OpRecord): void {
+    const { outbox, metrics, clock } = this.#deps;
+    outbox.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
+    metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
+    for (const [session, joiner] of this.#joiners) {
+      if (joiner.afterSeq === null || record.seq > joiner.afterSeq) joiner.buffer.push(record);
+      if (joiner.afterSeq !== null) this.#pumpJoiner(session, joiner);
+      else if (joiner.buffer.length > MAX_JOINER_BUFFER) outbox.closeSlowConsumer(session);
+    }
+  }
+
+  /** Send a joiner its buffered ops while its socket has room; put it on the topics once caught up. */
+  #pumpJoiner(session: Session, joiner: Joiner): void {
+    const ws = session.ws;
+    if (!session.open || session.closing || !ws || joiner.afterSeq === null) return;
+    const { outbox, limits } = this.#deps;
+    const roomy = () => ws.getBufferedAmount() < limits.maxBackpressureBytes / 2;
+    while (joiner.buffer.length > 0 && roomy()) {
+      const record = joiner.buffer.shift();
+      if (record && !outbox.send(session, { type: 'op', mapId: this.mapId, record })) return;
+    }
+    const delivered = this.sequencer.deliveredSeq;
+    if (joiner.buffer.length === 0 && delivered !== null && delivered >= joiner.afterSeq && roomy()) {
+      this.#joiners.delete(session);
+      ws.subscribe(this.opsTopic);
+      ws.subscribe(this.volatileTopic);
+      session.volatileOn = true;
+    } else if (joiner.buffer.length > MAX_JOINER_BUFFER) {
+      outbox.closeSlowConsumer(session);
+    }
+  }
+
+  /** Publish to a topic and send to joiners that already have their snapshot (they are not on topics yet). */
+  #broadcast(topic: string, message: ServerMessage, exclude?: Session): void {
+    const { outbox, limits, metrics } = this.#deps;
+    outbox.publish(topic, message, exclude);
+    const volatile = topic === this.volatileTopic;
+    for (const [session, joiner] of this.#joiners) {
+      if (joiner.afterSeq === null || session === exclude) continue;
+      if (volatile && session.ws && session.ws.getBufferedAmount() > limits.volatileBackpressureBytes) {
+        metrics.volatileDropped.inc();
+        continue;
+      }
+      outbox.send(session, message);
+    }
+  }
+
+  #announceLeft(clientId: string): void {
+    this.#broadcast(this.opsTopic, { type: 'presenceLeft', mapId: this.mapId, clientId });
+  }
+}

@@ -1,0 +1,165 @@
+import uWS, { type us_listen_socket } from 'uWebSockets.js';
+import type { Database } from '@meridian/db';
+import { CloseCode, REALTIME_PATH } from '@meridian/protocol';
+import { createTokenService, type TokenService } from './auth/tokens.ts';
+import type { Bus } from './bus/bus.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { InflightCommits } from './connection/inflight.ts';
+import { createOutbox } from './connection/outbox.ts';
+import type { Session } from './connection/session.ts';
+import { createSocketBehavior } from './connection/socket.ts';
+import type { ServerContext } from './context.ts';
+import type { Config } from './env.ts';
+import { registerHealthRoutes } from './http/health.ts';
+import { registerMapsApi } from './http/maps-api.ts';
+import { sendPlain } from './http/respond.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { RoomRegistry } from './rooms/room-registry.ts';
+
+export interface ServerDeps {
+  config: Config;
+  db: Database;
+  bus: Bus;
+  logger: Logger;
+  clock?: Clock;
+  /** Default: a fresh registry without process metrics (several servers may share a test process). */
+  metrics?: Metrics;
+}
+
+export interface RealtimeServer {
+  readonly nodeId: string;
+  readonly metrics: Metrics;
+  readonly tokens: TokenService;
+  /** Listen on `port` (0 picks a free one) at the configured host; resolves with the real port. */
+  listen(port?: number): Promise<number>;
+  /**
+   * Stop accepting connections, close every socket with 1012 (reconnect elsewhere and resume),
+   * and wait (up to DRAIN_TIMEOUT_MS) for op commits in flight. Resolves true if they all settled.
+   */
+  drain(): Promise<boolean>;
+  /** Drain if not yet drained, then release timers, rooms and the uWS app. The db and bus are the caller's. */
+  close(): Promise<void>;
+  stats(): { connections: number; maps: number };
+}
+
+/** Build the realtime service from its dependencies; nothing listens until `listen`. */
+export function createServer(deps: ServerDeps): RealtimeServer {
+  const { config, db, bus, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const metrics = deps.metrics ?? createMetrics({ processMetrics: false, nodeId: config.nodeId });
+  const app = uWS.App();
+  const outbox = createOutbox(app, metrics, logger);
+  const tokens = createTokenService(config.authSecret, config.tokenTtlS, clock);
+  const rooms = new RoomRegistry({
+    nodeId: config.nodeId,
+    db,
+    bus,
+    outbox,
+    logger,
+    metrics,
+    clock,
+    limits: {
+      maxBackpressureBytes: config.maxBackpressureBytes,
+      volatileBackpressureBytes: config.volatileBackpressureBytes,
+      presenceHeartbeatMs: config.presenceHeartbeatMs,
+      presenceTtlMs: config.presenceTtlMs,
+      gapHoldMs: config.gapHoldMs,
+    },
+  });
+  const ctx: ServerContext = {
+    config,
+    db,
+    bus,
+    logger,
+    metrics,
+    clock,
+    tokens,
+    rooms,
+    outbox,
+    inflight: new InflightCommits(),
+    sessions: new Set<Session>(),
+    draining: false,
+  };
+
+  app.ws(REALTIME_PATH, createSocketBehavior(ctx));
+  registerHealthRoutes(app, ctx);
+  registerMapsApi(app, ctx);
+  // uWS hands a request on the socket path that is not a valid upgrade to the next route.
+  app.any(REALTIME_PATH, (res) => sendPlain(res, 400, 'expected a WebSocket upgrade'));
+  app.any('/*', (res) => sendPlain(res, 404, 'not found'));
+
+  const every = (ms: number, what: string, fn: () => void) =>
+    setInterval(() => {
+      try {
+        fn();
+      } catch (error) {
+        logger.error({ err: error }, `${what} failed`);
+      }
+    }, ms);
+  const timers = [
+    every(config.presenceFlushMs, 'presence flush', () => {
+      for (const room of rooms.rooms()) room.flushVolatile();
+    }),
+    every(config.presenceHeartbeatMs, 'heartbeat', () => {
+      for (const room of rooms.rooms()) room.heartbeat();
+    }),
+  ];
+  const stopReconnectWatch = bus.onReconnect(() => {
+    logger.info({ maps: rooms.size }, 'bus reconnected; catching up from the op log');
+    for (const room of rooms.rooms()) room.recoverFromBusOutage();
+  });
+
+  let listenSocket: us_listen_socket | null = null;
+  let drained: Promise<boolean> | null = null;
+  let closed: Promise<void> | null = null;
+
+  const drain = (): Promise<boolean> => {
+    drained ??= (async () => {
+      ctx.draining = true;
+      if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+      listenSocket = null;
+      logger.info({ connections: ctx.sessions.size, commits: ctx.inflight.size }, 'draining');
+      for (const session of [...ctx.sessions]) {
+        outbox.close(session, CloseCode.SERVICE_RESTART, 'server restarting: reconnect to resume');
+      }
+      // Leave a quarter of the bound for closing the bus and the database afterwards.
+      const settled = await ctx.inflight.settled(Math.floor(config.drainTimeoutMs * 0.75));
+      if (!settled) logger.warn('drain timed out with op commits still in flight');
+      return settled;
+    })();
+    return drained;
+  };
+
+  return {
+    nodeId: config.nodeId,
+    metrics,
+    tokens,
+    listen(port = config.port) {
+      return new Promise((resolve, reject) => {
+        app.listen(config.host, port, (socket) => {
+          if (!socket) {
+            reject(new Error(`could not listen on ${config.host}:${port}`));
+            return;
+          }
+          listenSocket = socket;
+          const actual = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+          logger.info({ host: config.host, port: actual, path: REALTIME_PATH }, 'listening');
+          resolve(actual);
+        });
+      });
+    },
+    drain,
+    close() {
+      closed ??= (async () => {
+        await drain();
+        for (const timer of timers) clearInterval(timer);
+        stopReconnectWatch();
+        rooms.closeAll();
+        app.close();
+      })();
+      return closed;
+    },
+    stats: () => ({ connections: ctx.sessions.size, maps: rooms.size }),
+  };
+}
