@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../apps/realtime/src/env.ts';
+import { appServesRoute } from './support/app-env.ts';
+import {
+  ancestry,
+  envOf,
+  execForm,
+  instructions,
+  lastInstruction,
+  readDockerfile,
+  type Stage,
+} from './support/dockerfile.ts';
+import { dockerIgnores } from './support/dockerignore.ts';
+import { imagePathToRepo, REPO_ROOT, readPackageJson, repoPath } from './support/repo.ts';
+
+/** Long enough for the realtime config parser; never used to sign anything. */
+const PARSE_ONLY_SECRET = 'x'.repeat(32);
+
+const IMAGES = [
+  {
+    image: 'realtime',
+    workspace: 'apps/realtime',
+    defaultPort: () => loadConfig({ MERIDIAN_AUTH_SECRET: PARSE_ONLY_SECRET }).port,
+  },
+  {
+    image: 'web',
+    workspace: 'apps/web',
+    // `next start -p ${PORT:-3000}` in the web package's start script.
+    defaultPort: () => Number(/PORT:-(\d+)/.exec(readPackageJson('apps/web').scripts?.start ?? '')?.[1]),
+  },
+] as const;
+
+const BASE_IMAGE = 'node:20-bookworm-slim';
+
+function runtimeStage(stages: Stage[]): Stage {
+  const last = stages.at(-1);
+  if (!last) throw new Error('no stage');
+  return last;
+}
+
+const pruneDirs: string[] = [];
+afterAll(() => {
+  for (const dir of pruneDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(IMAGES)('infra/docker/$image.Dockerfile', ({ image, workspace, defaultPort }) => {
+  const stages = readDockerfile(image);
+  const runtime = runtimeStage(stages);
+  const pkg = readPackageJson(workspace);
+
+  it('builds every stage on node:20-bookworm-slim (glibc 2.36: the uWS binary loads)', () => {
+    const names = new Set(stages.map((s) => s.name));
+    for (const stage of stages) {
+      expect(stage.from === BASE_IMAGE || names.has(stage.from), `FROM ${stage.from}`).toBe(true);
+    }
+    expect(runtime.from).toBe(BASE_IMAGE);
+  });
+
+  it('runs as a non-root user', () => {
+    const user = lastInstruction(runtime, 'USER')?.args;
+    expect(user).toBeDefined();
+    expect(['root', '0', '0:0']).not.toContain(user);
+  });
+
+  it('prunes the monorepo to this app with the pinned turbo, installs without scripts, keeps production deps', () => {
+    const runs = stages.flatMap((s) => instructions(s, 'RUN').map((r) => r.args));
+    const rootTurbo = readPackageJson('.').devDependencies?.turbo;
+    expect(runs).toContain(`npm install -g turbo@${rootTurbo}`);
+    expect(runs.some((r) => r.startsWith(`turbo prune ${pkg.name} --docker`))).toBe(true);
+    expect(runs).toContain('npm ci --ignore-scripts');
+    const runtimeSources = ancestry(stages, runtime).flatMap((s) =>
+      instructions(s, 'RUN').map((r) => r.args),
+    );
+    expect(runtimeSources).toContain('npm prune --omit=dev --ignore-scripts');
+  });
+
+  it("listens on the app's default port, and says so with EXPOSE", () => {
+    const port = defaultPort();
+    expect(port).toBeGreaterThan(0);
+    expect(lastInstruction(runtime, 'EXPOSE')?.args).toBe(String(port));
+    expect(envOf(runtime).get('PORT')).toBe(String(port));
+  });
+
+  it('starts a file that exists, with a loader that survives the production prune', () => {
+    const workdir = lastInstruction(runtime, 'WORKDIR')?.args ?? '/';
+    const cmd = execForm(lastInstruction(runtime, 'CMD')?.args ?? '[]');
+    expect(cmd[0]).toBe('node');
+    const files = cmd.slice(1).filter((arg) => !arg.startsWith('-') && /[./]/.test(arg) && arg !== 'tsx');
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const inRepo = imagePathToRepo(path.posix.resolve(workdir, file));
+      expect(inRepo && existsSync(inRepo), `${file} from ${workdir}`).toBe(true);
+    }
+    const loader = cmd[cmd.indexOf('--import') + 1];
+    if (cmd.includes('--import') && loader) expect(Object.keys(pkg.dependencies ?? {})).toContain(loader);
+    if (image === 'web') expect(Object.keys(pkg.dependencies ?? {})).toContain('next');
+  });
+
+  it('probes health with node (no curl in slim images) on a path the app serves', () => {
+    const healthcheck = lastInstruction(runtime, 'HEALTHCHECK')?.args ?? '';
+    const cmdAt = healthcheck.indexOf('CMD ');
+    expect(cmdAt).toBeGreaterThan(-1);
+    const [program, script = '', probePath = ''] = execForm(healthcheck.slice(cmdAt + 4));
+    expect(program).toBe('node');
+    const copied = instructions(runtime, 'COPY').find((c) => c.args.endsWith(` ${script}`));
+    const source = copied?.args.split(/\s+/)[0] ?? '';
+    expect(existsSync(repoPath(source)), `COPY ${source}`).toBe(true);
+    expect(dockerIgnores(source)).toBe(false);
+    expect(appServesRoute(image, probePath), `${image} serves ${probePath}`).toBe(true);
+  });
+
+  it('turbo prune --docker cuts this repository into the install layer and the sources the image needs', () => {
+    const out = mkdtempSync(path.join(tmpdir(), `meridian-prune-${image}-`));
+    pruneDirs.push(out);
+    execFileSync('npx', ['turbo', 'prune', pkg.name, '--docker', '--out-dir', out], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+      stdio: 'pipe',
+    });
+    expect(existsSync(path.join(out, 'json/package-lock.json'))).toBe(true);
+    expect(existsSync(path.join(out, 'json', workspace, 'package.json'))).toBe(true);
+    expect(existsSync(path.join(out, 'full', workspace, 'src'))).toBe(true);
+    for (const dep of Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@meridian/'))) {
+      const dir = dep.replace('@meridian/', 'packages/');
+      expect(existsSync(path.join(out, 'full', dir, 'package.json')), dep).toBe(true);
+    }
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps dependencies, build output, local data and secrets out of the build context', () => {
+    for (const ignored of [
+      'node_modules/zod/package.json',
+      'apps/web/node_modules/x',
+      'apps/web/.next/BUILD_ID',
+      '.data/pglite/PG_VERSION',
+      '.turbo/cache',
+      '.git/HEAD',
+      'apps/web/test-artifacts/shot.png',
+      'bench/results/run.json',
+      '.env',
+    ]) {
+      expect(dockerIgnores(ignored), ignored).toBe(true);
+    }
+  });
+
+  it('lets through the sources, lockfile and infra files the builds copy', () => {
+    for (const kept of [
+      'package.json',
+      'package-lock.json',
+      'turbo.json',
+      'apps/realtime/src/index.ts',
+      'packages/db/prisma/schema.prisma',
+      'infra/docker/healthcheck.mjs',
+    ]) {
+      expect(dockerIgnores(kept), kept).toBe(false);
+    }
+  });
+});
