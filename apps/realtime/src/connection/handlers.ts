@@ -85,8 +85,17 @@ const handlers: HandlerTable = {
     ordered: true,
     async run(ctx, session, message) {
       const { mapId, opId, op } = message;
-      const room = joinedRoom(ctx, session, mapId, 'op');
-      if (!room) return;
+      const room = session.room;
+      if (!room || room.mapId !== mapId) {
+        // A reject (not an error) so the client drops the op from its pending queue.
+        sendReject(ctx, session, {
+          mapId,
+          opId,
+          code: ErrorCode.NOT_JOINED,
+          message: `join map ${mapId} first`,
+        });
+        return;
+      }
       if (session.role !== 'edit') {
         sendReject(ctx, session, {
           mapId,

@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './env.ts';
+
+const dirs: string[] = [];
+const dataDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'meridian-env-test-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('loadConfig', () => {
+  it('has working defaults with no environment at all', () => {
+    const dir = dataDir();
+    const config = loadConfig({ MERIDIAN_DATA_DIR: dir });
+    expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', compression: 'off', maxFrameBytes: 65_536 });
+    expect(config.allowedOrigins).toBe('loopback');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+  });
+
+  it('generates the auth secret once into the data folder, mode 0600, and reuses it', () => {
+    const dir = dataDir();
+    const first = loadConfig({ MERIDIAN_DATA_DIR: dir }).authSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ MERIDIAN_DATA_DIR: dir }).authSecret).toBe(first);
+    const file = path.join(dir, 'auth-secret');
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('fails fast naming the variable', () => {
+    const dir = dataDir();
+    const attempt = (env: Record<string, string>) => () => loadConfig({ MERIDIAN_DATA_DIR: dir, ...env });
+    expect(attempt({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(attempt({ MERIDIAN_AUTH_SECRET: 'short' })).toThrow(/MERIDIAN_AUTH_SECRET/);
+    expect(attempt({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+    expect(attempt({ MERIDIAN_COMPRESSION: 'max' })).toThrow(/MERIDIAN_COMPRESSION/);
+    expect(attempt({ MERIDIAN_ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(ConfigError);
+    expect(attempt({ PRESENCE_TTL_MS: '1000', PRESENCE_HEARTBEAT_MS: '1000' })).toThrow(/PRESENCE_TTL_MS/);
+  });
+
+  it('parses an origin allow-list', () => {
+    const config = loadConfig({
+      MERIDIAN_DATA_DIR: dataDir(),
+      MERIDIAN_ALLOWED_ORIGINS: 'https://maps.example.com, http://localhost:3000',
+    });
+    expect(config.allowedOrigins).toEqual(['https://maps.example.com', 'http://localhost:3000']);
+  });
+});

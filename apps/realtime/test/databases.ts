@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Database, openDatabase } from '@meridian/db';
+import { inject } from 'vitest';
+
+/** The Postgres server the integration tests create their databases on (npm test sets DATABASE_URL). */
+export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+async function withAdmin(work: (db: Database) => Promise<unknown>): Promise<void> {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = '/postgres';
+  const admin = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolMax: 1 });
+  try {
+    await work(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** A fresh Postgres database for one test file; `drop` removes it (closing leftover connections). */
+export async function createPostgresDatabase(): Promise<{
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}> {
+  const name = uniqueName('meridian_rt_test');
+  await withAdmin((admin) => admin.prisma.$executeRawUnsafe(`CREATE DATABASE "${name}"`));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () =>
+      withAdmin((admin) => admin.prisma.$executeRawUnsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+  };
+}
+
+/** A temp folder for embedded PGlite and the node's data. */
+export async function createDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'meridian-rt-test-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A data folder holding a migrated embedded database, copied from the run's template. */
+export async function createEmbeddedDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const data = await createDataDir();
+  await cp(inject('pgliteTemplate'), data.dir, { recursive: true });
+  return data;
+}

@@ -1,0 +1,125 @@
+import type { Database } from '@meridian/db';
+import { MeridianClient } from '@meridian/protocol/client';
+import WebSocket from 'ws';
+import type { Bus } from '../src/bus/bus.ts';
+import type { Clock } from '../src/clock.ts';
+import { type Config, loadConfig } from '../src/env.ts';
+import { createLogger } from '../src/logger.ts';
+import { createServer, type RealtimeServer } from '../src/server.ts';
+import { uniqueName } from './databases.ts';
+import { waitFor } from './wait.ts';
+
+/** Shared by every node of a test cluster (and by child-process nodes), as a deployment would. */
+export const TEST_SECRET = 'meridian-test-secret-0123456789abcdef';
+const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+
+export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    MERIDIAN_AUTH_SECRET: TEST_SECRET,
+    MERIDIAN_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    NODE_ID: uniqueName('node'),
+    LOG_LEVEL,
+    ...env,
+  });
+}
+
+export interface TestNode {
+  server: RealtimeServer;
+  config: Config;
+  port: number;
+  /** ws://…/ws */
+  wsUrl: string;
+  /** http://… */
+  httpUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startNode(options: {
+  db: Database;
+  bus: Bus;
+  dataDir: string;
+  env?: Record<string, string>;
+  clock?: Clock;
+}): Promise<TestNode> {
+  const config = testConfig(options.dataDir, options.env);
+  const logger = createLogger(config.logLevel, config.nodeId);
+  const server = createServer({ config, db: options.db, bus: options.bus, logger, clock: options.clock });
+  const port = await server.listen(0);
+  return {
+    server,
+    config,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    stop: () => server.close(),
+  };
+}
+
+export interface CreatedMap {
+  map: { id: string; name: string };
+  editKey: string;
+  viewKey: string;
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, json };
+}
+
+export async function createMapVia(httpUrl: string, name = 'Test map'): Promise<CreatedMap> {
+  const { status, json } = await postJson(`${httpUrl}/api/maps`, { name });
+  if (status !== 201) throw new Error(`create map: ${status} ${JSON.stringify(json)}`);
+  return json as CreatedMap;
+}
+
+export async function tokenVia(httpUrl: string, mapId: string, key: string): Promise<string> {
+  const { status, json } = await postJson(`${httpUrl}/api/maps/${mapId}/sessions`, { key });
+  if (status !== 200) throw new Error(`session: ${status} ${JSON.stringify(json)}`);
+  return (json as { token: string }).token;
+}
+
+/** A MeridianClient over the `ws` package; resolves once joined (snapshot received). */
+export async function openClient(
+  wsUrl: string,
+  options: { token: string; mapId: string; name?: string; clientId?: string; color?: string },
+): Promise<MeridianClient> {
+  const client = new MeridianClient({
+    url: wsUrl,
+    token: options.token,
+    mapId: options.mapId,
+    user: { name: options.name ?? 'Tester', color: options.color ?? '#3366ff' },
+    ...(options.clientId ? { clientId: options.clientId } : {}),
+    WebSocket: WebSocket as unknown as ConstructorParameters<typeof MeridianClient>[0]['WebSocket'],
+    backoff: { initialMs: 50, maxMs: 500, factor: 2 },
+    presenceThrottleMs: 20,
+    pingIntervalMs: 0,
+  });
+  client.connect();
+  await waitFor(`client ${options.name ?? ''} to join`, () => client.status === 'open');
+  return client;
+}
+
+/** Wait until every client has applied ops up to `seq` and has no pending ops. */
+export async function waitForSeq(clients: MeridianClient[], seq: number, timeoutMs = 15_000): Promise<void> {
+  await waitFor(
+    `clients to reach seq ${seq} (at ${clients.map((c) => c.seq).join(',')})`,
+    () => clients.every((c) => c.seq >= seq && c.pendingCount === 0),
+    { timeoutMs },
+  );
+}
+
+export const point = (lng: number, lat: number) => ({
+  type: 'Point' as const,
+  coordinates: [lng, lat] as [number, number],
+});
