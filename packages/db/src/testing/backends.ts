@@ -41,7 +41,8 @@ export async function createPostgresDatabase(): Promise<TestDatabase & { url: st
     name,
     url: url.toString(),
     options: { databaseUrl: url.toString() },
-    drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+    drop: () =>
+      withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
 

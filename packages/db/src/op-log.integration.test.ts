@@ -1,0 +1,249 @@
+import {
+  applyOp,
+  canonicalState,
+  createMapState,
+  ErrorCode,
+  type Feature,
+  MeridianError,
+  type Op,
+} from '@meridian/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from './client.ts';
+import { createMap, getMap, loadSnapshot } from './maps.ts';
+import { type CommitOpInput, type CommitResult, commitOp, readOps } from './op-log.ts';
+import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+
+function point(id: string, lng = 2.35, lat = 48.85, title?: string): Op {
+  const feature: Feature = {
+    type: 'Feature',
+    id,
+    geometry: { type: 'Point', coordinates: [lng, lat] },
+    properties: title === undefined ? {} : { title },
+    version: 0,
+  };
+  return { kind: 'feature.create', feature };
+}
+
+function expectCommitted(result: CommitResult) {
+  if (result.status !== 'committed') throw new Error(`expected committed, got ${JSON.stringify(result)}`);
+  return result.record;
+}
+
+describe.each(BACKENDS)('op log on $kind', ({ kind, create }) => {
+  let target: TestDatabase;
+  let db: Database;
+  let opCounter = 0;
+
+  beforeAll(async () => {
+    target = await create();
+    db = await openDatabase(target.options);
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await target?.drop();
+  });
+
+  async function newMap(name = 'Ops'): Promise<string> {
+    return (await createMap(db, { name })).map.id;
+  }
+
+  function commit(mapId: string, op: Op, extra: Partial<CommitOpInput> = {}): Promise<CommitResult> {
+    opCounter += 1;
+    return commitOp(db, { mapId, clientId: 'client-a', opId: `op-${opCounter}`, op, ...extra });
+  }
+
+  it('commits feature ops with seq 1, 2, 3… and a snapshot equal to replaying the log with applyOp', async () => {
+    const mapId = await newMap();
+    const ops: Op[] = [
+      point('cafe', 2.35, 48.85, 'Café'),
+      point('park', 2.3, 48.86),
+      { kind: 'feature.update', id: 'cafe', properties: { description: 'Croissants', color: '#e4572e' } },
+      { kind: 'feature.move', id: 'park', geometry: { type: 'Point', coordinates: [2.31, 48.87] } },
+      { kind: 'feature.update', id: 'cafe', properties: { title: null, icon: 'cafe' } },
+      point('gone', 0, 0),
+      { kind: 'feature.delete', id: 'gone' },
+      {
+        kind: 'feature.create',
+        feature: {
+          type: 'Feature',
+          id: 'route',
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [2.35, 48.85],
+              [2.29, 48.86, 35],
+            ],
+          },
+          properties: { title: 'Walk' },
+          version: 0,
+        },
+      },
+      { kind: 'map.rename', name: 'Paris' },
+    ];
+    const records = [];
+    for (const op of ops) records.push(expectCommitted(await commit(mapId, op, { now: 1_700_000_000_000 })));
+    expect(records.map((r) => r.seq)).toEqual(ops.map((_, i) => i + 1));
+    expect(records.every((r) => r.at === 1_700_000_000_000)).toBe(true);
+
+    const snapshot = await loadSnapshot(db, mapId);
+    expect(snapshot?.seq).toBe(ops.length);
+    expect(snapshot?.map).toEqual({ id: mapId, name: 'Paris' });
+    expect(snapshot?.features.find((f) => f.id === 'cafe')).toEqual({
+      type: 'Feature',
+      id: 'cafe',
+      geometry: { type: 'Point', coordinates: [2.35, 48.85] },
+      properties: { description: 'Croissants', color: '#e4572e', icon: 'cafe' },
+      version: 3,
+    });
+    expect(snapshot?.features.map((f) => f.id)).toEqual(['cafe', 'park', 'route']);
+
+    const replayed = createMapState('Ops');
+    for (const record of await readOps(db, mapId, 1, ops.length))
+      expect(applyOp(replayed, record.op).ok).toBe(true);
+    const stored = createMapState(snapshot?.map.name ?? '', snapshot?.features ?? []);
+    expect(canonicalState(stored)).toBe(canonicalState(replayed));
+    expect((await getMap(db, mapId))?.name).toBe('Paris');
+  });
+
+  it('rejects each invalid op with its code, without consuming a seq', async () => {
+    const mapId = await newMap();
+    expectCommitted(await commit(mapId, point('a')));
+    expectCommitted(await commit(mapId, point('dead')));
+    expectCommitted(await commit(mapId, { kind: 'feature.delete', id: 'dead' }));
+    const before = await loadSnapshot(db, mapId);
+
+    const cases: [Op, ErrorCode][] = [
+      [point('a'), ErrorCode.FEATURE_EXISTS],
+      [point('dead'), ErrorCode.FEATURE_EXISTS],
+      [{ kind: 'feature.update', id: 'nope', properties: { title: 'x' } }, ErrorCode.FEATURE_NOT_FOUND],
+      [{ kind: 'feature.update', id: 'dead', properties: { title: 'x' } }, ErrorCode.FEATURE_NOT_FOUND],
+      [
+        { kind: 'feature.move', id: 'nope', geometry: { type: 'Point', coordinates: [1, 1] } },
+        ErrorCode.FEATURE_NOT_FOUND,
+      ],
+      [{ kind: 'feature.delete', id: 'dead' }, ErrorCode.FEATURE_NOT_FOUND],
+    ];
+    for (const [op, code] of cases) {
+      const result = await commit(mapId, op);
+      expect(result).toMatchObject({ status: 'rejected', code });
+    }
+    expect(await commit('no-such-map', point('x'))).toMatchObject({
+      status: 'rejected',
+      code: ErrorCode.MAP_NOT_FOUND,
+    });
+
+    expect(await loadSnapshot(db, mapId)).toEqual(before);
+    expect((await readOps(db, mapId, 1, 100)).map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(expectCommitted(await commit(mapId, point('b'))).seq).toBe(4);
+  });
+
+  it('answers a retried op id with the original record and changes nothing', async () => {
+    const mapId = await newMap();
+    const input = { mapId, clientId: 'client-r', opId: 'retry-1', op: point('r', 1, 1, 'R') };
+    const first = expectCommitted(await commitOp(db, { ...input, now: 1_000 }));
+    const again = await commitOp(db, { ...input, now: 2_000 });
+    expect(again).toEqual({ status: 'duplicate', record: first });
+
+    // The same op id from another client is a different op.
+    expect(expectCommitted(await commitOp(db, { ...input, clientId: 'client-s', op: point('s') })).seq).toBe(
+      2,
+    );
+    expect((await getMap(db, mapId))?.seq).toBe(2);
+  });
+
+  it('refuses an op id reused for a different op', async () => {
+    const mapId = await newMap();
+    const input = { mapId, clientId: 'client-r', opId: 'reused' };
+    expectCommitted(await commitOp(db, { ...input, op: point('one') }));
+    const result = await commitOp(db, { ...input, op: point('two') });
+    expect(result).toMatchObject({ status: 'rejected', code: ErrorCode.OP_ID_REUSED });
+    expect((await getMap(db, mapId))?.seq).toBe(1);
+  });
+
+  it('commits one of several identical retries sent at once; the rest are duplicates of it', async () => {
+    const mapId = await newMap();
+    const input = { mapId, clientId: 'client-c', opId: 'burst', op: point('burst') };
+    const results = await Promise.all(Array.from({ length: 6 }, () => commitOp(db, input)));
+    const committed = results.filter((r) => r.status === 'committed');
+    expect(committed).toHaveLength(1);
+    const record = committed[0]?.record;
+    expect(results.filter((r) => r.status === 'duplicate')).toEqual(
+      Array(5).fill({ status: 'duplicate', record }),
+    );
+    expect((await getMap(db, mapId))?.seq).toBe(1);
+  });
+
+  it('gives concurrent writers of one map a strictly increasing, gap-free seq', async () => {
+    const mapId = await newMap();
+    const WRITERS = 8;
+    const OPS_PER_WRITER = 25;
+    const writer = async (w: number) => {
+      const seqs: number[] = [];
+      for (let i = 0; i < OPS_PER_WRITER; i++) {
+        const op =
+          i === 0
+            ? point(`w${w}`)
+            : ({ kind: 'feature.update', id: `w${w}`, properties: { title: `${i}` } } as const);
+        const record = expectCommitted(
+          await commitOp(db, { mapId, clientId: `writer-${w}`, opId: `op-${i}`, op }),
+        );
+        seqs.push(record.seq);
+      }
+      return seqs;
+    };
+    const perWriter = await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+    const total = WRITERS * OPS_PER_WRITER;
+
+    for (const seqs of perWriter) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(perWriter.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const log = await readOps(db, mapId, 1, total);
+    expect(log.map((r) => r.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const snapshot = await loadSnapshot(db, mapId);
+    expect(snapshot?.seq).toBe(total);
+    expect(snapshot?.features.map((f) => [f.id, f.version, f.properties.title]).sort()).toEqual(
+      Array.from({ length: WRITERS }, (_, w) => [`w${w}`, OPS_PER_WRITER, `${OPS_PER_WRITER - 1}`]).sort(),
+    );
+  });
+
+  it('reads op ranges inclusively, in seq order, clipped to what exists', async () => {
+    const mapId = await newMap();
+    for (let i = 0; i < 5; i++) expectCommitted(await commit(mapId, point(`p${i}`)));
+    const seqs = async (from: number, to: number) => (await readOps(db, mapId, from, to)).map((r) => r.seq);
+    expect(await seqs(2, 4)).toEqual([2, 3, 4]);
+    expect(await seqs(3, 3)).toEqual([3]);
+    expect(await seqs(-10, 2)).toEqual([1, 2]);
+    expect(await seqs(4, Number.MAX_SAFE_INTEGER)).toEqual([4, 5]);
+    expect(await seqs(6, 10)).toEqual([]);
+    expect(await seqs(4, 2)).toEqual([]);
+    expect(await readOps(db, 'missing', 1, 10)).toEqual([]);
+    const [record] = await readOps(db, mapId, 1, 1);
+    expect(record).toEqual({
+      seq: 1,
+      opId: expect.any(String),
+      clientId: 'client-a',
+      op: point('p0'),
+      at: expect.any(Number),
+    });
+    await expect(readOps(db, mapId, 1.5, 3)).rejects.toMatchObject({ code: ErrorCode.INVALID_MESSAGE });
+  });
+
+  it('throws STORAGE_UNAVAILABLE when the database is gone', async () => {
+    const other = await openDatabase(
+      target.options.databaseUrl ? target.options : { ...target.options, migrate: false },
+    );
+    if (kind === 'pglite') {
+      // PGlite allows one opener per folder: close ours first and reopen afterwards.
+      await db.close();
+    }
+    const { map } = await createMap(other, { name: 'Closing' });
+    await other.close();
+    const error = await commitOp(other, { mapId: map.id, clientId: 'c', opId: 'o', op: point('x') }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MeridianError);
+    expect((error as MeridianError).code).toBe(ErrorCode.STORAGE_UNAVAILABLE);
+    await expect(other.ping()).rejects.toMatchObject({ code: ErrorCode.STORAGE_UNAVAILABLE });
+    if (kind === 'pglite') db = await openDatabase(target.options);
+  });
+});
