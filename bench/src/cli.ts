@@ -1,0 +1,143 @@
+/**
+ * `npm run bench` (quick) and `npm run bench:full`: every system, every scenario, one
+ * machine. Prints Markdown tables and writes raw JSON, the tables and an SVG chart to
+ * bench/results/.
+ *
+ *   tsx src/cli.ts quick|full [--systems=id,id] [--scenarios=fanout,storm,idle] [--no-pin] [--workers=N]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { latencyChart } from './report/chart.ts';
+import { checkGoals, goalsTable } from './report/goals.ts';
+import { machineInfo, softwareVersions } from './report/machine.ts';
+import {
+  errorsList,
+  fanoutTable,
+  idleTable,
+  stormTable,
+  sweepLevelsTable,
+  sweepTable,
+} from './report/tables.ts';
+import { withBench } from './scenarios/harness.ts';
+import { MODES, type Mode } from './scenarios/modes.ts';
+import { runSuite, SCENARIOS, type ScenarioId } from './scenarios/suite.ts';
+import { SYSTEMS, systemById } from './systems/catalog.ts';
+import { runCleanups } from './systems/spawn.ts';
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+interface Args {
+  mode: Exclude<Mode, 'smoke'>;
+  systems: string[] | null;
+  scenarios: ScenarioId[];
+  pin: boolean;
+  workers: number | undefined;
+}
+
+function usage(problem: string): never {
+  process.stderr.write(
+    `${problem}\nusage: tsx src/cli.ts quick|full [--systems=${SYSTEMS.map((s) => s.id).join(',')}] ` +
+      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N]\n`,
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    mode: 'quick',
+    systems: null,
+    scenarios: [...SCENARIOS],
+    pin: true,
+    workers: undefined,
+  };
+  for (const arg of argv) {
+    const [key, value = ''] = arg.split('=', 2);
+    if (arg === 'quick' || arg === 'full') args.mode = arg;
+    else if (key === '--systems') args.systems = value.split(',').filter(Boolean);
+    else if (key === '--scenarios') {
+      args.scenarios = value.split(',').filter(Boolean) as ScenarioId[];
+      for (const s of args.scenarios) if (!SCENARIOS.includes(s)) usage(`unknown scenario ${s}`);
+    } else if (arg === '--no-pin') args.pin = false;
+    else if (key === '--workers') {
+      args.workers = Number(value);
+      if (!Number.isInteger(args.workers) || args.workers < 1) usage('--workers takes a positive integer');
+    } else usage(`unknown argument ${arg}`);
+  }
+  return args;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const systems = args.systems ? args.systems.map(systemById) : [...SYSTEMS];
+  const config = MODES[args.mode];
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const log = (line: string) =>
+    process.stdout.write(`[${((Date.now() - t0) / 1e3).toFixed(0).padStart(4)} s] ${line}\n`);
+
+  const onSignal = (signal: string) => {
+    log(`${signal}: stopping every process the benchmark started`);
+    void runCleanups().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+
+  const { reports, cpus, workers } = await withBench(
+    { config, pin: args.pin, workers: args.workers, log },
+    async (ctx) => {
+      log(
+        `mode ${args.mode}; servers and Redis on CPUs ${ctx.cpus.servers ?? 'any'}, ` +
+          `${ctx.pool.size} load worker(s) on CPUs ${ctx.cpus.clients ?? 'any'}`,
+      );
+      return {
+        reports: await runSuite(ctx, systems, new Set(args.scenarios)),
+        cpus: ctx.cpus,
+        workers: ctx.pool.size,
+      };
+    },
+  );
+
+  const goals = checkGoals(reports);
+  const sections = [
+    ['Fan-out latency (fixed offered load)', fanoutTable(reports)],
+    ['Throughput sweep', sweepTable(reports)],
+    ['Throughput sweep, every level', sweepLevelsTable(reports)],
+    ['Cursor storm', stormTable(reports)],
+    ['Idle connections on one node', idleTable(reports)],
+    ['Goals', goalsTable(goals)],
+    ['Errors', errorsList(reports)],
+  ].filter(([, body]) => body !== '' && !(body?.startsWith('|') && body.split('\n').length <= 2));
+  const markdown = sections.map(([title, body]) => `### ${title}\n\n${body}\n`).join('\n');
+  process.stdout.write(`\n${markdown}\n`);
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const raw = {
+    mode: args.mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command:
+      `npm run ${args.mode === 'quick' ? 'bench' : 'bench:full'} -- ${process.argv.slice(3).join(' ')}`.trim(),
+    machine: machineInfo(),
+    versions: softwareVersions(),
+    cpus,
+    workers,
+    config,
+    goals,
+    systems: reports,
+  };
+  writeFileSync(`${RESULTS_DIR}${args.mode}.json`, `${JSON.stringify(raw, null, 2)}\n`);
+  writeFileSync(`${RESULTS_DIR}${args.mode}.md`, markdown);
+  writeFileSync(
+    `${RESULTS_DIR}${args.mode}-latency.svg`,
+    latencyChart(reports, `Delivery latency vs offered load (${args.mode} run, 1,000 clients, 3 nodes)`),
+  );
+  log(`wrote ${RESULTS_DIR}${args.mode}.json, ${args.mode}.md and ${args.mode}-latency.svg`);
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  await runCleanups();
+  process.exit(1);
+});

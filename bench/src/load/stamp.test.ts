@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cursorLatencyInText,
+  cursorLatencyUs,
+  epochOf,
+  nowUs,
+  opLatencyInText,
+  stampedCursor,
+  stampedOpId,
+} from './stamp.ts';
+
+describe('stamps', () => {
+  it('round-trips a cursor stamp through JSON', () => {
+    const sent = 123_456_789_012.4;
+    const text = JSON.stringify({
+      type: 'presence',
+      entry: { clientId: 'c', cursor: stampedCursor(sent, 7) },
+    });
+    expect(cursorLatencyInText(text, 7, sent + 1_500)).toBe(1_500);
+  });
+
+  it('keeps cursors inside the valid longitude and latitude ranges', () => {
+    const [lng, lat] = stampedCursor(nowUs(), epochOf(500));
+    expect(lng).toBeGreaterThanOrEqual(0);
+    expect(lng).toBeLessThan(180);
+    expect(lat).toBeGreaterThan(0);
+    expect(lat).toBeLessThan(90);
+  });
+
+  it('survives the 100 s wrap', () => {
+    const [lng, lat] = stampedCursor(199_999_000, 3);
+    expect(cursorLatencyUs(lng, lat, 3, 200_000_500)).toBe(1_500);
+  });
+
+  it('ignores stamps from another run and messages without one', () => {
+    const [lng] = stampedCursor(5_000, 3);
+    expect(cursorLatencyUs(lng, 4, 3, 6_000)).toBeNull();
+    expect(cursorLatencyInText('{"cursor":null}', 3, 1)).toBeNull();
+    expect(cursorLatencyInText('{"type":"welcome"}', 3, 1)).toBeNull();
+  });
+
+  it('round-trips an op stamp', () => {
+    const id = stampedOpId(1_000_000, 2, 'w0c5', 9);
+    expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+    const text = `{"type":"op","mapId":"m","record":{"seq":3,"opId":"${id}","clientId":"c"}}`;
+    expect(opLatencyInText(text, 2, 1_002_000)).toBe(2_000);
+    expect(opLatencyInText(text, 3, 1_002_000)).toBeNull();
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Send times travel inside the messages themselves. Every process on the machine reads
+ * the same monotonic clock (`process.hrtime` is CLOCK_MONOTONIC), so a receiver in one
+ * worker can subtract a sender's stamp from another.
+ *
+ * A presence message has no free-form field, so the stamp rides in the cursor: the
+ * longitude is the send time modulo 100 s, in seconds with µs precision, and the
+ * latitude is the run's epoch so a late message from an earlier run is never counted.
+ * A durable op carries it in its `opId`.
+ */
+
+const WRAP_US = 100_000_000;
+
+export function nowUs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e6 + ns / 1e3;
+}
+
+/** Epochs fit in a latitude and stay distinct across the runs of one benchmark. */
+export function epochOf(runIndex: number): number {
+  return (runIndex % 89) + 1;
+}
+
+export function stampedCursor(sentUs: number, epoch: number): [number, number] {
+  return [Math.round(sentUs % WRAP_US) / 1e6, epoch];
+}
+
+/** Latency of a cursor stamped by `stampedCursor`, or null when it belongs to another run. */
+export function cursorLatencyUs(lng: number, lat: number, epoch: number, atUs: number): number | null {
+  if (lat !== epoch || !(lng >= 0)) return null;
+  const sent = Math.round(lng * 1e6);
+  const now = Math.round(atUs % WRAP_US);
+  return (now - sent + WRAP_US) % WRAP_US;
+}
+
+const CURSOR_KEY = '"cursor":[';
+
+/** Finds the stamped cursor in a JSON text without parsing all of it (the receivers' hot path). */
+export function cursorLatencyInText(text: string, epoch: number, atUs: number): number | null {
+  const at = text.indexOf(CURSOR_KEY);
+  if (at < 0) return null;
+  const start = at + CURSOR_KEY.length;
+  const comma = text.indexOf(',', start);
+  const end = text.indexOf(']', comma);
+  if (comma < 0 || end < 0) return null;
+  return cursorLatencyUs(Number(text.slice(start, comma)), Number(text.slice(comma + 1, end)), epoch, atUs);
+}
+
+export function stampedOpId(sentUs: number, epoch: number, sender: string, n: number): string {
+  return `t${Math.round(sentUs)}-${epoch}-${sender}-${n}`;
+}
+
+const OP_ID_KEY = '"opId":"t';
+
+/** Latency of the stamped op in a JSON text, or null when there is none from this run. */
+export function opLatencyInText(text: string, epoch: number, atUs: number): number | null {
+  const at = text.indexOf(OP_ID_KEY);
+  if (at < 0) return null;
+  const start = at + OP_ID_KEY.length;
+  const dash = text.indexOf('-', start);
+  const dash2 = text.indexOf('-', dash + 1);
+  if (dash < 0 || dash2 < 0 || Number(text.slice(dash + 1, dash2)) !== epoch) return null;
+  return Math.max(0, atUs - Number(text.slice(start, dash)));
+}

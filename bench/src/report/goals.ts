@@ -1,0 +1,73 @@
+/** The issue's goals, checked against a run's figures (reported, never asserted). */
+
+import type { SystemReport } from '../scenarios/suite.ts';
+import type { SystemId } from '../systems/catalog.ts';
+
+export interface GoalCheck {
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? a / b : Number.NaN;
+const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+const judge = (v: number, ok: (v: number) => boolean) => (Number.isFinite(v) ? ok(v) : null);
+
+export function checkGoals(reports: readonly SystemReport[]): GoalCheck[] {
+  const by = (id: SystemId) => reports.find((r) => r.id === id);
+  const socketio = by('socketio');
+  const relay = by('uws-relay');
+  const single = by('uws-single');
+  const checks: GoalCheck[] = [];
+  for (const id of ['meridian', 'meridian-flush10'] as const) {
+    const m = by(id);
+    if (!m) continue;
+    const name = m.label;
+    const thr = ratio(m.sweep?.sustainableDeliveredPerS, socketio?.sweep?.sustainableDeliveredPerS);
+    checks.push({
+      goal: `${name}: sustainable delivered msgs/s ≥ 5× Socket.IO's`,
+      measured: `${fmt(thr)}×`,
+      met: judge(thr, (v) => v >= 5),
+    });
+    const p99 = ratio(m.fanout?.p99Ms, socketio?.fanout?.p99Ms);
+    checks.push({
+      goal: `${name}: p99 ≤ ⅓ of Socket.IO's at equal offered load (fan-out run)`,
+      measured: `${fmt(m.fanout?.p99Ms ?? Number.NaN, 1)} ms vs ${fmt(socketio?.fanout?.p99Ms ?? Number.NaN, 1)} ms (${fmt(p99)}×)`,
+      met: judge(p99, (v) => v <= 1 / 3),
+    });
+    for (const ceiling of [relay, single]) {
+      if (!ceiling) continue;
+      const share = ratio(m.sweep?.sustainableDeliveredPerS, ceiling.sweep?.sustainableDeliveredPerS);
+      checks.push({
+        goal: `${name}: ≥ 70 % of ${ceiling.label}'s sustainable msgs/s`,
+        measured: `${fmt(share * 100, 0)} %`,
+        met: judge(share, (v) => v >= 0.7),
+      });
+    }
+    const cpu = ratio(m.fanout?.serverCpuUsPerDelivery, socketio?.fanout?.serverCpuUsPerDelivery);
+    checks.push({
+      goal: `${name}: server CPU per delivery (nodes + Redis) ≤ ¼ of Socket.IO's`,
+      measured: `${fmt(m.fanout?.serverCpuUsPerDelivery ?? Number.NaN)} µs vs ${fmt(socketio?.fanout?.serverCpuUsPerDelivery ?? Number.NaN)} µs (${fmt(cpu)}×)`,
+      met: judge(cpu, (v) => v <= 0.25),
+    });
+  }
+  const meridian = by('meridian');
+  const top = meridian?.idle?.at(-1);
+  if (top) {
+    checks.push({
+      goal: 'Meridian: ≥ 50,000 idle connections on one node at ≤ 4 KiB RSS each',
+      measured: `${top.connections.toLocaleString('en-US')} held (${top.dropped} dropped), ${fmt(top.bytesPerConnection / 1024)} KiB each`,
+      met: top.connections >= 50_000 ? top.dropped === 0 && top.bytesPerConnection <= 4096 : null,
+    });
+  }
+  return checks;
+}
+
+export function goalsTable(checks: readonly GoalCheck[]): string {
+  const rows = checks.map(
+    (c) =>
+      `| ${c.goal} | ${c.measured} | ${c.met === null ? 'not measured at this size' : c.met ? 'met' : 'missed'} |`,
+  );
+  return ['| goal | measured | verdict |', '| --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,59 @@
+/** Filling a room with benchmark clients spread over the nodes and the load workers. */
+import type { ClientSpec } from '../load/plan.ts';
+import type { Deployment } from '../systems/catalog.ts';
+import type { BenchContext } from './context.ts';
+
+/**
+ * Loopback source addresses: each holds at most this many client ports, well under the
+ * ~28k ephemeral ports Linux gives one source address.
+ */
+const CLIENTS_PER_SOURCE_ADDRESS = 20_000;
+
+export function sourceAddress(clientIndex: number): string {
+  return `127.0.0.${2 + Math.floor(clientIndex / CLIENTS_PER_SOURCE_ADDRESS)}`;
+}
+
+export interface RoomOptions {
+  name: string;
+  clients: number;
+  senders: number;
+  idle?: boolean;
+  /** Index of the first client, when adding to connections already held. */
+  firstIndex?: number;
+  /** Clients per room; more rooms are made when the clients outnumber it. */
+  roomSize?: number;
+}
+
+export interface OpenedRoom {
+  senderShares: number[];
+  opened: number;
+}
+
+export async function openRoom(
+  ctx: BenchContext,
+  deployment: Deployment,
+  options: RoomOptions,
+): Promise<OpenedRoom> {
+  const first = options.firstIndex ?? 0;
+  const roomSize = options.roomSize ?? options.clients;
+  const specs: ClientSpec[] = [];
+  let targetFor: Awaited<ReturnType<Deployment['room']>> | null = null;
+  for (let i = 0; i < options.clients; i++) {
+    const index = first + i;
+    if (i % roomSize === 0)
+      targetFor = await deployment.room(`${options.name}-${Math.floor(index / roomSize)}`);
+    if (!targetFor) throw new Error('no room');
+    specs.push({
+      target: targetFor(index),
+      localAddress: sourceAddress(index),
+      clientId: `${options.name}-${index}`,
+      // The first clients send: consecutive indexes spread them over every node and worker.
+      sender: i < options.senders,
+      idle: options.idle ?? false,
+    });
+  }
+  const report = await ctx.pool.connect(specs);
+  if (report.failed > 0)
+    throw new Error(`${report.failed} of ${options.clients} clients failed to connect: ${report.firstError}`);
+  return { senderShares: report.senderShares, opened: report.opened };
+}

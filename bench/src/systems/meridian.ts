@@ -1,0 +1,193 @@
+/**
+ * Meridian's realtime service as a system under test: N nodes of apps/realtime joined by
+ * the benchmark's Redis, sharing a fresh Postgres database that is dropped afterwards.
+ * Started exactly as `npx tsx apps/realtime/src/index.ts` would, in one process per node.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type ClientMessage, PROTOCOL_VERSION } from '@meridian/protocol';
+import WebSocket from 'ws';
+import type { ClientTarget } from '../load/plan.ts';
+import type { Deployment, StartOptions } from './catalog.ts';
+import {
+  freePort,
+  httpOk,
+  type ManagedProcess,
+  registerCleanup,
+  startProcess,
+  tsxImport,
+  waitUntilReady,
+} from './spawn.ts';
+
+const run = promisify(execFile);
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REALTIME_ENTRY = `${REPO_ROOT}apps/realtime/src/index.ts`;
+const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ORIGIN = 'http://bench.localhost';
+export const FEATURE_ID = 'bench-feature';
+
+async function psql(sql: string): Promise<void> {
+  await run('psql', [POSTGRES_ADMIN_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql]);
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** An empty database; the first node migrates it on boot. */
+async function createDatabase(name: string): Promise<string> {
+  await psql(`CREATE DATABASE "${name}"`);
+  return databaseUrl(name);
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  await psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+interface MapAccess {
+  mapId: string;
+  token: string;
+}
+
+async function postJson<T>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function createMap(httpBase: string, name: string): Promise<MapAccess> {
+  const created = await postJson<{ map: { id: string }; editKey: string }>(`${httpBase}/api/maps`, { name });
+  const session = await postJson<{ token: string }>(`${httpBase}/api/maps/${created.map.id}/sessions`, {
+    key: created.editKey,
+  });
+  return { mapId: created.map.id, token: session.token };
+}
+
+/** The durable path moves one feature; it is created once per map, before the clients join. */
+function createFeature(url: string, access: MapAccess): Promise<void> {
+  const ws = new WebSocket(`${url}?token=${encodeURIComponent(access.token)}`, { origin: ORIGIN });
+  const send = (message: ClientMessage) => ws.send(JSON.stringify(message));
+  const opId = `create-${randomBytes(4).toString('hex')}`;
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('feature.create: no ack in 10 s')), 10_000);
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      ws.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    ws.on('open', () =>
+      send({
+        type: 'hello',
+        v: PROTOCOL_VERSION,
+        clientId: `setup-${opId}`,
+        name: 'setup',
+        color: '#000000',
+      }),
+    );
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString();
+      if (text.includes('"type":"welcome"')) send({ type: 'join', mapId: access.mapId });
+      else if (text.includes('"type":"snapshot"'))
+        send({
+          type: 'op',
+          mapId: access.mapId,
+          opId,
+          op: {
+            kind: 'feature.create',
+            feature: {
+              type: 'Feature',
+              id: FEATURE_ID,
+              geometry: { type: 'Point', coordinates: [0, 0] },
+              properties: {},
+              version: 0,
+            },
+          },
+        });
+      else if (text.includes('"type":"ack"')) done();
+      else if (text.includes('"type":"reject"') || text.includes('"type":"error"'))
+        done(new Error(`feature.create refused: ${text.slice(0, 200)}`));
+    });
+    ws.on('error', (error) => done(error));
+  });
+}
+
+export interface MeridianOptions {
+  path: 'presence' | 'op';
+  /** Overrides for the service's environment (its documented knobs, e.g. PRESENCE_FLUSH_MS). */
+  env?: Record<string, string>;
+}
+
+export async function startMeridian(options: StartOptions, meridian: MeridianOptions): Promise<Deployment> {
+  const { path } = meridian;
+  const database = `bench_${options.runId.replace(/[^a-z0-9_]/gi, '_')}_${randomBytes(3).toString('hex')}`;
+  const url = await createDatabase(database);
+  const unregisterDrop = registerCleanup(() => dropDatabase(database));
+  const secret = randomBytes(32).toString('hex');
+  const nodes: { process: ManagedProcess; port: number }[] = [];
+  const startNode = async (i: number) => {
+    const port = await freePort();
+    const proc = startProcess(
+      `meridian n${i}`,
+      process.execPath,
+      ['--import', tsxImport(), REALTIME_ENTRY],
+      {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        NODE_ID: `bench-n${i}`,
+        REDIS_URL: options.redis.url,
+        REDIS_CHANNEL_PREFIX: `${options.runId}:`,
+        DATABASE_URL: url,
+        MERIDIAN_AUTH_SECRET: secret,
+        MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
+        LOG_LEVEL: 'warn',
+        ...meridian.env,
+      },
+      options.cpus,
+    );
+    nodes.push({ process: proc, port });
+    await waitUntilReady(proc, () => httpOk(`http://127.0.0.1:${port}/readyz`));
+  };
+  try {
+    // The first node migrates the fresh database; the others start once it has.
+    await startNode(0);
+    await Promise.all(Array.from({ length: options.nodes - 1 }, (_, i) => startNode(i + 1)));
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.process.stop()));
+    unregisterDrop();
+    await dropDatabase(database);
+    throw error;
+  }
+  const httpBase = `http://127.0.0.1:${nodes[0]?.port}`;
+  return {
+    nodes: nodes.map((node) => node.process),
+    async room(name) {
+      const access = await createMap(httpBase, name);
+      if (path === 'op') await createFeature(`ws://127.0.0.1:${nodes[0]?.port}/ws`, access);
+      return (i): ClientTarget => ({
+        kind: 'meridian',
+        url: `ws://127.0.0.1:${nodes[i % nodes.length]?.port}/ws`,
+        token: access.token,
+        mapId: access.mapId,
+        origin: ORIGIN,
+        path,
+        featureId: FEATURE_ID,
+      });
+    },
+    async stop() {
+      await Promise.all(nodes.map((node) => node.process.stop()));
+      unregisterDrop();
+      await dropDatabase(database);
+    },
+  };
+}

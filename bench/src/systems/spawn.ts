@@ -1,0 +1,113 @@
+/** Starting, pinning and stopping the benchmark's child processes. */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** `--import` value that runs TypeScript entries in a single process (the `tsx` CLI would add a parent). */
+export function tsxImport(): string {
+  return import.meta.resolve('tsx');
+}
+
+/** Pins every thread of a process to the given CPU list (taskset syntax, e.g. "0" or "2-3"). */
+export function pinToCpus(pid: number | undefined, cpus: string): Promise<void> {
+  if (pid === undefined) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    execFile('taskset', ['-a', '-c', '-p', cpus, String(pid)], (error) =>
+      error ? reject(error) : resolve(),
+    );
+  });
+}
+
+/** A port free right now on 127.0.0.1 (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+const cleanups = new Set<() => Promise<void>>();
+
+/** Work to do if the benchmark is interrupted (Ctrl-C): stop a process, drop a database. */
+export function registerCleanup(cleanup: () => Promise<void>): () => void {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+/** Runs every registered cleanup; the CLI calls it on SIGINT/SIGTERM. */
+export async function runCleanups(): Promise<void> {
+  const pending = [...cleanups];
+  cleanups.clear();
+  await Promise.allSettled(pending.map((cleanup) => cleanup()));
+}
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** The last lines the process wrote (stdout and stderr), for error messages. */
+  stderrTail(): string;
+  stop(): Promise<void>;
+}
+
+const STDERR_TAIL_CHARS = 4_000;
+
+export function startProcess(
+  name: string,
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cpus: string | null,
+): ManagedProcess {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  let tail = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      tail = (tail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+  }
+  if (cpus !== null) void pinToCpus(child.pid, cpus).catch(() => {});
+  const pid = child.pid;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      unregister();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  const unregister = registerCleanup(stop);
+  return { name, pid, child, stderrTail: () => tail, stop };
+}
+
+/** Polls until `ready` says yes; fails early if the process dies. */
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  ready: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null)
+      throw new Error(`${proc.name} exited before it was ready:\n${proc.stderrTail()}`);
+    if (await ready().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${proc.name} not ready in ${timeoutMs} ms:\n${proc.stderrTail()}`);
+}
+
+export async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  await res.body?.cancel();
+  return res.ok;
+}
