@@ -1,0 +1,21 @@
+/**
+ * Files under public/ that are generated, not committed: run before every build and dev server.
+ * - maplibre-gl-worker.mjs: MapLibre's worker must be its own file under Next/Turbopack (the
+ *   bundled worker never starts), so the installed one is copied.
+ * - basemap.geojson: the offline basemap, built from world-atlas so the map needs no network.
+ */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildBasemap } from '../src/basemap/build-basemap.ts';
+
+const require = createRequire(import.meta.url);
+const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+mkdirSync(publicDir, { recursive: true });
+
+const maplibreDir = dirname(require.resolve('maplibre-gl/package.json'));
+copyFileSync(join(maplibreDir, 'dist', 'maplibre-gl-worker.mjs'), join(publicDir, 'maplibre-gl-worker.mjs'));
+
+const topology = JSON.parse(readFileSync(require.resolve('world-atlas/countries-50m.json'), 'utf8'));
+writeFileSync(join(publicDir, 'basemap.geojson'), JSON.stringify(buildBasemap(topology)));

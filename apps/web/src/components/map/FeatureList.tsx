@@ -1,0 +1,73 @@
+'use client';
+
+import type { Feature } from '@meridian/protocol';
+import type { MeridianClient } from '@meridian/protocol/client';
+import { anchorOf } from '../../features/geometry.ts';
+import { DEFAULT_FEATURE_COLOR } from '../../features/render-features.ts';
+import { useClientVersion } from '../../session/use-client.ts';
+
+/** A list is for finding things; past this many, the map (and export) is the way to see them all. */
+const MAX_LISTED = 100;
+
+const KIND: Record<Feature['geometry']['type'], string> = {
+  Point: 'marker',
+  LineString: 'line',
+  Polygon: 'area',
+};
+
+/** The map's features as a keyboard- and screen-reader-friendly list. */
+export function FeatureList({
+  client,
+  selected,
+  onSelect,
+}: {
+  client: MeridianClient | null;
+  selected: string | null;
+  onSelect(id: string): void;
+}) {
+  useClientVersion(client, ['state']);
+  const features = client ? client.features : new Map<string, Feature>();
+  const listed = [...features.values()].slice(-MAX_LISTED).reverse();
+  return (
+    <section
+      className="feature-list"
+      aria-label="Features on this map"
+      data-testid="feature-list"
+      data-count={features.size}
+    >
+      <h2>
+        Features <span className="muted">({features.size})</span>
+      </h2>
+      {features.size === 0 ? <p className="muted">Nothing here yet.</p> : null}
+      <ul>
+        {listed.map((feature) => {
+          const [lng, lat] = anchorOf(feature.geometry);
+          return (
+            <li key={feature.id}>
+              <button
+                type="button"
+                className="feature-item"
+                aria-current={selected === feature.id ? 'true' : undefined}
+                data-testid={`feature-item-${feature.id}`}
+                data-feature-id={feature.id}
+                data-title={feature.properties.title ?? ''}
+                data-position={`${lng},${lat}`}
+                onClick={() => onSelect(feature.id)}
+              >
+                <span
+                  className="swatch"
+                  style={{ background: feature.properties.color ?? DEFAULT_FEATURE_COLOR }}
+                  aria-hidden="true"
+                />
+                <span className="name">
+                  {feature.properties.title || `Untitled ${KIND[feature.geometry.type]}`}
+                </span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      {features.size > MAX_LISTED ? <p className="muted">Showing the latest {MAX_LISTED}.</p> : null}
+    </section>
+  );
+}

@@ -1,0 +1,189 @@
+'use client';
+
+import { type Feature, type FeaturePropertiesPatch, LIMITS } from '@meridian/protocol';
+import { useEffect, useId, useRef, useState } from 'react';
+import { DEFAULT_FEATURE_COLOR } from '../../features/render-features.ts';
+import { PRESENCE_COLORS } from '../../presence/identity.ts';
+
+/** How long a field waits after the last keystroke before the edit is sent. */
+const TYPING_COMMIT_MS = 500;
+
+const KIND_LABEL: Record<Feature['geometry']['type'], string> = {
+  Point: 'Marker',
+  LineString: 'Line',
+  Polygon: 'Area',
+};
+
+interface InspectorProps {
+  feature: Feature;
+  editable: boolean;
+  /** Someone else who changed this feature moments ago. */
+  remoteEditor: { name: string; color: string } | null;
+  onChange(id: string, patch: FeaturePropertiesPatch): void;
+  onDelete(id: string): void;
+  onClose(): void;
+}
+
+/**
+ * A text field bound to one property: it shows others' edits while it is not focused, and never
+ * overwrites what this person is typing. Typing is committed after a pause, on blur and on Enter.
+ */
+function useField(remote: string, commit: (value: string) => void) {
+  const [draft, setDraft] = useState(remote);
+  const focused = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const lastSent = useRef(remote);
+
+  useEffect(() => {
+    if (!focused.current) setDraft(remote);
+    lastSent.current = remote;
+  }, [remote]);
+
+  const flush = (value: string) => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    if (value !== lastSent.current) {
+      lastSent.current = value;
+      commit(value);
+    }
+  };
+
+  return {
+    value: draft,
+    onFocus: () => {
+      focused.current = true;
+    },
+    onBlur: () => {
+      focused.current = false;
+      flush(draft);
+    },
+    onChange: (value: string) => {
+      setDraft(value);
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = setTimeout(() => flush(value), TYPING_COMMIT_MS);
+    },
+    flush: () => flush(draft),
+  };
+}
+
+export function Inspector({ feature, editable, remoteEditor, onChange, onDelete, onClose }: InspectorProps) {
+  const ids = { title: useId(), description: useId(), color: useId() };
+  const title = useField(feature.properties.title ?? '', (value) =>
+    onChange(feature.id, { title: value.trim() ? value : null }),
+  );
+  const description = useField(feature.properties.description ?? '', (value) =>
+    onChange(feature.id, { description: value.trim() ? value : null }),
+  );
+  const color = feature.properties.color ?? DEFAULT_FEATURE_COLOR;
+  const kind = KIND_LABEL[feature.geometry.type];
+  const position = feature.geometry.type === 'Point' ? feature.geometry.coordinates : null;
+
+  return (
+    <section
+      className="inspector"
+      aria-label={`${kind} details`}
+      data-testid="inspector"
+      data-feature-id={feature.id}
+    >
+      <header>
+        <h2>
+          <span className="swatch" style={{ background: color }} aria-hidden="true" />
+          {kind}
+        </h2>
+        <button
+          type="button"
+          className="ghost small"
+          aria-label="Close details"
+          data-testid="inspector-close"
+          onClick={onClose}
+        >
+          ×
+        </button>
+      </header>
+      {remoteEditor ? (
+        <p className="remote-editor" data-testid="remote-editor" style={{ borderColor: remoteEditor.color }}>
+          <span className="editor-dot" style={{ background: remoteEditor.color }} aria-hidden="true" />
+          {remoteEditor.name} is editing this
+        </p>
+      ) : null}
+      {editable ? (
+        <>
+          <label htmlFor={ids.title}>Title</label>
+          <input
+            id={ids.title}
+            data-testid="feature-title"
+            value={title.value}
+            maxLength={LIMITS.MAX_TITLE_CHARS}
+            placeholder={`Untitled ${kind.toLowerCase()}`}
+            onFocus={title.onFocus}
+            onBlur={title.onBlur}
+            onChange={(event) => title.onChange(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter') title.flush();
+            }}
+          />
+          <label htmlFor={ids.description}>Description</label>
+          <textarea
+            id={ids.description}
+            data-testid="feature-description"
+            value={description.value}
+            rows={4}
+            maxLength={LIMITS.MAX_DESCRIPTION_CHARS}
+            onFocus={description.onFocus}
+            onBlur={description.onBlur}
+            onChange={(event) => description.onChange(event.target.value)}
+          />
+          <fieldset className="colors">
+            <legend>Colour</legend>
+            {PRESENCE_COLORS.map((swatch) => (
+              <button
+                key={swatch}
+                type="button"
+                className="color-swatch"
+                style={{ background: swatch }}
+                aria-label={`Colour ${swatch}`}
+                aria-pressed={swatch === color}
+                data-testid={`color-${swatch.slice(1)}`}
+                onClick={() => onChange(feature.id, { color: swatch })}
+              />
+            ))}
+            <label htmlFor={ids.color} className="visually-hidden">
+              Custom colour
+            </label>
+            <input
+              id={ids.color}
+              type="color"
+              value={color}
+              data-testid="feature-color"
+              onChange={(event) => onChange(feature.id, { color: event.target.value })}
+            />
+          </fieldset>
+        </>
+      ) : (
+        <>
+          <h3 className="feature-title" data-testid="feature-title-text">
+            {feature.properties.title || `Untitled ${kind.toLowerCase()}`}
+          </h3>
+          {feature.properties.description ? (
+            <p className="feature-description">{feature.properties.description}</p>
+          ) : null}
+        </>
+      )}
+      {position ? (
+        <p className="muted" data-testid="feature-position">
+          {position[1].toFixed(5)}, {position[0].toFixed(5)}
+        </p>
+      ) : null}
+      {editable ? (
+        <button
+          type="button"
+          className="danger"
+          data-testid="feature-delete"
+          onClick={() => onDelete(feature.id)}
+        >
+          Delete {kind.toLowerCase()}
+        </button>
+      ) : null}
+    </section>
+  );
+}

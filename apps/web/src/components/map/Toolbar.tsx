@@ -1,0 +1,135 @@
+'use client';
+
+import { type ChangeEvent, useRef } from 'react';
+import type { DrawMode } from '../../map/map-view.ts';
+
+interface ToolbarProps {
+  editable: boolean;
+  mode: DrawMode;
+  draftVertices: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  onMode(mode: DrawMode): void;
+  onFinishDrawing(): void;
+  onUndo(): void;
+  onRedo(): void;
+  onImport(text: string, fileName: string): void;
+  onExport(): void;
+}
+
+const TOOLS: { mode: DrawMode; label: string; key: string; icon: string }[] = [
+  { mode: 'select', label: 'Select and move', key: 'V', icon: '➤' },
+  { mode: 'marker', label: 'Add marker', key: 'M', icon: '●' },
+  { mode: 'line', label: 'Draw line', key: 'L', icon: '╱' },
+  { mode: 'polygon', label: 'Draw area', key: 'P', icon: '⬠' },
+];
+
+const HINTS: Record<DrawMode, string> = {
+  select: '',
+  marker: 'Click the map to place a marker (Enter: at the centre).',
+  line: 'Click to add points. Double-click or Enter to finish, Esc to cancel.',
+  polygon: 'Click to add corners. Click the first corner, double-click or Enter to finish.',
+};
+
+export function Toolbar(props: ToolbarProps) {
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const readFile = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    if (file) props.onImport(await file.text(), file.name);
+  };
+
+  return (
+    <div className="toolbar-wrap">
+      <div className="toolbar" role="toolbar" aria-label="Map tools" aria-orientation="vertical">
+        {props.editable
+          ? TOOLS.map((tool) => (
+              <button
+                key={tool.mode}
+                type="button"
+                className="tool"
+                aria-pressed={props.mode === tool.mode}
+                aria-label={`${tool.label} (${tool.key})`}
+                title={`${tool.label} (${tool.key})`}
+                data-testid={`tool-${tool.mode}`}
+                onClick={() => props.onMode(tool.mode)}
+              >
+                <span aria-hidden="true">{tool.icon}</span>
+              </button>
+            ))
+          : null}
+        {props.editable ? (
+          <>
+            <span className="separator" aria-hidden="true" />
+            <button
+              type="button"
+              className="tool"
+              aria-label="Undo (Ctrl+Z)"
+              title="Undo (Ctrl+Z)"
+              data-testid="undo"
+              disabled={!props.canUndo}
+              onClick={props.onUndo}
+            >
+              <span aria-hidden="true">↶</span>
+            </button>
+            <button
+              type="button"
+              className="tool"
+              aria-label="Redo (Ctrl+Shift+Z)"
+              title="Redo (Ctrl+Shift+Z)"
+              data-testid="redo"
+              disabled={!props.canRedo}
+              onClick={props.onRedo}
+            >
+              <span aria-hidden="true">↷</span>
+            </button>
+            <button
+              type="button"
+              className="tool"
+              aria-label="Import GeoJSON"
+              title="Import GeoJSON"
+              data-testid="import"
+              onClick={() => fileInput.current?.click()}
+            >
+              <span aria-hidden="true">⇪</span>
+            </button>
+            <input
+              ref={fileInput}
+              type="file"
+              accept=".geojson,.json,application/geo+json,application/json"
+              hidden
+              data-testid="import-file"
+              onChange={readFile}
+            />
+          </>
+        ) : null}
+        <button
+          type="button"
+          className="tool"
+          aria-label="Export GeoJSON"
+          title="Export GeoJSON"
+          data-testid="export"
+          onClick={props.onExport}
+        >
+          <span aria-hidden="true">⇩</span>
+        </button>
+      </div>
+      {props.editable && props.mode !== 'select' ? (
+        <div className="draw-hint" role="status" data-testid="draw-hint">
+          <span>{HINTS[props.mode]}</span>
+          {(props.mode === 'line' || props.mode === 'polygon') && props.draftVertices > 0 ? (
+            <button
+              type="button"
+              className="primary small"
+              data-testid="finish-drawing"
+              onClick={props.onFinishDrawing}
+            >
+              Finish
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import type { Feature } from '@meridian/protocol';
+import type { GeoJSONFeatureDiff, GeoJSONSourceDiff } from 'maplibre-gl';
+import {
+  bucketOf,
+  type FeatureBucket,
+  type RenderProperties,
+  renderProperties,
+  toRenderFeature,
+} from './render-features.ts';
+
+/** One `updateData` diff per map source; an empty diff means that source needs no work. */
+export type SourceDiffs = Record<FeatureBucket, GeoJSONSourceDiff>;
+
+const emptyDiffs = (): SourceDiffs => ({ points: {}, shapes: {} });
+
+type ListKey = 'add' | 'remove' | 'update';
+type Item<K extends ListKey> = NonNullable<GeoJSONSourceDiff[K]> extends (infer T)[] ? T : never;
+
+function push<K extends ListKey>(diff: GeoJSONSourceDiff, key: K, item: Item<K>): void {
+  const list = (diff[key] ?? []) as Item<K>[];
+  list.push(item);
+  (diff as Record<K, Item<K>[]>)[key] = list;
+}
+
+export function isEmptyDiff(diff: GeoJSONSourceDiff): boolean {
+  return !diff.removeAll && !diff.add?.length && !diff.remove?.length && !diff.update?.length;
+}
+
+function sameGeometry(a: Feature['geometry'], b: Feature['geometry']): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function changedProperties(
+  a: RenderProperties,
+  b: RenderProperties,
+): GeoJSONFeatureDiff['addOrUpdateProperties'] {
+  const changes: { key: string; value: string }[] = [];
+  for (const key of ['title', 'color'] as const) if (a[key] !== b[key]) changes.push({ key, value: b[key] });
+  return changes;
+}
+
+/**
+ * Compare what the map shows with what it should show, for the given feature ids (or all), and
+ * return the smallest `updateData` diffs that bring the map sources up to date. `rendered` is
+ * updated in place to the new state, so it always mirrors the sources.
+ */
+export function diffFeatures(
+  rendered: Map<string, Feature>,
+  next: ReadonlyMap<string, Feature>,
+  ids: Iterable<string> | 'all',
+): SourceDiffs {
+  const diffs = emptyDiffs();
+  const candidates = ids === 'all' ? new Set([...rendered.keys(), ...next.keys()]) : ids;
+  for (const id of candidates) {
+    const before = rendered.get(id);
+    const after = next.get(id);
+    if (before === after) continue;
+    if (!after) {
+      if (before) push(diffs[bucketOf(before)], 'remove', id);
+      rendered.delete(id);
+      continue;
+    }
+    rendered.set(id, after);
+    if (!before) {
+      push(diffs[bucketOf(after)], 'add', toRenderFeature(after));
+      continue;
+    }
+    if (bucketOf(before) !== bucketOf(after)) {
+      push(diffs[bucketOf(before)], 'remove', id);
+      push(diffs[bucketOf(after)], 'add', toRenderFeature(after));
+      continue;
+    }
+    const update: GeoJSONFeatureDiff = { id };
+    if (!sameGeometry(before.geometry, after.geometry)) update.newGeometry = after.geometry;
+    const properties = changedProperties(renderProperties(before), renderProperties(after));
+    if (properties?.length) update.addOrUpdateProperties = properties;
+    if (update.newGeometry || update.addOrUpdateProperties) push(diffs[bucketOf(after)], 'update', update);
+  }
+  return diffs;
+}

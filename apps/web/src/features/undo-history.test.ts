@@ -1,0 +1,99 @@
+import { applyOp, createMapState, type Feature, type MapState, type Op } from '@meridian/protocol';
+import { describe, expect, it } from 'vitest';
+import { UndoHistory } from './undo-history.ts';
+
+const marker = (id: string, title?: string): Feature => ({
+  type: 'Feature',
+  id,
+  geometry: { type: 'Point', coordinates: [1, 2] },
+  properties: title ? { title } : {},
+  version: 0,
+});
+
+/** A tiny stand-in for the client: edits are recorded, then applied (as the optimistic view does). */
+function session() {
+  let counter = 0;
+  const history = new UndoHistory(() => `new-${++counter}`);
+  const state: MapState = createMapState('Trip');
+  const apply = (ops: Op[]) => {
+    for (const op of ops) expect(applyOp(state, op).ok).toBe(true);
+  };
+  return {
+    state,
+    history,
+    edit(ops: Op[]) {
+      history.record(ops, state);
+      apply(ops);
+    },
+    undo() {
+      apply(history.undo(state));
+    },
+    redo() {
+      apply(history.redo(state));
+    },
+  };
+}
+
+describe('UndoHistory', () => {
+  it('undoes and redoes a property edit field by field', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: marker('a', 'Old') }]);
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { title: 'New', color: '#ff0000' } }]);
+    s.undo();
+    expect(s.state.features.get('a')?.properties).toEqual({ title: 'Old' });
+    s.redo();
+    expect(s.state.features.get('a')?.properties).toEqual({ title: 'New', color: '#ff0000' });
+  });
+
+  it('undoes a move back to the old geometry', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: marker('a') }]);
+    s.edit([{ kind: 'feature.move', id: 'a', geometry: { type: 'Point', coordinates: [9, 9] } }]);
+    s.undo();
+    expect(s.state.features.get('a')?.geometry).toEqual({ type: 'Point', coordinates: [1, 2] });
+  });
+
+  it('re-creates a deleted feature under a fresh id and keeps following it', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: marker('a', 'Kept') }]);
+    s.edit([{ kind: 'feature.move', id: 'a', geometry: { type: 'Point', coordinates: [5, 5] } }]);
+    s.edit([{ kind: 'feature.delete', id: 'a' }]);
+    s.undo();
+    expect([...s.state.features.keys()]).toEqual(['new-1']);
+    expect(s.state.features.get('new-1')?.properties.title).toBe('Kept');
+    // The move before the delete now applies to the re-created feature.
+    s.undo();
+    expect(s.state.features.get('new-1')?.geometry).toEqual({ type: 'Point', coordinates: [1, 2] });
+    s.undo();
+    expect(s.state.features.size).toBe(0);
+    expect(s.history.canUndo).toBe(false);
+    s.redo();
+    expect([...s.state.features.keys()]).toEqual(['new-2']);
+  });
+
+  it('undoes a group (an import) as one step, and renames', () => {
+    const s = session();
+    s.edit([
+      { kind: 'feature.create', feature: marker('a') },
+      { kind: 'feature.create', feature: marker('b') },
+    ]);
+    s.edit([{ kind: 'map.rename', name: 'Holiday' }]);
+    s.undo();
+    expect(s.state.name).toBe('Trip');
+    s.undo();
+    expect(s.state.features.size).toBe(0);
+  });
+
+  it('a new edit clears redo, and an edit others deleted is skipped', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: marker('a') }]);
+    s.edit([{ kind: 'feature.create', feature: marker('b') }]);
+    s.undo();
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { title: 'x' } }]);
+    expect(s.history.canRedo).toBe(false);
+    // Someone else deletes "a": neither the title edit nor the create of "a" can be undone any more.
+    applyOp(s.state, { kind: 'feature.delete', id: 'a' });
+    expect(s.history.undo(s.state)).toEqual([]);
+    expect(s.history.canUndo).toBe(false);
+  });
+});

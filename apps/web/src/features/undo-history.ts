@@ -1,0 +1,138 @@
+import {
+  applyOp,
+  createMapState,
+  type Feature,
+  type FeaturePropertiesPatch,
+  type MapState,
+  type Op,
+} from '@meridian/protocol';
+
+/** The part of the map state undo needs to compute inverses. */
+export interface UndoState {
+  name: string;
+  features: ReadonlyMap<string, Feature>;
+}
+
+const MAX_ENTRIES = 200;
+
+/**
+ * Undo and redo of this person's own edits, as ops: undoing an op submits its inverse, so it is
+ * shared, ordered by the server and itself undoable like any edit. Others' edits are never undone.
+ *
+ * Deleted ids are never reused on a map, so re-creating a feature (undo of a delete, redo of a
+ * create) gives it a fresh id; later history entries that name the old id are followed to the new.
+ */
+export class UndoHistory {
+  readonly #newId: () => string;
+  #undo: Op[][] = [];
+  #redo: Op[][] = [];
+  readonly #renamed = new Map<string, string>();
+
+  constructor(newId: () => string) {
+    this.#newId = newId;
+  }
+
+  get canUndo(): boolean {
+    return this.#undo.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this.#redo.length > 0;
+  }
+
+  /** Record a new edit made of `ops` (applied to `state` in order); it clears what could be redone. */
+  record(ops: readonly Op[], state: UndoState): void {
+    const inverse = inverseOf(ops, state);
+    if (inverse.length === 0) return;
+    this.#undo.push(inverse);
+    if (this.#undo.length > MAX_ENTRIES) this.#undo.shift();
+    this.#redo = [];
+  }
+
+  /** The ops that undo the latest edit, or [] when there is nothing (left) to undo. */
+  undo(state: UndoState): Op[] {
+    return this.#step(this.#undo, this.#redo, state);
+  }
+
+  /** The ops that redo the latest undone edit, or []. */
+  redo(state: UndoState): Op[] {
+    return this.#step(this.#redo, this.#undo, state);
+  }
+
+  #step(from: Op[][], to: Op[][], state: UndoState): Op[] {
+    while (from.length > 0) {
+      const entry = from.pop() as Op[];
+      const ops = entry.map((op) => this.#resolve(op));
+      const inverse = inverseOf(ops, state);
+      // An edit whose features others have deleted since cannot be undone; skip to the one before.
+      if (inverse.length === 0) continue;
+      to.push(inverse);
+      return ops;
+    }
+    return [];
+  }
+
+  /** Follow ids through re-creations, and give re-created features a fresh id. */
+  #resolve(op: Op): Op {
+    const current = (id: string) => {
+      let resolved = id;
+      for (let next = this.#renamed.get(resolved); next; next = this.#renamed.get(resolved)) resolved = next;
+      return resolved;
+    };
+    if (op.kind === 'feature.create') {
+      const id = this.#newId();
+      this.#renamed.set(current(op.feature.id), id);
+      return { ...op, feature: { ...op.feature, id } };
+    }
+    if (op.kind === 'map.rename') return op;
+    return { ...op, id: current(op.id) };
+  }
+}
+
+/** The ops that revert `ops`, in reverse order; ops that would not apply are left out. */
+export function inverseOf(ops: readonly Op[], state: UndoState): Op[] {
+  const scratch: MapState = createMapState(state.name, state.features.values());
+  const inverse: Op[] = [];
+  for (const op of ops) {
+    const undo = inverseOfOne(op, scratch);
+    if (!undo || !applyOp(scratch, op).ok) continue;
+    inverse.unshift(undo);
+  }
+  return inverse;
+}
+
+function inverseOfOne(op: Op, state: MapState): Op | undefined {
+  switch (op.kind) {
+    case 'feature.create':
+      return state.features.has(op.feature.id) ? undefined : { kind: 'feature.delete', id: op.feature.id };
+    case 'feature.update': {
+      const before = state.features.get(op.id);
+      if (!before) return undefined;
+      const restore: Record<string, unknown> = {};
+      for (const key of Object.keys(op.properties) as (keyof FeaturePropertiesPatch)[]) {
+        restore[key] = before.properties[key] ?? null;
+      }
+      return { kind: 'feature.update', id: op.id, properties: restore as FeaturePropertiesPatch };
+    }
+    case 'feature.move': {
+      const before = state.features.get(op.id);
+      return before ? { kind: 'feature.move', id: op.id, geometry: before.geometry } : undefined;
+    }
+    case 'feature.delete': {
+      const before = state.features.get(op.id);
+      if (!before) return undefined;
+      return {
+        kind: 'feature.create',
+        feature: {
+          type: 'Feature',
+          id: before.id,
+          geometry: before.geometry,
+          properties: before.properties,
+          version: 0,
+        },
+      };
+    }
+    case 'map.rename':
+      return { kind: 'map.rename', name: state.name };
+  }
+}

@@ -1,0 +1,111 @@
+import type { PresenceEntry } from '@meridian/protocol';
+
+/** Fraction of the remaining distance a cursor travels per frame: smooth, yet never far behind. */
+const SMOOTHING = 0.35;
+/** Beyond this many pixels a cursor jumps instead of gliding (a teleport, or the map moved far). */
+const SNAP_PX = 600;
+
+interface CursorState {
+  element: HTMLDivElement;
+  label: HTMLSpanElement;
+  target: [number, number] | null;
+  x: number;
+  y: number;
+  placed: boolean;
+}
+
+/**
+ * Other people's cursors, drawn as a few DOM elements over the map (there are only ever a handful,
+ * unlike features). Positions arrive throttled; each frame the cursor glides towards the latest one,
+ * re-projected so cursors stay glued to the map while it pans.
+ */
+export class CursorOverlay {
+  readonly #layer: HTMLDivElement;
+  readonly #project: (lngLat: [number, number]) => { x: number; y: number };
+  readonly #cursors = new Map<string, CursorState>();
+  #frame = 0;
+
+  constructor(container: HTMLElement, project: (lngLat: [number, number]) => { x: number; y: number }) {
+    this.#project = project;
+    this.#layer = document.createElement('div');
+    this.#layer.className = 'cursor-layer';
+    this.#layer.setAttribute('aria-hidden', 'true');
+    container.appendChild(this.#layer);
+  }
+
+  update(peers: Iterable<PresenceEntry>): void {
+    const seen = new Set<string>();
+    for (const peer of peers) {
+      seen.add(peer.clientId);
+      let state = this.#cursors.get(peer.clientId);
+      if (!state) {
+        state = this.#create(peer.clientId);
+        this.#cursors.set(peer.clientId, state);
+      }
+      state.element.style.setProperty('--cursor-color', peer.color);
+      // textContent, never innerHTML: names come from other people.
+      if (state.label.textContent !== peer.name) state.label.textContent = peer.name;
+      state.target = peer.cursor ? [peer.cursor[0], peer.cursor[1]] : null;
+      state.element.dataset.visible = String(state.target !== null);
+    }
+    for (const [id, state] of this.#cursors) {
+      if (!seen.has(id)) {
+        state.element.remove();
+        this.#cursors.delete(id);
+      }
+    }
+    this.#schedule();
+  }
+
+  destroy(): void {
+    cancelAnimationFrame(this.#frame);
+    this.#layer.remove();
+    this.#cursors.clear();
+  }
+
+  #create(clientId: string): CursorState {
+    const element = document.createElement('div');
+    element.className = 'peer-cursor';
+    element.dataset.testid = `cursor-${clientId}`;
+    element.dataset.clientId = clientId;
+    const arrow = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    arrow.setAttribute('viewBox', '0 0 16 20');
+    arrow.setAttribute('width', '16');
+    arrow.setAttribute('height', '20');
+    const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    path.setAttribute('d', 'M1 1 L1 16 L5 12 L8 19 L11 18 L8 11 L14 11 Z');
+    arrow.appendChild(path);
+    const label = document.createElement('span');
+    label.className = 'peer-cursor-label';
+    element.append(arrow, label);
+    this.#layer.appendChild(element);
+    return { element, label, target: null, x: 0, y: 0, placed: false };
+  }
+
+  #schedule(): void {
+    if (this.#frame || this.#cursors.size === 0) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.#render();
+      this.#schedule();
+    });
+  }
+
+  #render(): void {
+    for (const state of this.#cursors.values()) {
+      if (!state.target) continue;
+      const target = this.#project(state.target);
+      const dx = target.x - state.x;
+      const dy = target.y - state.y;
+      if (!state.placed || Math.hypot(dx, dy) > SNAP_PX) {
+        state.x = target.x;
+        state.y = target.y;
+        state.placed = true;
+      } else {
+        state.x += dx * SMOOTHING;
+        state.y += dy * SMOOTHING;
+      }
+      state.element.style.transform = `translate(${state.x.toFixed(1)}px, ${state.y.toFixed(1)}px)`;
+    }
+  }
+}

@@ -1,0 +1,642 @@
+import type { Cursor, Feature, Geometry, Position, PresenceEntry, Viewport } from '@meridian/protocol';
+import type { Changed } from '@meridian/protocol/client';
+import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
+import * as maplibregl from 'maplibre-gl';
+import {
+  anchorOf,
+  lineFromVertices,
+  moveVertex,
+  polygonFromVertices,
+  translateGeometry,
+  type Vertex,
+  verticesOf,
+} from '../features/geometry.ts';
+import { bucketOf, DEFAULT_FEATURE_COLOR, toRenderFeature } from '../features/render-features.ts';
+import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
+import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
+import { CursorOverlay } from './cursor-overlay.ts';
+import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
+import { viewportCenter, viewportOf, viewportRing } from './viewport.ts';
+
+export type DrawMode = 'select' | 'marker' | 'line' | 'polygon';
+
+/** What the map view reports; the React side turns these into ops and UI state. */
+export interface MapViewCallbacks {
+  onReady(): void;
+  onCreate(geometry: Geometry): void;
+  onSelect(id: string | null): void;
+  /** A drag (move or reshape) ended: commit this geometry. */
+  onMove(id: string, geometry: Geometry): void;
+  onCursor(cursor: Cursor | null): void;
+  onViewport(viewport: Viewport): void;
+  /** The person panned or zoomed the map themselves (ends following). */
+  onUserMove(): void;
+  onDraftChange(vertexCount: number): void;
+  onError(message: string): void;
+}
+
+export interface MapViewOptions {
+  container: HTMLElement;
+  style: maplibregl.StyleSpecification | string;
+  editable: boolean;
+  callbacks: MapViewCallbacks;
+}
+
+export interface EditorBadge {
+  featureId: string;
+  name: string;
+  color: string;
+}
+
+const CURSOR_THROTTLE_MS = 40;
+const VIEWPORT_THROTTLE_MS = 100;
+/** Pixels a press may wander before it counts as a drag rather than a click. */
+const DRAG_THRESHOLD_PX = 4;
+/** Touch needs a more forgiving hit area than a mouse. */
+const HIT_RADIUS_PX = 8;
+const CLOSE_RING_PX = 12;
+const DEFAULT_VIEW: HashView = { zoom: 1.6, lat: 25, lng: 10 };
+
+const round7 = (value: number) => Math.round(value * 1e7) / 1e7;
+const toPosition = (lngLat: maplibregl.LngLat): Position => [
+  round7(wrapLongitude(lngLat.lng)),
+  round7(lngLat.lat),
+];
+const emptyCollection = (): FeatureCollection => ({ type: 'FeatureCollection', features: [] });
+
+let workerConfigured = false;
+
+type Drag =
+  | {
+      kind: 'move';
+      id: string;
+      start: maplibregl.Point;
+      startLngLat: maplibregl.LngLat;
+      original: Geometry;
+      current: Geometry;
+      active: boolean;
+    }
+  | {
+      kind: 'vertex';
+      id: string;
+      vertex: Vertex;
+      start: maplibregl.Point;
+      original: Geometry;
+      current: Geometry;
+      active: boolean;
+    };
+
+/**
+ * The MapLibre map and everything drawn on it. It owns no collaborative state: features arrive
+ * through `setFeatures` (applied as incremental `updateData` diffs), edits leave through callbacks.
+ */
+export class MapView {
+  readonly map: maplibregl.Map;
+  readonly #container: HTMLElement;
+  readonly #callbacks: MapViewCallbacks;
+  readonly #rendered = new Map<string, Feature>();
+  readonly #cursors: CursorOverlay;
+  readonly #resizeObserver: ResizeObserver;
+  #ready = false;
+  #editable: boolean;
+  #mode: DrawMode = 'select';
+  #features: ReadonlyMap<string, Feature> = new Map();
+  #pendingChange: Set<string> | 'all' = new Set();
+  #selected: string | null = null;
+  #draft: Position[] = [];
+  #hover: Position | null = null;
+  #drag: Drag | null = null;
+  #peers: ReadonlyMap<string, PresenceEntry> = new Map();
+  #badges: EditorBadge[] = [];
+  #lastCursorAt = 0;
+  #lastViewportAt = 0;
+  #viewportTimer: ReturnType<typeof setTimeout> | null = null;
+  #presenceFrame = 0;
+  #featureFrame = 0;
+  #destroyed = false;
+
+  constructor(options: MapViewOptions) {
+    if (!workerConfigured) {
+      // Under Next/Turbopack the bundled worker never starts; serve MapLibre's own worker file.
+      maplibregl.setWorkerUrl(new URL('/maplibre-gl-worker.mjs', window.location.origin).href);
+      workerConfigured = true;
+    }
+    this.#container = options.container;
+    this.#callbacks = options.callbacks;
+    this.#editable = options.editable;
+    const view = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
+    this.map = new maplibregl.Map({
+      container: options.container,
+      style: options.style,
+      center: [view.lng, view.lat],
+      zoom: view.zoom,
+      attributionControl: { compact: true, customAttribution: 'Natural Earth' },
+      pitchWithRotate: false,
+      touchPitch: false,
+      maxPitch: 0,
+      renderWorldCopies: true,
+    });
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+    this.map.addControl(new maplibregl.ScaleControl({}), 'bottom-left');
+    this.#cursors = new CursorOverlay(options.container, (lngLat) => this.map.project(lngLat));
+    this.#resizeObserver = new ResizeObserver(() => this.map.resize());
+    this.#resizeObserver.observe(options.container);
+    this.#bindEvents();
+    this.#describe();
+  }
+
+  // ---- state in ----
+
+  setFeatures(features: ReadonlyMap<string, Feature>, changed: Changed): void {
+    this.#features = features;
+    if (changed === 'all' || this.#pendingChange === 'all') this.#pendingChange = 'all';
+    else for (const id of changed) this.#pendingChange.add(id);
+    // Coalesce bursts (a replay, many peers typing) into one diff per frame.
+    if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+  }
+
+  setSelected(id: string | null): void {
+    this.#selected = id;
+    this.#renderSelection();
+  }
+
+  setMode(mode: DrawMode): void {
+    if (!this.#editable && mode !== 'select') return;
+    this.#mode = mode;
+    this.#draft = [];
+    this.#hover = null;
+    this.#renderDraft();
+    // Double-click finishes a line or polygon instead of zooming while drawing.
+    if (mode === 'line' || mode === 'polygon') this.map.doubleClickZoom.disable();
+    else this.map.doubleClickZoom.enable();
+    this.#container.dataset.mode = mode;
+  }
+
+  setEditable(editable: boolean): void {
+    this.#editable = editable;
+    if (!editable) this.setMode('select');
+    this.#renderSelection();
+  }
+
+  setPeers(peers: ReadonlyMap<string, PresenceEntry>): void {
+    this.#peers = peers;
+    this.#cursors.update(peers.values());
+    if (!this.#presenceFrame) this.#presenceFrame = requestAnimationFrame(() => this.#renderPresence());
+  }
+
+  setEditorBadges(badges: EditorBadge[]): void {
+    this.#badges = badges;
+    if (!this.#presenceFrame) this.#presenceFrame = requestAnimationFrame(() => this.#renderPresence());
+  }
+
+  // ---- camera ----
+
+  /** Show what a viewport shows (following someone, or being summoned). */
+  showViewport(viewport: Viewport, durationMs: number): void {
+    const [lng, lat] = viewportCenter(viewport);
+    this.map.easeTo({
+      center: [lng, lat],
+      zoom: viewport.zoom,
+      bearing: viewport.bearing,
+      duration: durationMs,
+    });
+  }
+
+  viewport(): Viewport {
+    return viewportOf(this.map);
+  }
+
+  centerOn(id: string): void {
+    const feature = this.#features.get(id);
+    if (!feature) return;
+    this.map.easeTo({ center: anchorOf(feature.geometry) as [number, number], duration: 300 });
+  }
+
+  /** Keyboard alternative to clicking: drop a marker where the map is centred. */
+  placeMarkerAtCenter(): void {
+    if (!this.#editable) return;
+    this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(this.map.getCenter()) });
+  }
+
+  finishDrawing(): void {
+    if (this.#mode !== 'line' && this.#mode !== 'polygon') return;
+    const geometry = this.#mode === 'line' ? lineFromVertices(this.#draft) : polygonFromVertices(this.#draft);
+    if (!geometry) {
+      this.#callbacks.onError(
+        this.#mode === 'line'
+          ? 'A line needs at least two points.'
+          : 'A polygon needs at least three points.',
+      );
+      return;
+    }
+    this.#draft = [];
+    this.#renderDraft();
+    this.#callbacks.onCreate(geometry);
+  }
+
+  cancelDrawing(): void {
+    this.#draft = [];
+    this.#renderDraft();
+  }
+
+  destroy(): void {
+    this.#destroyed = true;
+    cancelAnimationFrame(this.#presenceFrame);
+    cancelAnimationFrame(this.#featureFrame);
+    if (this.#viewportTimer) clearTimeout(this.#viewportTimer);
+    this.#resizeObserver.disconnect();
+    this.#cursors.destroy();
+    window.removeEventListener('hashchange', this.#onHashChange);
+    window.removeEventListener('mouseup', this.#onWindowMouseUp);
+    this.map.remove();
+  }
+
+  // ---- sources ----
+
+  #source(id: string): maplibregl.GeoJSONSource | undefined {
+    return this.map.getSource<maplibregl.GeoJSONSource>(id);
+  }
+
+  #onStyleLoaded(): void {
+    for (const [id, source] of Object.entries(meridianSources()))
+      if (!this.map.getSource(id)) this.map.addSource(id, source);
+    for (const layer of meridianLayers()) if (!this.map.getLayer(layer.id)) this.map.addLayer(layer);
+    this.#ready = true;
+    this.#pendingChange = 'all';
+    this.#rendered.clear();
+    this.#flushFeatures();
+    this.#renderPresence();
+    this.#container.dataset.ready = 'true';
+    this.#callbacks.onReady();
+  }
+
+  #flushFeatures(): void {
+    this.#featureFrame = 0;
+    if (!this.#ready || this.#destroyed) return;
+    const changed = this.#pendingChange;
+    this.#pendingChange = new Set();
+    if (changed === 'all' && this.#rendered.size === 0) {
+      // First fill: one setData per source is cheaper than a diff of thousands of additions.
+      const points: ReturnType<typeof toRenderFeature>[] = [];
+      const shapes: ReturnType<typeof toRenderFeature>[] = [];
+      for (const feature of this.#features.values()) {
+        this.#rendered.set(feature.id, feature);
+        (bucketOf(feature) === 'points' ? points : shapes).push(toRenderFeature(feature));
+      }
+      void this.#source(SOURCES.points)?.setData({ type: 'FeatureCollection', features: points });
+      void this.#source(SOURCES.shapes)?.setData({ type: 'FeatureCollection', features: shapes });
+    } else {
+      const diffs = diffFeatures(this.#rendered, this.#features, changed);
+      if (!isEmptyDiff(diffs.points)) void this.#source(SOURCES.points)?.updateData(diffs.points);
+      if (!isEmptyDiff(diffs.shapes)) void this.#source(SOURCES.shapes)?.updateData(diffs.shapes);
+    }
+    this.#container.dataset.featureCount = String(this.#rendered.size);
+    if (this.#selected && !this.#drag) this.#renderSelection();
+    if (this.#badges.length) this.#renderPresence();
+  }
+
+  #renderSelection(geometryOverride?: Geometry): void {
+    const source = this.#ready ? this.#source(SOURCES.selection) : undefined;
+    if (!source) return;
+    const feature = this.#selected ? this.#features.get(this.#selected) : undefined;
+    if (!feature) {
+      void source.setData(emptyCollection());
+      return;
+    }
+    const geometry = geometryOverride ?? feature.geometry;
+    const color = feature.properties.color ?? DEFAULT_FEATURE_COLOR;
+    const collection: FeatureCollection = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', geometry: geometry as GeoJsonGeometry, properties: { color, fid: feature.id } },
+      ],
+    };
+    if (this.#editable) {
+      for (const vertex of verticesOf(geometry)) {
+        collection.features.push({
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: vertex.position },
+          properties: { vertex: true, ring: vertex.ring, index: vertex.index, fid: feature.id },
+        });
+      }
+    }
+    void source.setData(collection);
+  }
+
+  #renderDraft(): void {
+    const source = this.#ready ? this.#source(SOURCES.draft) : undefined;
+    if (!source) return;
+    const path = this.#hover ? [...this.#draft, this.#hover] : [...this.#draft];
+    if (this.#mode === 'polygon' && path.length >= 3) path.push(path[0] as Position);
+    const collection: FeatureCollection = emptyCollection();
+    if (path.length >= 2)
+      collection.features.push({
+        type: 'Feature',
+        geometry: { type: 'LineString', coordinates: path },
+        properties: {},
+      });
+    for (const position of this.#draft) {
+      collection.features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: position },
+        properties: {},
+      });
+    }
+    void source.setData(collection);
+    this.#container.dataset.draftVertices = String(this.#draft.length);
+    this.#callbacks.onDraftChange(this.#draft.length);
+  }
+
+  #renderPresence(): void {
+    this.#presenceFrame = 0;
+    if (!this.#ready || this.#destroyed) return;
+    const viewports: FeatureCollection = emptyCollection();
+    for (const peer of this.#peers.values()) {
+      if (!peer.viewport) continue;
+      viewports.features.push({
+        type: 'Feature',
+        geometry: { type: 'LineString', coordinates: viewportRing(peer.viewport) },
+        properties: { color: peer.color, clientId: peer.clientId },
+      });
+    }
+    void this.#source(SOURCES.viewports)?.setData(viewports);
+    const editors: FeatureCollection = emptyCollection();
+    for (const badge of this.#badges) {
+      const feature = this.#features.get(badge.featureId);
+      if (!feature) continue;
+      editors.features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: anchorOf(feature.geometry) },
+        properties: { label: badge.name, color: badge.color },
+      });
+    }
+    void this.#source(SOURCES.editors)?.setData(editors);
+  }
+
+  #setFeatureFilters(hiddenId: string | null): void {
+    for (const [layer, filter] of Object.entries(featureFilters(hiddenId))) {
+      this.map.setFilter(layer, filter);
+    }
+  }
+
+  // ---- events ----
+
+  #bindEvents(): void {
+    const map = this.map;
+    map.on('load', () => this.#onStyleLoaded());
+    map.on('error', (event) => {
+      // Tile and style fetch failures are worth telling; MapLibre's internal noise is not.
+      const message = event.error?.message ?? 'The map failed to load.';
+      this.#callbacks.onError(`Map: ${message}`);
+    });
+    map.on('mousemove', (event) => this.#onPointerMove(event.point, event.lngLat));
+    map.on('touchmove', (event) => {
+      if (this.#drag) this.#onPointerMove(event.point, event.lngLat);
+    });
+    map.on('mouseout', () => this.#callbacks.onCursor(null));
+    map.on('mousedown', (event) => this.#onPointerDown(event, event.point, event.lngLat));
+    map.on('touchstart', (event) => {
+      if (event.points.length === 1) this.#onPointerDown(event, event.point, event.lngLat);
+    });
+    map.on('touchend', () => this.#endDrag());
+    window.addEventListener('mouseup', this.#onWindowMouseUp);
+    map.on('click', (event) => this.#onClick(event.point, event.lngLat));
+    map.on('dblclick', (event) => {
+      if (this.#mode !== 'line' && this.#mode !== 'polygon') return;
+      event.preventDefault();
+      // The two clicks of the double-click each added a vertex; keep one.
+      this.#draft = this.#draft.slice(0, -1);
+      this.finishDrawing();
+    });
+    map.on('movestart', (event) => {
+      this.#container.dataset.moving = 'true';
+      if ('originalEvent' in event && event.originalEvent) this.#callbacks.onUserMove();
+    });
+    map.on('move', () => {
+      this.#describe();
+      this.#queueViewport();
+    });
+    map.on('moveend', () => {
+      this.#container.dataset.moving = 'false';
+      this.#describe();
+      this.#queueViewport();
+      this.#writeHash();
+    });
+    window.addEventListener('hashchange', this.#onHashChange);
+  }
+
+  readonly #onWindowMouseUp = () => this.#endDrag();
+
+  readonly #onHashChange = () => {
+    const view = parseViewHash(window.location.hash);
+    if (view) this.map.jumpTo({ center: [view.lng, view.lat], zoom: view.zoom });
+  };
+
+  #describe(): void {
+    const center = this.map.getCenter();
+    this.#container.dataset.center = `${center.lng.toFixed(5)},${center.lat.toFixed(5)}`;
+    this.#container.dataset.zoom = this.map.getZoom().toFixed(3);
+  }
+
+  #writeHash(): void {
+    const center = this.map.getCenter();
+    const hash = formatViewHash({ zoom: this.map.getZoom(), lat: center.lat, lng: center.lng });
+    if (hash !== window.location.hash) {
+      window.history.replaceState(
+        window.history.state,
+        '',
+        `${window.location.pathname}${window.location.search}${hash}`,
+      );
+    }
+  }
+
+  #queueViewport(): void {
+    const wait = this.#lastViewportAt + VIEWPORT_THROTTLE_MS - Date.now();
+    if (wait <= 0) {
+      this.#lastViewportAt = Date.now();
+      this.#callbacks.onViewport(this.viewport());
+    } else if (!this.#viewportTimer) {
+      this.#viewportTimer = setTimeout(() => {
+        this.#viewportTimer = null;
+        this.#lastViewportAt = Date.now();
+        if (!this.#destroyed) this.#callbacks.onViewport(this.viewport());
+      }, wait);
+    }
+  }
+
+  #hit(point: maplibregl.Point, layers: string[]): maplibregl.MapGeoJSONFeature | undefined {
+    const present = layers.filter((id) => this.map.getLayer(id));
+    if (present.length === 0) return undefined;
+    const box: [maplibregl.PointLike, maplibregl.PointLike] = [
+      [point.x - HIT_RADIUS_PX, point.y - HIT_RADIUS_PX],
+      [point.x + HIT_RADIUS_PX, point.y + HIT_RADIUS_PX],
+    ];
+    return this.map.queryRenderedFeatures(box, { layers: present })[0];
+  }
+
+  #onPointerMove(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+    const now = Date.now();
+    if (now - this.#lastCursorAt >= CURSOR_THROTTLE_MS) {
+      this.#lastCursorAt = now;
+      this.#callbacks.onCursor([wrapLongitude(lngLat.lng), Math.max(-90, Math.min(90, lngLat.lat))]);
+    }
+    if (this.#drag) {
+      this.#continueDrag(point, lngLat);
+      return;
+    }
+    if (this.#mode === 'line' || this.#mode === 'polygon') {
+      if (this.#draft.length > 0) {
+        this.#hover = toPosition(lngLat);
+        this.#renderDraft();
+      }
+      return;
+    }
+    if (this.#mode === 'select' && this.#ready) {
+      const hit = this.#hit(point, [
+        LAYERS.vertices,
+        LAYERS.points,
+        LAYERS.clusters,
+        LAYERS.lines,
+        LAYERS.fills,
+      ]);
+      this.map.getCanvas().style.cursor = hit
+        ? this.#editable && hit.layer.id !== LAYERS.clusters
+          ? 'move'
+          : 'pointer'
+        : '';
+    }
+  }
+
+  #onPointerDown(
+    event: maplibregl.MapMouseEvent | maplibregl.MapTouchEvent,
+    point: maplibregl.Point,
+    lngLat: maplibregl.LngLat,
+  ): void {
+    if (!this.#editable || this.#mode !== 'select' || !this.#ready) return;
+    if ('button' in event.originalEvent && event.originalEvent.button !== 0) return;
+    const vertexHit = this.#hit(point, [LAYERS.vertices]);
+    if (vertexHit && this.#selected) {
+      const feature = this.#features.get(this.#selected);
+      const ring = Number(vertexHit.properties.ring);
+      const index = Number(vertexHit.properties.index);
+      const vertex =
+        feature && verticesOf(feature.geometry).find((v) => v.ring === ring && v.index === index);
+      if (feature && vertex) {
+        event.preventDefault();
+        this.#drag = {
+          kind: 'vertex',
+          id: feature.id,
+          vertex,
+          start: point,
+          original: feature.geometry,
+          current: feature.geometry,
+          active: false,
+        };
+        return;
+      }
+    }
+    const hit = this.#hit(point, [LAYERS.points, LAYERS.lines, LAYERS.fills]);
+    const id = hit ? String(hit.properties.fid ?? '') : '';
+    const feature = id ? this.#features.get(id) : undefined;
+    if (!feature) return;
+    // Stop MapLibre from panning: this press moves the feature instead.
+    event.preventDefault();
+    this.#drag = {
+      kind: 'move',
+      id,
+      start: point,
+      startLngLat: lngLat,
+      original: feature.geometry,
+      current: feature.geometry,
+      active: false,
+    };
+  }
+
+  #continueDrag(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+    const drag = this.#drag;
+    if (!drag) return;
+    if (!drag.active) {
+      if (point.dist(drag.start) < DRAG_THRESHOLD_PX) return;
+      drag.active = true;
+      this.#selected = drag.id;
+      this.#callbacks.onSelect(drag.id);
+      this.#setFeatureFilters(drag.id);
+      this.#container.dataset.dragging = 'true';
+    }
+    drag.current =
+      drag.kind === 'move'
+        ? translateGeometry(
+            drag.original,
+            lngLat.lng - drag.startLngLat.lng,
+            lngLat.lat - drag.startLngLat.lat,
+          )
+        : moveVertex(drag.original, drag.vertex, toPosition(lngLat));
+    this.#renderSelection(drag.current);
+  }
+
+  #endDrag(): void {
+    const drag = this.#drag;
+    this.#drag = null;
+    if (!drag?.active) return;
+    this.#container.dataset.dragging = 'false';
+    this.#setFeatureFilters(null);
+    this.#callbacks.onMove(drag.id, roundGeometry(drag.current));
+    this.#renderSelection();
+  }
+
+  #onClick(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+    if (!this.#ready) return;
+    switch (this.#mode) {
+      case 'marker':
+        this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(lngLat) });
+        return;
+      case 'line':
+      case 'polygon': {
+        const first = this.#draft[0];
+        if (this.#mode === 'polygon' && first && this.#draft.length >= 3) {
+          const firstPoint = this.map.project(first as [number, number]);
+          if (firstPoint.dist(point) <= CLOSE_RING_PX) {
+            this.finishDrawing();
+            return;
+          }
+        }
+        this.#draft.push(toPosition(lngLat));
+        this.#hover = null;
+        this.#renderDraft();
+        return;
+      }
+      case 'select': {
+        const cluster = this.#hit(point, [LAYERS.clusters]);
+        if (cluster) {
+          void this.#expandCluster(cluster);
+          return;
+        }
+        const hit = this.#hit(point, [LAYERS.vertices, LAYERS.points, LAYERS.lines, LAYERS.fills]);
+        const id = hit ? String(hit.properties.fid ?? '') : '';
+        this.#selected = id && this.#features.has(id) ? id : null;
+        this.#renderSelection();
+        this.#callbacks.onSelect(this.#selected);
+      }
+    }
+  }
+
+  async #expandCluster(cluster: maplibregl.MapGeoJSONFeature): Promise<void> {
+    const source = this.#source(SOURCES.points);
+    const clusterId = Number(cluster.properties.cluster_id);
+    if (!source || !Number.isFinite(clusterId) || cluster.geometry.type !== 'Point') return;
+    const zoom = await source.getClusterExpansionZoom(clusterId);
+    this.map.easeTo({ center: cluster.geometry.coordinates as [number, number], zoom, duration: 400 });
+  }
+}
+
+function roundGeometry(geometry: Geometry): Geometry {
+  const r = (p: Position): Position => [round7(p[0]), round7(p[1])];
+  switch (geometry.type) {
+    case 'Point':
+      return { type: 'Point', coordinates: r(geometry.coordinates) };
+    case 'LineString':
+      return { type: 'LineString', coordinates: geometry.coordinates.map(r) };
+    case 'Polygon':
+      return { type: 'Polygon', coordinates: geometry.coordinates.map((ring) => ring.map(r)) };
+  }
+}

@@ -1,0 +1,107 @@
+import { MapInfo, Role } from '@meridian/protocol';
+import { z } from 'zod';
+
+/**
+ * The realtime service's HTTP API as this server uses it. Only the Next server calls it: the
+ * share keys travel here, and what reaches the browser is a short-lived token for one map.
+ */
+
+export type RealtimeApiFailure = 'invalid-key' | 'not-found' | 'bad-request' | 'unavailable' | 'bad-response';
+
+/** A failed call, with a message fit to show a person. */
+export class RealtimeApiError extends Error {
+  readonly kind: RealtimeApiFailure;
+  constructor(kind: RealtimeApiFailure, message: string) {
+    super(message);
+    this.name = 'RealtimeApiError';
+    this.kind = kind;
+  }
+}
+
+const CreatedMap = z.object({ map: MapInfo, editKey: z.string().min(1), viewKey: z.string().min(1) });
+export type CreatedMap = z.infer<typeof CreatedMap>;
+
+const Session = z.object({
+  token: z.string().min(1),
+  role: Role,
+  map: MapInfo,
+  expiresAt: z.union([z.number(), z.string()]),
+});
+export type Session = z.infer<typeof Session>;
+
+const MapList = z.object({ maps: z.array(MapInfo) });
+
+const REQUEST_TIMEOUT_MS = 5000;
+
+async function call<T>(baseUrl: string, path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, baseUrl), {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init?.headers },
+      cache: 'no-store',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch {
+    throw new RealtimeApiError(
+      'unavailable',
+      'The realtime service cannot be reached right now. Try again shortly.',
+    );
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new RealtimeApiError(
+      'invalid-key',
+      'This link is not valid: its key is wrong or has been revoked.',
+    );
+  }
+  if (response.status === 404) throw new RealtimeApiError('not-found', 'This map does not exist.');
+  if (response.status === 400 || response.status === 422) {
+    throw new RealtimeApiError('bad-request', await describeRefusal(response));
+  }
+  if (!response.ok) {
+    throw new RealtimeApiError(
+      'unavailable',
+      `The realtime service failed (HTTP ${response.status}). Try again shortly.`,
+    );
+  }
+  const parsed = schema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) {
+    throw new RealtimeApiError(
+      'bad-response',
+      'The realtime service sent an answer this app does not understand.',
+    );
+  }
+  return parsed.data;
+}
+
+const Refusal = z.object({ message: z.string() }).or(z.object({ error: z.object({ message: z.string() }) }));
+
+async function describeRefusal(response: Response): Promise<string> {
+  const parsed = Refusal.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) return 'The realtime service refused the request.';
+  return 'message' in parsed.data ? parsed.data.message : parsed.data.error.message;
+}
+
+export function createRealtimeApi(baseUrl: string) {
+  return {
+    /** Create a map; the keys in the answer are the share links' secrets. */
+    createMap(name: string): Promise<CreatedMap> {
+      return call(baseUrl, '/api/maps', CreatedMap, { method: 'POST', body: JSON.stringify({ name }) });
+    },
+    /** Exchange a share key for a short-lived token for that map and the key's role. */
+    openSession(mapId: string, key: string): Promise<Session> {
+      return call(baseUrl, `/api/maps/${encodeURIComponent(mapId)}/sessions`, Session, {
+        method: 'POST',
+        body: JSON.stringify({ key }),
+      });
+    },
+    /** Current names of maps (those that exist), for the list of recent maps. */
+    async listMaps(ids: readonly string[]): Promise<MapInfo[]> {
+      if (ids.length === 0) return [];
+      const query = new URLSearchParams({ ids: ids.join(',') });
+      return (await call(baseUrl, `/api/maps?${query}`, MapList)).maps;
+    },
+  };
+}
+
+export type RealtimeApi = ReturnType<typeof createRealtimeApi>;
