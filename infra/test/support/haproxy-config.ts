@@ -52,10 +52,10 @@ export function servers(s: HaproxySection): HaproxyServer[] {
     });
 }
 
-/** The path of `option httpchk GET <path>`, if the backend checks its servers over HTTP. */
+/** The path a backend's HTTP health check requests (`http-check send ... uri <path>` or `option httpchk GET <path>`). */
 export function healthCheckPath(s: HaproxySection): string | undefined {
   for (const l of s.lines) {
-    const match = /^option httpchk (?:GET )?(\S+)/.exec(l);
+    const match = /^http-check send .*\buri (\S+)/.exec(l) ?? /^option httpchk (?:GET )?(\S+)/.exec(l);
     if (match) return match[1];
   }
   return undefined;
