@@ -1,5 +1,4 @@
-import type { Feature } from '@meridian/protocol';
-import { DisplayName, ErrorCode, MeridianError, type Role } from '@meridian/protocol';
+import { DisplayName, ErrorCode, type Feature, MeridianError, type Role } from '@meridian/protocol';
 import type { Database } from './client.ts';
 import { Prisma } from './generated/prisma/client.ts';
 import { hashShareKey, newShareKey, randomId } from './keys.ts';

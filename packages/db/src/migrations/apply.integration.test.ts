@@ -154,7 +154,8 @@ describe.each(BACKENDS)('migrate on $kind', ({ kind, create }) => {
     expect(half).toEqual([]);
   });
 
-  it("treats a database that Prisma's engine migrated as up to date", async () => {
+  // The history table is plain SQL, the same on both; Postgres is where `migrate deploy` runs.
+  it.skipIf(kind === 'pglite')("treats a database that Prisma's engine migrated as up to date", async () => {
     const other = await create();
     const otherDriver = await openDriver(kind, other);
     const engine = await prismaEngine(otherDriver);
