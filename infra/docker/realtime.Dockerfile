@@ -30,11 +30,18 @@ FROM base AS installer
 COPY --from=pruner /out/json/ ./
 RUN npm ci --ignore-scripts
 COPY --from=pruner /out/full/ ./
+# Every workspace tsconfig extends this root file, which turbo prune leaves out; Prisma (loading
+# prisma.config.ts) and tsx (at run time) both read it.
+COPY tsconfig.base.json ./
 RUN npm run generate -w @meridian/db
 
 # 3. Production dependencies only (tsx is one: the service runs from source).
 FROM installer AS prod-deps
 RUN npm prune --omit=dev --ignore-scripts
+# uWebSockets.js ships a binary for every platform and Node ABI (~180 MB); keep this image's only.
+RUN keep="uws_$(node -p 'process.platform + "_" + process.arch + "_" + process.versions.modules').node" \
+ && find node_modules/uWebSockets.js -name 'uws_*.node' ! -name "$keep" -delete \
+ && test -f "node_modules/uWebSockets.js/$keep"
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

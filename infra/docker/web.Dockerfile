@@ -28,6 +28,8 @@ FROM base AS builder
 COPY --from=pruner /out/json/ ./
 RUN npm ci --ignore-scripts
 COPY --from=pruner /out/full/ ./
+# Every workspace tsconfig extends this root file, which turbo prune leaves out.
+COPY tsconfig.base.json ./
 RUN npm run build -w @meridian/web
 
 # 3. Production dependencies only.

@@ -243,6 +243,8 @@ describe('infra/lb/haproxy.cfg wired to the compose services', () => {
     const publicPort = required(lb, 'lb').ports[0]?.published;
     const browserUrl = new URL(env.MERIDIAN_PUBLIC_REALTIME_URL ?? '');
     expect(Number(browserUrl.port)).toBe(publicPort);
+    // A base URL: the web app appends REALTIME_PATH itself.
+    expect(browserUrl.pathname).toBe('/');
     for (const [, node] of realtimeNodes) {
       const origins = loadConfig(environmentOf(node)).allowedOrigins;
       expect(origins).toContain(`http://${browserUrl.hostname}:${publicPort}`);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../apps/realtime/src/env.ts';
 import { appServesRoute } from './support/app-env.ts';
@@ -128,6 +129,29 @@ describe.each(IMAGES)('infra/docker/$image.Dockerfile', ({ image, workspace, def
       const dir = dep.replace('@meridian/', 'packages/');
       expect(existsSync(path.join(out, 'full', dir, 'package.json')), dep).toBe(true);
     }
+    // A tsconfig the pruned sources extend but prune leaves out (the root base) must be copied in:
+    // tsx and Prisma's config loader fail on a missing `extends`.
+    const fromContext = stages.flatMap((s) =>
+      instructions(s, 'COPY')
+        .filter((c) => !c.args.startsWith('--from='))
+        .map((c) => c.args.split(/\s+/)[0]),
+    );
+    const full = path.join(out, 'full');
+    const tsconfigs = readdirSync(full, { recursive: true, encoding: 'utf8' }).filter(
+      (file) => path.basename(file) === 'tsconfig.json' && !file.includes('node_modules'),
+    );
+    expect(tsconfigs.length).toBeGreaterThan(0);
+    for (const file of tsconfigs) {
+      const { config } = ts.readConfigFile(path.join(full, file), ts.sys.readFile) as {
+        config?: { extends?: string };
+      };
+      if (typeof config?.extends !== 'string' || !config.extends.startsWith('.')) continue;
+      const extended = path.relative(full, path.resolve(full, path.dirname(file), config.extends));
+      expect(
+        existsSync(path.join(full, extended)) || fromContext.includes(extended),
+        `${file} extends ${extended}`,
+      ).toBe(true);
+    }
   });
 });
 
@@ -159,5 +183,22 @@ describe('.dockerignore', () => {
     ]) {
       expect(dockerIgnores(kept), kept).toBe(false);
     }
+  });
+});
+
+describe('realtime image: uWebSockets.js binaries', () => {
+  it("keeps exactly the binary uws.js loads on this image's platform and Node ABI", () => {
+    const stages = readDockerfile('realtime');
+    const runs = ancestry(stages, runtimeStage(stages)).flatMap((s) =>
+      instructions(s, 'RUN').map((r) => r.args),
+    );
+    const strip = runs.find((r) => r.includes('uws_*.node'));
+    expect(strip).toContain(`process.platform + "_" + process.arch + "_" + process.versions.modules`);
+    expect(strip).toMatch(/test -f "node_modules\/uWebSockets\.js\/\$keep"/);
+    // The loader's own naming, so the kept file is the one it will require.
+    const loader = readFileSync(repoPath('node_modules/uWebSockets.js/uws.js'), 'utf8');
+    expect(loader).toContain(
+      "'./uws_' + process.platform + '_' + process.arch + '_' + process.versions.modules + '.node'",
+    );
   });
 });

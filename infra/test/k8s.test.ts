@@ -249,6 +249,8 @@ describe('infra/k8s: consistent with what the apps read and serve', () => {
     const web = parseWebEnv(environmentOf(onlyContainer(deployment('web'))));
     const browserUrl = new URL(web.MERIDIAN_PUBLIC_REALTIME_URL ?? '');
     expect(browserUrl.protocol).toBe('wss:');
+    // A base URL: the web app appends REALTIME_PATH itself.
+    expect(browserUrl.pathname).toBe('/');
     expect(browserUrl.hostname).toBe(host);
     expect(loadConfig(environmentOf(onlyContainer(deployment('realtime')))).allowedOrigins).toContain(
       `https://${host}`,
