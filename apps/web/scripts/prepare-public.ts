@@ -2,7 +2,8 @@
  * Files under public/ that are generated, not committed: run before every build and dev server.
  * - maplibre-gl-worker.mjs: MapLibre's worker must be its own file under Next/Turbopack (the
  *   bundled worker never starts), so the installed one is copied.
- * - basemap.geojson: the offline basemap, built from world-atlas so the map needs no network.
+ * - basemap-overview.geojson, basemap-detail.geojson: the offline basemap, built from
+ *   world-atlas so the map needs no network.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,5 +18,8 @@ mkdirSync(publicDir, { recursive: true });
 const maplibreDir = dirname(require.resolve('maplibre-gl/package.json'));
 copyFileSync(join(maplibreDir, 'dist', 'maplibre-gl-worker.mjs'), join(publicDir, 'maplibre-gl-worker.mjs'));
 
-const topology = JSON.parse(readFileSync(require.resolve('world-atlas/countries-50m.json'), 'utf8'));
-writeFileSync(join(publicDir, 'basemap.geojson'), JSON.stringify(buildBasemap(topology)));
+const readTopology = (file: string) =>
+  JSON.parse(readFileSync(require.resolve(`world-atlas/${file}`), 'utf8'));
+const basemap = buildBasemap(readTopology('countries-110m.json'), readTopology('countries-50m.json'));
+writeFileSync(join(publicDir, 'basemap-overview.geojson'), JSON.stringify(basemap.overview));
+writeFileSync(join(publicDir, 'basemap-detail.geojson'), JSON.stringify(basemap.detail));

@@ -62,35 +62,32 @@ function rankByArea(area: number): number {
   return 4;
 }
 
-/**
- * Turn world-atlas' countries TopoJSON into one GeoJSON FeatureCollection: land polygons,
- * coastlines and country borders (cut at ±180°), a label point per country, and major places.
- */
-export function buildBasemap(topology: CountriesTopology): FeatureCollection<Geometry, BasemapProperties> {
-  const features: Feature<Geometry, BasemapProperties>[] = [];
+type BasemapFeature = Feature<Geometry, BasemapProperties>;
 
+/** Land polygons, coastlines and country borders, all cut at ±180°. */
+export function landAndBorders(topology: CountriesTopology): BasemapFeature[] {
   const landGeometries = feature(topology, topology.objects.land).features.map((f) => f.geometry);
-  const landPolygons = landGeometries.flatMap(splitPolygons);
-  features.push({
-    type: 'Feature',
-    properties: { kind: 'land' },
-    geometry: { type: 'MultiPolygon', coordinates: landPolygons } satisfies MultiPolygon,
-  });
-
+  const land: MultiPolygon = { type: 'MultiPolygon', coordinates: landGeometries.flatMap(splitPolygons) };
   const coast = mesh(topology, topology.objects.land);
-  features.push({
-    type: 'Feature',
-    properties: { kind: 'coast' },
-    geometry: { type: 'MultiLineString', coordinates: splitLines(coast) },
-  });
-
   const borders = mesh(topology, topology.objects.countries, (a, b) => a !== b);
-  features.push({
-    type: 'Feature',
-    properties: { kind: 'border' },
-    geometry: { type: 'MultiLineString', coordinates: splitLines(borders) },
-  });
+  return [
+    { type: 'Feature', properties: { kind: 'land' }, geometry: land },
+    {
+      type: 'Feature',
+      properties: { kind: 'coast' },
+      geometry: { type: 'MultiLineString', coordinates: splitLines(coast) },
+    },
+    {
+      type: 'Feature',
+      properties: { kind: 'border' },
+      geometry: { type: 'MultiLineString', coordinates: splitLines(borders) },
+    },
+  ];
+}
 
+/** A label point per country, inside its largest piece, ranked by total area. */
+export function countryLabels(topology: CountriesTopology): BasemapFeature[] {
+  const labels: BasemapFeature[] = [];
   for (const country of feature(topology, topology.objects.countries).features) {
     const name = country.properties?.name;
     if (!name) continue;
@@ -103,20 +100,40 @@ export function buildBasemap(topology: CountriesTopology): FeatureCollection<Geo
     }
     const point = largest && labelPoint(largest.polygon);
     if (!point) continue;
-    features.push({
+    labels.push({
       type: 'Feature',
       properties: { kind: 'country-label', name, rank: rankByArea(total) },
       geometry: { type: 'Point', coordinates: [round(point[0]), round(point[1])] },
     });
   }
+  return labels;
+}
 
-  for (const [name, lng, lat, rank] of MAJOR_PLACES) {
-    features.push({
-      type: 'Feature',
-      properties: { kind: 'place', name, rank },
-      geometry: { type: 'Point', coordinates: [lng, lat] },
-    });
-  }
+export function majorPlaces(): BasemapFeature[] {
+  return MAJOR_PLACES.map(([name, lng, lat, rank]) => ({
+    type: 'Feature',
+    properties: { kind: 'place', name, rank },
+    geometry: { type: 'Point', coordinates: [lng, lat] },
+  }));
+}
 
-  return { type: 'FeatureCollection', features };
+/**
+ * The two offline basemap files. The overview (1:110m shapes, with every label) is small and
+ * loads at once; the detail (1:50m shapes) is ten times larger and only fetched when someone
+ * zooms in far enough to see the difference.
+ */
+export function buildBasemap(
+  overview: CountriesTopology,
+  detail: CountriesTopology,
+): {
+  overview: FeatureCollection<Geometry, BasemapProperties>;
+  detail: FeatureCollection<Geometry, BasemapProperties>;
+} {
+  return {
+    overview: {
+      type: 'FeatureCollection',
+      features: [...landAndBorders(overview), ...countryLabels(detail), ...majorPlaces()],
+    },
+    detail: { type: 'FeatureCollection', features: landAndBorders(detail) },
+  };
 }

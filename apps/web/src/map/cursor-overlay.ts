@@ -2,6 +2,8 @@ import type { PresenceEntry } from '@meridian/protocol';
 
 /** Fraction of the remaining distance a cursor travels per frame: smooth, yet never far behind. */
 const SMOOTHING = 0.35;
+/** Closer than this to its target, a cursor has arrived. */
+const SETTLED_PX = 0.3;
 /** Beyond this many pixels a cursor jumps instead of gliding (a teleport, or the map moved far). */
 const SNAP_PX = 600;
 
@@ -57,6 +59,11 @@ export class CursorOverlay {
     this.#schedule();
   }
 
+  /** The map moved: cursors must be re-projected even if nobody's pointer moved. */
+  refresh(): void {
+    this.#schedule();
+  }
+
   destroy(): void {
     cancelAnimationFrame(this.#frame);
     this.#layer.remove();
@@ -86,12 +93,13 @@ export class CursorOverlay {
     if (this.#frame || this.#cursors.size === 0) return;
     this.#frame = requestAnimationFrame(() => {
       this.#frame = 0;
-      this.#render();
-      this.#schedule();
+      // Keep animating only while some cursor is still gliding; a still map costs no frames.
+      if (this.#render()) this.#schedule();
     });
   }
 
-  #render(): void {
+  #render(): boolean {
+    let gliding = false;
     for (const state of this.#cursors.values()) {
       if (!state.target) continue;
       const target = this.#project(state.target);
@@ -104,8 +112,10 @@ export class CursorOverlay {
       } else {
         state.x += dx * SMOOTHING;
         state.y += dy * SMOOTHING;
+        gliding ||= Math.hypot(target.x - state.x, target.y - state.y) > SETTLED_PX;
       }
       state.element.style.transform = `translate(${state.x.toFixed(1)}px, ${state.y.toFixed(1)}px)`;
     }
+    return gliding;
   }
 }

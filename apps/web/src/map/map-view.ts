@@ -2,6 +2,7 @@ import type { Cursor, Feature, Geometry, Position, PresenceEntry, Viewport } fro
 import type { Changed } from '@meridian/protocol/client';
 import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
+import { OFFLINE_BASEMAP } from '../basemap/style.ts';
 import {
   anchorOf,
   lineFromVertices,
@@ -38,6 +39,8 @@ export interface MapViewCallbacks {
 export interface MapViewOptions {
   container: HTMLElement;
   style: maplibregl.StyleSpecification | string;
+  /** With the offline style: where the detailed basemap is, loaded once someone zooms in. */
+  basemapDetailUrl: string | null;
   editable: boolean;
   callbacks: MapViewCallbacks;
 }
@@ -114,6 +117,7 @@ export class MapView {
   #presenceFrame = 0;
   #featureFrame = 0;
   #destroyed = false;
+  #basemapDetailUrl: string | null;
 
   constructor(options: MapViewOptions) {
     if (!workerConfigured) {
@@ -124,6 +128,7 @@ export class MapView {
     this.#container = options.container;
     this.#callbacks = options.callbacks;
     this.#editable = options.editable;
+    this.#basemapDetailUrl = options.basemapDetailUrl;
     const view = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
     this.map = new maplibregl.Map({
       container: options.container,
@@ -383,7 +388,11 @@ export class MapView {
 
   #bindEvents(): void {
     const map = this.map;
-    map.on('load', () => this.#onStyleLoaded());
+    map.on('load', () => {
+      this.#onStyleLoaded();
+      this.#loadBasemapDetail();
+    });
+    map.on('zoomend', () => this.#loadBasemapDetail());
     map.on('error', (event) => {
       // Tile and style fetch failures are worth telling; MapLibre's internal noise is not.
       const message = event.error?.message ?? 'The map failed to load.';
@@ -413,6 +422,7 @@ export class MapView {
       if ('originalEvent' in event && event.originalEvent) this.#callbacks.onUserMove();
     });
     map.on('move', () => {
+      this.#cursors.refresh();
       this.#describe();
       this.#queueViewport();
     });
@@ -436,6 +446,16 @@ export class MapView {
     const center = this.map.getCenter();
     this.#container.dataset.center = `${center.lng.toFixed(5)},${center.lat.toFixed(5)}`;
     this.#container.dataset.zoom = this.map.getZoom().toFixed(3);
+  }
+
+  /** Fetch the detailed basemap a zoom level before it is shown, and only once. */
+  #loadBasemapDetail(): void {
+    const url = this.#basemapDetailUrl;
+    if (!url || this.map.getZoom() < OFFLINE_BASEMAP.detailMinZoom - 1) return;
+    const source = this.#source(OFFLINE_BASEMAP.detailSource);
+    if (!source) return;
+    this.#basemapDetailUrl = null;
+    void source.setData(url);
   }
 
   #writeHash(): void {

@@ -408,20 +408,20 @@ export function MapApp(props: MapAppProps) {
         </div>
       ) : null}
       <div className="workspace">
-        <Toolbar
-          editable={editable}
-          mode={mode}
-          draftVertices={draftVertices}
-          canUndo={editor?.canUndo ?? false}
-          canRedo={editor?.canRedo ?? false}
-          onMode={setMode}
-          onFinishDrawing={() => view?.finishDrawing()}
-          onUndo={() => editor?.undo()}
-          onRedo={() => editor?.redo()}
-          onImport={importMap}
-          onExport={exportMap}
-        />
         <main className="map-area">
+          <Toolbar
+            editable={editable}
+            mode={mode}
+            draftVertices={draftVertices}
+            canUndo={editor?.canUndo ?? false}
+            canRedo={editor?.canRedo ?? false}
+            onMode={setMode}
+            onFinishDrawing={() => view?.finishDrawing()}
+            onUndo={() => editor?.undo()}
+            onRedo={() => editor?.redo()}
+            onImport={importMap}
+            onExport={exportMap}
+          />
           <MapCanvas
             client={client}
             editable={editable}
@@ -441,9 +441,8 @@ export function MapApp(props: MapAppProps) {
               onDelete={deleteFeature}
               onClose={() => setSelected(null)}
             />
-          ) : (
-            <FeatureList client={client} selected={selected} onSelect={select} />
-          )}
+          ) : null}
+          <FeatureList client={client} selected={selected} onSelect={select} />
         </aside>
       </div>
       <Toasts toasts={toasts} onDismiss={(id) => setToasts((list) => list.filter((t) => t.id !== id))} />

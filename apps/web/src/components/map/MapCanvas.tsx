@@ -34,7 +34,8 @@ export default function MapCanvas({ client, editable, styleUrl, callbacks, onVie
     });
     const mapView = new MapView({
       container: element,
-      style: styleUrl ?? offlineStyle(new URL('/basemap.geojson', window.location.origin).href),
+      style: styleUrl ?? offlineStyle(new URL('/basemap-overview.geojson', window.location.origin).href),
+      basemapDetailUrl: styleUrl ? null : new URL('/basemap-detail.geojson', window.location.origin).href,
       editable: latest.current.editable,
       callbacks: forward,
     });

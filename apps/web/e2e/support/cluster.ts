@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, run, type Started, startProcess, waitForHttp } from './processes.ts';
+
+export interface Cluster {
+  /** Web servers; web[i] talks to realtime[i]. */
+  web: string[];
+  realtime: string[];
+  stop(): Promise<void>;
+}
+
+const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const READY_TIMEOUT_MS = 90_000;
+
+function databaseUrl(name: string): string {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function psql(sql: string, logFile: string): Promise<void> {
+  const admin = new URL(POSTGRES_URL);
+  admin.pathname = '/postgres';
+  await run('psql', [admin.toString(), '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { cwd: tmpdir(), logFile });
+}
+
+/**
+ * Two realtime nodes sharing one fresh Postgres database and the local Redis (under a channel
+ * prefix of their own), each with a production Next server in front: the same map, reached
+ * through two different URLs, as behind a load balancer.
+ */
+export async function startCluster(options: {
+  repoRoot: string;
+  webDir: string;
+  logDir: string;
+  /** Resolves when the production build is ready; web servers start after it. */
+  buildReady: Promise<unknown>;
+}): Promise<Cluster> {
+  const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  const dbName = `meridian_web_e2e_${runId}`;
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'meridian-web-e2e-'));
+  const started: Started[] = [];
+  const log = (name: string) => path.join(options.logDir, `${name}.log`);
+  let dbCreated = false;
+
+  const stop = async () => {
+    await Promise.allSettled(started.reverse().map((p) => p.stop()));
+    if (dbCreated)
+      await psql(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`, log('postgres')).catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await psql(`CREATE DATABASE "${dbName}"`, log('postgres'));
+    dbCreated = true;
+    const secret = randomBytes(32).toString('hex');
+    const realtime: string[] = [];
+    for (const index of [0, 1]) {
+      const port = await freePort();
+      const node = startProcess(
+        `realtime-${index}`,
+        process.execPath,
+        ['--import', 'tsx', 'apps/realtime/src/index.ts'],
+        {
+          cwd: options.repoRoot,
+          logFile: log(`realtime-${index}`),
+          env: {
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            NODE_ID: `e2e-node-${index}`,
+            DATABASE_URL: databaseUrl(dbName),
+            REDIS_URL,
+            REDIS_CHANNEL_PREFIX: `meridian-web-e2e-${runId}:`,
+            MERIDIAN_DATA_DIR: path.join(dataDir, `node-${index}`),
+            MERIDIAN_AUTH_SECRET: secret,
+            LOG_LEVEL: 'warn',
+          },
+        },
+      );
+      started.push(node);
+      realtime.push(`http://127.0.0.1:${port}`);
+      // One at a time: both nodes migrate the fresh database on start.
+      await waitForHttp(`http://127.0.0.1:${port}/readyz`, READY_TIMEOUT_MS, node.name);
+    }
+
+    await options.buildReady;
+    const web: string[] = [];
+    for (const [index, realtimeUrl] of realtime.entries()) {
+      const port = await freePort();
+      const server = startProcess(
+        `web-${index}`,
+        process.execPath,
+        [
+          path.join(options.repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next'),
+          'start',
+          '-p',
+          String(port),
+          '-H',
+          '127.0.0.1',
+        ],
+        {
+          cwd: options.webDir,
+          logFile: log(`web-${index}`),
+          env: {
+            NEXT_TELEMETRY_DISABLED: '1',
+            REALTIME_INTERNAL_URL: realtimeUrl,
+            MERIDIAN_PUBLIC_REALTIME_URL: realtimeUrl.replace(/^http/, 'ws'),
+          },
+        },
+      );
+      started.push(server);
+      web.push(`http://127.0.0.1:${port}`);
+    }
+    await Promise.all(web.map((url, index) => waitForHttp(`${url}/`, READY_TIMEOUT_MS, `web-${index}`)));
+    return { web, realtime, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

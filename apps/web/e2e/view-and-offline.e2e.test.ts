@@ -1,0 +1,150 @@
+import type { Browser, WebSocketRoute } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createMap, mapLink } from './support/api.ts';
+import {
+  featureItems,
+  launchBrowser,
+  mapCenterPoint,
+  mapOf,
+  newPerson,
+  openMap,
+  type Person,
+  saveMapScreenshot,
+  waitForMapIdle,
+} from './support/browser.ts';
+
+/** Long enough for an op to travel to the server and back on this machine, if one had been sent. */
+const SETTLE_MS = 1500;
+
+describe('view links and offline edits', () => {
+  const [web = ''] = inject('webUrls');
+  const [realtime = ''] = inject('realtimeUrls');
+  const artifactsDir = inject('artifactsDir');
+  let browser: Browser;
+  let ada: Person;
+  let carol: Person;
+  let bo: Person;
+  let map: Awaited<ReturnType<typeof createMap>>;
+
+  beforeAll(async () => {
+    map = await createMap(realtime, 'Field trip');
+    browser = await launchBrowser();
+    ada = await newPerson(browser, 'Ada');
+    carol = await newPerson(browser, 'Carol');
+    bo = await newPerson(browser, 'Bo');
+    await openMap(ada, mapLink(web, map.id, map.editKey));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a view link shows the map read-only and offers no way to edit', async () => {
+    await openMap(carol, mapLink(web, map.id, map.viewKey));
+    await carol.page.getByTestId('view-only-badge').waitFor();
+    expect(await carol.page.getByTestId('tool-marker').count()).toBe(0);
+    expect(await carol.page.getByTestId('undo').count()).toBe(0);
+    expect(await carol.page.getByTestId('summon').count()).toBe(0);
+    expect(await carol.page.getByTestId('share').count()).toBe(0);
+    expect(await carol.page.getByTestId('map-title').evaluate((el) => el.tagName)).toBe('H1');
+    // Ada sees Carol, marked as viewing.
+    const carolAvatar = ada.page.locator('[data-testid^=avatar-][data-name=Carol]');
+    await carolAvatar.waitFor();
+    expect(await carolAvatar.getAttribute('title')).toContain('viewing');
+  });
+
+  it('a viewer sees edits but cannot move, retitle, delete or add', async () => {
+    await ada.page.getByTestId('tool-marker').click();
+    const centre = await mapCenterPoint(ada.page);
+    await ada.page.mouse.click(centre.x, centre.y);
+    await expect.poll(() => featureItems(carol.page).count()).toBe(1);
+    const id = (await featureItems(carol.page).first().getAttribute('data-feature-id')) ?? '';
+    const position = await ada.page.getByTestId(`feature-item-${id}`).getAttribute('data-position');
+
+    await carol.page.getByTestId(`feature-item-${id}`).click();
+    await carol.page.getByTestId('inspector').waitFor();
+    expect(await carol.page.getByTestId('feature-title').count()).toBe(0);
+    expect(await carol.page.getByTestId('feature-delete').count()).toBe(0);
+    await waitForMapIdle(carol.page);
+
+    // Try to drag the marker, to delete it with the keyboard, and to add one with the shortcut.
+    const carolCentre = await mapCenterPoint(carol.page);
+    await carol.page.mouse.move(carolCentre.x, carolCentre.y);
+    await carol.page.mouse.down();
+    await carol.page.mouse.move(carolCentre.x + 120, carolCentre.y + 60, { steps: 6 });
+    await carol.page.mouse.up();
+    await carol.page.keyboard.press('Delete');
+    await carol.page.keyboard.press('m');
+    await carol.page.mouse.click(carolCentre.x - 100, carolCentre.y - 50);
+    await carol.page.waitForTimeout(SETTLE_MS);
+
+    expect(await featureItems(ada.page).count()).toBe(1);
+    expect(await ada.page.getByTestId(`feature-item-${id}`).getAttribute('data-position')).toBe(position);
+    expect(await featureItems(carol.page).count()).toBe(1);
+  });
+
+  it('an edit made offline is queued, shown as pending, and arrives when back online', async () => {
+    // Chromium's offline emulation leaves open WebSockets alone, so the test also cuts the
+    // realtime socket itself (and refuses new ones) for as long as Bo is "offline".
+    let offline = false;
+    const routes = new Set<WebSocketRoute>();
+    await bo.page.routeWebSocket(/\/ws(\?|$)/, (socket) => {
+      if (offline) {
+        void socket.close({ code: 1001, reason: 'offline' });
+        return;
+      }
+      routes.add(socket);
+      routes.add(socket.connectToServer());
+    });
+    await openMap(bo, mapLink(web, map.id, map.editKey));
+    const before = await featureItems(ada.page).count();
+
+    offline = true;
+    await bo.context.setOffline(true);
+    await Promise.all([...routes].map((route) => route.close({ code: 1001, reason: 'offline' })));
+    routes.clear();
+    const status = bo.page.getByTestId('connection-status');
+    await expect.poll(() => status.getAttribute('data-status')).toBe('reconnecting');
+
+    await bo.page.getByTestId('tool-marker').click();
+    const centre = await mapCenterPoint(bo.page);
+    await bo.page.mouse.click(centre.x + 80, centre.y + 40);
+    await bo.page.getByTestId('feature-title').fill('Written offline');
+    await bo.page.getByTestId('feature-title').press('Enter');
+
+    await expect.poll(() => status.getAttribute('data-pending')).toBe('2');
+    expect(await status.textContent()).toMatch(/Offline · 2 changes waiting/);
+    expect(await featureItems(bo.page).count()).toBe(before + 1);
+    await ada.page.waitForTimeout(SETTLE_MS);
+    expect(await featureItems(ada.page).count()).toBe(before);
+
+    offline = false;
+    await bo.context.setOffline(false);
+    const arrived = ada.page.locator('[data-testid^=feature-item-][data-title="Written offline"]');
+    await expect.poll(() => arrived.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => status.getAttribute('data-status')).toBe('open');
+    await expect.poll(() => status.getAttribute('data-pending')).toBe('0');
+  });
+
+  it('fits a phone screen with touch-sized controls', async () => {
+    await carol.page.setViewportSize({ width: 390, height: 844 });
+    await ada.page.setViewportSize({ width: 390, height: 844 });
+    for (const tool of ['tool-select', 'tool-marker', 'tool-line', 'tool-polygon', 'undo', 'export']) {
+      const box = await ada.page.getByTestId(tool).boundingBox();
+      expect(box?.height, tool).toBeGreaterThanOrEqual(44);
+      expect(box?.width, tool).toBeGreaterThanOrEqual(44);
+    }
+    const mapBox = await mapOf(ada.page).boundingBox();
+    expect(mapBox?.width).toBe(390);
+    expect(mapBox?.height).toBeGreaterThan(300);
+    const panel = await ada.page.locator('.sidepanel').boundingBox();
+    expect(panel && mapBox && panel.y >= mapBox.y + mapBox.height - 1).toBe(true);
+    await carol.page.getByTestId('view-only-badge').waitFor();
+    await saveMapScreenshot(ada.page, artifactsDir, 'phone-edit');
+    await saveMapScreenshot(carol.page, artifactsDir, 'phone-view');
+  });
+
+  it('raised no page errors', () => {
+    expect([...ada.errors, ...carol.errors, ...bo.errors]).toEqual([]);
+  });
+});
