@@ -24,12 +24,15 @@ export interface DeliverySink {
   onUnexpectedClose(): void;
 }
 
+type ConnectionState = 'connecting' | 'live' | 'closing';
+
 export interface BenchConnection {
   send(sentUs: number): void;
   close(): void;
 }
 
-const CONNECT_TIMEOUT_MS = 20_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+const MAX_JOIN_ATTEMPTS = 5;
 const COLOR = '#3366ff';
 
 /** The presence broadcast Meridian sends, used verbatim as the peers' payload so sizes match. */
@@ -73,25 +76,26 @@ function openWebSocket(url: string, spec: ClientSpec, origin?: string): WebSocke
 
 function connectRawWs(url: string, spec: ClientSpec, sink: DeliverySink): Promise<BenchConnection> {
   const ws = openWebSocket(url, spec);
-  let closing = false;
+  let state: ConnectionState = 'connecting';
   ws.on('message', (data: Buffer) => {
     const latency = cursorLatencyInText(data.toString(), sink.epoch, nowUs());
     if (latency !== null) sink.onDelivery(latency, data.length);
   });
   ws.on('close', () => {
-    if (!closing) sink.onUnexpectedClose();
+    if (state === 'live') sink.onUnexpectedClose();
   });
   return withTimeout(`raw ws ${url}`, (resolve, reject) => {
-    ws.once('open', () =>
+    ws.once('open', () => {
+      state = 'live';
       resolve({
         send: (sentUs) =>
           ws.send(JSON.stringify(presenceBroadcast(spec.clientId, stampedCursor(sentUs, sink.epoch)))),
         close: () => {
-          closing = true;
+          state = 'closing';
           ws.terminate();
         },
-      }),
-    );
+      });
+    });
     ws.once('error', reject);
   });
 }
@@ -128,7 +132,7 @@ function connectSocketIo(
     localAddress: spec.localAddress,
   };
   const socket = io(url, options);
-  let closing = false;
+  let state: ConnectionState = 'connecting';
   let frameBytes = 0;
   socket.on('presence', (message: unknown) => {
     const at = nowUs();
@@ -138,7 +142,7 @@ function connectSocketIo(
     sink.onDelivery(latency, frameBytes);
   });
   socket.on('disconnect', () => {
-    if (!closing) sink.onUnexpectedClose();
+    if (state === 'live') sink.onUnexpectedClose();
   });
   return withTimeout(`socket.io ${url}`, (resolve, reject) => {
     socket.once('connect', () => {
@@ -146,12 +150,13 @@ function connectSocketIo(
       socket.io.engine.on('data', (data: unknown) => {
         frameBytes = typeof data === 'string' ? Buffer.byteLength(data) : 0;
       });
+      state = 'live';
       resolve({
         send: (sentUs) => {
           socket.emit('presence', presenceBroadcast(spec.clientId, stampedCursor(sentUs, sink.epoch)));
         },
         close: () => {
-          closing = true;
+          state = 'closing';
           socket.disconnect();
         },
       });
@@ -167,24 +172,25 @@ function connectSocketIo(
 function connectIdleSocketIo(url: string, room: string, spec: ClientSpec, sink: DeliverySink) {
   const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&room=${room}`;
   const ws = openWebSocket(wsUrl, spec);
-  let closing = false;
+  let state: ConnectionState = 'connecting';
   ws.on('close', () => {
-    if (!closing) sink.onUnexpectedClose();
+    if (state === 'live') sink.onUnexpectedClose();
   });
   return withTimeout<BenchConnection>(`socket.io (idle) ${url}`, (resolve, reject) => {
     ws.on('message', (data: Buffer) => {
       const text = data.toString();
       if (text === '2') ws.send('3');
       else if (text.startsWith('0{')) ws.send('40');
-      else if (text.startsWith('40'))
+      else if (text.startsWith('40')) {
+        state = 'live';
         resolve({
           send: () => {},
           close: () => {
-            closing = true;
+            state = 'closing';
             ws.terminate();
           },
         });
-      else if (text.startsWith('44')) reject(new Error(`socket.io refused: ${text}`));
+      } else if (text.startsWith('44')) reject(new Error(`socket.io refused: ${text}`));
     });
     ws.once('error', reject);
   });
@@ -200,10 +206,11 @@ function connectMeridian(
   // The author's own presence is not a delivery; its own op broadcast is (it is how it learns the seq).
   const ownPresence = `"clientId":"${spec.clientId}"`;
   let joined = false;
-  let closing = false;
+  let state: ConnectionState = 'connecting';
   let opCount = 0;
+  let joinAttempts = 1;
   ws.on('close', () => {
-    if (!closing) sink.onUnexpectedClose();
+    if (state === 'live') sink.onUnexpectedClose();
   });
   return withTimeout(`meridian ${target.url}`, (resolve, reject) => {
     ws.on('message', (data: Buffer) => {
@@ -222,8 +229,13 @@ function connectMeridian(
         return;
       }
       if (text.includes('"type":"welcome"')) send({ type: 'join', mapId: target.mapId });
-      else if (text.includes('"type":"snapshot"') || text.includes('"type":"replay"')) {
+      else if (text.includes('"code":"STORAGE_UNAVAILABLE"') && joinAttempts < MAX_JOIN_ATTEMPTS) {
+        // What a real client does when the server says "try again shortly".
+        joinAttempts++;
+        setTimeout(() => send({ type: 'join', mapId: target.mapId }), 250 * joinAttempts);
+      } else if (text.includes('"type":"snapshot"') || text.includes('"type":"replay"')) {
         joined = true;
+        state = 'live';
         resolve({
           send: (sentUs) => {
             if (target.path === 'presence') {
@@ -242,7 +254,7 @@ function connectMeridian(
             });
           },
           close: () => {
-            closing = true;
+            state = 'closing';
             ws.terminate();
           },
         });

@@ -39,6 +39,8 @@ export type WorkerCommand =
 export interface ConnectReport {
   opened: number;
   failed: number;
+  /** Connection attempts that failed and were tried again. */
+  retried: number;
   firstError: string | null;
   elapsedMs: number;
 }

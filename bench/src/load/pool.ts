@@ -102,6 +102,7 @@ export class WorkerPool {
     return {
       opened: replies.reduce((n, r) => n + r.report.opened, 0),
       failed: replies.reduce((n, r) => n + r.report.failed, 0),
+      retried: replies.reduce((n, r) => n + r.report.retried, 0),
       firstError: replies.find((r) => r.report.firstError)?.report.firstError ?? null,
       senderShares: shares.map((share) => share.filter((spec) => spec.sender).length),
     };

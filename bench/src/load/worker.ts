@@ -9,6 +9,7 @@ import type { ConnectReport, Envelope, RunResult, WorkerCommand, WorkerReply } f
 import { nowUs } from './stamp.ts';
 
 const SEND_TICK_MS = 5;
+const CONNECT_ATTEMPTS = 3;
 
 let connections: BenchConnection[] = [];
 let senders: BenchConnection[] = [];
@@ -40,20 +41,30 @@ const sink: DeliverySink = {
 
 async function connectAll(command: Extract<WorkerCommand, { kind: 'connect' }>): Promise<ConnectReport> {
   const started = Date.now();
-  const report: ConnectReport = { opened: 0, failed: 0, firstError: null, elapsedMs: 0 };
+  const report: ConnectReport = { opened: 0, failed: 0, retried: 0, firstError: null, elapsedMs: 0 };
   let next = 0;
   const lane = async () => {
     while (next < command.clients.length) {
       const spec = command.clients[next++];
       if (!spec) break;
-      try {
-        const connection = await connectClient(spec, sink);
-        connections.push(connection);
-        if (spec.sender) senders.push(connection);
-        report.opened++;
-      } catch (error) {
-        report.failed++;
-        report.firstError ??= error instanceof Error ? error.message : String(error);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const connection = await connectClient(spec, sink);
+          connections.push(connection);
+          if (spec.sender) senders.push(connection);
+          report.opened++;
+          break;
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          report.firstError ??= message;
+          // A client reconnects after a dropped connection; the retries are reported, not hidden.
+          if (attempt < CONNECT_ATTEMPTS) {
+            report.retried++;
+            continue;
+          }
+          report.failed++;
+          break;
+        }
       }
     }
   };
@@ -72,6 +83,7 @@ function run(
   deliveredInWindow = 0;
   bytes = 0;
   serverErrors = 0;
+  unexpectedCloses = 0;
   lastSent = 0;
   lastMaxSendLagMs = 0;
   windowOpen = true;

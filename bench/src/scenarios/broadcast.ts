@@ -39,6 +39,8 @@ export function unsustainableBecause(m: Measurement, receiversPerMessage: number
 export interface BroadcastResults {
   fanout: Measurement;
   sweep: SweepResult | null;
+  /** Connection attempts that failed and were retried while filling the room. */
+  connectRetries: number;
 }
 
 /** Fan-out at the fixed load, then the sweep, in one room of `config.clients`. */
@@ -69,7 +71,7 @@ export async function runBroadcast(
     const fanout = await run(config.ratePerS, config.durationMs);
     ctx.log(`  fan-out ${config.ratePerS}/s: ${summary(fanout)}`);
     const sweepConfig = ctx.config.sweep;
-    if (!sweepConfig) return { fanout, sweep: null };
+    if (!sweepConfig) return { fanout, sweep: null, connectRetries: room.retried };
     const sweep: SweepResult = {
       levels: [],
       sustainableDeliveredPerS: 0,
@@ -90,7 +92,7 @@ export async function runBroadcast(
         sweep.sustainableOfferedPerS = rate;
       }
     }
-    return { fanout, sweep };
+    return { fanout, sweep, connectRetries: room.retried };
   } finally {
     await ctx.pool.disconnect();
   }

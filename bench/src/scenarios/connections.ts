@@ -12,6 +12,8 @@ export interface IdleLevel {
   connectSeconds: number;
   /** Connections that dropped while held. */
   dropped: number;
+  /** Connection attempts that failed and were retried. */
+  connectRetries: number;
 }
 
 const SETTLE_MS = 3_000;
@@ -40,7 +42,7 @@ export async function runIdleConnections(
     let held = 0;
     for (const target of idle.counts) {
       const started = Date.now();
-      await openRoom(ctx, deployment, {
+      const opened = await openRoom(ctx, deployment, {
         name: ctx.uniqueName('idle'),
         clients: target - held,
         senders: 0,
@@ -60,6 +62,7 @@ export async function runIdleConnections(
         bytesPerConnection: (rss - baseline) / held,
         connectSeconds,
         dropped: results.reduce((n, r) => n + r.result.unexpectedCloses, 0),
+        connectRetries: opened.retried,
       };
       levels.push(level);
       ctx.log(

@@ -51,32 +51,53 @@ export function raiseOpenFilesLimit(wanted = OPEN_FILES): number {
   return openFilesLimit();
 }
 
-export async function withBench<T>(
-  options: HarnessOptions,
-  body: (ctx: BenchContext) => Promise<T>,
-): Promise<T> {
+export interface OpenBench {
+  ctx: BenchContext;
+  close(): Promise<void>;
+}
+
+/** Starts the shared pieces; `close` stops every one of them. */
+export async function openBench(options: HarnessOptions): Promise<OpenBench> {
   raiseOpenFilesLimit();
   const cpus = planCpus(options.pin);
   if (cpus.clients !== null) await pinToCpus(process.pid, cpus.clients);
   const redis = await startRedis(cpus.servers);
-  let pool: WorkerPool | null = null;
+  let pool: WorkerPool;
   try {
     pool = await WorkerPool.start(options.workers ?? cpuCount(cpus.clients), cpus.clients);
-    let runs = 0;
-    let names = 0;
-    const ctx: BenchContext = {
-      config: options.config,
-      pool,
-      redis,
-      cpus,
-      runId: `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
-      nextEpoch: () => epochOf(++runs),
-      uniqueName: (prefix) => `${prefix}${++names}`,
-      log: options.log ?? (() => {}),
-    };
-    return await body(ctx);
-  } finally {
-    await pool?.stop();
+  } catch (error) {
     await redis.process.stop();
+    throw error;
+  }
+  let runs = 0;
+  let names = 0;
+  const ctx: BenchContext = {
+    config: options.config,
+    pool,
+    redis,
+    cpus,
+    runId: `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
+    nextEpoch: () => epochOf(++runs),
+    uniqueName: (prefix) => `${prefix}${++names}`,
+    log: options.log ?? (() => {}),
+  };
+  return {
+    ctx,
+    close: async () => {
+      await pool.stop();
+      await redis.process.stop();
+    },
+  };
+}
+
+export async function withBench<T>(
+  options: HarnessOptions,
+  body: (ctx: BenchContext) => Promise<T>,
+): Promise<T> {
+  const bench = await openBench(options);
+  try {
+    return await body(bench.ctx);
+  } finally {
+    await bench.close();
   }
 }

@@ -27,6 +27,7 @@ export interface RoomOptions {
 export interface OpenedRoom {
   senderShares: number[];
   opened: number;
+  retried: number;
 }
 
 export async function openRoom(
@@ -54,6 +55,22 @@ export async function openRoom(
   }
   const report = await ctx.pool.connect(specs);
   if (report.failed > 0)
-    throw new Error(`${report.failed} of ${options.clients} clients failed to connect: ${report.firstError}`);
-  return { senderShares: report.senderShares, opened: report.opened };
+    throw new Error(
+      `${report.failed} of ${options.clients} clients failed to connect: ${report.firstError}${nodeDiagnostics(deployment)}`,
+    );
+  if (report.retried > 0)
+    ctx.log(`  ${report.retried} connection attempt(s) failed and were retried; first: ${report.firstError}`);
+  return { senderShares: report.senderShares, opened: report.opened, retried: report.retried };
+}
+
+/** What the nodes said (and whether they died), to explain a failure. */
+export function nodeDiagnostics(deployment: Deployment): string {
+  return deployment.nodes
+    .map((node) => {
+      const { exitCode, signalCode } = node.child;
+      const state = exitCode !== null || signalCode !== null ? ` exited (${exitCode ?? signalCode})` : '';
+      const tail = node.stderrTail().trim().split('\n').slice(-5).join('\n    ');
+      return state || tail ? `\n  ${node.name}${state}${tail ? `:\n    ${tail}` : ''}` : '';
+    })
+    .join('');
 }

@@ -16,6 +16,7 @@ export interface SystemReport {
   sweep: SweepResult | null;
   storm: Measurement | null;
   idle: IdleLevel[] | null;
+  connectRetries: number;
   errors: string[];
 }
 
@@ -37,6 +38,7 @@ export async function runSuite(
       sweep: null,
       storm: null,
       idle: null,
+      connectRetries: 0,
       errors: [],
     };
     reports.push(report);
@@ -68,6 +70,7 @@ export async function runSuite(
             });
             report.fanout = broadcast?.fanout ?? null;
             report.sweep = broadcast?.sweep ?? null;
+            report.connectRetries += broadcast?.connectRetries ?? 0;
           }
           if (wantsStorm && ctx.config.storm)
             report.storm = await runCursorStorm(ctx, system, deployment, ctx.config.storm).catch(
