@@ -1,20 +1,12 @@
 /**
- * One benchmark client per protocol, all with the same shape: connect, send a stamped
- * broadcast, report each stamped delivery to the worker's sink.
+ * One benchmark client per protocol, all on the same transport (`RawWebSocket`) and with
+ * the same shape: connect, send a stamped broadcast, report each stamped delivery to the
+ * worker's sink. Only the framing of the payload differs between systems.
  */
-import type { ClientMessage } from '@meridian/protocol';
-import { PROTOCOL_VERSION } from '@meridian/protocol';
-import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import WebSocket from 'ws';
+import { type ClientMessage, PROTOCOL_VERSION } from '@meridian/protocol';
 import type { ClientSpec, ClientTarget } from './plan.ts';
-import {
-  cursorLatencyInText,
-  cursorLatencyUs,
-  nowUs,
-  opLatencyInText,
-  stampedCursor,
-  stampedOpId,
-} from './stamp.ts';
+import { RawWebSocket } from './raw-websocket.ts';
+import { cursorLatencyInBytes, nowUs, opLatencyInBytes, stampedCursor, stampedOpId } from './stamp.ts';
 
 export interface DeliverySink {
   /** The current run's epoch; stamps from other runs are ignored. */
@@ -23,8 +15,6 @@ export interface DeliverySink {
   onServerError(): void;
   onUnexpectedClose(): void;
 }
-
-type ConnectionState = 'connecting' | 'live' | 'closing';
 
 export interface BenchConnection {
   send(sentUs: number): void;
@@ -36,7 +26,7 @@ const MAX_JOIN_ATTEMPTS = 5;
 const COLOR = '#3366ff';
 
 /** The presence broadcast Meridian sends, used verbatim as the peers' payload so sizes match. */
-function presenceBroadcast(clientId: string, cursor: [number, number]) {
+export function presenceBroadcast(clientId: string, cursor: [number, number]) {
   return {
     type: 'presence',
     mapId: 'bench',
@@ -44,247 +34,210 @@ function presenceBroadcast(clientId: string, cursor: [number, number]) {
   };
 }
 
-function withTimeout<T>(
-  what: string,
-  start: (resolve: (value: T) => void, reject: (e: Error) => void) => void,
-) {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: no answer in ${CONNECT_TIMEOUT_MS} ms`)),
-      CONNECT_TIMEOUT_MS,
-    );
-    start(
-      (value) => {
+interface Link {
+  /** Called once the protocol's handshake is done. */
+  ready(connection: BenchConnection): void;
+  fail(error: Error): void;
+}
+
+type Protocol = (
+  socket: () => RawWebSocket,
+  link: Link,
+) => {
+  open(): void;
+  text(buf: Buffer, start: number, end: number, atUs: number): void;
+};
+
+/** Opens the socket, runs the protocol's handshake, and watches for closes once live. */
+function connectWith(url: string, spec: ClientSpec, sink: DeliverySink, protocol: Protocol, origin?: string) {
+  const parsed = new URL(url);
+  return new Promise<BenchConnection>((resolve, reject) => {
+    let state: 'connecting' | 'live' | 'closing' = 'connecting';
+    const timer = setTimeout(() => {
+      socket.terminate();
+      reject(new Error(`${parsed.host}: no handshake in ${CONNECT_TIMEOUT_MS} ms`));
+    }, CONNECT_TIMEOUT_MS);
+    const link: Link = {
+      ready(connection) {
         clearTimeout(timer);
-        resolve(value);
+        state = 'live';
+        resolve({
+          send: connection.send,
+          close: () => {
+            state = 'closing';
+            connection.close();
+          },
+        });
       },
-      (error) => {
+      fail(error) {
         clearTimeout(timer);
+        socket.terminate();
         reject(error);
       },
+    };
+    const handlers = protocol(() => socket, link);
+    const socket: RawWebSocket = new RawWebSocket(
+      {
+        host: parsed.hostname,
+        port: Number(parsed.port),
+        path: `${parsed.pathname}${parsed.search}`,
+        localAddress: spec.localAddress,
+        ...(origin ? { origin } : {}),
+      },
+      {
+        open: handlers.open,
+        text: (buf, start, end) => handlers.text(buf, start, end, nowUs()),
+        close: (code) => {
+          if (state === 'live') sink.onUnexpectedClose();
+          else if (state === 'connecting')
+            link.fail(new Error(`${parsed.host} closed ${code} during the handshake`));
+        },
+        error: (error) => link.fail(error),
+      },
     );
   });
 }
 
-function openWebSocket(url: string, spec: ClientSpec, origin?: string): WebSocket {
-  return new WebSocket(url, {
-    localAddress: spec.localAddress,
-    perMessageDeflate: false,
-    ...(origin ? { origin } : {}),
-  });
-}
-
-function connectRawWs(url: string, spec: ClientSpec, sink: DeliverySink): Promise<BenchConnection> {
-  const ws = openWebSocket(url, spec);
-  let state: ConnectionState = 'connecting';
-  ws.on('message', (data: Buffer) => {
-    const latency = cursorLatencyInText(data.toString(), sink.epoch, nowUs());
-    if (latency !== null) sink.onDelivery(latency, data.length);
-  });
-  ws.on('close', () => {
-    if (state === 'live') sink.onUnexpectedClose();
-  });
-  return withTimeout(`raw ws ${url}`, (resolve, reject) => {
-    ws.once('open', () => {
-      state = 'live';
-      resolve({
+/** The hand-rolled ws peer and bare uWS: the payload goes out and comes back verbatim. */
+function rawWs(spec: ClientSpec, sink: DeliverySink): Protocol {
+  return (socket, link) => ({
+    open: () =>
+      link.ready({
         send: (sentUs) =>
-          ws.send(JSON.stringify(presenceBroadcast(spec.clientId, stampedCursor(sentUs, sink.epoch)))),
-        close: () => {
-          state = 'closing';
-          ws.terminate();
-        },
-      });
-    });
-    ws.once('error', reject);
-  });
-}
-
-interface StampedPresence {
-  entry: { clientId: string; cursor: [number, number] };
-}
-
-function isStampedPresence(value: unknown): value is StampedPresence {
-  if (typeof value !== 'object' || value === null || !('entry' in value)) return false;
-  const entry = value.entry;
-  return (
-    typeof entry === 'object' &&
-    entry !== null &&
-    'cursor' in entry &&
-    Array.isArray(entry.cursor) &&
-    typeof entry.cursor[0] === 'number' &&
-    typeof entry.cursor[1] === 'number'
-  );
-}
-
-function connectSocketIo(
-  url: string,
-  room: string,
-  spec: ClientSpec,
-  sink: DeliverySink,
-): Promise<BenchConnection> {
-  // socket.io-client passes localAddress on to ws; its option types do not list it.
-  const options: Partial<ManagerOptions & SocketOptions> & { localAddress: string } = {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    query: { room },
-    localAddress: spec.localAddress,
-  };
-  const socket = io(url, options);
-  let state: ConnectionState = 'connecting';
-  let frameBytes = 0;
-  socket.on('presence', (message: unknown) => {
-    const at = nowUs();
-    if (!isStampedPresence(message)) return;
-    const latency = cursorLatencyUs(message.entry.cursor[0], message.entry.cursor[1], sink.epoch, at);
-    if (latency === null) return;
-    sink.onDelivery(latency, frameBytes);
-  });
-  socket.on('disconnect', () => {
-    if (state === 'live') sink.onUnexpectedClose();
-  });
-  return withTimeout(`socket.io ${url}`, (resolve, reject) => {
-    socket.once('connect', () => {
-      // Frames are decoded before the event fires: remember the last frame's size.
-      socket.io.engine.on('data', (data: unknown) => {
-        frameBytes = typeof data === 'string' ? Buffer.byteLength(data) : 0;
-      });
-      state = 'live';
-      resolve({
-        send: (sentUs) => {
-          socket.emit('presence', presenceBroadcast(spec.clientId, stampedCursor(sentUs, sink.epoch)));
-        },
-        close: () => {
-          state = 'closing';
-          socket.disconnect();
-        },
-      });
-    });
-    socket.once('connect_error', reject);
+          socket().send(JSON.stringify(presenceBroadcast(spec.clientId, stampedCursor(sentUs, sink.epoch)))),
+        close: () => socket().terminate(),
+      }),
+    text: (buf, start, end, atUs) => {
+      const latency = cursorLatencyInBytes(buf, start, end, sink.epoch, atUs);
+      if (latency !== null) sink.onDelivery(latency, end - start);
+    },
   });
 }
 
 /**
- * An idle Socket.IO client speaking Engine.IO v4 / Socket.IO v5 over a bare ws: open
- * (`0{...}`), connect to the main namespace (`40`), answer pings (`2` -> `3`).
+ * Socket.IO's wire protocol (Engine.IO 4, Socket.IO 5), as socket.io-client speaks it over
+ * a WebSocket-only transport: `0{...}` open, `40` connect to the main namespace,
+ * `2`/`3` ping/pong, `42["event",data]` events.
  */
-function connectIdleSocketIo(url: string, room: string, spec: ClientSpec, sink: DeliverySink) {
-  const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&room=${room}`;
-  const ws = openWebSocket(wsUrl, spec);
-  let state: ConnectionState = 'connecting';
-  ws.on('close', () => {
-    if (state === 'live') sink.onUnexpectedClose();
-  });
-  return withTimeout<BenchConnection>(`socket.io (idle) ${url}`, (resolve, reject) => {
-    ws.on('message', (data: Buffer) => {
-      const text = data.toString();
-      if (text === '2') ws.send('3');
-      else if (text.startsWith('0{')) ws.send('40');
-      else if (text.startsWith('40')) {
-        state = 'live';
-        resolve({
-          send: () => {},
-          close: () => {
-            state = 'closing';
-            ws.terminate();
-          },
+function socketIo(spec: ClientSpec, sink: DeliverySink): Protocol {
+  return (socket, link) => ({
+    open: () => {},
+    text: (buf, start, end, atUs) => {
+      const first = buf[start];
+      const second = buf[start + 1];
+      // '4','2': an event — the hot path.
+      if (first === 0x34 && second === 0x32) {
+        const latency = cursorLatencyInBytes(buf, start, end, sink.epoch, atUs);
+        if (latency !== null) sink.onDelivery(latency, end - start);
+        return;
+      }
+      if (first === 0x32 && end - start === 1) socket().send('3');
+      else if (first === 0x30) socket().send('40');
+      else if (first === 0x34 && second === 0x30)
+        link.ready({
+          send: (sentUs) =>
+            socket().send(
+              `42${JSON.stringify(['presence', presenceBroadcast(spec.clientId, stampedCursor(sentUs, sink.epoch))])}`,
+            ),
+          close: () => socket().terminate(),
         });
-      } else if (text.startsWith('44')) reject(new Error(`socket.io refused: ${text}`));
-    });
-    ws.once('error', reject);
+      else if (first === 0x34 && second === 0x34)
+        link.fail(new Error(`socket.io refused: ${buf.toString('utf8', start, end)}`));
+    },
   });
 }
 
-function connectMeridian(
-  target: Extract<ClientTarget, { kind: 'meridian' }>,
-  spec: ClientSpec,
-  sink: DeliverySink,
-): Promise<BenchConnection> {
-  const ws = openWebSocket(`${target.url}?token=${encodeURIComponent(target.token)}`, spec, target.origin);
-  const send = (message: ClientMessage) => ws.send(JSON.stringify(message));
+function meridian(target: Extract<ClientTarget, { kind: 'meridian' }>, spec: ClientSpec, sink: DeliverySink) {
   // The author's own presence is not a delivery; its own op broadcast is (it is how it learns the seq).
-  const ownPresence = `"clientId":"${spec.clientId}"`;
-  let joined = false;
-  let state: ConnectionState = 'connecting';
-  let opCount = 0;
-  let joinAttempts = 1;
-  ws.on('close', () => {
-    if (state === 'live') sink.onUnexpectedClose();
-  });
-  return withTimeout(`meridian ${target.url}`, (resolve, reject) => {
-    ws.on('message', (data: Buffer) => {
-      const at = nowUs();
-      const text = data.toString();
-      if (joined) {
+  const ownPresence = Buffer.from(`"clientId":"${spec.clientId}"`);
+  const errorMarker = Buffer.from('"type":"error"');
+  const rejectMarker = Buffer.from('"type":"reject"');
+  const opMarker = Buffer.from('"type":"op"');
+  const within = (buf: Buffer, marker: Buffer, start: number, end: number) => {
+    const at = buf.indexOf(marker, start);
+    return at >= 0 && at < end;
+  };
+  const protocol: Protocol = (socket, link) => {
+    const send = (message: ClientMessage) => socket().send(JSON.stringify(message));
+    let joined = false;
+    let joinAttempts = 1;
+    let opCount = 0;
+    const connection: BenchConnection = {
+      send: (sentUs) => {
         if (target.path === 'presence') {
-          if (text.includes(ownPresence)) return;
-          const latency = cursorLatencyInText(text, sink.epoch, at);
-          if (latency !== null) sink.onDelivery(latency, data.length);
-        } else if (text.includes('"type":"op"')) {
-          const latency = opLatencyInText(text, sink.epoch, at);
-          if (latency !== null) sink.onDelivery(latency, data.length);
+          send({ type: 'presence', mapId: target.mapId, cursor: stampedCursor(sentUs, sink.epoch) });
+          return;
         }
-        if (text.includes('"type":"error"') || text.includes('"type":"reject"')) sink.onServerError();
-        return;
-      }
-      if (text.includes('"type":"welcome"')) send({ type: 'join', mapId: target.mapId });
-      else if (text.includes('"code":"STORAGE_UNAVAILABLE"') && joinAttempts < MAX_JOIN_ATTEMPTS) {
-        // What a real client does when the server says "try again shortly".
-        joinAttempts++;
-        setTimeout(() => send({ type: 'join', mapId: target.mapId }), 250 * joinAttempts);
-      } else if (text.includes('"type":"snapshot"') || text.includes('"type":"replay"')) {
-        joined = true;
-        state = 'live';
-        resolve({
-          send: (sentUs) => {
-            if (target.path === 'presence') {
-              send({ type: 'presence', mapId: target.mapId, cursor: stampedCursor(sentUs, sink.epoch) });
-              return;
-            }
-            send({
-              type: 'op',
-              mapId: target.mapId,
-              opId: stampedOpId(sentUs, sink.epoch, spec.clientId, opCount++),
-              op: {
-                kind: 'feature.move',
-                id: target.featureId,
-                geometry: { type: 'Point', coordinates: stampedCursor(sentUs, sink.epoch) },
-              },
-            });
-          },
-          close: () => {
-            state = 'closing';
-            ws.terminate();
+        send({
+          type: 'op',
+          mapId: target.mapId,
+          opId: stampedOpId(sentUs, sink.epoch, spec.clientId, opCount++),
+          op: {
+            kind: 'feature.move',
+            id: target.featureId,
+            geometry: { type: 'Point', coordinates: stampedCursor(sentUs, sink.epoch) },
           },
         });
-      } else if (text.includes('"type":"error"'))
-        reject(new Error(`meridian refused: ${text.slice(0, 200)}`));
-    });
-    ws.once('open', () =>
-      send({
-        type: 'hello',
-        v: PROTOCOL_VERSION,
-        clientId: spec.clientId,
-        name: spec.clientId,
-        color: COLOR,
-      }),
-    );
-    ws.once('close', (code, reason) => reject(new Error(`meridian closed ${code} ${reason.toString()}`)));
-    ws.once('error', reject);
-  });
+      },
+      close: () => socket().terminate(),
+    };
+    return {
+      open: () =>
+        send({
+          type: 'hello',
+          v: PROTOCOL_VERSION,
+          clientId: spec.clientId,
+          name: spec.clientId,
+          color: COLOR,
+        }),
+      text: (buf, start, end, atUs) => {
+        if (joined) {
+          if (target.path === 'presence') {
+            if (!within(buf, ownPresence, start, end)) {
+              const latency = cursorLatencyInBytes(buf, start, end, sink.epoch, atUs);
+              if (latency !== null) sink.onDelivery(latency, end - start);
+            }
+          } else if (within(buf, opMarker, start, end)) {
+            const latency = opLatencyInBytes(buf, start, end, sink.epoch, atUs);
+            if (latency !== null) sink.onDelivery(latency, end - start);
+          }
+          if (within(buf, errorMarker, start, end) || within(buf, rejectMarker, start, end))
+            sink.onServerError();
+          return;
+        }
+        const text = buf.toString('utf8', start, end);
+        if (text.includes('"type":"welcome"')) send({ type: 'join', mapId: target.mapId });
+        else if (text.includes('"code":"STORAGE_UNAVAILABLE"') && joinAttempts < MAX_JOIN_ATTEMPTS) {
+          // What a real client does when the server says "try again shortly".
+          joinAttempts++;
+          setTimeout(() => send({ type: 'join', mapId: target.mapId }), 250 * joinAttempts);
+        } else if (text.includes('"type":"snapshot"') || text.includes('"type":"replay"')) {
+          joined = true;
+          link.ready(connection);
+        } else if (text.includes('"type":"error"'))
+          link.fail(new Error(`meridian refused: ${text.slice(0, 200)}`));
+      },
+    };
+  };
+  return protocol;
 }
 
 export function connectClient(spec: ClientSpec, sink: DeliverySink): Promise<BenchConnection> {
   const { target } = spec;
   switch (target.kind) {
     case 'raw-ws':
-      return connectRawWs(target.url, spec, sink);
-    case 'socketio':
-      return spec.idle
-        ? connectIdleSocketIo(target.url, target.room, spec, sink)
-        : connectSocketIo(target.url, target.room, spec, sink);
+      return connectWith(target.url, spec, sink, rawWs(spec, sink));
+    case 'socketio': {
+      const url = `${target.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&room=${target.room}`;
+      return connectWith(url, spec, sink, socketIo(spec, sink));
+    }
     case 'meridian':
-      return connectMeridian(target, spec, sink);
+      return connectWith(
+        `${target.url}?token=${encodeURIComponent(target.token)}`,
+        spec,
+        sink,
+        meridian(target, spec, sink),
+        target.origin,
+      );
   }
 }

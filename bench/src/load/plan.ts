@@ -22,11 +22,6 @@ export interface ClientSpec {
   localAddress: string;
   clientId: string;
   sender: boolean;
-  /**
-   * An idle client only connects and stays; for Socket.IO it speaks the Engine.IO
-   * handshake over a bare ws so that 50,000 of them fit in one load-generator process.
-   */
-  idle: boolean;
 }
 
 export type WorkerCommand =

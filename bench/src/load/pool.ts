@@ -1,7 +1,7 @@
 /** The coordinator's handle on the load-generator processes. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { pinToCpus, registerCleanup, tsxImport } from '../systems/spawn.ts';
+import { nodeFlags, pinToCpus, registerCleanup } from '../systems/spawn.ts';
 import type { ClientSpec, Envelope, WorkerCommand, WorkerReply } from './plan.ts';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -37,7 +37,7 @@ export class WorkerPool {
   static async start(count: number, cpus: string | null): Promise<WorkerPool> {
     const children = Array.from({ length: count }, () =>
       fork(WORKER_ENTRY, [], {
-        execArgv: ['--import', tsxImport()],
+        execArgv: nodeFlags(),
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cursorLatencyInBytes,
   cursorLatencyInText,
   cursorLatencyUs,
   epochOf,
   nowUs,
+  opLatencyInBytes,
   opLatencyInText,
   stampedCursor,
   stampedOpId,
@@ -37,6 +39,23 @@ describe('stamps', () => {
     expect(cursorLatencyUs(lng, 4, 3, 6_000)).toBeNull();
     expect(cursorLatencyInText('{"cursor":null}', 3, 1)).toBeNull();
     expect(cursorLatencyInText('{"type":"welcome"}', 3, 1)).toBeNull();
+  });
+
+  it('reads the same stamps from bytes as from text', () => {
+    const sent = 987_654_321.7;
+    const presence = JSON.stringify({ entry: { clientId: 'c', cursor: stampedCursor(sent, 5) } });
+    const op = `{"type":"op","record":{"opId":"${stampedOpId(sent, 5, 'c', 1)}"}}`;
+    const framed = Buffer.from(`xx${presence}${op}yy`);
+    const presenceEnd = 2 + Buffer.byteLength(presence);
+    expect(cursorLatencyInBytes(framed, 2, presenceEnd, 5, sent + 42)).toBe(
+      cursorLatencyInText(presence, 5, sent + 42),
+    );
+    expect(opLatencyInBytes(framed, presenceEnd, framed.length - 2, 5, sent + 42)).toBe(
+      opLatencyInText(op, 5, sent + 42),
+    );
+    // A stamp past the end of the range belongs to another message.
+    expect(cursorLatencyInBytes(framed, presenceEnd, framed.length, 5, sent)).toBeNull();
+    expect(opLatencyInBytes(framed, 0, presenceEnd, 5, sent)).toBeNull();
   });
 
   it('round-trips an op stamp', () => {

@@ -62,3 +62,46 @@ export function opLatencyInText(text: string, epoch: number, atUs: number): numb
   if (dash < 0 || dash2 < 0 || Number(text.slice(dash + 1, dash2)) !== epoch) return null;
   return Math.max(0, atUs - Number(text.slice(start, dash)));
 }
+
+const CURSOR_KEY_BYTES = Buffer.from(CURSOR_KEY);
+const OP_ID_KEY_BYTES = Buffer.from(OP_ID_KEY);
+
+/** `cursorLatencyInText` on a byte range, without decoding the message. */
+export function cursorLatencyInBytes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  epoch: number,
+  atUs: number,
+): number | null {
+  const at = buf.indexOf(CURSOR_KEY_BYTES, start);
+  if (at < 0 || at >= end) return null;
+  const from = at + CURSOR_KEY_BYTES.length;
+  const comma = buf.indexOf(44, from);
+  const close = buf.indexOf(93, comma);
+  if (comma < 0 || close < 0 || close >= end) return null;
+  return cursorLatencyUs(
+    Number(buf.toString('latin1', from, comma)),
+    Number(buf.toString('latin1', comma + 1, close)),
+    epoch,
+    atUs,
+  );
+}
+
+/** `opLatencyInText` on a byte range. */
+export function opLatencyInBytes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  epoch: number,
+  atUs: number,
+): number | null {
+  const at = buf.indexOf(OP_ID_KEY_BYTES, start);
+  if (at < 0 || at >= end) return null;
+  const from = at + OP_ID_KEY_BYTES.length;
+  const dash = buf.indexOf(45, from);
+  const dash2 = buf.indexOf(45, dash + 1);
+  if (dash < 0 || dash2 < 0 || dash2 >= end) return null;
+  if (Number(buf.toString('latin1', dash + 1, dash2)) !== epoch) return null;
+  return Math.max(0, atUs - Number(buf.toString('latin1', from, dash)));
+}

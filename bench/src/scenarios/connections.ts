@@ -35,7 +35,7 @@ export async function runIdleConnections(
     const node = deployment.nodes[0];
     if (!node) throw new Error('no node');
     // Warm the node (one room, one client) so the baseline includes code paths, not connections.
-    await openRoom(ctx, deployment, { name: 'warm', clients: 1, senders: 0, idle: true, firstIndex: 0 });
+    await openRoom(ctx, deployment, { name: 'warm', clients: 1, senders: 0, firstIndex: 0 });
     await ctx.pool.disconnect();
     await sleep(SETTLE_MS);
     const baseline = rssBytes(node.pid);
@@ -46,7 +46,6 @@ export async function runIdleConnections(
         name: ctx.uniqueName('idle'),
         clients: target - held,
         senders: 0,
-        idle: true,
         firstIndex: held,
         roomSize: idle.roomSize,
       });

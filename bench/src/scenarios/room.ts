@@ -17,7 +17,6 @@ export interface RoomOptions {
   name: string;
   clients: number;
   senders: number;
-  idle?: boolean;
   /** Index of the first client, when adding to connections already held. */
   firstIndex?: number;
   /** Clients per room; more rooms are made when the clients outnumber it. */
@@ -50,7 +49,6 @@ export async function openRoom(
       clientId: `${options.name}-${index}`,
       // The first clients send: consecutive indexes spread them over every node and worker.
       sender: i < options.senders,
-      idle: options.idle ?? false,
     });
   }
   const report = await ctx.pool.connect(specs);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClientTarget } from '../load/plan.ts';
 import { startMeridian } from './meridian.ts';
 import type { BenchRedis } from './redis.ts';
-import { freePort, httpOk, type ManagedProcess, startProcess, tsxImport, waitUntilReady } from './spawn.ts';
+import { freePort, httpOk, type ManagedProcess, nodeFlags, startProcess, waitUntilReady } from './spawn.ts';
 
 export type SystemId =
   | 'meridian'
@@ -64,7 +64,7 @@ async function startPeerNodes(file: string, bus: boolean, options: StartOptions)
       REDIS_URL: bus ? options.redis.url : undefined,
     };
     if (!bus) delete env.REDIS_URL;
-    const args = ['--import', tsxImport(), entry(file)];
+    const args = [...nodeFlags(), entry(file)];
     return { process: startProcess(`${file} n${i}`, process.execPath, args, env, options.cpus), port };
   });
   try {

@@ -15,9 +15,9 @@ import {
   freePort,
   httpOk,
   type ManagedProcess,
+  nodeFlags,
   registerCleanup,
   startProcess,
-  tsxImport,
   waitUntilReady,
 } from './spawn.ts';
 
@@ -139,7 +139,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
     const proc = startProcess(
       `meridian n${i}`,
       process.execPath,
-      ['--import', tsxImport(), REALTIME_ENTRY],
+      [...nodeFlags(), REALTIME_ENTRY],
       {
         ...process.env,
         HOST: '127.0.0.1',

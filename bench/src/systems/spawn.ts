@@ -7,6 +7,15 @@ export function tsxImport(): string {
   return import.meta.resolve('tsx');
 }
 
+/**
+ * Node flags for a benchmark child: with BENCH_CPU_PROF_DIR set, every Node process the
+ * benchmark starts (servers and load workers) writes a V8 CPU profile there when it exits.
+ */
+export function nodeFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return ['--import', tsxImport(), ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+}
+
 /** Pins every thread of a process to the given CPU list (taskset syntax, e.g. "0" or "2-3"). */
 export function pinToCpus(pid: number | undefined, cpus: string): Promise<void> {
   if (pid === undefined) return Promise.resolve();
