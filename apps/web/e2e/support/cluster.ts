@@ -38,6 +38,10 @@ export async function startCluster(options: {
   logDir: string;
   /** Resolves when the production build is ready; web servers start after it. */
   buildReady: Promise<unknown>;
+  /** How many realtime nodes (each with its web server); two unless a tool needs fewer. */
+  nodes?: number;
+  /** Extra settings for the realtime nodes (a benchmark lifts the per-connection rate limit). */
+  realtimeEnv?: Record<string, string>;
 }): Promise<Cluster> {
   const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
   const dbName = `meridian_web_e2e_${runId}`;
@@ -58,7 +62,7 @@ export async function startCluster(options: {
     dbCreated = true;
     const secret = randomBytes(32).toString('hex');
     const realtime: string[] = [];
-    for (const index of [0, 1]) {
+    for (let index = 0; index < (options.nodes ?? 2); index++) {
       const port = await freePort();
       const node = startProcess(
         `realtime-${index}`,
@@ -77,6 +81,7 @@ export async function startCluster(options: {
             MERIDIAN_DATA_DIR: path.join(dataDir, `node-${index}`),
             MERIDIAN_AUTH_SECRET: secret,
             LOG_LEVEL: 'warn',
+            ...options.realtimeEnv,
           },
         },
       );

@@ -393,6 +393,10 @@ export class MapView {
       this.#loadBasemapDetail();
     });
     map.on('zoomend', () => this.#loadBasemapDetail());
+    // For tools (the 10,000-feature benchmark): how many features the map had when it last settled.
+    map.on('idle', () => {
+      this.#container.dataset.idleFeatureCount = String(this.#rendered.size);
+    });
     map.on('error', (event) => {
       // Tile and style fetch failures are worth telling; MapLibre's internal noise is not.
       const message = event.error?.message ?? 'The map failed to load.';

@@ -1,22 +1,53 @@
-import type { FeatureProperties, FeaturePropertiesPatch, Geometry, Op } from '@meridian/protocol';
+import {
+  applyOp,
+  createMapState,
+  type FeatureProperties,
+  type FeaturePropertiesPatch,
+  type Geometry,
+  type Op,
+} from '@meridian/protocol';
 import { type MeridianClient, randomId } from '@meridian/protocol/client';
 import type { ImportedFeature } from '../features/geojson-io.ts';
-import { UndoHistory } from '../features/undo-history.ts';
+import { UndoHistory, type UndoState } from '../features/undo-history.ts';
 
 const newFeatureId = () => `f-${randomId(16)}`;
+
+/**
+ * Edits leave at most this fast. The realtime service rate-limits each connection (50 messages a
+ * second by default, presence included) and refuses more than a few hundred queued requests, so a
+ * big import or its undo is paced instead of being sent in one burst.
+ */
+export const OPS_BURST = 40;
+export const OPS_PER_SECOND = 20;
 
 /**
  * Every edit this person makes goes through here: it is recorded for undo, then submitted to the
  * client (which shows it at once and sends it, or queues it while offline).
  */
 export class Editor {
-  readonly #client: MeridianClient;
+  readonly #client: Pick<MeridianClient, 'submit' | 'mapName' | 'features'>;
   readonly #history = new UndoHistory(newFeatureId);
   readonly #listeners = new Set<() => void>();
+  readonly #queue: Op[] = [];
+  #tokens = OPS_BURST;
+  #refilledAt = Date.now();
+  #timer: ReturnType<typeof setTimeout> | null = null;
   #version = 0;
 
-  constructor(client: MeridianClient) {
+  constructor(client: Pick<MeridianClient, 'submit' | 'mapName' | 'features'>) {
     this.#client = client;
+  }
+
+  /** Edits waiting for their turn to be sent (a large import in progress). */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Stop sending queued edits (the page is going away). */
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#queue.length = 0;
   }
 
   get canUndo(): boolean {
@@ -79,8 +110,12 @@ export class Editor {
     return this.#submit(this.#history.redo(this.#state()));
   }
 
-  #state() {
-    return { name: this.#client.mapName, features: this.#client.features };
+  /** The state an edit applies to: the client's view plus the edits still waiting to be sent. */
+  #state(): UndoState {
+    if (this.#queue.length === 0) return { name: this.#client.mapName, features: this.#client.features };
+    const state = createMapState(this.#client.mapName, this.#client.features.values());
+    for (const op of this.#queue) applyOp(state, op);
+    return state;
   }
 
   #perform(ops: Op[]): void {
@@ -89,9 +124,27 @@ export class Editor {
   }
 
   #submit(ops: Op[]): boolean {
-    for (const op of ops) this.#client.submit(op);
+    this.#queue.push(...ops);
+    this.#drain();
+    return ops.length > 0;
+  }
+
+  /** Send what the token bucket allows now, in order, and come back for the rest. */
+  #drain(): void {
+    const now = Date.now();
+    this.#tokens = Math.min(OPS_BURST, this.#tokens + ((now - this.#refilledAt) / 1000) * OPS_PER_SECOND);
+    this.#refilledAt = now;
+    while (this.#queue.length > 0 && this.#tokens >= 1) {
+      this.#client.submit(this.#queue.shift() as Op);
+      this.#tokens -= 1;
+    }
     this.#version++;
     for (const listener of this.#listeners) listener();
-    return ops.length > 0;
+    if (this.#queue.length > 0 && !this.#timer) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#drain();
+      }, 1000 / OPS_PER_SECOND);
+    }
   }
 }

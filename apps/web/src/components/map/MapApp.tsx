@@ -137,6 +137,7 @@ export function MapApp(props: MapAppProps) {
   }, [identityKey, props.mapId, props.realtimeUrl]);
 
   const editor = useMemo(() => (client ? new Editor(client) : null), [client]);
+  useEffect(() => () => editor?.dispose(), [editor]);
   const editorVersion = useSyncExternalStore(
     editor?.subscribe ?? (() => () => {}),
     () => editor?.version ?? 0,
@@ -362,6 +363,11 @@ export function MapApp(props: MapAppProps) {
           </span>
         )}
         <ConnectionStatus client={client} />
+        {editor && editor.queued > 0 ? (
+          <span className="muted" role="status" data-testid="sending">
+            Sending {editor.queued} edits…
+          </span>
+        ) : null}
         <div className="topbar-end">
           {identity ? (
             <PresenceBar

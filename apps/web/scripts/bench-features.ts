@@ -1,0 +1,171 @@
+/**
+ * Measures, in headless Chromium against the production build and a real realtime node:
+ * - how long 10,000 features take to appear after joining a map (snapshot received → map idle
+ *   with all of them drawn), and from navigation start;
+ * - the JavaScript the map page loads, gzipped: first load (the page's own script tags) and
+ *   everything including the lazily loaded map chunk.
+ * A report, not a test: `npm run bench:features -w @meridian/web [-- --features 10000]`.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Feature } from '@meridian/protocol';
+import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
+import WebSocket from 'ws';
+import { createMap, mapLink } from '../e2e/support/api.ts';
+import { launchBrowser } from '../e2e/support/browser.ts';
+import { ensureProductionBuild } from '../e2e/support/build.ts';
+import { startCluster } from '../e2e/support/cluster.ts';
+
+const FEATURES = Number(process.argv[process.argv.indexOf('--features') + 1]) || 10_000;
+// Below the service's limit of queued requests per connection (256).
+const SEED_BATCH = 200;
+
+const webDir = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = path.resolve(webDir, '../..');
+const logDir = path.join(webDir, 'test-artifacts', 'bench-logs');
+mkdirSync(logDir, { recursive: true });
+
+async function sessionToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
+  const response = await fetch(`${realtimeUrl}/api/maps/${mapId}/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Seed through the real service, in acknowledged batches (the op log gets every one). */
+async function seed(realtimeUrl: string, mapId: string, editKey: string): Promise<void> {
+  const client = new MeridianClient({
+    url: `${realtimeUrl.replace(/^http/, 'ws')}/ws`,
+    mapId,
+    token: await sessionToken(realtimeUrl, mapId, editKey),
+    user: { name: 'Seeder', color: '#444444' },
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    pingIntervalMs: 0,
+  });
+  await new Promise<void>(
+    (resolve) => client.on('status', (status) => status === 'open' && resolve()) && client.connect(),
+  );
+  const palette = ['#d92d20', '#15803d', '#1d4ed8', '#6d28d9', '#dc6803'];
+  for (let start = 0; start < FEATURES; start += SEED_BATCH) {
+    const acked = new Promise<void>((resolve) => {
+      let waiting = Math.min(SEED_BATCH, FEATURES - start);
+      const settle = () => {
+        if (--waiting > 0) return;
+        offAck();
+        offReject();
+        resolve();
+      };
+      const offAck = client.on('ack', settle);
+      const offReject = client.on('reject', settle);
+    });
+    for (let i = start; i < Math.min(start + SEED_BATCH, FEATURES); i++) {
+      // Spread over the inhabited world, deterministic so runs compare.
+      const lng = -170 + ((i * 7919) % 34000) / 100;
+      const lat = -55 + ((i * 104729) % 13000) / 100;
+      const geometry: Feature['geometry'] = { type: 'Point', coordinates: [lng, lat] };
+      client.createFeature(geometry, {
+        title: `Point ${i}`,
+        color: palette[i % palette.length] ?? '#000000',
+      });
+    }
+    await Promise.race([
+      acked,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`seeding stalled (status ${client.status})`)), 120_000),
+      ),
+    ]);
+    process.stdout.write(`\rseeded ${Math.min(start + SEED_BATCH, FEATURES)}`);
+  }
+  process.stdout.write('\n');
+  client.close();
+}
+
+async function main(): Promise<void> {
+  console.log('building (if stale) and starting one realtime node + web server…');
+  const build = ensureProductionBuild(webDir, repoRoot, path.join(logDir, 'next-build.log'));
+  const cluster = await startCluster({
+    repoRoot,
+    webDir,
+    logDir,
+    buildReady: build,
+    nodes: 1,
+    realtimeEnv: {
+      RATE_LIMIT_MSGS_PER_S: '100000',
+      RATE_LIMIT_BURST: '100000',
+      RATE_LIMIT_MAX_EXCESS: '100000',
+    },
+  });
+  const browser = await launchBrowser();
+  try {
+    const [realtimeUrl = '', webUrl = ''] = [cluster.realtime[0], cluster.web[0]];
+    const map = await createMap(realtimeUrl, 'Ten thousand');
+    const seedStart = Date.now();
+    await seed(realtimeUrl, map.id, map.editKey);
+    console.log(`seeded ${FEATURES} features in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // A returning visitor: the name is already known, so nothing waits on a person typing.
+    await context.addInitScript(() => {
+      localStorage.setItem('meridian.identity', JSON.stringify({ name: 'Bench', deviceId: 'bench-device' }));
+      const marks: Record<string, number> = {};
+      (window as unknown as { __marks: Record<string, number> }).__marks = marks;
+      new MutationObserver(() => {
+        const status = document.querySelector('[data-testid=connection-status]');
+        if (!marks.joined && status?.getAttribute('data-status') === 'open') marks.joined = performance.now();
+        const mapElement = document.querySelector('[data-testid=map]');
+        const sourced = Number(mapElement?.getAttribute('data-feature-count') ?? 0);
+        if (!marks.sourced && sourced > 0) marks.sourced = performance.now();
+        const idle = mapElement?.getAttribute('data-idle-feature-count');
+        if (!marks.drawn && idle && Number(idle) > 0) {
+          marks.drawn = performance.now();
+          marks.count = Number(idle);
+        }
+      }).observe(document, { subtree: true, attributes: true, childList: true });
+    });
+    const page = await context.newPage();
+    const scripts = new Map<string, Buffer>();
+    page.on('response', async (response) => {
+      const type = response.request().resourceType();
+      if (type === 'script' || response.url().endsWith('.mjs'))
+        scripts.set(response.url(), await response.body().catch(() => Buffer.alloc(0)));
+    });
+    await page.goto(mapLink(webUrl, map.id, map.editKey));
+    await page
+      .locator(`[data-testid=map][data-idle-feature-count="${FEATURES}"]`)
+      .waitFor({ timeout: 180_000 });
+    const marks = await page.evaluate(
+      () => (window as unknown as { __marks: Record<string, number> }).__marks,
+    );
+    await page.screenshot({ path: path.join(webDir, 'test-artifacts', 'bench-10k.png') });
+
+    const html = await (await fetch(mapLink(webUrl, map.id, map.editKey))).text();
+    const firstLoad = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map(
+      (m) => new URL(m[1] ?? '', webUrl).href,
+    );
+    const gz = (urls: string[]) =>
+      urls.reduce((sum, url) => sum + gzipSync(scripts.get(url) ?? Buffer.alloc(0)).length, 0);
+    const all = [...scripts.keys()];
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+    console.log(
+      `first-load JS (page script tags, gzipped): ${kib(gz(firstLoad))} in ${firstLoad.length} files`,
+    );
+    console.log(
+      `all JS of the map page incl. lazy map chunk (gzipped): ${kib(gz(all.filter((u) => !u.endsWith('.mjs'))))}`,
+    );
+    console.log(`MapLibre worker (gzipped): ${kib(gz(all.filter((u) => u.endsWith('.mjs'))))}`);
+    const drawn = (marks.drawn ?? 0) - (marks.joined ?? 0);
+    console.log(
+      `${marks.count} features: joined at ${marks.joined?.toFixed(0)} ms, drawn at ${marks.drawn?.toFixed(0)} ms after navigation start`,
+    );
+    console.log(`time for ${FEATURES} features to appear after join: ${drawn.toFixed(0)} ms`);
+  } finally {
+    await browser.close();
+    await cluster.stop();
+  }
+}
+
+await main();
