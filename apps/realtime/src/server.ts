@@ -9,10 +9,12 @@ import { createOutbox } from './connection/outbox.ts';
 import type { Session } from './connection/session.ts';
 import { createSocketBehavior } from './connection/socket.ts';
 import type { ServerContext } from './context.ts';
+import { registerEchoRoute } from './echo/echo-route.ts';
 import type { Config } from './env.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { registerMapsApi } from './http/maps-api.ts';
 import { sendPlain } from './http/respond.ts';
+import { refuseNonUpgrade } from './http/upgrade.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
@@ -83,10 +85,11 @@ export function createServer(deps: ServerDeps): RealtimeServer {
   };
 
   app.ws(REALTIME_PATH, createSocketBehavior(ctx));
+  const echo = registerEchoRoute(app, ctx);
   registerHealthRoutes(app, ctx);
   registerMapsApi(app, ctx);
   // uWS hands a request on the socket path that is not a valid upgrade to the next route.
-  app.any(REALTIME_PATH, (res) => sendPlain(res, 400, 'expected a WebSocket upgrade'));
+  app.any(REALTIME_PATH, (res, req) => refuseNonUpgrade(res, req));
   app.any('/*', (res) => sendPlain(res, 404, 'not found'));
 
   const every = (ms: number, what: string, fn: () => void) =>
@@ -123,6 +126,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       for (const session of [...ctx.sessions]) {
         outbox.close(session, CloseCode.SERVICE_RESTART, 'server restarting: reconnect to resume');
       }
+      echo.closeAll();
       // Leave a quarter of the bound for closing the bus and the database afterwards.
       const settled = await ctx.inflight.settled(Math.floor(config.drainTimeoutMs * 0.75));
       if (!settled) logger.warn('drain timed out with op commits still in flight');

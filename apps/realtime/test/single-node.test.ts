@@ -281,7 +281,7 @@ describe('auth', () => {
   const upgrade = (query: string, headers: Record<string, string> = {}) =>
     upgradeStatus(`${node.httpUrl}/ws${query}`, { ...UPGRADE_HEADERS, ...headers });
 
-  it('refuses upgrades without a valid token (401), from a foreign origin (403), malformed (400), elsewhere (404)', async () => {
+  it('refuses upgrades without a valid token (401), from a foreign origin (403), malformed (400), not an upgrade (426), elsewhere (404)', async () => {
     expect((await upgrade('')).status).toBe(401);
     expect((await upgrade('?token=garbage')).status).toBe(401);
     const past = createTokenService(TEST_SECRET, 60, { now: () => Date.now() - 3_600_000 });
@@ -298,7 +298,7 @@ describe('auth', () => {
     expect((await upgrade(`?token=${editToken}`, { origin: 'http://localhost:3000' })).status).toBe(101);
     expect((await upgrade(`?token=${editToken}`, { 'sec-websocket-version': '8' })).status).toBe(400);
     const plain = await fetch(`${node.httpUrl}/ws?token=${editToken}`);
-    expect(plain.status).toBe(400);
+    expect(plain.status).toBe(426);
     expect(await plain.text()).not.toMatch(/at .*\.ts/);
     expect(
       (await upgradeStatus(`${node.httpUrl}/elsewhere?token=${editToken}`, UPGRADE_HEADERS)).status,
