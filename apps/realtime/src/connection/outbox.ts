@@ -1,5 +1,6 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { CloseCode, encodeMessage, type ServerMessage } from '@meridian/protocol';
+import { TopicLedger } from '../inspect/connection-stats.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Session } from './session.ts';
@@ -13,6 +14,9 @@ export interface Outbox {
   send(session: Session, message: ServerMessage): boolean;
   /** Send to every socket subscribed to `topic`, except `exclude`. */
   publish(topic: string, message: ServerMessage, exclude?: Session): void;
+  /** Put an open socket on a topic (counted in its stats from now on). */
+  subscribe(session: Session, topic: string): void;
+  unsubscribe(session: Session, topic: string): void;
   /** Close with a code, once; counted by code. */
   close(session: Session, code: number, reason: string): void;
   /** Close a socket that could not take a durable message: it reconnects and resumes from its last seq. */
@@ -32,6 +36,7 @@ export function isVolatileFrame(frame: ArrayBuffer): boolean {
 }
 
 export function createOutbox(app: TemplatedApp, metrics: Metrics, logger: Logger): Outbox {
+  const ledger = new TopicLedger();
   const outbox: Outbox = {
     send(session, message) {
       const ws = session.ws;
@@ -41,23 +46,42 @@ export function createOutbox(app: TemplatedApp, metrics: Metrics, logger: Logger
       if (status === SEND_DROPPED) {
         if (message.type === 'presence' || message.type === 'summon' || message.type === 'pong') {
           metrics.volatileDropped.inc();
+          session.stats.volatileDropped++;
         } else {
           outbox.closeSlowConsumer(session);
         }
         return false;
       }
+      const bytes = Buffer.byteLength(text);
       metrics.messagesOut.inc({ type: message.type });
-      metrics.bytesOut.inc(Buffer.byteLength(text));
+      metrics.bytesOut.inc(bytes);
+      session.stats.sent(bytes);
       return true;
     },
     publish(topic, message, exclude) {
       const text = encodeMessage(message);
       const receivers = app.numSubscribers(topic) - (exclude?.volatileOn ? 1 : 0);
       if (receivers <= 0) return;
-      if (exclude?.open && exclude.ws) exclude.ws.publish(topic, text, false);
-      else app.publish(topic, text, false);
+      const bytes = Buffer.byteLength(text);
+      ledger.published(topic, bytes);
+      if (exclude?.open && exclude.ws) {
+        exclude.ws.publish(topic, text, false);
+        if (exclude.stats.isOn(topic)) exclude.stats.skipped(bytes);
+      } else {
+        app.publish(topic, text, false);
+      }
       metrics.messagesOut.inc({ type: message.type }, receivers);
-      metrics.bytesOut.inc(Buffer.byteLength(text) * receivers);
+      metrics.bytesOut.inc(bytes * receivers);
+    },
+    subscribe(session, topic) {
+      if (!session.open || !session.ws) return;
+      session.ws.subscribe(topic);
+      ledger.subscribe(session.stats, topic);
+    },
+    unsubscribe(session, topic) {
+      // uWS drops a closed socket's subscriptions itself; the ledger still needs to hear of it.
+      if (session.open && !session.closing && session.ws) session.ws.unsubscribe(topic);
+      ledger.unsubscribe(session.stats, topic);
     },
     close(session, code, reason) {
       if (!session.open || session.closing || !session.ws) return;

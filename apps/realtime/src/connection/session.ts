@@ -1,6 +1,7 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { PresenceEntry, Role } from '@meridian/protocol';
 import type { AccessClaims } from '../auth/tokens.ts';
+import { ConnectionStats } from '../inspect/connection-stats.ts';
 import type { Room } from '../rooms/room.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -48,6 +49,8 @@ export class Session {
   /** Budget of invalid messages before the connection is closed as abusive. */
   readonly invalid: TokenBucket;
   readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Traffic counters for operators (GET /admin/connections). */
+  readonly stats: ConnectionStats;
   expiryTimer: ReturnType<typeof setTimeout> | null = null;
   #queue: Promise<void> = Promise.resolve();
   #queued = 0;
@@ -55,6 +58,7 @@ export class Session {
   constructor(id: number, claims: AccessClaims, limits: SessionLimits, nowMs: number) {
     this.id = id;
     this.claims = claims;
+    this.stats = new ConnectionStats(nowMs);
     const { msgsPerS, burst, maxExcess } = limits.rateLimit;
     this.rate = new TokenBucket(burst, msgsPerS, nowMs);
     this.excess = new TokenBucket(maxExcess, maxExcess / 10, nowMs);

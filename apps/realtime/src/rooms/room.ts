@@ -209,10 +209,8 @@ export class Room {
         clientId: entry.clientId,
       });
     }
-    if (session.open && !session.closing && session.ws) {
-      session.ws.unsubscribe(this.opsTopic);
-      session.ws.unsubscribe(this.volatileTopic);
-    }
+    this.#deps.outbox.unsubscribe(session, this.opsTopic);
+    this.#deps.outbox.unsubscribe(session, this.volatileTopic);
     session.volatileOn = false;
     this.#closeIfEmpty();
   }
@@ -242,13 +240,16 @@ export class Room {
       if (!session.open || session.closing || !session.ws || this.#joiners.has(session)) continue;
       const over = session.ws.getBufferedAmount() > limits.volatileBackpressureBytes;
       if (over && session.volatileOn) {
-        session.ws.unsubscribe(this.volatileTopic);
+        this.#deps.outbox.unsubscribe(session, this.volatileTopic);
         session.volatileOn = false;
       } else if (!over && !session.volatileOn) {
-        session.ws.subscribe(this.volatileTopic);
+        this.#deps.outbox.subscribe(session, this.volatileTopic);
         session.volatileOn = true;
       }
-      if (!session.volatileOn) metrics.volatileDropped.inc(this.#dirty.size);
+      if (!session.volatileOn) {
+        metrics.volatileDropped.inc(this.#dirty.size);
+        session.stats.volatileDropped += this.#dirty.size;
+      }
     }
     for (const session of this.#dirty) {
       const entry = session.presence;
@@ -295,7 +296,7 @@ export class Room {
     const ws = session.ws;
     if (session.open && ws && !session.volatileOn && this.#members.has(session)) {
       if (ws.getBufferedAmount() <= this.#deps.limits.volatileBackpressureBytes) {
-        ws.subscribe(this.volatileTopic);
+        this.#deps.outbox.subscribe(session, this.volatileTopic);
         session.volatileOn = true;
       }
     }
@@ -351,8 +352,8 @@ export class Room {
     const delivered = this.sequencer.deliveredSeq;
     if (joiner.buffer.length === 0 && delivered !== null && delivered >= joiner.afterSeq && roomy()) {
       this.#joiners.delete(session);
-      ws.subscribe(this.opsTopic);
-      ws.subscribe(this.volatileTopic);
+      outbox.subscribe(session, this.opsTopic);
+      outbox.subscribe(session, this.volatileTopic);
       session.volatileOn = true;
     } else if (joiner.buffer.length > MAX_JOINER_BUFFER) {
       outbox.closeSlowConsumer(session);
