@@ -73,6 +73,28 @@ describe('two people on one map through two realtime nodes', () => {
     await expect.poll(() => featureItems(bo.page).count()).toBe(0);
   });
 
+  it('draws an area, and undo / redo travel across nodes', async () => {
+    await ada.page.keyboard.press('p');
+    const centre = await mapCenterPoint(ada.page);
+    for (const [dx, dy] of [
+      [-80, -40],
+      [60, -50],
+      [40, 60],
+    ]) {
+      await ada.page.mouse.click(centre.x + (dx ?? 0), centre.y + (dy ?? 0));
+    }
+    await expect.poll(() => ada.page.getByTestId('map').getAttribute('data-draft-vertices')).toBe('3');
+    await ada.page.keyboard.press('Enter');
+    const area = bo.page.locator('[data-testid^=feature-item-]', { hasText: 'Untitled area' });
+    await expect.poll(() => area.count()).toBe(1);
+
+    await ada.page.getByTestId('inspector-close').click();
+    await ada.page.keyboard.press('Control+z');
+    await expect.poll(() => area.count()).toBe(0);
+    await ada.page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => area.count()).toBe(1);
+  });
+
   it("shows each person's cursor on the other node", async () => {
     const centre = await mapCenterPoint(bo.page);
     for (let i = 0; i < 4; i++) await bo.page.mouse.move(centre.x + 30 * i, centre.y + 10 * i, { steps: 2 });

@@ -7,7 +7,14 @@ function fakeClient() {
   const sent: Op[] = [];
   return {
     sent,
-    client: { submit: (op: Op) => (sent.push(op), 'o'), mapName: state.name, features: state.features },
+    client: {
+      submit: (op: Op) => {
+        sent.push(op);
+        return 'o';
+      },
+      mapName: state.name,
+      features: state.features,
+    },
   };
 }
 

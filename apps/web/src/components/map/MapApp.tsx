@@ -83,7 +83,10 @@ export function MapApp(props: MapAppProps) {
 
   const notify = useCallback((message: string, tone: Toast['tone'] = 'info') => {
     const id = Date.now() + Math.random();
-    setToasts((list) => [...list.slice(-3), { id, tone, message }]);
+    // A failure that repeats on every reconnect attempt is shown once, not stacked.
+    setToasts((list) =>
+      list.some((t) => t.message === message) ? list : [...list.slice(-3), { id, tone, message }],
+    );
     setTimeout(() => setToasts((list) => list.filter((t) => t.id !== id)), TOAST_MS);
   }, []);
 
@@ -209,9 +212,14 @@ export function MapApp(props: MapAppProps) {
   }, [client, remoteEdits, presenceVersion]);
   useEffect(() => view?.setEditorBadges(badges), [view, badges]);
 
+  useEffect(() => {
+    document.title = `${mapName} · Meridian`;
+  }, [mapName]);
+
   // ---- following someone's view ----
   useEffect(() => {
     if (!client || !view || !following) return;
+    let shown = '';
     const track = () => {
       const peer = client.peers.get(following);
       if (!peer) {
@@ -221,7 +229,12 @@ export function MapApp(props: MapAppProps) {
         }
         return;
       }
-      if (peer.viewport) view.showViewport(peer.viewport, FOLLOW_EASE_MS);
+      // Presence events come for everyone; only a new viewport of the followed person moves the map.
+      const key = peer.viewport ? JSON.stringify(peer.viewport) : '';
+      if (peer.viewport && key !== shown) {
+        shown = key;
+        view.showViewport(peer.viewport, FOLLOW_EASE_MS);
+      }
     };
     track();
     return client.on('presence', track);
