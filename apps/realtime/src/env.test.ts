@@ -52,4 +52,25 @@ describe('loadConfig', () => {
     });
     expect(config.allowedOrigins).toEqual(['https://maps.example.com', 'http://localhost:3000']);
   });
+
+  it('takes Redis Cluster seed nodes from REDIS_CLUSTER_NODES or a redis+cluster:// REDIS_URL', () => {
+    const load = (env: Record<string, string>) => () => loadConfig({ MERIDIAN_DATA_DIR: dataDir(), ...env });
+    expect(load({ REDIS_CLUSTER_NODES: 'redis-0:6379, 10.0.0.2:7000' })()).toMatchObject({
+      redisUrl: undefined,
+      redisClusterNodes: ['redis://redis-0:6379', 'redis://10.0.0.2:7000'],
+    });
+    expect(load({ REDIS_URL: 'rediss+cluster://u:p@a:1,b:2' })().redisClusterNodes).toEqual([
+      'rediss://u:p@a:1',
+      'rediss://u:p@b:2',
+    ]);
+    expect(load({ REDIS_URL: 'redis://r:6379' })()).toMatchObject({
+      redisUrl: 'redis://r:6379',
+      redisClusterNodes: undefined,
+    });
+    expect(load({ REDIS_CLUSTER_NODES: 'redis-0' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(load({ REDIS_CLUSTER_NODES: 'a:70000' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(load({ REDIS_CLUSTER_NODES: ' , ' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(load({ REDIS_URL: 'redis+cluster://a:1,b' })).toThrow(/REDIS_URL/);
+    expect(load({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:1' })).toThrow(/not both/);
+  });
 });

@@ -26,7 +26,9 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'use letters, digits and _ . : - (at most 128)')
     .optional(),
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  // A `redis+cluster://host:port,host:port` URL names a Redis Cluster's seed nodes (see parseRedis).
+  REDIS_URL: optionalText,
+  REDIS_CLUSTER_NODES: optionalText,
   REDIS_CHANNEL_PREFIX: z.string().min(1).max(64).default('meridian:'),
   MERIDIAN_DATA_DIR: optionalText,
   MERIDIAN_AUTH_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -57,6 +59,8 @@ export interface Config {
   nodeId: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster as `redis://host:port` URLs: the bus then uses sharded pub/sub. */
+  redisClusterNodes: readonly string[] | undefined;
   redisChannelPrefix: string;
   dataDir: string;
   authSecret: string;
@@ -109,6 +113,57 @@ function parseOrigins(raw: string | undefined): Config['allowedOrigins'] {
   return origins;
 }
 
+const SINGLE_REDIS_URL = z.url({ protocol: /^rediss?$/ });
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** `host:port` items (an optional user:password@ before the first) as node URLs, or a ConfigError. */
+function parseClusterNodes(variable: string, list: string, scheme: 'redis' | 'rediss'): string[] {
+  const at = list.lastIndexOf('@');
+  const credentials = at >= 0 ? `${list.slice(0, at + 1)}` : '';
+  const items = list
+    .slice(at + 1)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new ConfigError(`${variable}: name at least one host:port`);
+  return items.map((item) => {
+    const match = HOST_PORT.exec(item);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65_535) {
+      throw new ConfigError(`${variable}: "${item}" is not a host:port like redis-0.redis:6379`);
+    }
+    return `${scheme}://${credentials}${item}`;
+  });
+}
+
+/** REDIS_URL (single server, or `redis+cluster://` seed nodes) and REDIS_CLUSTER_NODES, which exclude each other. */
+function parseRedis(
+  url: string | undefined,
+  nodes: string | undefined,
+): Pick<Config, 'redisUrl' | 'redisClusterNodes'> {
+  const cluster = url && /^rediss?\+cluster:\/\//.exec(url);
+  if (nodes !== undefined && url !== undefined) {
+    throw new ConfigError('REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
+  }
+  if (nodes !== undefined)
+    return {
+      redisUrl: undefined,
+      redisClusterNodes: parseClusterNodes('REDIS_CLUSTER_NODES', nodes, 'redis'),
+    };
+  if (url && cluster) {
+    const scheme = url.startsWith('rediss') ? 'rediss' : 'redis';
+    const rest = url.slice(cluster[0].length).replace(/\/$/, '');
+    return { redisUrl: undefined, redisClusterNodes: parseClusterNodes('REDIS_URL', rest, scheme) };
+  }
+  if (url === undefined) return { redisUrl: undefined, redisClusterNodes: undefined };
+  if (!SINGLE_REDIS_URL.safeParse(url).success) {
+    throw new ConfigError(
+      'REDIS_URL: use redis://host:port, rediss://… or redis+cluster://host:port,host:port',
+    );
+  }
+  return { redisUrl: url, redisClusterNodes: undefined };
+}
+
 /**
  * Parse and validate the environment once, at boot. Throws a ConfigError whose message names
  * each offending variable. With no MERIDIAN_AUTH_SECRET, a secret is generated once into the
@@ -138,7 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
+    ...parseRedis(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
     dataDir,
     authSecret: resolveAuthSecret(e.MERIDIAN_AUTH_SECRET, dataDir),

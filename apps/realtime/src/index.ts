@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const { createServer } = await import('./server.ts');
   const { createMemoryBus } = await import('./bus/memory-bus.ts');
   const { createRedisBus } = await import('./bus/redis-bus.ts');
+  const { createRedisClusterBus } = await import('./bus/redis-cluster-bus.ts');
 
   const logger = createLogger(config.logLevel, config.nodeId);
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -41,14 +42,12 @@ async function main(): Promise<void> {
     migrate: true,
     onConnectionError: (error) => logger.warn({ err: error.message }, 'database connection error'),
   });
-  const bus = config.redisUrl
-    ? await createRedisBus({
-        url: config.redisUrl,
-        channelPrefix: config.redisChannelPrefix,
-        logger,
-        metrics,
-      })
-    : createMemoryBus();
+  const channelPrefix = config.redisChannelPrefix;
+  const bus = config.redisClusterNodes
+    ? await createRedisClusterBus({ rootNodes: config.redisClusterNodes, channelPrefix, logger, metrics })
+    : config.redisUrl
+      ? await createRedisBus({ url: config.redisUrl, channelPrefix, logger, metrics })
+      : createMemoryBus();
   const server = createServer({ config, db, bus, logger, metrics });
   const port = await server.listen(config.port);
   logger.info({ port, db: db.kind, bus: bus.kind }, 'realtime service ready');

@@ -13,7 +13,7 @@ export interface BusSubscription {
  * fill gaps from it (see rooms/op-sequencer.ts).
  */
 export interface Bus {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'redis-cluster';
   /** Resolves once the subscription is active, so nothing published afterwards is missed. */
   subscribe(mapId: string, listener: BusListener): Promise<BusSubscription>;
   /** Fire and forget; never throws. Failures are logged and counted. */
