@@ -12,6 +12,7 @@ import { type Identity, loadIdentity, saveIdentity } from '../../presence/identi
 import { Editor } from '../../session/editor.ts';
 import { rememberMap } from '../../session/recent-maps.ts';
 import { useClientVersion } from '../../session/use-client.ts';
+import { TrafficInspector } from '../inspector/TrafficInspector.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { FeatureList } from './FeatureList.tsx';
 import { Inspector } from './Inspector.tsx';
@@ -464,6 +465,7 @@ export function MapApp(props: MapAppProps) {
           <FeatureList client={client} selected={selected} onSelect={select} />
         </aside>
       </div>
+      <TrafficInspector client={client} mapId={props.mapId} />
       <Toasts toasts={toasts} onDismiss={(id) => setToasts((list) => list.filter((t) => t.id !== id))} />
       {nameDialog ? (
         <NameDialog
