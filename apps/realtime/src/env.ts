@@ -34,6 +34,7 @@ const EnvSchema = z.object({
   MERIDIAN_AUTH_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   MERIDIAN_ALLOWED_ORIGINS: optionalText,
   MERIDIAN_COMPRESSION: Compression.default('off'),
+  MERIDIAN_ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   TOKEN_TTL_S: int(60).default(3600),
   MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(LIMITS.MAX_FRAME_BYTES),
   IDLE_TIMEOUT_S: int(8, 960).default(60),
@@ -67,6 +68,8 @@ export interface Config {
   /** Exact origins allowed to open a WebSocket; `loopback` allows any http(s) origin on localhost. */
   allowedOrigins: readonly string[] | 'loopback' | '*';
   compression: Compression;
+  /** Bearer token of GET /admin/connections; unset disables the endpoint (404). */
+  adminToken: string | undefined;
   tokenTtlS: number;
   maxFrameBytes: number;
   idleTimeoutS: number;
@@ -199,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authSecret: resolveAuthSecret(e.MERIDIAN_AUTH_SECRET, dataDir),
     allowedOrigins: parseOrigins(e.MERIDIAN_ALLOWED_ORIGINS),
     compression: e.MERIDIAN_COMPRESSION,
+    adminToken: e.MERIDIAN_ADMIN_TOKEN,
     tokenTtlS: e.TOKEN_TTL_S,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     idleTimeoutS: e.IDLE_TIMEOUT_S,

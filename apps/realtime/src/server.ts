@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './http/health.ts';
 import { registerMapsApi } from './http/maps-api.ts';
 import { sendPlain } from './http/respond.ts';
 import { refuseNonUpgrade } from './http/upgrade.ts';
+import { registerAdminRoutes } from './inspect/admin-routes.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
@@ -88,6 +89,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
   const echo = registerEchoRoute(app, ctx);
   registerHealthRoutes(app, ctx);
   registerMapsApi(app, ctx);
+  registerAdminRoutes(app, ctx, echo);
   // uWS hands a request on the socket path that is not a valid upgrade to the next route.
   app.any(REALTIME_PATH, (res, req) => refuseNonUpgrade(res, req));
   app.any('/*', (res) => sendPlain(res, 404, 'not found'));
