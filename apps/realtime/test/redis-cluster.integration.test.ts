@@ -197,6 +197,8 @@ describe('Redis Cluster bus (sharded pub/sub)', () => {
     });
 
     const ids = Array.from({ length: 6 }, (_, i) => onTwo.createFeature(point(i, i), { title: `two-${i}` }));
+    // A client edits only features it has: one must receive two's creations over the bus first.
+    await waitForSeq([onOne, onTwo], 6);
     for (const id of ids.slice(0, 3)) onOne.moveFeature(id, point(9, 9));
     await waitForSeq([onOne, onTwo], 9);
     expect(stateHash(onOne.replica.confirmed)).toBe(stateHash(onTwo.replica.confirmed));
