@@ -13,9 +13,10 @@ afterEach(async () => {
 
 function listen(): Promise<number> {
   return new Promise((resolve) => {
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () =>
-      resolve((server?.address() as AddressInfo).port),
+    const listening = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () =>
+      resolve((listening.address() as AddressInfo).port),
     );
+    server = listening;
   });
 }
 
