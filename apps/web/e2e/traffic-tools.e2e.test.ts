@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMap, mapLink } from './support/api.ts';
-import { launchBrowser, mapCenterPoint, newPerson, openMap, type Person } from './support/browser.ts';
+import { launchBrowser, newPerson, openMap, type Person } from './support/browser.ts';
 
 interface ExportedEntry {
   kind: string;
@@ -41,9 +41,10 @@ describe('WebSocket tools in the browser', () => {
     // Captured since the connection opened: the handshake messages are already there.
     await expect.poll(() => panel.locator('[data-type=welcome]').count()).toBeGreaterThan(0);
 
-    await page.getByTestId('tool-marker').click();
-    const centre = await mapCenterPoint(page);
-    await page.mouse.click(centre.x, centre.y);
+    // Place a marker at the map's centre with the keyboard (m, then Enter): the panel stays open.
+    await page.keyboard.press('m');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('map').getAttribute('data-feature-count')).toBe('1');
 
     const row = (direction: string, type: string) =>
       panel.locator(`[data-direction=${direction}][data-type=${type}]`);
@@ -57,10 +58,11 @@ describe('WebSocket tools in the browser', () => {
     await panel.getByTestId('inspector-direction').selectOption('out');
     await panel.getByTestId('inspector-type').selectOption('op');
     await expect.poll(() => rows.count()).toBeGreaterThan(0);
-    const directions = await rows.evaluateAll((items) =>
-      items.map((item) => item.getAttribute('data-direction')),
+    // Closes and status changes stay visible under any filter; the frames are only outgoing ops.
+    const shown = await rows.evaluateAll((items) =>
+      items.map((item) => `${item.getAttribute('data-direction')}:${item.getAttribute('data-type')}`),
     );
-    expect(new Set(directions)).toEqual(new Set(['out']));
+    expect(new Set(shown.filter((row) => !row.startsWith('event:')))).toEqual(new Set(['out:op']));
 
     await panel.getByTestId('inspector-ping').click();
     await expect.poll(() => panel.getByTestId('inspector-rtt').textContent()).toMatch(/RTT \d+ ms/);
