@@ -13,7 +13,7 @@ afterEach(async () => {
 
 function listen(): Promise<number> {
   return new Promise((resolve) => {
-    const listening = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () =>
+    const listening: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () =>
       resolve((listening.address() as AddressInfo).port),
     );
     server = listening;
