@@ -3,6 +3,7 @@ import { deflateRawSync, constants as zlib } from 'node:zlib';
 import { type Database, openDatabase } from '@meridian/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../src/bus/memory-bus.ts';
+import { ECHO_PATH } from '../src/echo/echo-route.ts';
 import { createEmbeddedDataDir } from './databases.ts';
 import { startNode, type TestNode } from './harness.ts';
 import { closePayload, encodeFrame, inflateMessage, Opcode, WireClient } from './wire.ts';
@@ -38,11 +39,11 @@ afterAll(async () => {
 async function echoClient(extra: string[] = []): Promise<WireClient> {
   const client = await WireClient.connect(node.port);
   open.push(client);
-  await client.upgrade('/echo', extra);
+  await client.upgrade(ECHO_PATH, extra);
   return client;
 }
 
-describe('/echo over a raw TCP socket', () => {
+describe('the echo endpoint over a raw TCP socket', () => {
   it('echoes a text message sent in three fragments as one whole message', async () => {
     const client = await echoClient();
     client.send(encodeFrame(Opcode.TEXT, 'Hello, ', { fin: false }));
@@ -153,7 +154,7 @@ describe('/echo over a raw TCP socket', () => {
   it('selects one of the offered subprotocols', async () => {
     const client = await WireClient.connect(node.port);
     open.push(client);
-    const response = await client.upgrade('/echo', ['Sec-WebSocket-Protocol: chat, superchat']);
+    const response = await client.upgrade(ECHO_PATH, ['Sec-WebSocket-Protocol: chat, superchat']);
     expect(response.headers['sec-websocket-protocol']).toBe('chat');
   });
 });

@@ -91,7 +91,7 @@ describe('WebSocket tools in the browser', () => {
   it('the echo page talks to the realtime echo endpoint: text, binary, RTT and the close code', async () => {
     const { page } = ada;
     await page.goto(`${web}/echo`);
-    expect(await page.getByTestId('echo-url').inputValue()).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
+    expect(await page.getByTestId('echo-url').inputValue()).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/echo$/);
     await page.getByTestId('echo-connect').click();
     await expect.poll(() => page.getByTestId('echo-status').textContent()).toBe('open');
 

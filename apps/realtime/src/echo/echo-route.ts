@@ -5,8 +5,12 @@ import type { ServerContext } from '../context.ts';
 import { sendPlain } from '../http/respond.ts';
 import { checkUpgradeRequest, refuseNonUpgrade, refuseUpgrade, selectSubprotocol } from '../http/upgrade.ts';
 
-/** The echo WebSocket path: every text and binary message comes back unchanged. */
-export const ECHO_PATH = '/echo';
+/**
+ * The echo WebSocket path: every text and binary message comes back unchanged. Under `/ws/` so
+ * the shipped load balancers (HAProxy `path_beg /ws/`, the Ingress `/ws` prefix) already route it
+ * to the realtime nodes, while `/echo` on the public host stays the web app's echo page.
+ */
+export const ECHO_PATH = '/ws/echo';
 
 /**
  * As on `/ws`: uWS cuts the TCP connection (no close frame) for a message over

@@ -7,7 +7,7 @@ import { publicRealtimeUrl } from '../../server/public-realtime-url.ts';
 export const metadata: Metadata = { title: 'WebSocket echo' };
 
 /** The realtime service's echo endpoint (apps/realtime/src/echo). */
-const ECHO_PATH = '/echo';
+const ECHO_PATH = '/ws/echo';
 
 /** The echo test page; it defaults to this deployment's echo endpoint, reached as the map page reaches /ws. */
 export default async function EchoPage() {
