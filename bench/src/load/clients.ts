@@ -13,7 +13,8 @@ export interface DeliverySink {
   epoch: number;
   onDelivery(latencyUs: number, bytes: number): void;
   onServerError(): void;
-  onUnexpectedClose(): void;
+  /** A live connection closed without being asked to, with the close code it got. */
+  onUnexpectedClose(code: number): void;
 }
 
 export interface BenchConnection {
@@ -88,7 +89,7 @@ function connectWith(url: string, spec: ClientSpec, sink: DeliverySink, protocol
         open: handlers.open,
         text: (buf, start, end) => handlers.text(buf, start, end, nowUs()),
         close: (code) => {
-          if (state === 'live') sink.onUnexpectedClose();
+          if (state === 'live') sink.onUnexpectedClose(code);
           else if (state === 'connecting')
             link.fail(new Error(`${parsed.host} closed ${code} during the handshake`));
         },

@@ -50,7 +50,10 @@ export interface Measurement {
   /** Nodes and Redis together. */
   serverCpuUsPerDelivery: number;
   serverErrors: number;
+  /** Connections lost during this run. */
   unexpectedCloses: number;
+  /** Connections lost since the room filled, by close code. */
+  closeCodes: Record<string, number>;
   maxSendLagMs: number;
 }
 
@@ -60,6 +63,10 @@ export async function measure(pool: WorkerPool, cpu: CpuPids, spec: RunSpec): Pr
   const totalSenders = spec.senderShares.reduce((a, b) => a + b, 0);
   if (totalSenders === 0) throw new Error('no senders connected');
   const started = Date.now();
+  const closedBefore = (await pool.each('progress', () => ({ kind: 'progress' }))).reduce(
+    (n, r) => n + r.closed,
+    0,
+  );
   const before = {
     nodes: totalCpuSeconds(cpu.nodes),
     redis: totalCpuSeconds(cpu.redis),
@@ -100,7 +107,8 @@ export async function measure(pool: WorkerPool, cpu: CpuPids, spec: RunSpec): Pr
   let deliveredInWindow = 0;
   let bytes = 0;
   let serverErrors = 0;
-  let unexpectedCloses = 0;
+  let closedNow = 0;
+  const closeCodes: Record<string, number> = {};
   let maxSendLagMs = 0;
   for (const { result } of results) {
     histogram.add(new LatencyHistogram(result.histogram));
@@ -108,7 +116,8 @@ export async function measure(pool: WorkerPool, cpu: CpuPids, spec: RunSpec): Pr
     deliveredInWindow += result.deliveredInWindow;
     bytes += result.bytes;
     serverErrors += result.serverErrors;
-    unexpectedCloses += result.unexpectedCloses;
+    closedNow += result.unexpectedCloses;
+    for (const [code, n] of Object.entries(result.closeCodes)) closeCodes[code] = (closeCodes[code] ?? 0) + n;
     maxSendLagMs = Math.max(maxSendLagMs, result.maxSendLagMs);
   }
   const windowS = spec.durationMs / 1e3;
@@ -135,7 +144,8 @@ export async function measure(pool: WorkerPool, cpu: CpuPids, spec: RunSpec): Pr
     nodeCpuUsPerDelivery: perDelivery(nodeCpuS),
     serverCpuUsPerDelivery: perDelivery(nodeCpuS + redisCpuS),
     serverErrors,
-    unexpectedCloses,
+    unexpectedCloses: closedNow - closedBefore,
+    closeCodes,
     maxSendLagMs,
   };
 }

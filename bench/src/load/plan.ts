@@ -49,8 +49,10 @@ export interface RunResult {
   histogram: HistogramSnapshot;
   /** `error` and `reject` messages from the server during the run. */
   serverErrors: number;
-  /** Connections that closed without being asked to. */
+  /** Connections that closed without being asked to since the clients connected. */
   unexpectedCloses: number;
+  /** Those closes by close code (1006: dropped without a close frame). */
+  closeCodes: Record<string, number>;
   /** Time the sender loop ran late, a sign the load generator itself was saturated. */
   maxSendLagMs: number;
 }
@@ -58,7 +60,7 @@ export interface RunResult {
 export type WorkerReply =
   | { kind: 'connected'; report: ConnectReport }
   | { kind: 'sent'; sent: number; maxSendLagMs: number }
-  | { kind: 'progress'; delivered: number }
+  | { kind: 'progress'; delivered: number; connected: number; closed: number }
   | { kind: 'result'; result: RunResult }
   | { kind: 'disconnected' }
   | { kind: 'error'; message: string };

@@ -5,7 +5,9 @@ import { nodeFlags, pinToCpus, registerCleanup } from '../systems/spawn.ts';
 import type { ClientSpec, Envelope, WorkerCommand, WorkerReply } from './plan.ts';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const REPLY_TIMEOUT_MS = 180_000;
+/** A safety bound: filling a room of thousands of clients can take minutes on a busy machine. */
+const PROGRESS_EVERY_MS = 10_000;
+const REPLY_TIMEOUT_MS = 900_000;
 
 type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
 
@@ -88,17 +90,30 @@ export class WorkerPool {
     });
   }
 
-  /** Deals clients out to the workers round-robin so each holds a share of every node and of the senders. */
-  async connect(clients: readonly ClientSpec[], concurrency = 64) {
+  /**
+   * Deals clients out to the workers round-robin so each holds a share of every node and of
+   * the senders; `onProgress` hears how many are connected every few seconds.
+   */
+  async connect(clients: readonly ClientSpec[], concurrency = 64, onProgress?: (connected: number) => void) {
     const shares = this.#children.map(() => [] as ClientSpec[]);
     clients.forEach((spec, i) => {
       shares[i % shares.length]?.push(spec);
     });
+    const ticker = onProgress
+      ? setInterval(() => {
+          this.each('progress', () => ({ kind: 'progress' })).then(
+            (replies) => onProgress(replies.reduce((n, r) => n + r.connected, 0)),
+            () => {},
+          );
+        }, PROGRESS_EVERY_MS)
+      : null;
     const replies = await this.each('connected', (i) => ({
       kind: 'connect',
       clients: shares[i] ?? [],
       concurrency,
-    }));
+    })).finally(() => {
+      if (ticker) clearInterval(ticker);
+    });
     return {
       opened: replies.reduce((n, r) => n + r.report.opened, 0),
       failed: replies.reduce((n, r) => n + r.report.failed, 0),

@@ -19,6 +19,7 @@ let deliveredInWindow = 0;
 let bytes = 0;
 let serverErrors = 0;
 let unexpectedCloses = 0;
+let closeCodes: Record<string, number> = {};
 let windowOpen = false;
 let lastSent = 0;
 let lastMaxSendLagMs = 0;
@@ -34,8 +35,9 @@ const sink: DeliverySink = {
   onServerError() {
     serverErrors++;
   },
-  onUnexpectedClose() {
+  onUnexpectedClose(code) {
     unexpectedCloses++;
+    closeCodes[code] = (closeCodes[code] ?? 0) + 1;
   },
 };
 
@@ -83,7 +85,6 @@ function run(
   deliveredInWindow = 0;
   bytes = 0;
   serverErrors = 0;
-  unexpectedCloses = 0;
   lastSent = 0;
   lastMaxSendLagMs = 0;
   windowOpen = true;
@@ -124,6 +125,7 @@ function result(): RunResult {
     histogram: histogram.snapshot(),
     serverErrors,
     unexpectedCloses,
+    closeCodes,
     maxSendLagMs: lastMaxSendLagMs,
   };
 }
@@ -137,7 +139,7 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
       return { kind: 'sent', sent, maxSendLagMs };
     }
     case 'progress':
-      return { kind: 'progress', delivered };
+      return { kind: 'progress', delivered, connected: connections.length, closed: unexpectedCloses };
     case 'collect':
       return { kind: 'result', result: result() };
     case 'disconnect':
@@ -145,6 +147,7 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
       connections = [];
       senders = [];
       unexpectedCloses = 0;
+      closeCodes = {};
       return { kind: 'disconnected' };
   }
 }

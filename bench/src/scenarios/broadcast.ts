@@ -26,7 +26,7 @@ function cpuPids(ctx: BenchContext, deployment: Deployment) {
 
 /** Why a level is not sustainable, or null when it is. */
 export function unsustainableBecause(m: Measurement, receiversPerMessage: number): string | null {
-  if (m.unexpectedCloses > 0) return `${m.unexpectedCloses} connections closed`;
+  if (m.unexpectedCloses > 0) return `${m.unexpectedCloses} connections closed during the run`;
   if (!(m.p99Ms <= SWEEP_LIMITS.P99_MS)) return `p99 ${m.p99Ms.toFixed(1)} ms > ${SWEEP_LIMITS.P99_MS} ms`;
   if (!(m.completeness >= SWEEP_LIMITS.MIN_COMPLETENESS))
     return `only ${(m.completeness * 100).toFixed(1)} % of deliveries arrived`;
@@ -41,6 +41,8 @@ export interface BroadcastResults {
   sweep: SweepResult | null;
   /** Connection attempts that failed and were retried while filling the room. */
   connectRetries: number;
+  /** Connections lost while the room filled (the runs then had fewer receivers). */
+  lostWhileFilling: number;
 }
 
 /** Fan-out at the fixed load, then the sweep, in one room of `config.clients`. */
@@ -71,7 +73,8 @@ export async function runBroadcast(
     const fanout = await run(config.ratePerS, config.durationMs);
     ctx.log(`  fan-out ${config.ratePerS}/s: ${summary(fanout)}`);
     const sweepConfig = ctx.config.sweep;
-    if (!sweepConfig) return { fanout, sweep: null, connectRetries: room.retried };
+    if (!sweepConfig)
+      return { fanout, sweep: null, connectRetries: room.retried, lostWhileFilling: room.lost };
     const sweep: SweepResult = {
       levels: [],
       sustainableDeliveredPerS: 0,
@@ -92,7 +95,7 @@ export async function runBroadcast(
         sweep.sustainableOfferedPerS = rate;
       }
     }
-    return { fanout, sweep, connectRetries: room.retried };
+    return { fanout, sweep, connectRetries: room.retried, lostWhileFilling: room.lost };
   } finally {
     await ctx.pool.disconnect();
   }

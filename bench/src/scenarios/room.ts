@@ -21,12 +21,16 @@ export interface RoomOptions {
   firstIndex?: number;
   /** Clients per room; more rooms are made when the clients outnumber it. */
   roomSize?: number;
+  /** Handshakes in flight per load worker. */
+  concurrency?: number;
 }
 
 export interface OpenedRoom {
   senderShares: number[];
   opened: number;
   retried: number;
+  /** Connections that closed after connecting, before the room was full (never reopened). */
+  lost: number;
 }
 
 export async function openRoom(
@@ -51,14 +55,20 @@ export async function openRoom(
       sender: i < options.senders,
     });
   }
-  const report = await ctx.pool.connect(specs);
+  const started = Date.now();
+  const report = await ctx.pool.connect(specs, options.concurrency, (connected) =>
+    ctx.log(`  … ${connected} connections held after ${((Date.now() - started) / 1e3).toFixed(0)} s`),
+  );
   if (report.failed > 0)
     throw new Error(
       `${report.failed} of ${options.clients} clients failed to connect: ${report.firstError}${nodeDiagnostics(deployment)}`,
     );
+  const progress = await ctx.pool.each('progress', () => ({ kind: 'progress' }));
+  const lost = progress.reduce((n, r) => n + r.closed, 0);
+  if (lost > 0) ctx.log(`  ${lost} connection(s) were lost after connecting, while the room filled`);
   if (report.retried > 0)
     ctx.log(`  ${report.retried} connection attempt(s) failed and were retried; first: ${report.firstError}`);
-  return { senderShares: report.senderShares, opened: report.opened, retried: report.retried };
+  return { senderShares: report.senderShares, opened: report.opened, retried: report.retried, lost };
 }
 
 /** What the nodes said (and whether they died), to explain a failure. */

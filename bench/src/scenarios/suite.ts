@@ -17,6 +17,8 @@ export interface SystemReport {
   storm: Measurement | null;
   idle: IdleLevel[] | null;
   connectRetries: number;
+  /** Connections lost while rooms filled; a room that lost any cannot deliver everything. */
+  lostWhileFilling: number;
   errors: string[];
 }
 
@@ -39,6 +41,7 @@ export async function runSuite(
       storm: null,
       idle: null,
       connectRetries: 0,
+      lostWhileFilling: 0,
       errors: [],
     };
     reports.push(report);
@@ -71,6 +74,7 @@ export async function runSuite(
             report.fanout = broadcast?.fanout ?? null;
             report.sweep = broadcast?.sweep ?? null;
             report.connectRetries += broadcast?.connectRetries ?? 0;
+            report.lostWhileFilling += broadcast?.lostWhileFilling ?? 0;
           }
           if (wantsStorm && ctx.config.storm)
             report.storm = await runCursorStorm(ctx, system, deployment, ctx.config.storm).catch(

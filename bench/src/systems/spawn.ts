@@ -1,5 +1,6 @@
 /** Starting, pinning and stopping the benchmark's child processes. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** `--import` value that runs TypeScript entries in a single process (the `tsx` CLI would add a parent). */
@@ -76,12 +77,19 @@ export function startProcess(
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   let tail = '';
+  // With BENCH_LOG_DIR set, everything a server writes is kept there, one file per process.
+  const logDir = process.env.BENCH_LOG_DIR;
+  const logFile = logDir
+    ? createWriteStream(`${logDir}/${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${child.pid}.log`)
+    : null;
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-STDERR_TAIL_CHARS);
+      logFile?.write(chunk);
     });
   }
+  child.once('exit', () => logFile?.end());
   if (cpus !== null) void pinToCpus(child.pid, cpus).catch(() => {});
   const pid = child.pid;
   const stop = () =>
