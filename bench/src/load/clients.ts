@@ -154,10 +154,9 @@ function meridian(target: Extract<ClientTarget, { kind: 'meridian' }>, spec: Cli
   const errorMarker = Buffer.from('"type":"error"');
   const rejectMarker = Buffer.from('"type":"reject"');
   const opMarker = Buffer.from('"type":"op"');
-  const within = (buf: Buffer, marker: Buffer, start: number, end: number) => {
-    const at = buf.indexOf(marker, start);
-    return at >= 0 && at < end;
-  };
+  // Searched as a view of the message: an offset search would scan the rest of the read buffer.
+  const within = (buf: Buffer, marker: Buffer, start: number, end: number) =>
+    buf.subarray(start, end).indexOf(marker) >= 0;
   const protocol: Protocol = (socket, link) => {
     const send = (message: ClientMessage) => socket().send(JSON.stringify(message));
     let joined = false;

@@ -66,7 +66,11 @@ export function opLatencyInText(text: string, epoch: number, atUs: number): numb
 const CURSOR_KEY_BYTES = Buffer.from(CURSOR_KEY);
 const OP_ID_KEY_BYTES = Buffer.from(OP_ID_KEY);
 
-/** `cursorLatencyInText` on a byte range, without decoding the message. */
+/**
+ * `cursorLatencyInText` on a byte range, without decoding the message. The search runs on
+ * a view of the range: `Buffer.indexOf` from an offset would scan to the end of the whole
+ * read buffer, which made a burst of frames quadratic.
+ */
 export function cursorLatencyInBytes(
   buf: Buffer,
   start: number,
@@ -74,21 +78,22 @@ export function cursorLatencyInBytes(
   epoch: number,
   atUs: number,
 ): number | null {
-  const at = buf.indexOf(CURSOR_KEY_BYTES, start);
-  if (at < 0 || at >= end) return null;
+  const message = buf.subarray(start, end);
+  const at = message.indexOf(CURSOR_KEY_BYTES);
+  if (at < 0) return null;
   const from = at + CURSOR_KEY_BYTES.length;
-  const comma = buf.indexOf(44, from);
-  const close = buf.indexOf(93, comma);
-  if (comma < 0 || close < 0 || close >= end) return null;
+  const comma = message.indexOf(44, from);
+  const close = message.indexOf(93, comma);
+  if (comma < 0 || close < 0) return null;
   return cursorLatencyUs(
-    Number(buf.toString('latin1', from, comma)),
-    Number(buf.toString('latin1', comma + 1, close)),
+    Number(message.toString('latin1', from, comma)),
+    Number(message.toString('latin1', comma + 1, close)),
     epoch,
     atUs,
   );
 }
 
-/** `opLatencyInText` on a byte range. */
+/** `opLatencyInText` on a byte range (searched as a view, like `cursorLatencyInBytes`). */
 export function opLatencyInBytes(
   buf: Buffer,
   start: number,
@@ -96,12 +101,13 @@ export function opLatencyInBytes(
   epoch: number,
   atUs: number,
 ): number | null {
-  const at = buf.indexOf(OP_ID_KEY_BYTES, start);
-  if (at < 0 || at >= end) return null;
+  const message = buf.subarray(start, end);
+  const at = message.indexOf(OP_ID_KEY_BYTES);
+  if (at < 0) return null;
   const from = at + OP_ID_KEY_BYTES.length;
-  const dash = buf.indexOf(45, from);
-  const dash2 = buf.indexOf(45, dash + 1);
-  if (dash < 0 || dash2 < 0 || dash2 >= end) return null;
-  if (Number(buf.toString('latin1', dash + 1, dash2)) !== epoch) return null;
-  return Math.max(0, atUs - Number(buf.toString('latin1', from, dash)));
+  const dash = message.indexOf(45, from);
+  const dash2 = message.indexOf(45, dash + 1);
+  if (dash < 0 || dash2 < 0) return null;
+  if (Number(message.toString('latin1', dash + 1, dash2)) !== epoch) return null;
+  return Math.max(0, atUs - Number(message.toString('latin1', from, dash)));
 }
