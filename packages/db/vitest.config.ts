@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // Integration tests start embedded PGlite (a Wasm Postgres) and create real Postgres databases,
-// and the concurrency tests queue hundreds of transactions on two cores: allow them time.
+// and the concurrency tests queue hundreds of transactions on two cores: allow them time (a shared,
+// loaded machine made the Wasm schema engine take over a minute per migration diff).
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 240_000,
+    hookTimeout: 240_000,
   },
 });
