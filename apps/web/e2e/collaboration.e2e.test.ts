@@ -17,7 +17,8 @@ import {
   waitForMapIdle,
 } from './support/browser.ts';
 
-const MARKER_RED = '#d92d20';
+/** Not in the presence palette, so no one's cursor or avatar can be mistaken for the marker. */
+const MARKER_COLOR = '#ff00ff';
 
 describe('two people on one map (same realtime node)', () => {
   const [web] = inject('webUrls');
@@ -153,11 +154,78 @@ describe('two people on one map (same realtime node)', () => {
     await expect.poll(() => ada.page.getByTestId('following-banner').count()).toBe(0);
   });
 
+  it("brings everyone to A's view", async () => {
+    const centre = await mapCenterPoint(ada.page);
+    await ada.page.mouse.move(centre.x, centre.y);
+    await ada.page.mouse.down();
+    await ada.page.mouse.move(centre.x + 150, centre.y - 40, { steps: 5 });
+    await ada.page.mouse.up();
+    await waitForMapIdle(ada.page);
+    const target = await mapCenter(ada.page);
+    await ada.page.getByTestId('summon').click();
+    await eventually("Bo's map to come to Ada's view", async () => {
+      const now = await mapCenter(bo.page);
+      return Math.abs(now[0] - target[0]) < 1 && Math.abs(now[1] - target[1]) < 1 ? now : undefined;
+    });
+    await expect
+      .poll(() => bo.page.getByTestId('toast').first().textContent())
+      .toContain('Ada brought everyone');
+  });
+
+  it('imports GeoJSON that the other person sees, exports it, and undoes the import', async () => {
+    const geojson = {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: [4.83, 45.76] },
+          properties: { name: 'Lyon' },
+        },
+        {
+          type: 'Feature',
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [4.83, 45.76],
+              [2.35, 48.86],
+            ],
+          },
+          properties: { name: 'Road to Paris' },
+        },
+      ],
+    };
+    await ada.page.getByTestId('import-file').setInputFiles({
+      name: 'trip.geojson',
+      mimeType: 'application/geo+json',
+      buffer: Buffer.from(JSON.stringify(geojson)),
+    });
+    const titled = (title: string) => bo.page.locator(`[data-testid^=feature-item-][data-title="${title}"]`);
+    await expect.poll(() => titled('Road to Paris').count()).toBe(1);
+    await expect.poll(() => titled('Lyon').count()).toBe(1);
+
+    const [download] = await Promise.all([
+      ada.page.waitForEvent('download'),
+      ada.page.getByTestId('export').click(),
+    ]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+    const exported = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      type: string;
+      features: { properties: { title?: string } }[];
+    };
+    expect(exported.type).toBe('FeatureCollection');
+    expect(exported.features.map((f) => f.properties.title).sort()).toEqual(['Lyon', 'Road to Paris']);
+
+    // One undo removes the whole import, for everyone.
+    await ada.page.keyboard.press('Control+z');
+    await expect.poll(() => featureItems(bo.page).count()).toBe(0);
+  });
+
   it('draws the basemap and a marker, as pixels in a screenshot with two people', async () => {
     await ada.page.getByTestId('tool-marker').click();
     const centre = await mapCenterPoint(ada.page);
     await ada.page.mouse.click(centre.x - 40, centre.y);
-    await ada.page.getByTestId(`color-${MARKER_RED.slice(1)}`).click();
+    await ada.page.getByTestId('feature-color').fill(MARKER_COLOR);
     await expect.poll(() => featureItems(bo.page).count()).toBe(1);
     const boCentre = await mapCenterPoint(bo.page);
     await bo.page.mouse.move(boCentre.x + 30, boCentre.y + 30, { steps: 3 });
@@ -170,7 +238,7 @@ describe('two people on one map (same realtime node)', () => {
     const counts = await countColors(ada.page, png, {
       land: BASEMAP_COLORS.land,
       ocean: BASEMAP_COLORS.ocean,
-      marker: MARKER_RED,
+      marker: MARKER_COLOR,
     });
     expect(counts.land).toBeGreaterThan(20_000);
     expect(counts.ocean).toBeGreaterThan(20_000);

@@ -2,6 +2,7 @@ import type { Browser, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMap, mapLink } from './support/api.ts';
 import {
+  DEFAULT_VIEWPORT,
   featureItems,
   launchBrowser,
   mapCenterPoint,
@@ -99,7 +100,7 @@ describe('view links and offline edits', () => {
     await carol.page.getByTestId('view-only-badge').waitFor();
     await saveMapScreenshot(ada.page, artifactsDir, 'phone-edit');
     await saveMapScreenshot(carol.page, artifactsDir, 'phone-view');
-    await ada.page.setViewportSize({ width: 1100, height: 700 });
+    await ada.page.setViewportSize(DEFAULT_VIEWPORT);
     // Carol's part is over; one browser page fewer to draw on a two-core machine.
     await carol.context.close();
   });

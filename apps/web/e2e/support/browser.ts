@@ -32,10 +32,13 @@ export interface Person {
   errors: string[];
 }
 
+/** Every pixel is drawn by SwiftShader on the CPU: a laptop-sized window, not a big one. */
+export const DEFAULT_VIEWPORT = { width: 1100, height: 700 };
+
 export async function newPerson(
   browser: Browser,
   name: string,
-  viewport = { width: 1280, height: 800 },
+  viewport = DEFAULT_VIEWPORT,
 ): Promise<Person> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
