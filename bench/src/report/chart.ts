@@ -6,7 +6,7 @@ import type { SystemReport } from '../scenarios/suite.ts';
 
 const WIDTH = 880;
 const HEIGHT = 520;
-const MARGIN = { left: 70, right: 250, top: 40, bottom: 56 };
+const MARGIN = { left: 84, right: 250, top: 40, bottom: 56 };
 const COLORS = ['#d62728', '#ff7f0e', '#9467bd', '#1f77b4', '#2ca02c', '#17becf', '#8c564b', '#e377c2'];
 
 interface Series {
@@ -35,7 +35,10 @@ const tickLabel = (v: number) => (v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1
 export function latencyChart(reports: readonly SystemReport[], title: string, limitMs = 100): string {
   const series: Series[] = [];
   reports.forEach((r, i) => {
-    const levels = r.sweep?.levels ?? [];
+    // The fan-out run is one more point on the same curve (same room, a lower rate).
+    const levels = [...(r.fanout ? [r.fanout] : []), ...(r.sweep?.levels ?? [])].sort(
+      (a, b) => a.expected / a.windowS - b.expected / b.windowS,
+    );
     if (levels.length === 0) return;
     const color = COLORS[i % COLORS.length] ?? '#000';
     const x = (m: (typeof levels)[number]) => m.expected / m.windowS;
@@ -76,7 +79,7 @@ export function latencyChart(reports: readonly SystemReport[], title: string, li
     `<text x="${plotRight - 4}" y="${Number(limitY) - 6}" text-anchor="end" fill="#555">p99 limit ${limitMs} ms</text>`,
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotRight - MARGIN.left}" height="${plotBottom - MARGIN.top}" fill="none" stroke="#333"/>`,
     `<text x="${(MARGIN.left + plotRight) / 2}" y="${HEIGHT - 14}" text-anchor="middle">offered deliveries per second (broadcasts/s × receivers), log scale</text>`,
-    `<text transform="translate(18 ${(MARGIN.top + plotBottom) / 2}) rotate(-90)" text-anchor="middle">delivery latency, log scale</text>`,
+    `<text transform="translate(16 ${(MARGIN.top + plotBottom) / 2}) rotate(-90)" text-anchor="middle">delivery latency, log scale</text>`,
   );
   for (const s of series) {
     if (s.points.length === 0) continue;

@@ -126,13 +126,22 @@ export function stormTable(reports: readonly SystemReport[]): string {
 
 export function idleTable(reports: readonly SystemReport[]): string {
   return table(
-    ['system', 'idle connections', 'node RSS MiB', 'KiB per connection', 'dropped', 'connect time s'],
+    [
+      'system',
+      'idle connections',
+      'node RSS MiB',
+      'KiB per connection',
+      'KiB per added connection',
+      'dropped',
+      'connect time s',
+    ],
     reports.flatMap((r) =>
       (r.idle ?? []).map((l) => [
         r.label,
         int(l.connections),
         (l.rssBytes / 2 ** 20).toFixed(0),
         (l.bytesPerConnection / 1024).toFixed(2),
+        l.marginalBytesPerConnection === null ? '—' : (l.marginalBytesPerConnection / 1024).toFixed(2),
         String(l.dropped),
         l.connectSeconds.toFixed(1),
       ]),

@@ -8,7 +8,10 @@ export interface IdleLevel {
   connections: number;
   rssBytes: number;
   baselineRssBytes: number;
+  /** (RSS − baseline) / connections. */
   bytesPerConnection: number;
+  /** RSS growth per connection since the previous level: less sensitive to the baseline's noise. */
+  marginalBytesPerConnection: number | null;
   connectSeconds: number;
   /** Connections that dropped while held. */
   dropped: number;
@@ -17,7 +20,19 @@ export interface IdleLevel {
 }
 
 const SETTLE_MS = 3_000;
+const RSS_SAMPLES = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The median of a few RSS readings a second apart: a garbage collection can move one reading by megabytes. */
+async function settledRss(pid: number): Promise<number> {
+  await sleep(SETTLE_MS);
+  const samples: number[] = [];
+  for (let i = 0; i < RSS_SAMPLES; i++) {
+    samples.push(rssBytes(pid));
+    await sleep(1_000);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)] ?? 0;
+}
 
 export async function runIdleConnections(
   ctx: BenchContext,
@@ -37,9 +52,9 @@ export async function runIdleConnections(
     // Warm the node (one room, one client) so the baseline includes code paths, not connections.
     await openRoom(ctx, deployment, { name: 'warm', clients: 1, senders: 0, firstIndex: 0 });
     await ctx.pool.disconnect();
-    await sleep(SETTLE_MS);
-    const baseline = rssBytes(node.pid);
+    const baseline = await settledRss(node.pid);
     let held = 0;
+    let previous = { connections: 0, rss: baseline };
     for (const target of idle.counts) {
       const started = Date.now();
       const opened = await openRoom(ctx, deployment, {
@@ -51,19 +66,21 @@ export async function runIdleConnections(
       });
       const connectSeconds = (Date.now() - started) / 1e3;
       held = target;
-      await sleep(SETTLE_MS);
+      const rss = await settledRss(node.pid);
       const results = await ctx.pool.each('result', () => ({ kind: 'collect' }));
-      const rss = rssBytes(node.pid);
       const level: IdleLevel = {
         connections: held,
         rssBytes: rss,
         baselineRssBytes: baseline,
         bytesPerConnection: (rss - baseline) / held,
+        marginalBytesPerConnection:
+          previous.connections > 0 ? (rss - previous.rss) / (held - previous.connections) : null,
         connectSeconds,
         dropped: results.reduce((n, r) => n + r.result.unexpectedCloses, 0),
         connectRetries: opened.retried,
       };
       levels.push(level);
+      previous = { connections: held, rss };
       ctx.log(
         `  idle ${held}: RSS ${(rss / 2 ** 20).toFixed(0)} MiB, ${(level.bytesPerConnection / 1024).toFixed(2)} KiB/connection, ${level.dropped} dropped`,
       );

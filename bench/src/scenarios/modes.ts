@@ -32,7 +32,7 @@ export const MODES: Record<Mode, ModeConfig> = {
   },
   quick: {
     fanout: { clients: 1_000, senders: 1_000, ratePerS: 20, durationMs: 5_000 },
-    sweep: { ratesPerS: [25, 50, 100, 200, 400, 800], durationMs: 3_000 },
+    sweep: { ratesPerS: [10, 25, 50, 100, 200, 400, 800], durationMs: 3_000 },
     storm: { clients: 200, hz: 20, durationMs: 3_000 },
     idle: { counts: [2_000, 5_000], roomSize: 50 },
     quietMs: 1_000,
@@ -40,7 +40,10 @@ export const MODES: Record<Mode, ModeConfig> = {
   },
   full: {
     fanout: { clients: 1_000, senders: 1_000, ratePerS: 50, durationMs: 15_000 },
-    sweep: { ratesPerS: [25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1_200, 1_600], durationMs: 6_000 },
+    sweep: {
+      ratesPerS: [10, 25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1_200, 1_600],
+      durationMs: 6_000,
+    },
     storm: { clients: 200, hz: 20, durationMs: 10_000 },
     idle: { counts: [10_000, 25_000, 50_000], roomSize: 50 },
     quietMs: 1_500,

@@ -111,7 +111,7 @@ export function startProcess(
 export async function waitUntilReady(
   proc: ManagedProcess,
   ready: () => Promise<boolean>,
-  timeoutMs = 60_000,
+  timeoutMs = 180_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
