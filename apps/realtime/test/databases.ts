@@ -24,7 +24,7 @@ async function withAdmin(work: (db: Database) => Promise<unknown>): Promise<void
   }
 }
 
-/** A fresh Postgres database for one test file; `drop` removes it (closing leftover connections). */
+/** A fresh, migrated Postgres database for one test file; `drop` removes it (closing leftover connections). */
 export async function createPostgresDatabase(): Promise<{
   url: string;
   name: string;
@@ -34,6 +34,8 @@ export async function createPostgresDatabase(): Promise<{
   await withAdmin((admin) => admin.prisma.$executeRawUnsafe(`CREATE DATABASE "${name}"`));
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
+  const db = await openDatabase({ databaseUrl: url.toString(), migrate: true, poolMax: 1 });
+  await db.close();
   return {
     name,
     url: url.toString(),

@@ -75,9 +75,7 @@ describe('the upgrade handshake, byte for byte', () => {
   });
 
   it('refuses another Sec-WebSocket-Version with 426 naming version 13', async () => {
-    // /ws still answers 400 here until src/connection/socket.ts uses checkUpgradeRequest
-    // (http/upgrade.ts); that file is mid-edit elsewhere, so only the echo route is pinned for now.
-    for (const { path } of paths().filter((p) => p.name === ECHO_PATH)) {
+    for (const { path } of paths()) {
       const response = await send(
         upgradeLines(path, randomBytes(16).toString('base64'), { 'Sec-WebSocket-Version': '8' }),
       );

@@ -1,12 +1,14 @@
-import type { Database } from '@meridian/db';
+import { type Database, openDatabase } from '@meridian/db';
 import { MeridianClient } from '@meridian/protocol/client';
 import WebSocket from 'ws';
 import type { Bus } from '../src/bus/bus.ts';
+import { createRedisBus } from '../src/bus/redis-bus.ts';
 import type { Clock } from '../src/clock.ts';
 import { type Config, loadConfig } from '../src/env.ts';
 import { createLogger } from '../src/logger.ts';
+import { createMetrics } from '../src/metrics.ts';
 import { createServer, type RealtimeServer } from '../src/server.ts';
-import { uniqueName } from './databases.ts';
+import { REDIS_URL, uniqueName } from './databases.ts';
 import { waitFor } from './wait.ts';
 
 /** Shared by every node of a test cluster (and by child-process nodes), as a deployment would. */
@@ -54,6 +56,56 @@ export async function startNode(options: {
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     httpUrl: `http://127.0.0.1:${port}`,
     stop: () => server.close(),
+  };
+}
+
+export interface ClusterNode extends TestNode {
+  db: Database;
+  bus: Bus;
+}
+
+/** A node as a deployment runs it: its own Postgres pool and its own Redis connections. */
+export async function startClusterNode(options: {
+  databaseUrl: string;
+  redisPrefix: string;
+  dataDir: string;
+  redisUrl?: string;
+  env?: Record<string, string>;
+}): Promise<ClusterNode> {
+  const config = testConfig(options.dataDir, options.env);
+  const logger = createLogger(config.logLevel, config.nodeId);
+  const metrics = createMetrics({ processMetrics: false, nodeId: config.nodeId });
+  const db = await openDatabase({
+    databaseUrl: options.databaseUrl,
+    migrate: false,
+    poolMax: 4,
+    onConnectionError: () => {},
+  });
+  const bus = await createRedisBus({
+    url: options.redisUrl ?? REDIS_URL,
+    channelPrefix: options.redisPrefix,
+    logger,
+    metrics,
+  });
+  const server = createServer({ config, db, bus, logger, metrics });
+  const port = await server.listen(0);
+  let stopped: Promise<void> | null = null;
+  return {
+    server,
+    config,
+    port,
+    db,
+    bus,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    stop() {
+      stopped ??= (async () => {
+        await server.close();
+        await bus.close();
+        await db.close();
+      })();
+      return stopped;
+    },
   };
 }
 
@@ -112,11 +164,17 @@ export async function openClient(
 
 /** Wait until every client has applied ops up to `seq` and has no pending ops. */
 export async function waitForSeq(clients: MeridianClient[], seq: number, timeoutMs = 15_000): Promise<void> {
-  await waitFor(
-    `clients to reach seq ${seq} (at ${clients.map((c) => c.seq).join(',')})`,
-    () => clients.every((c) => c.seq >= seq && c.pendingCount === 0),
-    { timeoutMs },
-  );
+  await waitFor('clients to reach a seq', () => clients.every((c) => c.seq >= seq && c.pendingCount === 0), {
+    timeoutMs,
+  }).catch((error: Error) => {
+    const states = clients.map((c) => ({
+      seq: c.seq,
+      pending: c.pendingCount,
+      status: c.status,
+      lastClose: c.lastClose,
+    }));
+    throw new Error(`${error.message}: wanted seq ${seq}, clients ${JSON.stringify(states)}`);
+  });
 }
 
 export const point = (lng: number, lat: number) => ({

@@ -77,7 +77,11 @@ export class RawSocket {
   /** hello → welcome → join → snapshot. */
   async joinMap(mapId: string, clientId: string, extra: Record<string, unknown> = {}): Promise<ServerFrame> {
     this.send({ type: 'hello', v: 1, clientId, name: clientId, color: '#112233' });
-    await this.next('welcome');
+    await this.next('welcome').catch((error: Error) => {
+      throw new Error(
+        `${error.message}; state ${this.ws.readyState}, close ${JSON.stringify(this.#closeInfo)}, frames ${JSON.stringify(this.frames)}, url ${this.ws.url}`,
+      );
+    });
     this.send({ type: 'join', mapId, ...extra });
     return waitFor('a snapshot or replay', () =>
       this.frames.find((f) => f.type === 'snapshot' || f.type === 'replay'),

@@ -245,6 +245,27 @@ describe('presence', () => {
   });
 });
 
+describe('upgrades under load', () => {
+  it('keeps every socket of a burst of concurrent upgrades open while the map is busy', async () => {
+    const busy = await client('Busy');
+    let moving = true;
+    const traffic = (async () => {
+      for (let i = 0; moving && i < 2000; i++) {
+        busy.setCursor([i % 180, 0]);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const sockets = await Promise.all(
+      Array.from({ length: 40 }, () => RawSocket.open(`${node.wsUrl}?token=${editToken}`)),
+    );
+    await Promise.all(sockets.map((socket, i) => socket.joinMap(created.map.id, `burst-${i}`)));
+    moving = false;
+    await traffic;
+    expect(sockets.filter((socket) => !socket.isOpen)).toEqual([]);
+    for (const socket of sockets) socket.close();
+  });
+});
+
 describe('session rules', () => {
   it('closes with 4000 on a protocol version mismatch', async () => {
     const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);
@@ -296,7 +317,8 @@ describe('auth', () => {
     expect((await upgrade(`?token=${forged.token}`)).status).toBe(401);
     expect((await upgrade(`?token=${editToken}`, { origin: 'https://evil.example' })).status).toBe(403);
     expect((await upgrade(`?token=${editToken}`, { origin: 'http://localhost:3000' })).status).toBe(101);
-    expect((await upgrade(`?token=${editToken}`, { 'sec-websocket-version': '8' })).status).toBe(400);
+    expect((await upgrade(`?token=${editToken}`, { 'sec-websocket-version': '8' })).status).toBe(426);
+    expect((await upgrade(`?token=${editToken}`, { 'sec-websocket-key': 'short' })).status).toBe(400);
     const plain = await fetch(`${node.httpUrl}/ws?token=${editToken}`);
     expect(plain.status).toBe(426);
     expect(await plain.text()).not.toMatch(/at .*\.ts/);

@@ -10,19 +10,43 @@ describe('tokens', () => {
     const tokens = createTokenService(SECRET, 60, { now: () => now });
     const { token, expiresAt } = await tokens.sign({ mapId: 'm1', role: 'view' });
     expect(expiresAt).toBe(now + 60_000);
-    expect(await tokens.verify(token)).toEqual({
+    expect(tokens.verify(token)).toEqual({
       ok: true,
       claims: { mapId: 'm1', role: 'view', exp: expiresAt / 1000 },
     });
     now += 61_000;
-    expect(await tokens.verify(token)).toEqual({ ok: false, reason: 'expired' });
+    expect(tokens.verify(token)).toEqual({ ok: false, reason: 'expired' });
     const other = createTokenService(`${SECRET}x`, 60, { now: () => now });
-    expect(await other.verify((await tokens.sign({ mapId: 'm1', role: 'edit' })).token)).toEqual({
+    expect(other.verify((await tokens.sign({ mapId: 'm1', role: 'edit' })).token)).toEqual({
       ok: false,
       reason: 'invalid',
     });
-    expect(await tokens.verify('not.a.jwt')).toEqual({ ok: false, reason: 'invalid' });
-    expect(await tokens.verify('x'.repeat(10_000))).toEqual({ ok: false, reason: 'invalid' });
+    expect(tokens.verify('not.a.jwt')).toEqual({ ok: false, reason: 'invalid' });
+    expect(tokens.verify('x'.repeat(10_000))).toEqual({ ok: false, reason: 'invalid' });
+  });
+});
+
+describe('token verification', () => {
+  const now = 1_700_000_000_000;
+  const tokens = createTokenService(SECRET, 60, { now: () => now });
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+  it('refuses alg none, tampered claims, a non-canonical signature and a foreign issuer', async () => {
+    const { token } = await tokens.sign({ mapId: 'm1', role: 'view' });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const none = `${b64({ alg: 'none' })}.${payload}.`;
+    const escalated = `${header}.${b64({ ...claims, role: 'edit' })}.${signature}`;
+    const padded = `${header}.${payload}.${signature}*`;
+    expect([none, escalated, padded].map((t) => tokens.verify(t).ok)).toEqual([false, false, false]);
+    const { SignJWT } = await import('jose');
+    const foreign = await new SignJWT({ mapId: 'm1', role: 'edit' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('someone-else')
+      .setAudience('meridian-realtime')
+      .setExpirationTime(now / 1000 + 60)
+      .sign(new TextEncoder().encode(SECRET));
+    expect(tokens.verify(foreign)).toEqual({ ok: false, reason: 'invalid' });
   });
 });
 

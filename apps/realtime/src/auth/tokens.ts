@@ -1,5 +1,6 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type Role, Role as RoleSchema } from '@meridian/protocol';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 
@@ -22,12 +23,22 @@ const Claims = z.object({
   mapId: z.string().min(1).max(64),
   role: RoleSchema,
   exp: z.number().int(),
+  iss: z.literal(ISSUER),
+  aud: z.union([z.literal(AUDIENCE), z.array(z.string()).refine((aud) => aud.includes(AUDIENCE))]),
 });
 
 export interface TokenService {
   sign(grant: { mapId: string; role: Role }, ttlS?: number): Promise<{ token: string; expiresAt: number }>;
-  verify(token: string): Promise<VerifyResult>;
+  /**
+   * Synchronous on purpose: the upgrade handler verifies before it returns, so the upgrade happens
+   * inside uWS's own corked handler. Upgrading later from a promise is what uWS v20.51 gets wrong
+   * (a socket upgraded inside `res.cork()` after an await may be closed right after `open`,
+   * uWebSockets #1928), and uncorked it warns on every upgrade.
+   */
+  verify(token: string): VerifyResult;
 }
+
+const INVALID: VerifyResult = { ok: false, reason: 'invalid' };
 
 /** HS256 JWTs signed with the shared secret; the only place tokens are minted or checked. */
 export function createTokenService(secret: string, defaultTtlS: number, clock: Clock): TokenService {
@@ -37,7 +48,7 @@ export function createTokenService(secret: string, defaultTtlS: number, clock: C
       const nowS = Math.floor(clock.now() / 1000);
       const exp = nowS + ttlS;
       const token = await new SignJWT({ mapId: grant.mapId, role: grant.role })
-        .setProtectedHeader({ alg: ALGORITHM })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
         .setIssuer(ISSUER)
         .setAudience(AUDIENCE)
         .setIssuedAt(nowS)
@@ -45,20 +56,39 @@ export function createTokenService(secret: string, defaultTtlS: number, clock: C
         .sign(key);
       return { token, expiresAt: exp * 1000 };
     },
-    async verify(token) {
-      if (!token || token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'invalid' };
+    verify(token) {
+      if (!token || token.length > MAX_TOKEN_CHARS) return INVALID;
+      const parts = token.split('.');
+      if (parts.length !== 3) return INVALID;
+      const [header, payload, signature] = parts as [string, string, string];
       try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: [ALGORITHM],
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          currentDate: new Date(clock.now()),
-        });
-        const claims = Claims.safeParse(payload);
-        return claims.success ? { ok: true, claims: claims.data } : { ok: false, reason: 'invalid' };
-      } catch (error) {
-        return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
+        const protectedHeader = decodeProtectedHeader(token);
+        // Only plain HS256: no `none`, no other algorithm, no extensions we would have to understand.
+        if (
+          protectedHeader.alg !== ALGORITHM ||
+          protectedHeader.crit !== undefined ||
+          protectedHeader.b64 === false
+        ) {
+          return INVALID;
+        }
+      } catch {
+        return INVALID;
       }
+      const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
+      const given = Buffer.from(signature, 'base64url');
+      // Buffer's base64url decoder skips stray characters: insist on the canonical encoding.
+      if (given.toString('base64url') !== signature || given.length !== expected.length) return INVALID;
+      if (!timingSafeEqual(given, expected)) return INVALID;
+      let claims: z.infer<typeof Claims>;
+      try {
+        const parsed = Claims.safeParse(decodeJwt(token));
+        if (!parsed.success) return INVALID;
+        claims = parsed.data;
+      } catch {
+        return INVALID;
+      }
+      if (claims.exp * 1000 <= clock.now()) return { ok: false, reason: 'expired' };
+      return { ok: true, claims: { mapId: claims.mapId, role: claims.role, exp: claims.exp } };
     },
   };
 }

@@ -35,7 +35,7 @@ function joinedRoom(ctx: ServerContext, session: Session, mapId: string, ref: st
 const handlers: HandlerTable = {
   hello: {
     ordered: true,
-    async run(ctx, session, message) {
+    run(ctx, session, message) {
       if (session.client) {
         refuseInvalid(ctx, session, ErrorCode.INVALID_MESSAGE, 'hello was already received', 'hello');
         return;
@@ -56,7 +56,7 @@ const handlers: HandlerTable = {
         return;
       }
       if (message.token !== undefined) {
-        const verified = await ctx.tokens.verify(message.token);
+        const verified = ctx.tokens.verify(message.token);
         if (!verified.ok) {
           sendError(ctx, session, ErrorCode.TOKEN_INVALID, `the hello token is ${verified.reason}`, 'hello');
           return;

@@ -30,7 +30,7 @@ export async function join(
   const { mapId } = message;
   let claims: AccessClaims = session.claims;
   if (message.token !== undefined) {
-    const verified = await ctx.tokens.verify(message.token);
+    const verified = ctx.tokens.verify(message.token);
     if (!verified.ok) {
       sendError(ctx, session, ErrorCode.TOKEN_INVALID, `the join token is ${verified.reason}`, 'join', mapId);
       return;

@@ -8,6 +8,7 @@ import { CloseCode, ErrorCode, parseClientMessage } from '@meridian/protocol';
 import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
 import { sendPlain } from '../http/respond.ts';
+import { checkUpgradeRequest, refuseUpgrade, selectSubprotocol } from '../http/upgrade.ts';
 import { dispatch } from './handlers.ts';
 import { leaveRoom } from './join.ts';
 import { armHelloTimeout, armTokenExpiry } from './lifecycle.ts';
@@ -53,11 +54,9 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     const extensions = req.getHeader('sec-websocket-extensions');
     const origin = req.getHeader('origin');
     const token = req.getQuery('token') ?? '';
-    if (
-      req.getHeader('upgrade').toLowerCase() !== 'websocket' ||
-      req.getHeader('sec-websocket-version') !== '13'
-    ) {
-      sendPlain(res, 400, 'expected a WebSocket upgrade (version 13)');
+    const refusal = checkUpgradeRequest(req);
+    if (refusal) {
+      refuseUpgrade(res, refusal);
       return;
     }
     if (ctx.draining) {
@@ -72,31 +71,14 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       sendPlain(res, 401, 'missing access token');
       return;
     }
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    ctx.tokens
-      .verify(token)
-      .then((result) => {
-        if (aborted) return;
-        res.cork(() => {
-          if (!result.ok) {
-            sendPlain(res, 401, `access token ${result.reason}`);
-            return;
-          }
-          if (ctx.draining) {
-            sendPlain(res, 503, 'this node is shutting down; connect to another');
-            return;
-          }
-          const session = new Session(++nextSessionId, result.claims, config, ctx.clock.now());
-          res.upgrade<SocketData>({ session }, key, protocol, extensions, context);
-        });
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'upgrade failed');
-        if (!aborted) res.cork(() => sendPlain(res, 500, 'internal error'));
-      });
+    const verified = ctx.tokens.verify(token);
+    if (!verified.ok) {
+      sendPlain(res, 401, `access token ${verified.reason}`);
+      return;
+    }
+    const session = new Session(++nextSessionId, verified.claims, config, ctx.clock.now());
+    session.stats.deflate = config.compression !== 'off' && /permessage-deflate/i.test(extensions);
+    res.upgrade<SocketData>({ session }, key, selectSubprotocol(protocol), extensions, context);
   };
 
   return {
@@ -115,12 +97,14 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       ctx.sessions.add(session);
       metrics.connections.inc();
       armHelloTimeout(ctx, session);
+      logger.debug({ session: session.id, mapId: session.claims.mapId }, 'socket open');
       armTokenExpiry(ctx, session);
     }),
     message: guard('message', (ws, data, isBinary) => {
       const session = ws.getUserData().session;
       if (!session.open || session.closing) return;
       metrics.bytesIn.inc(data.byteLength);
+      session.stats.received(data.byteLength);
       if (isBinary) {
         sendError(ctx, session, ErrorCode.BINARY_NOT_SUPPORTED, 'binary frames are not part of the protocol');
         outbox.close(session, CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported');
@@ -151,6 +135,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
         return;
       }
       metrics.messagesIn.inc({ type: parsed.value.type });
+      logger.trace({ session: session.id, type: parsed.value.type }, 'message');
       dispatch(ctx, session, parsed.value);
     }),
     drain: guard('drain', (ws) => {
@@ -159,10 +144,14 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     }),
     dropped: guard('dropped', (ws, data) => {
       const session = ws.getUserData().session;
-      if (isVolatileFrame(data)) metrics.volatileDropped.inc();
-      else outbox.closeSlowConsumer(session);
+      if (isVolatileFrame(data)) {
+        metrics.volatileDropped.inc();
+        session.stats.volatileDropped++;
+      } else {
+        outbox.closeSlowConsumer(session);
+      }
     }),
-    close: guard('close', (ws, code) => {
+    close: guard('close', (ws, code, message) => {
       const session = ws.getUserData().session;
       session.open = false;
       session.ws = null;
@@ -170,7 +159,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       ctx.sessions.delete(session);
       metrics.connections.dec();
       if (session.room) leaveRoom(session);
-      logger.debug({ session: session.id, code }, 'socket closed');
+      logger.debug({ session: session.id, code, reason: decoder.decode(message) }, 'socket closed');
     }),
   };
 }

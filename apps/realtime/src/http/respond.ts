@@ -89,6 +89,15 @@ function errorReply(error: unknown, logger: Logger): Reply {
 }
 
 /**
+ * Run `fn` on a fresh macrotask. A promise continuation may run in the microtask checkpoint of
+ * *another* uWS callback, while uWS still holds that callback's parser state; finishing a
+ * response from a clean stack keeps the two apart.
+ */
+export function onCleanStack(fn: () => void): void {
+  setImmediate(fn);
+}
+
+/**
  * Answer a request asynchronously: uWS requires an abort handler before returning, and corking
  * for writes that happen after an await. Nothing thrown by `work` reaches uWS.
  */
@@ -102,10 +111,11 @@ export function replyAsync(
   res.onAborted(() => {
     aborted = true;
   });
-  const finish = (reply: Reply) => {
-    if (aborted) return;
-    res.cork(() => writeReply(res, { ...reply, headers: { ...extraHeaders, ...reply.headers } }));
-  };
+  const finish = (reply: Reply) =>
+    onCleanStack(() => {
+      if (aborted) return;
+      res.cork(() => writeReply(res, { ...reply, headers: { ...extraHeaders, ...reply.headers } }));
+    });
   work().then(finish, (error: unknown) => finish(errorReply(error, logger)));
 }
 
