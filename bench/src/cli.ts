@@ -4,6 +4,7 @@
  * bench/results/.
  *
  *   tsx src/cli.ts quick|full [--systems=id,id] [--scenarios=fanout,storm,idle] [--no-pin] [--workers=N]
+ *                             [--idle-counts=10000,25000]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { machineInfo, softwareVersions } from './report/machine.ts';
 import {
   errorsList,
   fanoutTable,
+  idleNotes,
   idleTable,
   stormTable,
   sweepLevelsTable,
@@ -32,12 +34,13 @@ interface Args {
   scenarios: ScenarioId[];
   pin: boolean;
   workers: number | undefined;
+  idleCounts: number[] | null;
 }
 
 function usage(problem: string): never {
   process.stderr.write(
     `${problem}\nusage: tsx src/cli.ts quick|full [--systems=${SYSTEMS.map((s) => s.id).join(',')}] ` +
-      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N]\n`,
+      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N]\n`,
   );
   process.exit(2);
 }
@@ -49,6 +52,7 @@ function parseArgs(argv: string[]): Args {
     scenarios: [...SCENARIOS],
     pin: true,
     workers: undefined,
+    idleCounts: null,
   };
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2);
@@ -61,6 +65,10 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--workers') {
       args.workers = Number(value);
       if (!Number.isInteger(args.workers) || args.workers < 1) usage('--workers takes a positive integer');
+    } else if (key === '--idle-counts') {
+      args.idleCounts = value.split(',').map(Number);
+      if (args.idleCounts.some((n) => !Number.isInteger(n) || n < 1))
+        usage('--idle-counts takes positive integers');
     } else usage(`unknown argument ${arg}`);
   }
   return args;
@@ -69,7 +77,9 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const systems = args.systems ? args.systems.map(systemById) : [...SYSTEMS];
-  const config = MODES[args.mode];
+  const base = MODES[args.mode];
+  const config =
+    args.idleCounts && base.idle ? { ...base, idle: { ...base.idle, counts: args.idleCounts } } : base;
   const startedAt = new Date();
   const t0 = Date.now();
   const log = (line: string) =>
@@ -103,7 +113,7 @@ async function main(): Promise<void> {
     ['Throughput sweep', sweepTable(reports)],
     ['Throughput sweep, every level', sweepLevelsTable(reports)],
     ['Cursor storm', stormTable(reports)],
-    ['Idle connections on one node', idleTable(reports)],
+    ['Idle connections on one node', [idleTable(reports), idleNotes(reports)].filter(Boolean).join('\n\n')],
     ['Goals', goalsTable(goals)],
     ['Errors', errorsList(reports)],
   ].filter(([, body]) => body !== '' && !(body?.startsWith('|') && body.split('\n').length <= 2));

@@ -149,6 +149,18 @@ export function idleTable(reports: readonly SystemReport[]): string {
   );
 }
 
+export function idleNotes(reports: readonly SystemReport[]): string {
+  const reasons = new Map<string, number[]>();
+  for (const r of reports)
+    for (const s of r.idleSkipped) reasons.set(s.reason, [...(reasons.get(s.reason) ?? []), s.connections]);
+  return [...reasons]
+    .map(
+      ([reason, counts]) =>
+        `Not measured: ${[...new Set(counts)].map((n) => int(n)).join(', ')} connections — ${reason}.`,
+    )
+    .join('\n');
+}
+
 export function errorsList(reports: readonly SystemReport[]): string {
   const lines = reports.flatMap((r) => r.errors.map((e) => `- ${r.label}: ${e}`));
   return lines.length > 0 ? lines.join('\n') : '';

@@ -2,7 +2,14 @@
 import { rssBytes } from '../load/proc.ts';
 import type { SystemSpec } from '../systems/catalog.ts';
 import type { BenchContext } from './context.ts';
+import { socketsPerProcess } from './harness.ts';
 import { openRoom } from './room.ts';
+
+export interface IdleResult {
+  levels: IdleLevel[];
+  /** Counts that could not be measured, and why. */
+  skipped: { connections: number; reason: string }[];
+}
 
 export interface IdleLevel {
   connections: number;
@@ -38,7 +45,17 @@ export async function runIdleConnections(
   ctx: BenchContext,
   system: SystemSpec,
   idle: { counts: number[]; roomSize: number },
-): Promise<IdleLevel[]> {
+): Promise<IdleResult> {
+  // One node is one process: it cannot hold more sockets than its open-files limit allows.
+  const ceiling = socketsPerProcess(ctx.openFilesLimit);
+  const reason = `one process may open at most ${ctx.openFilesLimit} files here (RLIMIT_NOFILE), so a node holds at most ~${ceiling} sockets`;
+  const skipped = idle.counts.filter((n) => n > ceiling).map((connections) => ({ connections, reason }));
+  const counts = idle.counts.filter((n) => n <= ceiling);
+  if (skipped.length > 0 && !counts.includes(ceiling)) counts.push(ceiling);
+  if (skipped.length > 0)
+    ctx.log(
+      `  skipping ${skipped.map((s) => s.connections).join(', ')}: ${reason}; measuring ${ceiling} instead`,
+    );
   const deployment = await system.start({
     nodes: 1,
     redis: ctx.redis,
@@ -55,7 +72,7 @@ export async function runIdleConnections(
     const baseline = await settledRss(node.pid);
     let held = 0;
     let previous = { connections: 0, rss: baseline };
-    for (const target of idle.counts) {
+    for (const target of counts) {
       const started = Date.now();
       const opened = await openRoom(ctx, deployment, {
         name: ctx.uniqueName('idle'),
@@ -89,5 +106,5 @@ export async function runIdleConnections(
     await ctx.pool.disconnect();
     await deployment.stop();
   }
-  return levels;
+  return { levels, skipped };
 }

@@ -20,4 +20,6 @@ export interface BenchContext {
   /** A room or map name no earlier run of this benchmark used. */
   uniqueName(prefix: string): string;
   log(line: string): void;
+  /** The open-files limit every process of the run inherited (a container may cap it). */
+  openFilesLimit: number;
 }

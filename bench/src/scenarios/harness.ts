@@ -12,6 +12,8 @@ import type { ModeConfig } from './modes.ts';
 
 /** Enough descriptors for 50,000 clients and the server sockets they connect to, with room to spare. */
 const OPEN_FILES = 200_000;
+/** Descriptors a server or worker needs besides its client sockets (Redis, Postgres, files, pipes). */
+const FD_RESERVE = 500;
 
 export interface HarnessOptions {
   config: ModeConfig;
@@ -51,6 +53,11 @@ export function raiseOpenFilesLimit(wanted = OPEN_FILES): number {
   return openFilesLimit();
 }
 
+/** Sockets one process may hold under an open-files limit, leaving room for its other descriptors. */
+export function socketsPerProcess(openFilesLimit: number): number {
+  return Math.max(1, Math.floor((openFilesLimit - FD_RESERVE) / 1000) * 1000);
+}
+
 export interface OpenBench {
   ctx: BenchContext;
   close(): Promise<void>;
@@ -58,13 +65,17 @@ export interface OpenBench {
 
 /** Starts the shared pieces; `close` stops every one of them. */
 export async function openBench(options: HarnessOptions): Promise<OpenBench> {
-  raiseOpenFilesLimit();
+  const openFiles = raiseOpenFilesLimit();
   const cpus = planCpus(options.pin);
   if (cpus.clients !== null) await pinToCpus(process.pid, cpus.clients);
   const redis = await startRedis(cpus.servers);
   let pool: WorkerPool;
   try {
-    pool = await WorkerPool.start(options.workers ?? cpuCount(cpus.clients), cpus.clients);
+    const idleMax = Math.max(0, ...(options.config.idle?.counts ?? []));
+    // One process holds at most `openFiles` sockets: spread idle clients over enough workers.
+    const perProcess = socketsPerProcess(openFiles);
+    const forIdle = Math.ceil(Math.min(idleMax, perProcess) / perProcess);
+    pool = await WorkerPool.start(options.workers ?? Math.max(cpuCount(cpus.clients), forIdle), cpus.clients);
   } catch (error) {
     await redis.process.stop();
     throw error;
@@ -80,6 +91,7 @@ export async function openBench(options: HarnessOptions): Promise<OpenBench> {
     nextEpoch: () => epochOf(++runs),
     uniqueName: (prefix) => `${prefix}${++names}`,
     log: options.log ?? (() => {}),
+    openFilesLimit: openFiles,
   };
   return {
     ctx,

@@ -16,6 +16,8 @@ export interface SystemReport {
   sweep: SweepResult | null;
   storm: Measurement | null;
   idle: IdleLevel[] | null;
+  /** Idle-connection counts that could not be measured here, and why. */
+  idleSkipped: { connections: number; reason: string }[];
   connectRetries: number;
   /** Connections lost while rooms filled; a room that lost any cannot deliver everything. */
   lostWhileFilling: number;
@@ -40,6 +42,7 @@ export async function runSuite(
       sweep: null,
       storm: null,
       idle: null,
+      idleSkipped: [],
       connectRetries: 0,
       lostWhileFilling: 0,
       errors: [],
@@ -92,10 +95,12 @@ export async function runSuite(
     }
     if (scenarios.has('idle') && system.idleConnections && ctx.config.idle) {
       ctx.log(`${system.label}: idle connections on one node`);
-      report.idle = await runIdleConnections(ctx, system, ctx.config.idle).catch((error: unknown) => {
+      const idle = await runIdleConnections(ctx, system, ctx.config.idle).catch((error: unknown) => {
         fail('idle connections', error);
         return null;
       });
+      report.idle = idle?.levels ?? null;
+      report.idleSkipped = idle?.skipped ?? [];
     }
   }
   return reports;
