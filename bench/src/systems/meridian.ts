@@ -24,7 +24,9 @@ import {
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const REALTIME_ENTRY = `${REPO_ROOT}apps/realtime/src/index.ts`;
-const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Where databases are created and dropped: the test suite's server unless told otherwise. */
+const POSTGRES_ADMIN_URL =
+  process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ORIGIN = 'http://bench.localhost';
 export const FEATURE_ID = 'bench-feature';
 
