@@ -1,0 +1,241 @@
+import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
+import { createMapState, ErrorCode, stateHash } from '@meridian/protocol';
+import type { MeridianClient } from '@meridian/protocol/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ChildNode, spawnNode } from './child-node.ts';
+import { createDataDir, createPostgresDatabase, POSTGRES_URL, REDIS_URL, uniqueName } from './databases.ts';
+import { type ClusterNode, createMapVia, openClient, point, startClusterNode, tokenVia } from './harness.ts';
+import { RedisServer } from './redis-server.ts';
+import { TcpProxy } from './tcp-proxy.ts';
+import { sleep, waitFor } from './wait.ts';
+
+// Faults with real processes and servers: a node killed with SIGKILL, a Redis that dies and
+// comes back, a Postgres that becomes unreachable. Acknowledged ops must survive all of them.
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Tracked {
+  client: MeridianClient;
+  acked: Set<string>;
+  rejected: Map<string, string>;
+}
+
+function track(client: MeridianClient): Tracked {
+  const tracked: Tracked = { client, acked: new Set(), rejected: new Map() };
+  client.on('ack', (opId) => tracked.acked.add(opId));
+  client.on('reject', (event) => tracked.rejected.set(event.opId, event.code));
+  cleanups.push(() => client.close());
+  return tracked;
+}
+
+/** Each client creates features and moves its own, `rounds` times, `delayMs` apart. */
+async function edit(tracked: Tracked[], rounds: number, delayMs: number): Promise<void> {
+  await Promise.all(
+    tracked.map(async ({ client }, c) => {
+      const mine: string[] = [];
+      for (let i = 0; i < rounds; i++) {
+        if (i % 3 === 2 && mine.length > 0) client.moveFeature(mine[mine.length - 1] as string, point(c, i));
+        else mine.push(client.createFeature(point(c * 10, i), { title: `${c}-${i}` }));
+        await sleep(delayMs);
+      }
+    }),
+  );
+}
+
+async function expectConverged(db: Database, mapId: string, tracked: Tracked[]): Promise<void> {
+  const head = async () => (await loadSnapshot(db, mapId))?.seq ?? -1;
+  await waitFor(
+    'every client to apply the whole op log with nothing pending',
+    async () => {
+      const seq = await head();
+      return tracked.every(
+        ({ client }) => client.status === 'open' && client.pendingCount === 0 && client.seq === seq,
+      );
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  ).catch(async (error: Error) => {
+    const states = tracked.map(({ client }) => `${client.status}/${client.seq}/${client.pendingCount}`);
+    throw new Error(`${error.message}: db at ${await head()}, clients ${states.join(' ')}`);
+  });
+  const snapshot = await loadSnapshot(db, mapId);
+  if (!snapshot) throw new Error('map vanished');
+  const truth = stateHash(createMapState(snapshot.map.name, snapshot.features));
+  for (const { client } of tracked) expect(stateHash(client.replica.confirmed)).toBe(truth);
+
+  // Every acknowledged op is in the op log exactly once; no refused op is.
+  const logged = await db.prisma.op.findMany({ where: { mapId }, select: { opId: true, clientId: true } });
+  const keys = logged.map((row) => `${row.clientId}/${row.opId}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  for (const { client, acked, rejected } of tracked) {
+    for (const opId of acked) expect(keys).toContain(`${client.clientId}/${opId}`);
+    for (const [opId, code] of rejected) {
+      // A commit whose reply was lost in a cut may have landed: then it is in the log and the
+      // client learnt it from the broadcast; anything else refused must not be there.
+      if (code !== ErrorCode.STORAGE_UNAVAILABLE) expect(keys).not.toContain(`${client.clientId}/${opId}`);
+    }
+  }
+}
+
+describe('faults', () => {
+  it('kill -9 of one node while clients edit: acked ops survive, survivors converge, its users leave', async () => {
+    const database = await createPostgresDatabase();
+    cleanups.push(() => database.drop());
+    const data = await createDataDir();
+    cleanups.push(() => data.remove());
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_CHANNEL_PREFIX: `${uniqueName('meridian-kill')}:`,
+      MERIDIAN_DATA_DIR: data.dir,
+      PRESENCE_HEARTBEAT_MS: '500',
+      PRESENCE_TTL_MS: '2000',
+    };
+    const [a, b, c] = (await Promise.all(
+      ['a', 'b', 'c'].map((name) => spawnNode({ ...env, NODE_ID: `kill-${name}` })),
+    )) as [ChildNode, ChildNode, ChildNode];
+    for (const node of [a, b, c]) cleanups.push(() => node.stop());
+    // B's clients reach it through a proxy, as through a load balancer that moves them on.
+    const balancer = await TcpProxy.start(b.port);
+    cleanups.push(() => balancer.close());
+
+    const created = await createMapVia(a.httpUrl, 'Kill -9');
+    const mapId = created.map.id;
+    const token = await tokenVia(a.httpUrl, mapId, created.editKey);
+    const viaBalancer = `ws://127.0.0.1:${balancer.port}/ws`;
+    const editors = [
+      track(await openClient(a.wsUrl, { token, mapId, name: 'a1' })),
+      track(await openClient(a.wsUrl, { token, mapId, name: 'a2' })),
+      track(await openClient(viaBalancer, { token, mapId, name: 'b1' })),
+      track(await openClient(viaBalancer, { token, mapId, name: 'b2' })),
+      track(await openClient(c.wsUrl, { token, mapId, name: 'c1' })),
+      track(await openClient(c.wsUrl, { token, mapId, name: 'c2' })),
+    ];
+    // Pinned to B with no way elsewhere: once B dies, it must vanish from everyone's presence.
+    const ghost = track(await openClient(b.wsUrl, { token, mapId, name: 'ghost' }));
+    const watcher = editors[0]?.client as MeridianClient;
+    await waitFor('the ghost to be visible on A', () => watcher.peers.has(ghost.client.clientId));
+
+    const editing = edit(editors, 24, 40);
+    await sleep(400);
+    b.kill('SIGKILL');
+    balancer.retarget(c.port);
+    await b.exited;
+    await editing;
+
+    const db = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
+    cleanups.push(() => db.close());
+    await expectConverged(db, mapId, editors);
+    await waitFor('the ghost to leave A’s and C’s presence', () =>
+      editors.every(({ client }) => !client.peers.has(ghost.client.clientId)),
+    );
+    expect(editors.reduce((n, e) => n + e.acked.size, 0)).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('Redis stopped and restarted mid-edit: the nodes catch up from the op log and converge', async () => {
+    const redis = await RedisServer.start();
+    cleanups.push(() => redis.stop());
+    const database = await createPostgresDatabase();
+    cleanups.push(() => database.drop());
+    const data = await createDataDir();
+    cleanups.push(() => data.remove());
+    const redisPrefix = `${uniqueName('meridian-redis')}:`;
+    const start = () =>
+      startClusterNode({
+        databaseUrl: database.url,
+        redisUrl: redis.url,
+        redisPrefix,
+        dataDir: data.dir,
+        env: { PRESENCE_HEARTBEAT_MS: '500', PRESENCE_TTL_MS: '2000' },
+      });
+    const nodes: ClusterNode[] = [await start(), await start()];
+    for (const node of nodes) cleanups.push(() => node.stop());
+    const [one, two] = nodes as [ClusterNode, ClusterNode];
+
+    const created = await createMapVia(one.httpUrl, 'Redis outage');
+    const mapId = created.map.id;
+    const token = await tokenVia(one.httpUrl, mapId, created.editKey);
+    const editors = [
+      track(await openClient(one.wsUrl, { token, mapId, name: 'x' })),
+      track(await openClient(two.wsUrl, { token, mapId, name: 'y' })),
+    ];
+    const editing = edit(editors, 40, 50);
+    await sleep(500);
+    await redis.stop();
+    await sleep(1000);
+    await redis.restart();
+    await editing;
+
+    await expectConverged(one.db, mapId, editors);
+    const reconnects = await one.server.metrics.busReconnects.get();
+    expect(reconnects.values[0]?.value ?? 0).toBeGreaterThan(0);
+    const [x, y] = editors.map((e) => e.client) as [MeridianClient, MeridianClient];
+    await waitFor('presence to be whole again', () => x.peers.has(y.clientId) && y.peers.has(x.clientId));
+  });
+
+  it('Postgres unreachable: ops are refused with STORAGE_UNAVAILABLE, nothing acked is lost, it recovers', async () => {
+    const database = await createPostgresDatabase();
+    cleanups.push(() => database.drop());
+    const data = await createDataDir();
+    cleanups.push(() => data.remove());
+    const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
+    cleanups.push(() => proxy.close());
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String(proxy.port);
+    const node = await startClusterNode({
+      databaseUrl: viaProxy.toString(),
+      redisPrefix: `${uniqueName('meridian-pg')}:`,
+      dataDir: data.dir,
+    });
+    cleanups.push(() => node.stop());
+
+    const created = await createMapVia(node.httpUrl, 'Postgres outage');
+    const mapId = created.map.id;
+    const token = await tokenVia(node.httpUrl, mapId, created.editKey);
+    const editors = [
+      track(await openClient(node.wsUrl, { token, mapId, name: 'p' })),
+      track(await openClient(node.wsUrl, { token, mapId, name: 'q' })),
+    ];
+    const [p] = editors as [Tracked, Tracked];
+    await edit(editors, 6, 20);
+    await waitFor('the first edits to be acked', () => editors.every((e) => e.client.pendingCount === 0));
+
+    proxy.cut();
+    const during = Array.from({ length: 5 }, (_, i) =>
+      p.client.submit({
+        kind: 'feature.create',
+        feature: {
+          type: 'Feature',
+          id: `cut-${i}`,
+          geometry: point(50, i),
+          properties: { title: `cut ${i}` },
+          version: 0,
+        },
+      }),
+    );
+    await waitFor('the ops to be refused', () => during.every((opId) => p.rejected.has(opId)), {
+      timeoutMs: 30_000,
+    });
+    expect(during.map((opId) => p.rejected.get(opId))).toEqual(
+      during.map(() => ErrorCode.STORAGE_UNAVAILABLE),
+    );
+    expect((await fetch(`${node.httpUrl}/readyz`)).status).toBe(503);
+
+    proxy.restore();
+    await waitFor(
+      'readiness to come back',
+      async () => (await fetch(`${node.httpUrl}/readyz`)).status === 200,
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    await edit(editors, 6, 20);
+    const direct = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
+    cleanups.push(() => direct.close());
+    await expectConverged(direct, mapId, editors);
+    const titles = [...(p.client.features.values() ?? [])].map((f) => f.properties.title);
+    expect(titles.filter((t) => t?.startsWith('cut '))).toEqual([]);
+  });
+});
