@@ -98,7 +98,8 @@ export function stormTable(reports: readonly SystemReport[]): string {
     [
       'system',
       'cursor msgs/s sent',
-      'delivered msgs/s',
+      'delivered msgs/s (in window)',
+      'delivered msgs/s (window + drain)',
       'delivered MB/s',
       'p50 ms',
       'p99 ms',
@@ -112,6 +113,7 @@ export function stormTable(reports: readonly SystemReport[]): string {
               r.label,
               int(r.storm.offeredPerS),
               int(r.storm.deliveredPerS),
+              int(r.storm.delivered / r.storm.elapsedS),
               (r.storm.bytesPerS / 1e6).toFixed(2),
               ms(r.storm.p50Ms),
               ms(r.storm.p99Ms),

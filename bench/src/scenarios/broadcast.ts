@@ -14,6 +14,8 @@ export interface SweepResult {
   sustainableDeliveredPerS: number;
   sustainableOfferedPerS: number;
   stoppedBecause: string;
+  /** First attempts of levels that missed only on p99 and were run again. */
+  discarded: Measurement[];
 }
 
 function cpuPids(ctx: BenchContext, deployment: Deployment) {
@@ -80,11 +82,20 @@ export async function runBroadcast(
       sustainableDeliveredPerS: 0,
       sustainableOfferedPerS: 0,
       stoppedBecause: 'reached the highest offered rate',
+      discarded: [],
     };
     for (const rate of sweepConfig.ratesPerS) {
-      const level = await run(rate, sweepConfig.durationMs);
+      let level = await run(rate, sweepConfig.durationMs);
+      let reason = unsustainableBecause(level, receivers);
+      // Other tenants of a shared machine can stall a run; a level that kept up and missed
+      // only on p99 gets one more try, and both attempts are kept in the raw results.
+      if (reason !== null && unsustainableBecause({ ...level, p99Ms: 0 }, receivers) === null) {
+        ctx.log(`  sweep ${rate}/s: ${summary(level)} — ${reason}; once more`);
+        sweep.discarded.push(level);
+        level = await run(rate, sweepConfig.durationMs);
+        reason = unsustainableBecause(level, receivers);
+      }
       sweep.levels.push(level);
-      const reason = unsustainableBecause(level, receivers);
       ctx.log(`  sweep ${rate}/s: ${summary(level)}${reason ? ` — stop: ${reason}` : ''}`);
       if (reason) {
         sweep.stoppedBecause = `at ${rate}/s: ${reason}`;

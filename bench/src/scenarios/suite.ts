@@ -1,9 +1,10 @@
 /** Every scenario for every system, one system at a time so they never share the CPUs. */
 import type { Measurement } from '../load/measure.ts';
-import type { SystemId, SystemSpec } from '../systems/catalog.ts';
+import type { Deployment, SystemId, SystemSpec } from '../systems/catalog.ts';
 import { type BroadcastResults, runBroadcast, runCursorStorm, type SweepResult } from './broadcast.ts';
 import { type IdleLevel, runIdleConnections } from './connections.ts';
 import type { BenchContext } from './context.ts';
+import { nodeDiagnostics } from './room.ts';
 
 export const SCENARIOS = ['fanout', 'storm', 'idle'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
@@ -48,8 +49,8 @@ export async function runSuite(
       errors: [],
     };
     reports.push(report);
-    const fail = (what: string, error: unknown) => {
-      const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+    const fail = (what: string, error: unknown, deployment?: Deployment) => {
+      const message = `${what}: ${error instanceof Error ? error.message : String(error)}${deployment ? nodeDiagnostics(deployment) : ''}`;
       report.errors.push(message);
       ctx.log(`  ${message}`);
     };
@@ -71,7 +72,7 @@ export async function runSuite(
               deployment,
               ctx.config.fanout,
             ).catch((error: unknown) => {
-              fail('fan-out', error);
+              fail('fan-out', error, deployment);
               return null;
             });
             report.fanout = broadcast?.fanout ?? null;
@@ -82,7 +83,7 @@ export async function runSuite(
           if (wantsStorm && ctx.config.storm)
             report.storm = await runCursorStorm(ctx, system, deployment, ctx.config.storm).catch(
               (error: unknown) => {
-                fail('cursor storm', error);
+                fail('cursor storm', error, deployment);
                 return null;
               },
             );

@@ -35,6 +35,27 @@ export function roomFromQuery(value: string | null | undefined): string {
   return value && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : 'bench';
 }
 
+/**
+ * Keeps a node alive through bus errors, as a production server's error handler would: a
+ * Redis command that times out under overload (node-redis gives up after 5 s) is counted
+ * and logged at most once a second instead of ending the process.
+ */
+export function survive(what: string): (error: unknown) => void {
+  let lastLogMs = 0;
+  let count = 0;
+  const report = (error: unknown) => {
+    count++;
+    const now = Date.now();
+    if (now - lastLogMs < 1_000) return;
+    lastLogMs = now;
+    process.stderr.write(
+      `${what}: ${count} error(s) so far; latest: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+  };
+  process.on('unhandledRejection', report);
+  return report;
+}
+
 /** Stop on SIGTERM/SIGINT: the load generator always ends its servers this way. */
 export function onShutdown(stop: () => Promise<void> | void): void {
   const handler = () => {

@@ -8,9 +8,11 @@ import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
-import { onShutdown, readPeerEnv, roomFromQuery } from './env.ts';
+import { onShutdown, readPeerEnv, roomFromQuery, survive } from './env.ts';
 
 const env = readPeerEnv();
+// The adapter publishes without awaiting; a Redis timeout under overload must not end the node.
+const onBusError = survive('socket.io redis adapter');
 if (env.redisUrl === null) throw new Error('the Socket.IO peer always runs with its Redis adapter');
 
 const httpServer = createServer((req, res) => {
@@ -19,6 +21,8 @@ const httpServer = createServer((req, res) => {
 
 const pubClient = createClient({ url: env.redisUrl });
 const subClient = pubClient.duplicate();
+pubClient.on('error', onBusError);
+subClient.on('error', onBusError);
 await Promise.all([pubClient.connect(), subClient.connect()]);
 
 const io = new Server(httpServer, {

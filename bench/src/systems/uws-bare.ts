@@ -7,13 +7,14 @@
 
 import uWS from 'uWebSockets.js';
 import { createClient } from 'redis';
-import { onShutdown, readPeerEnv, roomFromQuery } from './env.ts';
+import { onShutdown, readPeerEnv, roomFromQuery, survive } from './env.ts';
 
 interface Peer {
   room: string;
 }
 
 const env = readPeerEnv();
+const onBusError = survive('uws relay');
 const origin = Buffer.from(`${env.nodeId}\n`);
 
 /**
@@ -25,6 +26,8 @@ const IDLE_TIMEOUT_S = 120;
 
 const pubClient = env.redisUrl === null ? null : createClient({ url: env.redisUrl });
 const subClient = pubClient?.duplicate() ?? null;
+pubClient?.on('error', onBusError);
+subClient?.on('error', onBusError);
 await Promise.all([pubClient?.connect(), subClient?.connect()]);
 
 const channelOf = (room: string) => `${env.channelPrefix}:uws:${room}`;
@@ -56,14 +59,14 @@ app.ws<Peer>('/ws', {
     ws.subscribe(room);
     if (subClient && !subscribedRooms.has(room)) {
       subscribedRooms.add(room);
-      void subClient.subscribe(channelOf(room), (message) => relayFromBus(room, message), true);
+      subClient.subscribe(channelOf(room), (message) => relayFromBus(room, message), true).catch(onBusError);
     }
   },
   message: (ws, message, isBinary) => {
     const { room } = ws.getUserData();
     ws.publish(room, message, isBinary);
     // The ArrayBuffer is only valid during this call; concat copies it.
-    if (pubClient) void pubClient.publish(channelOf(room), Buffer.concat([origin, Buffer.from(message)]));
+    pubClient?.publish(channelOf(room), Buffer.concat([origin, Buffer.from(message)])).catch(onBusError);
   },
 });
 

@@ -6,9 +6,10 @@
 import { createServer } from 'node:http';
 import { createClient } from 'redis';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { onShutdown, readPeerEnv, roomFromQuery } from './env.ts';
+import { onShutdown, readPeerEnv, roomFromQuery, survive } from './env.ts';
 
 const env = readPeerEnv();
+const onBusError = survive('ws-redis bus');
 const rooms = new Map<string, Set<WebSocket>>();
 const origin = `${env.nodeId}\n`;
 
@@ -19,6 +20,8 @@ const wss = new WebSocketServer({ server: httpServer, path: '/ws', perMessageDef
 
 const pubClient = env.redisUrl === null ? null : createClient({ url: env.redisUrl });
 const subClient = pubClient?.duplicate() ?? null;
+pubClient?.on('error', onBusError);
+subClient?.on('error', onBusError);
 await Promise.all([pubClient?.connect(), subClient?.connect()]);
 
 const channelOf = (room: string) => `${env.channelPrefix}:ws:${room}`;
@@ -48,13 +51,13 @@ function leave(room: string, socket: WebSocket): void {
   members.delete(socket);
   if (members.size === 0) {
     rooms.delete(room);
-    void subClient?.unsubscribe(channelOf(room));
+    subClient?.unsubscribe(channelOf(room)).catch(onBusError);
   }
 }
 
 wss.on('connection', (socket, req) => {
   const room = roomFromQuery(new URL(req.url ?? '/', 'http://x').searchParams.get('room'));
-  void enter(room, socket);
+  enter(room, socket).catch(onBusError);
   socket.on('message', (raw, isBinary) => {
     if (isBinary) return;
     const text = raw.toString();
@@ -67,7 +70,7 @@ wss.on('connection', (socket, req) => {
     }
     if (typeof parsed !== 'object' || parsed === null) return;
     deliverLocally(room, text, socket);
-    void pubClient?.publish(channelOf(room), origin + text);
+    pubClient?.publish(channelOf(room), origin + text).catch(onBusError);
   });
   socket.on('close', () => leave(room, socket));
 });
