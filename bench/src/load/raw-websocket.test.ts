@@ -25,7 +25,10 @@ describe('RawWebSocket', () => {
     const port = await listen();
     const big = 'x'.repeat(300_000);
     let pongs = 0;
+    let serverClosed: Promise<void> = Promise.resolve();
     server?.on('connection', (ws) => {
+      // The client's close can arrive before the server has read the pong queued ahead of it.
+      serverClosed = new Promise((resolve) => ws.once('close', () => resolve()));
       ws.on('pong', () => pongs++);
       ws.on('message', (data) => {
         expect(data.toString()).toBe('hello');
@@ -50,6 +53,7 @@ describe('RawWebSocket', () => {
       );
     });
     expect(closeCode).toBe(4321);
+    await serverClosed;
     expect(texts[0]).toBe('first-second');
     expect(texts[1]).toBe(big);
     expect(texts.slice(2)).toEqual(Array.from({ length: 50 }, (_, i) => `n${i}`));
