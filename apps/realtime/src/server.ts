@@ -20,6 +20,9 @@ import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 
+/** How often send buffers are checked for clients that stopped reading (O(connections) each time). */
+const SLOW_CONSUMER_CHECK_MS = 250;
+
 export interface ServerDeps {
   config: Config;
   db: Database;
@@ -52,7 +55,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
   const clock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createMetrics({ processMetrics: false, nodeId: config.nodeId });
   const app = uWS.App();
-  const outbox = createOutbox(app, metrics, logger);
+  const outbox = createOutbox(app, metrics, logger, { maxBackpressureBytes: config.maxBackpressureBytes });
   const tokens = createTokenService(config.authSecret, config.tokenTtlS, clock);
   const rooms = new RoomRegistry({
     nodeId: config.nodeId,
@@ -108,6 +111,9 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     }),
     every(config.presenceHeartbeatMs, 'heartbeat', () => {
       for (const room of rooms.rooms()) room.heartbeat();
+    }),
+    every(SLOW_CONSUMER_CHECK_MS, 'slow consumer check', () => {
+      for (const session of ctx.sessions) outbox.checkSlowConsumer(session);
     }),
   ];
   const stopReconnectWatch = bus.onReconnect(() => {

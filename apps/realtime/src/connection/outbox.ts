@@ -19,11 +19,19 @@ export interface Outbox {
   unsubscribe(session: Session, topic: string): void;
   /** Close with a code, once; counted by code. */
   close(session: Session, code: number, reason: string): void;
+  /** Send what `send` queued while the socket was busy (on uWS's drain event). */
+  flushBacklog(session: Session): void;
+  /**
+   * Close with 4008 a socket whose send buffer is over half the limit and did not shrink since the
+   * last check: done while the close frame still fits, unlike a close after uWS dropped a message.
+   */
+  checkSlowConsumer(session: Session): void;
   /** Close a socket that could not take a durable message: it reconnects and resumes from its last seq. */
   closeSlowConsumer(session: Session): void;
 }
 
-const VOLATILE_PREFIXES = ['{"type":"presence', '{"type":"summon"', '{"type":"pong"'];
+// `presence",` so that `presenceLeft` (durable: a missed one leaves a ghost) does not match.
+const VOLATILE_PREFIXES = ['{"type":"presence",', '{"type":"summon"', '{"type":"pong"'];
 const decoder = new TextDecoder();
 
 /**
@@ -35,16 +43,44 @@ export function isVolatileFrame(frame: ArrayBuffer): boolean {
   return VOLATILE_PREFIXES.some((prefix) => head.startsWith(prefix));
 }
 
-export function createOutbox(app: TemplatedApp, metrics: Metrics, logger: Logger): Outbox {
+/** Direct messages one socket may have queued before it is closed as hopelessly slow. */
+const MAX_BACKLOG = 2000;
+const VOLATILE_TYPES: ReadonlySet<string> = new Set(['presence', 'summon', 'pong']);
+
+export function createOutbox(
+  app: TemplatedApp,
+  metrics: Metrics,
+  logger: Logger,
+  limits: { maxBackpressureBytes: number },
+): Outbox {
   const ledger = new TopicLedger();
+  // Below this a send can never be dropped by uWS (it drops only past maxBackpressure).
+  const softLimitBytes = limits.maxBackpressureBytes / 2;
+  const countSent = (session: Session, type: string, text: string) => {
+    const bytes = Buffer.byteLength(text);
+    metrics.messagesOut.inc({ type });
+    metrics.bytesOut.inc(bytes);
+    session.stats.sent(bytes);
+  };
   const outbox: Outbox = {
     send(session, message) {
       const ws = session.ws;
       if (!session.open || !ws) return false;
+      const volatile = VOLATILE_TYPES.has(message.type);
+      if (session.backlog.length > 0 || ws.getBufferedAmount() > softLimitBytes) {
+        if (volatile) {
+          metrics.volatileDropped.inc();
+          session.stats.volatileDropped++;
+          return false;
+        }
+        // Queued in order rather than risking a silent drop; sent when uWS reports the drain.
+        session.backlog.push({ type: message.type, text: encodeMessage(message) });
+        if (session.backlog.length > MAX_BACKLOG) outbox.closeSlowConsumer(session);
+        return true;
+      }
       const text = encodeMessage(message);
-      const status = ws.send(text, false);
-      if (status === SEND_DROPPED) {
-        if (message.type === 'presence' || message.type === 'summon' || message.type === 'pong') {
+      if (ws.send(text, false) === SEND_DROPPED) {
+        if (volatile) {
           metrics.volatileDropped.inc();
           session.stats.volatileDropped++;
         } else {
@@ -52,11 +88,36 @@ export function createOutbox(app: TemplatedApp, metrics: Metrics, logger: Logger
         }
         return false;
       }
-      const bytes = Buffer.byteLength(text);
-      metrics.messagesOut.inc({ type: message.type });
-      metrics.bytesOut.inc(bytes);
-      session.stats.sent(bytes);
+      countSent(session, message.type, text);
       return true;
+    },
+    flushBacklog(session) {
+      const ws = session.ws;
+      while (session.open && !session.closing && ws && session.backlog.length > 0) {
+        if (ws.getBufferedAmount() > softLimitBytes) return;
+        const next = session.backlog.shift();
+        if (!next) return;
+        if (ws.send(next.text, false) === SEND_DROPPED) {
+          outbox.closeSlowConsumer(session);
+          return;
+        }
+        countSent(session, next.type, next.text);
+      }
+    },
+    checkSlowConsumer(session) {
+      const ws = session.ws;
+      if (!session.open || session.closing || !ws) return;
+      const buffered = ws.getBufferedAmount();
+      if (buffered <= softLimitBytes) {
+        session.lastBufferedOver = null;
+        return;
+      }
+      // Still over and not draining (a big snapshot being read shrinks between checks).
+      if (session.lastBufferedOver !== null && buffered >= session.lastBufferedOver) {
+        outbox.closeSlowConsumer(session);
+        return;
+      }
+      session.lastBufferedOver = buffered;
     },
     publish(topic, message, exclude) {
       const text = encodeMessage(message);

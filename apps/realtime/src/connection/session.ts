@@ -52,6 +52,10 @@ export class Session {
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
   expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Direct messages waiting for the socket's send buffer to drain (in order). */
+  readonly backlog: { type: string; text: string }[] = [];
+  /** Send-buffer size at the last slow-consumer scan, while it was over the soft limit. */
+  lastBufferedOver: number | null = null;
   #queue: Promise<void> = Promise.resolve();
   #queued = 0;
 

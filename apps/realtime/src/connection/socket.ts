@@ -140,6 +140,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     }),
     drain: guard('drain', (ws) => {
       const session = ws.getUserData().session;
+      outbox.flushBacklog(session);
       session.room?.onSocketDrain(session);
     }),
     dropped: guard('dropped', (ws, data) => {
