@@ -66,14 +66,18 @@ export async function spawnNode(env: Record<string, string>): Promise<ChildNode>
   }
   const pid = child.pid;
   if (!pid) throw new Error('could not start a realtime node');
-  await waitFor(
-    `node ${pid} to listen`,
-    () => port || (finished ? Promise.reject(new Error(logs.join('\n'))) : 0),
-    {
-      timeoutMs: 60_000,
-      intervalMs: 50,
-    },
-  );
+  try {
+    await waitFor(
+      `node ${pid} to listen`,
+      () => port || (finished ? Promise.reject(new Error(logs.join('\n'))) : 0),
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+  } catch (error) {
+    // Never leave a half-started node behind.
+    if (!finished) process.kill(pid, 'SIGKILL');
+    await exited;
+    throw error;
+  }
   return {
     pid,
     port,

@@ -94,9 +94,12 @@ describe('faults', () => {
       PRESENCE_TTL_MS: '2000',
     };
     const [a, b, c] = (await Promise.all(
-      ['a', 'b', 'c'].map((name) => spawnNode({ ...env, NODE_ID: `kill-${name}` })),
+      ['a', 'b', 'c'].map(async (name) => {
+        const node = await spawnNode({ ...env, NODE_ID: `kill-${name}` });
+        cleanups.push(() => node.stop());
+        return node;
+      }),
     )) as [ChildNode, ChildNode, ChildNode];
-    for (const node of [a, b, c]) cleanups.push(() => node.stop());
     // B's clients reach it through a proxy, as through a load balancer that moves them on.
     const balancer = await TcpProxy.start(b.port);
     cleanups.push(() => balancer.close());
