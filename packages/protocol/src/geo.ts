@@ -63,6 +63,13 @@ export const FeatureProperties = z.strictObject({
     .max(LIMITS.MAX_ICON_CHARS)
     .regex(/^[a-z0-9-]*$/, 'icon names use a-z, 0-9 and -')
     .optional(),
+  /** The live-feed layer this feature belongs to; set by the server on feed entries. */
+  layer: FeatureId.optional(),
+  /** A link for the feature (a feed entry's page). */
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(LIMITS.MAX_URL_CHARS)
+    .optional(),
 });
 export type FeatureProperties = z.infer<typeof FeatureProperties>;
 
@@ -72,6 +79,7 @@ export const FeaturePropertiesPatch = z.strictObject({
   description: FeatureProperties.shape.description.unwrap().nullable().optional(),
   color: Color.nullable().optional(),
   icon: FeatureProperties.shape.icon.unwrap().nullable().optional(),
+  url: FeatureProperties.shape.url.unwrap().nullable().optional(),
 });
 export type FeaturePropertiesPatch = z.infer<typeof FeaturePropertiesPatch>;
 

@@ -11,4 +11,9 @@ export const LIMITS = {
   MAX_POLYGON_VERTICES: 5000,
   /** Largest range a client may ask for in one `sync`. */
   MAX_SYNC_RANGE: 1000,
+  MAX_URL_CHARS: 2048,
+  /** Live-feed layers on one map. */
+  MAX_LAYERS_PER_MAP: 20,
+  /** Feed entries carried by one `layer.entries` op. */
+  MAX_LAYER_ENTRIES_PER_OP: 100,
 } as const;

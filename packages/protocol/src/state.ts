@@ -1,23 +1,81 @@
 import { ErrorCode } from './codes.ts';
 import type { Feature, FeatureProperties } from './geo.ts';
-import type { Op } from './messages/common.ts';
+import { LIMITS } from './limits.ts';
+import type { Layer, Op } from './messages/common.ts';
 
 /** The durable state of one map, as every client and the server agree on it at a given seq. */
 export interface MapState {
   name: string;
   features: Map<string, Feature>;
+  layers: Map<string, Layer>;
 }
 
 export type ApplyResult =
-  | { ok: true; feature?: Feature; removed?: string }
+  | {
+      ok: true;
+      /** The feature a feature op created or changed. */
+      feature?: Feature;
+      /** The feature a `feature.delete` removed. */
+      removed?: string;
+      /** Features a `layer.entries` created or replaced. */
+      upserted?: Feature[];
+      /** Features a `layer.remove` took off the map with its layer. */
+      removedMany?: string[];
+    }
   | {
       ok: false;
-      code: typeof ErrorCode.FEATURE_NOT_FOUND | typeof ErrorCode.FEATURE_EXISTS;
+      code:
+        | typeof ErrorCode.FEATURE_NOT_FOUND
+        | typeof ErrorCode.FEATURE_EXISTS
+        | typeof ErrorCode.LAYER_NOT_FOUND
+        | typeof ErrorCode.LAYER_EXISTS
+        | typeof ErrorCode.TOO_MANY_LAYERS;
       message: string;
     };
 
-export function createMapState(name: string, features: Iterable<Feature> = []): MapState {
-  return { name, features: new Map(Array.from(features, (f) => [f.id, f])) };
+export function createMapState(
+  name: string,
+  features: Iterable<Feature> = [],
+  layers: Iterable<Layer> = [],
+): MapState {
+  return {
+    name,
+    features: new Map(Array.from(features, (f) => [f.id, f])),
+    layers: new Map(Array.from(layers, (l) => [l.id, l])),
+  };
+}
+
+/** A copy of a state whose maps can change without touching the original's. */
+export function cloneMapState(state: MapState): MapState {
+  return createMapState(state.name, state.features.values(), state.layers.values());
+}
+
+/** The ids of the features in a layer. */
+export function layerFeatureIds(state: MapState, layerId: string): string[] {
+  const ids: string[] = [];
+  for (const feature of state.features.values())
+    if (feature.properties.layer === layerId) ids.push(feature.id);
+  return ids;
+}
+
+/**
+ * The features an op would touch if applied to `state` now (call it before applying: a
+ * `layer.remove` touches the layer's features as they are before it runs).
+ */
+export function touchedFeatureIds(state: MapState, op: Op): string[] {
+  switch (op.kind) {
+    case 'feature.create':
+      return [op.feature.id];
+    case 'map.rename':
+    case 'layer.add':
+      return [];
+    case 'layer.remove':
+      return layerFeatureIds(state, op.id);
+    case 'layer.entries':
+      return op.features.map((f) => f.id);
+    default:
+      return [op.id];
+  }
 }
 
 function missing(id: string): ApplyResult {
@@ -81,6 +139,44 @@ export function applyOp(state: MapState, op: Op): ApplyResult {
       state.name = op.name;
       return { ok: true };
     }
+    case 'layer.add': {
+      if (state.layers.has(op.layer.id)) {
+        return { ok: false, code: ErrorCode.LAYER_EXISTS, message: `layer ${op.layer.id} already exists` };
+      }
+      if (state.layers.size >= LIMITS.MAX_LAYERS_PER_MAP) {
+        return {
+          ok: false,
+          code: ErrorCode.TOO_MANY_LAYERS,
+          message: `a map has at most ${LIMITS.MAX_LAYERS_PER_MAP} live layers`,
+        };
+      }
+      state.layers.set(op.layer.id, op.layer);
+      return { ok: true };
+    }
+    case 'layer.remove': {
+      if (!state.layers.delete(op.id)) {
+        return { ok: false, code: ErrorCode.LAYER_NOT_FOUND, message: `no layer ${op.id} on this map` };
+      }
+      const removedMany = layerFeatureIds(state, op.id);
+      for (const id of removedMany) state.features.delete(id);
+      return { ok: true, removedMany };
+    }
+    case 'layer.entries': {
+      if (!state.layers.has(op.layerId)) {
+        return { ok: false, code: ErrorCode.LAYER_NOT_FOUND, message: `no layer ${op.layerId} on this map` };
+      }
+      // Whole replacement: a feed entry is the feed's, so its latest version wins outright.
+      const upserted = op.features.map((entry): Feature => {
+        const current = state.features.get(entry.id);
+        return {
+          ...entry,
+          properties: { ...entry.properties, layer: op.layerId },
+          version: (current?.version ?? 0) + 1,
+        };
+      });
+      for (const feature of upserted) state.features.set(feature.id, feature);
+      return { ok: true, upserted };
+    }
   }
 }
 
@@ -97,8 +193,13 @@ function canonical(value: unknown): string {
 
 /** A canonical text of a map state: equal states give equal text, whatever the insertion order. */
 export function canonicalState(state: MapState): string {
-  const features = [...state.features.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return canonical({ name: state.name, features });
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const features = [...state.features.values()].sort(byId);
+  const layers = [...state.layers.values()].sort(byId);
+  // Layers only enter the text when there are some, so hashes of maps without layers are unchanged.
+  return canonical(
+    layers.length > 0 ? { name: state.name, features, layers } : { name: state.name, features },
+  );
 }
 
 /** A short hash of `canonicalState` (FNV-1a, 64-bit), for comparing replicas in tests and logs. */

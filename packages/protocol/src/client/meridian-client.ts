@@ -2,8 +2,8 @@ import { CloseCode, ErrorCode, FATAL_CLOSE_CODES } from '../codes.ts';
 import type { Feature, FeatureProperties, FeaturePropertiesPatch, Geometry } from '../geo.ts';
 import { LIMITS } from '../limits.ts';
 import type { ClientMessage } from '../messages/client.ts';
-import type { Cursor, Op, PresenceEntry, Role, Viewport } from '../messages/common.ts';
-import type { ServerMessage, ServerMessageOf } from '../messages/server.ts';
+import type { Cursor, Layer, Op, PresenceEntry, Role, Viewport } from '../messages/common.ts';
+import type { LayerStatus, ServerMessage, ServerMessageOf } from '../messages/server.ts';
 import { encodeMessage, parseServerMessage } from '../parse.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
@@ -49,6 +49,8 @@ export interface ClientEvents {
   /** The optimistic view changed; `changed` lists feature ids or 'all'. */
   state: (changed: Changed) => void;
   presence: (peers: ReadonlyMap<string, PresenceEntry>) => void;
+  /** A live-feed layer's status changed (or arrived after join). */
+  layerStatus: (statuses: ReadonlyMap<string, LayerStatus>) => void;
   summon: (from: string, viewport: Viewport) => void;
   ack: (opId: string, seq: number) => void;
   reject: (event: { opId: string; op: Op; code: string; message: string }) => void;
@@ -94,6 +96,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
   #status: ConnectionStatus = 'idle';
   #role: Role | null = null;
   #mapName = '';
+  readonly #layerStatuses = new Map<string, LayerStatus>();
   #attempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
@@ -134,6 +137,14 @@ export class MeridianClient extends Emitter<ClientEvents> {
   /** The optimistic view of the map's features. */
   get features(): ReadonlyMap<string, Feature> {
     return this.#replica.view.features;
+  }
+  /** The map's live-feed layers (optimistic view). */
+  get layers(): ReadonlyMap<string, Layer> {
+    return this.#replica.view.layers;
+  }
+  /** The latest status of each live-feed layer, as its subscribing node reported it. */
+  get layerStatuses(): ReadonlyMap<string, LayerStatus> {
+    return this.#layerStatuses;
   }
   /** The features as the server confirmed them, without local pending ops. */
   get confirmedFeatures(): ReadonlyMap<string, Feature> {
@@ -202,6 +213,14 @@ export class MeridianClient extends Emitter<ClientEvents> {
   }
   renameMap(name: string): string {
     return this.#submit({ kind: 'map.rename', name });
+  }
+  /** Add a live-feed layer (edit role); returns the layer's id. */
+  addLayer(url: string, name: string, id: string = `l-${randomId(10)}`): string {
+    this.#submit({ kind: 'layer.add', layer: { id, url, name } });
+    return id;
+  }
+  removeLayer(id: string): string {
+    return this.#submit({ kind: 'layer.remove', id });
   }
   /** Submit any op; returns its op id. Queued while offline and sent after the resume. */
   submit(op: Op): string {
@@ -381,6 +400,12 @@ export class MeridianClient extends Emitter<ClientEvents> {
       case 'summon':
         if (message.from !== this.clientId) this.emit('summon', message.from, message.viewport);
         return;
+      case 'layerStatus': {
+        const { type: _type, mapId: _mapId, ...status } = message;
+        this.#layerStatuses.set(message.layerId, status);
+        this.emit('layerStatus', this.#layerStatuses);
+        return;
+      }
       case 'pong':
         this.#rttMs = Date.now() - message.t;
         return;
@@ -393,7 +418,12 @@ export class MeridianClient extends Emitter<ClientEvents> {
   #onSnapshot(message: ServerMessageOf<'snapshot'>): void {
     this.#role = message.role;
     this.#mapName = message.map.name;
-    const changed = this.#replica.applySnapshot(message.seq, message.map.name, message.features);
+    const changed = this.#replica.applySnapshot(
+      message.seq,
+      message.map.name,
+      message.features,
+      message.layers,
+    );
     this.#setPeers(message.presence);
     this.#joined();
     this.emit('state', changed);

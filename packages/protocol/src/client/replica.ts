@@ -1,6 +1,6 @@
 import type { Feature } from '../geo.ts';
-import type { Op, OpRecord } from '../messages/common.ts';
-import { applyOp, createMapState, type MapState } from '../state.ts';
+import type { Layer, Op, OpRecord } from '../messages/common.ts';
+import { applyOp, cloneMapState, createMapState, type MapState, touchedFeatureIds } from '../state.ts';
 
 /** An op this client made that the server has not yet confirmed in its seq order. */
 export interface PendingOp {
@@ -18,17 +18,6 @@ export type ReceiveResult =
   | { kind: 'duplicate' }
   /** Records were buffered; the client should ask for [fromSeq, toSeq]. */
   | { kind: 'gap'; fromSeq: number; toSeq: number };
-
-function touchedIds(op: Op): string[] {
-  switch (op.kind) {
-    case 'feature.create':
-      return [op.feature.id];
-    case 'map.rename':
-      return [];
-    default:
-      return [op.id];
-  }
-}
 
 /**
  * The client's copy of one map: the confirmed state (snapshot + ops applied strictly in seq order)
@@ -65,7 +54,7 @@ export class MapReplica {
   get view(): MapState {
     if (this.#pending.length === 0) return this.#confirmed;
     if (!this.#view) {
-      const view = createMapState(this.#confirmed.name, this.#confirmed.features.values());
+      const view = cloneMapState(this.#confirmed);
       // A pending op that no longer applies (someone deleted the feature) is left out of the view;
       // the server will reject it and the client drops it then.
       for (const pending of this.#pending) applyOp(view, pending.op);
@@ -84,8 +73,13 @@ export class MapReplica {
   }
 
   /** Replace the confirmed state (join without resume, or a gap too old to replay). */
-  applySnapshot(seq: number, name: string, features: Iterable<Feature>): Changed {
-    this.#confirmed = createMapState(name, features);
+  applySnapshot(
+    seq: number,
+    name: string,
+    features: Iterable<Feature>,
+    layers: Iterable<Layer> = [],
+  ): Changed {
+    this.#confirmed = createMapState(name, features, layers);
     this.#seq = seq;
     this.#hasSnapshot = true;
     for (const key of this.#ahead.keys()) if (key <= seq) this.#ahead.delete(key);
@@ -98,9 +92,10 @@ export class MapReplica {
 
   /** Add a local op to the optimistic view. Returns the ids it touches. */
   addPending(opId: string, op: Op): Changed {
+    const touched = touchedFeatureIds(this.view, op);
     this.#pending.push({ opId, op });
     this.#view = null;
-    return new Set(touchedIds(op));
+    return new Set(touched);
   }
 
   /** The server committed our op as `seq`. */
@@ -119,8 +114,9 @@ export class MapReplica {
   reject(opId: string): { op: Op; changed: Changed } | null {
     const pending = this.#pending.find((p) => p.opId === opId);
     if (!pending) return null;
+    const touched = touchedFeatureIds(this.view, pending.op);
     this.#removePending(opId);
-    return { op: pending.op, changed: new Set(touchedIds(pending.op)) };
+    return { op: pending.op, changed: new Set(touched) };
   }
 
   /** A committed record from the server, live or replayed. */
@@ -138,12 +134,13 @@ export class MapReplica {
   }
 
   #applyRecord(record: OpRecord, changed: Set<string>): void {
+    for (const id of touchedFeatureIds(this.#confirmed, record.op)) changed.add(id);
     applyOp(this.#confirmed, record.op);
     this.#seq = record.seq;
-    for (const id of touchedIds(record.op)) changed.add(id);
     if (record.clientId === this.clientId) this.#removePending(record.opId);
     // Pending ops are replayed on top of the new confirmed state, so what they touch may change too.
-    for (const pending of this.#pending) for (const id of touchedIds(pending.op)) changed.add(id);
+    for (const pending of this.#pending)
+      for (const id of touchedFeatureIds(this.#confirmed, pending.op)) changed.add(id);
     this.#view = null;
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, OpRecord, PresenceEntry, Seq, Viewport } from './common.ts';
+import { LayerStatusMessage } from './server.ts';
 
 /** Node-to-node messages on a map's bus channel. Never sent to browsers. */
 
@@ -67,6 +68,9 @@ export const BusPresenceStateMessage = z.strictObject({
   entries: z.array(PresenceEntry).max(100_000),
 });
 
+/** The feed holder's news about a layer, relayed to every node's clients (and remembered for joiners). */
+export const BusLayerStatusMessage = LayerStatusMessage.extend({ nodeId: NodeId });
+
 export const BusMessage = z.discriminatedUnion('type', [
   BusOpMessage,
   BusPresenceMessage,
@@ -75,5 +79,6 @@ export const BusMessage = z.discriminatedUnion('type', [
   BusHeartbeatMessage,
   BusPresenceRequestMessage,
   BusPresenceStateMessage,
+  BusLayerStatusMessage,
 ]);
 export type BusMessage = z.infer<typeof BusMessage>;

@@ -35,6 +35,18 @@ export type Viewport = z.infer<typeof Viewport>;
 export const Cursor = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
 export type Cursor = z.infer<typeof Cursor>;
 
+/**
+ * A live-feed layer: a feed (Atom/RSS with GeoRSS, or GeoJSON) whose entries the server keeps on
+ * the map as features with `properties.layer` set to the layer's id.
+ * `{"id":"quakes","url":"https://example.org/quakes.atom","name":"Earthquakes"}`
+ */
+export const Layer = z.strictObject({
+  id: Id,
+  url: z.url({ protocol: /^https?$/ }).max(LIMITS.MAX_URL_CHARS),
+  name: DisplayName,
+});
+export type Layer = z.infer<typeof Layer>;
+
 /** Durable operations. Each is validated, persisted with the map's next seq and fanned out. */
 export const Op = z.discriminatedUnion('kind', [
   /** `{"kind":"feature.create","feature":{"type":"Feature","id":"f1","geometry":{...},"properties":{},"version":0}}` */
@@ -47,6 +59,19 @@ export const Op = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('feature.delete'), id: FeatureId }),
   /** `{"kind":"map.rename","name":"Trip to Lyon"}` */
   z.strictObject({ kind: z.literal('map.rename'), name: DisplayName }),
+  /** Add a live-feed layer (edit role). `{"kind":"layer.add","layer":{"id":"quakes","url":"https://…","name":"Earthquakes"}}` */
+  z.strictObject({ kind: z.literal('layer.add'), layer: Layer }),
+  /** Remove a layer and every feature in it. `{"kind":"layer.remove","id":"quakes"}` */
+  z.strictObject({ kind: z.literal('layer.remove'), id: Id }),
+  /**
+   * New or changed feed entries of a layer, each created or replaced whole. Only the server
+   * issues it (a client's is refused with FORBIDDEN). `{"kind":"layer.entries","layerId":"quakes","features":[...]}`
+   */
+  z.strictObject({
+    kind: z.literal('layer.entries'),
+    layerId: Id,
+    features: z.array(Feature).min(1).max(LIMITS.MAX_LAYER_ENTRIES_PER_OP),
+  }),
 ]);
 export type Op = z.infer<typeof Op>;
 export type OpKind = Op['kind'];

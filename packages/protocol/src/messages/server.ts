@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode } from '../codes.ts';
 import { Feature } from '../geo.ts';
-import { Id, MapInfo, OpRecord, PresenceEntry, Role, Seq, Viewport } from './common.ts';
+import { Id, Layer, MapInfo, OpRecord, PresenceEntry, Role, Seq, Viewport } from './common.ts';
 
 const ErrorCodeSchema = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
 
@@ -29,6 +29,8 @@ export const SnapshotMessage = z.strictObject({
   role: Role,
   map: MapInfo,
   features: z.array(Feature),
+  /** Live-feed layers; their features are among `features`. */
+  layers: z.array(Layer).default([]),
   presence: z.array(PresenceEntry),
 });
 
@@ -103,6 +105,28 @@ export const SummonBroadcastMessage = z.strictObject({
   viewport: Viewport,
 });
 
+/**
+ * How a live-feed layer is doing, from the node that holds its subscription; sent to everyone on
+ * the map when it changes and to each client after it joins. Volatile: never in the op log.
+ * `{"type":"layerStatus","mapId":"m1","layerId":"quakes","state":"live","mode":"websub","detail":"live (WebSub via hub.example)","badSignatures":0,"at":1712345678901}`
+ */
+export const LayerStatusMessage = z.strictObject({
+  type: z.literal('layerStatus'),
+  mapId: Id,
+  layerId: Id,
+  /** `pending`: subscribing; `live`: pushed by a hub; `polling`: no hub; `error`: see detail. */
+  state: z.enum(['pending', 'live', 'polling', 'error']),
+  mode: z.enum(['websub', 'poll']).nullable(),
+  /** Words for people: `live (WebSub via hub.example)`, `hub unreachable: …`. */
+  detail: z.string().max(500),
+  /** Deliveries refused because their X-Hub-Signature did not match. */
+  badSignatures: z.number().int().nonnegative(),
+  /** Entries taken from the feed so far. */
+  entries: z.number().int().nonnegative().default(0),
+  at: z.number().int().nonnegative(),
+});
+export type LayerStatus = Omit<z.infer<typeof LayerStatusMessage>, 'type' | 'mapId'>;
+
 /** Answer to `ping`. `{"type":"pong","t":1712345678901,"serverTime":1712345678903}` */
 export const PongMessage = z.strictObject({ type: z.literal('pong'), t: z.number(), serverTime: z.number() });
 
@@ -129,6 +153,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   PresenceBroadcastMessage,
   PresenceLeftMessage,
   SummonBroadcastMessage,
+  LayerStatusMessage,
   PongMessage,
   ErrorMessage,
 ]);
