@@ -99,9 +99,12 @@ describe('GET /admin/connections', () => {
 
     const after = { alice: await row('Alice'), bob: await row('Bob') };
     // Bob received Alice's two ops through the map's topic; Alice got her acks directly.
-    // (Incoming counters need one line in src/connection/socket.ts, pending: see the report.)
     expect(after.alice.messagesOut - before.alice.messagesOut).toBeGreaterThanOrEqual(2);
     expect(after.bob.messagesOut - before.bob.messagesOut).toBeGreaterThanOrEqual(2);
     expect(after.bob.bytesOut - before.bob.bytesOut).toBeGreaterThan(2 * 'Counted marker'.length);
+    // Alice sent the two ops (and maybe presence); Bob sent no op, so his incoming bytes grew less.
+    expect(after.alice.messagesIn - before.alice.messagesIn).toBeGreaterThanOrEqual(2);
+    expect(after.alice.bytesIn - before.alice.bytesIn).toBeGreaterThan(2 * 'Counted marker'.length);
+    expect(after.alice.bytesIn - before.alice.bytesIn).toBeGreaterThan(after.bob.bytesIn - before.bob.bytesIn);
   });
 });
