@@ -4,7 +4,7 @@
  * bench/results/.
  *
  *   tsx src/cli.ts quick|full [--systems=id,id] [--scenarios=fanout,storm,idle] [--no-pin] [--workers=N]
- *                             [--idle-counts=10000,25000]
+ *                             [--idle-counts=10000,25000] [--tag=name]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +35,14 @@ interface Args {
   pin: boolean;
   workers: number | undefined;
   idleCounts: number[] | null;
+  /** Names the output files `<mode>-<tag>.*` so a partial run does not overwrite the full one. */
+  tag: string | null;
 }
 
 function usage(problem: string): never {
   process.stderr.write(
     `${problem}\nusage: tsx src/cli.ts quick|full [--systems=${SYSTEMS.map((s) => s.id).join(',')}] ` +
-      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N]\n`,
+      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N] [--tag=name]\n`,
   );
   process.exit(2);
 }
@@ -53,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     pin: true,
     workers: undefined,
     idleCounts: null,
+    tag: null,
   };
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2);
@@ -69,6 +72,9 @@ function parseArgs(argv: string[]): Args {
       args.idleCounts = value.split(',').map(Number);
       if (args.idleCounts.some((n) => !Number.isInteger(n) || n < 1))
         usage('--idle-counts takes positive integers');
+    } else if (key === '--tag') {
+      if (!/^[a-z0-9-]{1,32}$/.test(value)) usage('--tag takes 1-32 of a-z, 0-9 and -');
+      args.tag = value;
     } else usage(`unknown argument ${arg}`);
   }
   return args;
@@ -135,13 +141,14 @@ async function main(): Promise<void> {
     goals,
     systems: reports,
   };
-  writeFileSync(`${RESULTS_DIR}${args.mode}.json`, `${JSON.stringify(raw, null, 2)}\n`);
-  writeFileSync(`${RESULTS_DIR}${args.mode}.md`, markdown);
+  const name = `${RESULTS_DIR}${args.mode}${args.tag ? `-${args.tag}` : ''}`;
+  writeFileSync(`${name}.json`, `${JSON.stringify(raw, null, 2)}\n`);
+  writeFileSync(`${name}.md`, markdown);
   writeFileSync(
-    `${RESULTS_DIR}${args.mode}-latency.svg`,
+    `${name}-latency.svg`,
     latencyChart(reports, `Delivery latency vs offered load (${args.mode} run, 1,000 clients, 3 nodes)`),
   );
-  log(`wrote ${RESULTS_DIR}${args.mode}.json, ${args.mode}.md and ${args.mode}-latency.svg`);
+  log(`wrote ${name}.json, .md and -latency.svg`);
 }
 
 main().catch(async (error: unknown) => {

@@ -62,7 +62,11 @@ describe('RawWebSocket', () => {
 
   it('reports a refused upgrade as an error', async () => {
     const http = createServer();
-    http.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
+    http.on('upgrade', (_req, socket) => {
+      // The client resets the connection once it has read the refusal (see terminate()).
+      socket.on('error', () => {});
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+    });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const { port } = http.address() as AddressInfo;
     const error = await new Promise<Error>((resolve) => {

@@ -72,7 +72,8 @@ export function checkGoals(reports: readonly SystemReport[]): GoalCheck[] {
             : null,
     });
   }
-  return checks;
+  // A goal whose inputs this run did not measure (a partial run) is left out, not shown as n/a.
+  return checks.filter((c) => !c.measured.includes('n/a'));
 }
 
 export function goalsTable(checks: readonly GoalCheck[]): string {

@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, release, totalmem } from 'node:os';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 
 export interface MachineInfo {
   cpus: number;
@@ -23,7 +24,8 @@ function command(file: string, args: string[]): string {
 export function machineInfo(): MachineInfo {
   const model = /^Model name:\s*(.+)$/m.exec(command('lscpu', []))?.[1]?.trim() ?? 'unknown';
   return {
-    cpus: availableParallelism(),
+    // Every CPU of the machine, not the ones this (pinned) process may use.
+    cpus: cpus().length,
     cpuModel: model,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     kernel: release(),
@@ -33,10 +35,32 @@ export function machineInfo(): MachineInfo {
 
 const require = createRequire(import.meta.url);
 
+/** A package's version; found next to its entry point, since `exports` may hide package.json. */
 function packageVersion(name: string): string {
   try {
-    const path = require.resolve(`${name}/package.json`);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+    let dir = dirname(require.resolve(name));
+    for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as {
+          name?: string;
+          version: string;
+        };
+        if (pkg.name && pkg.version) return pkg.version;
+      } catch {
+        // Not this folder: try its parent.
+      }
+    }
+  } catch {
+    // Not installed.
+  }
+  return 'unknown';
+}
+
+function uwsSourceCommit(): string {
+  try {
+    return readFileSync(`${dirname(require.resolve('uWebSockets.js'))}/source_commit`, 'utf8')
+      .trim()
+      .slice(0, 7);
   } catch {
     return 'unknown';
   }
@@ -50,7 +74,7 @@ export function softwareVersions(): Record<string, string> {
     redis: packageVersion('redis'),
     ws: packageVersion('ws'),
     bufferutil: packageVersion('bufferutil'),
-    'uWebSockets.js (@based/uws)': packageVersion('uWebSockets.js'),
+    'uWebSockets.js (@based/uws)': `${packageVersion('uWebSockets.js')} (uWS source ${uwsSourceCommit()})`,
     'redis-server': /v=(\S+)/.exec(command('redis-server', ['--version']))?.[1] ?? 'unknown',
     postgres: command('psql', [
       process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

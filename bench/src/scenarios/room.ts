@@ -7,11 +7,21 @@ import type { BenchContext } from './context.ts';
  * Loopback source addresses: each holds at most this many client ports, well under the
  * ~28k ephemeral ports Linux gives one source address.
  */
-const CLIENTS_PER_SOURCE_ADDRESS = 20_000;
+const CLIENTS_PER_SOURCE_ADDRESS = 10_000;
+/** Source addresses a run may use, 127.0.1.0 onwards (127.0.0.x is left to the servers). */
+const SOURCE_ADDRESSES = 250 * 250;
 
-export function sourceAddress(clientIndex: number): string {
-  return `127.0.0.${2 + Math.floor(clientIndex / CLIENTS_PER_SOURCE_ADDRESS)}`;
+/** The n-th loopback source address, 127.0.1.0 onwards. */
+export function sourceAddress(n: number): string {
+  const k = (n % SOURCE_ADDRESSES) + 250;
+  return `127.0.${Math.floor(k / 250)}.${(k % 250) + 1}`;
 }
+
+/**
+ * Each room starts on fresh source addresses, so ports its predecessor's clients left
+ * behind (a socket the server closed lingers in TIME_WAIT) are never needed again.
+ */
+let nextSourceAddress = 0;
 
 export interface RoomOptions {
   name: string;
@@ -41,6 +51,8 @@ export async function openRoom(
   const first = options.firstIndex ?? 0;
   const roomSize = options.roomSize ?? options.clients;
   const specs: ClientSpec[] = [];
+  const firstAddress = nextSourceAddress;
+  nextSourceAddress += Math.ceil(options.clients / CLIENTS_PER_SOURCE_ADDRESS);
   let targetFor: Awaited<ReturnType<Deployment['room']>> | null = null;
   for (let i = 0; i < options.clients; i++) {
     const index = first + i;
@@ -49,7 +61,7 @@ export async function openRoom(
     if (!targetFor) throw new Error('no room');
     specs.push({
       target: targetFor(index),
-      localAddress: sourceAddress(index),
+      localAddress: sourceAddress(firstAddress + Math.floor(i / CLIENTS_PER_SOURCE_ADDRESS)),
       clientId: `${options.name}-${index}`,
       // The first clients send: consecutive indexes spread them over every node and worker.
       sender: i < options.senders,
