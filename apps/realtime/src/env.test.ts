@@ -73,4 +73,33 @@ describe('loadConfig', () => {
     expect(load({ REDIS_URL: 'redis+cluster://a:1,b' })).toThrow(/REDIS_URL/);
     expect(load({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:1' })).toThrow(/not both/);
   });
+
+  it('reads the live-feed settings: polled by default, a callback base, an allow-list', () => {
+    const load = (env: Record<string, string>) => () => loadConfig({ MERIDIAN_DATA_DIR: dataDir(), ...env });
+    expect(load({})().feeds).toEqual({
+      publicUrl: undefined,
+      fetchAllow: [],
+      pollIntervalS: 60,
+      leaseS: 86_400,
+    });
+    expect(
+      load({
+        MERIDIAN_PUBLIC_URL: 'https://rt.example.com/meridian/',
+        FEED_FETCH_ALLOW: '127.0.0.1/32, feeds.intranet, ::1/128, 10.0.0.7',
+        FEED_POLL_INTERVAL_S: '1',
+        FEED_LEASE_S: '3600',
+      })().feeds,
+    ).toEqual({
+      publicUrl: 'https://rt.example.com/meridian',
+      fetchAllow: ['127.0.0.1/32', 'feeds.intranet', '::1/128', '10.0.0.7'],
+      pollIntervalS: 1,
+      leaseS: 3600,
+    });
+    expect(load({ MERIDIAN_PUBLIC_URL: 'ftp://x.example' })).toThrow(/MERIDIAN_PUBLIC_URL/);
+    expect(load({ MERIDIAN_PUBLIC_URL: 'https://x.example/?a=1' })).toThrow(/MERIDIAN_PUBLIC_URL/);
+    expect(load({ FEED_FETCH_ALLOW: '10.0.0.0/33' })).toThrow(/FEED_FETCH_ALLOW/);
+    expect(load({ FEED_FETCH_ALLOW: 'not a host' })).toThrow(/FEED_FETCH_ALLOW/);
+    expect(load({ FEED_POLL_INTERVAL_S: '0' })).toThrow(/FEED_POLL_INTERVAL_S/);
+    expect(load({ FEED_LEASE_S: '5' })).toThrow(/FEED_LEASE_S/);
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,10 @@ const EnvSchema = z.object({
   PRESENCE_TTL_MS: int(300).default(8000),
   GAP_HOLD_MS: int(0, 10_000).default(50),
   DRAIN_TIMEOUT_MS: int(100).default(10_000),
+  MERIDIAN_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  FEED_FETCH_ALLOW: optionalText,
+  FEED_POLL_INTERVAL_S: int(1, 86_400).default(60),
+  FEED_LEASE_S: int(60, 30 * 86_400).default(86_400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -84,7 +89,19 @@ export interface Config {
   presenceTtlMs: number;
   gapHoldMs: number;
   drainTimeoutMs: number;
+  feeds: FeedConfig;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+/** Live-feed layers (docs/live-feeds.md). */
+export interface FeedConfig {
+  /** Base URL the WebSub hub calls back (`<publicUrl>/websub/<id>`); undefined: feeds are polled. */
+  publicUrl: string | undefined;
+  /** Hostnames and CIDR ranges a feed or hub URL may reach although they are not public addresses. */
+  fetchAllow: readonly string[];
+  pollIntervalS: number;
+  /** The lease asked of hubs; hubs may grant another. */
+  leaseS: number;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +131,41 @@ function parseOrigins(raw: string | undefined): Config['allowedOrigins'] {
     }
   }
   return origins;
+}
+
+const CIDR = /^([0-9.]+|[0-9A-Fa-f:.]+)\/(\d{1,3})$/;
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
+
+/** FEED_FETCH_ALLOW: `host.name`, an IP, or a CIDR range, comma-separated. */
+function parseFetchAllow(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    const cidr = CIDR.exec(item);
+    const family = isIP(cidr ? (cidr[1] ?? '') : item);
+    const valid = cidr
+      ? family !== 0 && Number(cidr[2]) <= (family === 4 ? 32 : 128)
+      : family !== 0 || HOSTNAME.test(item);
+    if (!valid) {
+      throw new ConfigError(
+        `FEED_FETCH_ALLOW: "${item}" is not a hostname, an IP or a CIDR range like 10.0.0.0/8`,
+      );
+    }
+  }
+  return items;
+}
+
+/** The callback base without a trailing slash, so `${publicUrl}/websub/<id>` is always one slash. */
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const url = new URL(raw);
+  if (url.search || url.hash) {
+    throw new ConfigError('MERIDIAN_PUBLIC_URL: give a base URL without ?query or #fragment');
+  }
+  return url.toString().replace(/\/+$/, '');
 }
 
 const SINGLE_REDIS_URL = z.url({ protocol: /^rediss?$/ });
@@ -221,6 +273,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceTtlMs: e.PRESENCE_TTL_MS,
     gapHoldMs: e.GAP_HOLD_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    feeds: {
+      publicUrl: parsePublicUrl(e.MERIDIAN_PUBLIC_URL),
+      fetchAllow: parseFetchAllow(e.FEED_FETCH_ALLOW),
+      pollIntervalS: e.FEED_POLL_INTERVAL_S,
+      leaseS: e.FEED_LEASE_S,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }
