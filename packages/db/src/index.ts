@@ -3,6 +3,12 @@ export type { ScriptTransaction } from './drivers/script-transaction.ts';
 export type { Prisma, PrismaClient } from './generated/prisma/client.ts';
 export { hashShareKey, newShareKey, randomId } from './keys.ts';
 export {
+  type FeedBookkeeping,
+  getFeedBookkeeping,
+  listLayers,
+  updateFeedBookkeeping,
+} from './layers.ts';
+export {
   type CreatedMap,
   createMap,
   getMap,

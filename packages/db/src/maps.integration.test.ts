@@ -82,6 +82,7 @@ describe.each(BACKENDS)('maps on $kind', ({ create }) => {
       map: { id: map.id, name: 'Empty' },
       seq: 0,
       features: [],
+      layers: [],
     });
     expect(await loadSnapshot(db, 'missing')).toBeNull();
   });

@@ -1,8 +1,16 @@
-import { DisplayName, ErrorCode, type Feature, MeridianError, type Role } from '@meridian/protocol';
+import {
+  DisplayName,
+  ErrorCode,
+  type Feature,
+  type Layer,
+  MeridianError,
+  type Role,
+} from '@meridian/protocol';
 import type { Database } from './client.ts';
 import { Prisma } from './generated/prisma/client.ts';
 import { hashShareKey, newShareKey, randomId } from './keys.ts';
-import { featureFromRow } from './rows.ts';
+import { liveLayerRows } from './layers.ts';
+import { featureFromRow, layerFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
 export interface MapSummary {
@@ -24,6 +32,8 @@ export interface MapSnapshot {
   /** The features are exactly the state after the op with this seq. */
   seq: number;
   features: Feature[];
+  /** The live-feed layers, in the order they were added; their features are among `features`. */
+  layers: Layer[];
 }
 
 /** Longer than any key `newShareKey` makes; longer input is refused before hashing. */
@@ -106,7 +116,7 @@ export async function listMaps(db: Database, ids: string[]): Promise<MapSummary[
 }
 
 /**
- * The live features of a map and the seq they correspond to, read in one repeatable-read
+ * The live features and layers of a map and the seq they correspond to, read in one repeatable-read
  * transaction so no op can commit between reading the seq and reading the features.
  */
 export async function loadSnapshot(db: Database, mapId: string): Promise<MapSnapshot | null> {
@@ -120,7 +130,13 @@ export async function loadSnapshot(db: Database, mapId: string): Promise<MapSnap
           orderBy: { createdSeq: 'asc' },
           select: { id: true, geometry: true, properties: true, version: true },
         });
-        return { map: { id: map.id, name: map.name }, seq: map.seq, features: rows.map(featureFromRow) };
+        const layers = await liveLayerRows(tx, mapId);
+        return {
+          map: { id: map.id, name: map.name },
+          seq: map.seq,
+          features: rows.map(featureFromRow),
+          layers: layers.map(layerFromRow),
+        };
       },
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
     ),

@@ -4,11 +4,14 @@ import {
   createMapState,
   ErrorCode,
   type Feature,
+  LIMITS,
   MeridianError,
   type Op,
+  stateHash,
 } from '@meridian/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './client.ts';
+import { getFeedBookkeeping, listLayers, updateFeedBookkeeping } from './layers.ts';
 import { createMap, getMap, loadSnapshot } from './maps.ts';
 import { type CommitOpInput, type CommitResult, commitOp, readOps } from './op-log.ts';
 import { BACKENDS, type TestDatabase } from './testing/backends.ts';
@@ -22,6 +25,20 @@ function point(id: string, lng = 2.35, lat = 48.85, title?: string): Op {
     version: 0,
   };
   return { kind: 'feature.create', feature };
+}
+
+function entry(id: string, lng: number, title = id): Feature {
+  return {
+    type: 'Feature',
+    id,
+    geometry: { type: 'Point', coordinates: [lng, 10] },
+    properties: { title },
+    version: 0,
+  };
+}
+
+function addLayer(id: string, name = id): Op {
+  return { kind: 'layer.add', layer: { id, url: `https://feeds.example/${id}.atom`, name } };
 }
 
 function expectCommitted(result: CommitResult) {
@@ -226,6 +243,143 @@ describe.each(BACKENDS)('op log on $kind', ({ create }) => {
       at: expect.any(Number),
     });
     await expect(readOps(db, mapId, 1.5, 3)).rejects.toMatchObject({ code: ErrorCode.INVALID_MESSAGE });
+  });
+
+  it('commits layer ops so that replaying the log with applyOp equals the snapshot, layers included', async () => {
+    const mapId = await newMap('Feeds');
+    const ops: Op[] = [
+      point('mine', 1, 1, 'Mine'),
+      addLayer('quakes', 'Earthquakes'),
+      addLayer('rain'),
+      { kind: 'layer.entries', layerId: 'quakes', features: [entry('q-1', 1), entry('q-2', 2)] },
+      // A redelivered entry replaces the feature whole; the last copy of a repeated id wins.
+      {
+        kind: 'layer.entries',
+        layerId: 'quakes',
+        features: [entry('q-1', 5, 'moved'), entry('q-3', 3), entry('q-3', 4, 'again')],
+      },
+      { kind: 'feature.update', id: 'q-2', properties: { description: 'felt' } },
+      point('gone', 0, 0),
+      { kind: 'feature.delete', id: 'gone' },
+      // An entry with a deleted feature's id brings it back (at version 1, as in a replica).
+      { kind: 'layer.entries', layerId: 'rain', features: [entry('gone', 7), entry('mine', 8, 'taken')] },
+      addLayer('wind'),
+      { kind: 'layer.entries', layerId: 'wind', features: [entry('w-1', 9)] },
+      { kind: 'layer.remove', id: 'wind' },
+    ];
+    for (const op of ops) expectCommitted(await commit(mapId, op));
+
+    const snapshot = await loadSnapshot(db, mapId);
+    expect(snapshot?.layers.map((l) => l.id)).toEqual(['quakes', 'rain']);
+    expect(snapshot?.layers[0]).toEqual({
+      id: 'quakes',
+      url: 'https://feeds.example/quakes.atom',
+      name: 'Earthquakes',
+    });
+    const byId = new Map(snapshot?.features.map((f) => [f.id, f]));
+    expect(byId.get('q-1')).toMatchObject({ version: 2, properties: { title: 'moved', layer: 'quakes' } });
+    expect(byId.get('q-3')).toMatchObject({ version: 1, properties: { title: 'again', layer: 'quakes' } });
+    expect(byId.get('gone')).toMatchObject({ version: 1, properties: { layer: 'rain' } });
+    expect(byId.get('mine')).toMatchObject({ version: 2, properties: { title: 'taken', layer: 'rain' } });
+    expect(byId.has('w-1')).toBe(false);
+
+    const replayed = createMapState('Feeds');
+    for (const record of await readOps(db, mapId, 1, ops.length))
+      expect(applyOp(replayed, record.op).ok).toBe(true);
+    const stored = createMapState(snapshot?.map.name ?? '', snapshot?.features, snapshot?.layers);
+    expect(canonicalState(stored)).toBe(canonicalState(replayed));
+    expect(stateHash(stored)).toBe(stateHash(replayed));
+    expect(await listLayers(db, mapId)).toEqual(snapshot?.layers);
+  });
+
+  it('refuses impossible layer ops with typed codes, without consuming a seq', async () => {
+    const mapId = await newMap('Layer rejects');
+    expectCommitted(await commit(mapId, addLayer('live')));
+    expectCommitted(await commit(mapId, addLayer('old')));
+    expectCommitted(await commit(mapId, { kind: 'layer.remove', id: 'old' }));
+    const before = await loadSnapshot(db, mapId);
+    const entries = (layerId: string): Op => ({ kind: 'layer.entries', layerId, features: [entry('e', 1)] });
+    const cases: [Op, ErrorCode][] = [
+      [addLayer('live'), ErrorCode.LAYER_EXISTS],
+      [addLayer('old'), ErrorCode.LAYER_EXISTS],
+      [{ kind: 'layer.remove', id: 'nope' }, ErrorCode.LAYER_NOT_FOUND],
+      [{ kind: 'layer.remove', id: 'old' }, ErrorCode.LAYER_NOT_FOUND],
+      [entries('nope'), ErrorCode.LAYER_NOT_FOUND],
+      [entries('old'), ErrorCode.LAYER_NOT_FOUND],
+    ];
+    for (const [op, code] of cases)
+      expect(await commit(mapId, op)).toMatchObject({ status: 'rejected', code });
+    expect(await loadSnapshot(db, mapId)).toEqual(before);
+    expect((await getMap(db, mapId))?.seq).toBe(3);
+
+    // The cap counts live layers only: the removed one does not use a place.
+    for (let i = 1; i < LIMITS.MAX_LAYERS_PER_MAP; i++)
+      expectCommitted(await commit(mapId, addLayer(`l${i}`)));
+    expect(await commit(mapId, addLayer('one-more'))).toMatchObject({
+      status: 'rejected',
+      code: ErrorCode.TOO_MANY_LAYERS,
+    });
+    expect(await listLayers(db, mapId)).toHaveLength(LIMITS.MAX_LAYERS_PER_MAP);
+  });
+
+  it('removes a layer with every live feature in it, tombstoning them with a bumped version', async () => {
+    const mapId = await newMap('Layer removal');
+    expectCommitted(await commit(mapId, addLayer('quakes')));
+    expectCommitted(await commit(mapId, addLayer('rain')));
+    expectCommitted(
+      await commit(mapId, {
+        kind: 'layer.entries',
+        layerId: 'quakes',
+        features: [entry('q-1', 1), entry('q-2', 2)],
+      }),
+    );
+    expectCommitted(
+      await commit(mapId, { kind: 'layer.entries', layerId: 'rain', features: [entry('r-1', 3)] }),
+    );
+    expectCommitted(await commit(mapId, { kind: 'feature.delete', id: 'q-2' }));
+    expectCommitted(await commit(mapId, point('mine')));
+    const removal = expectCommitted(await commit(mapId, { kind: 'layer.remove', id: 'quakes' }));
+
+    const snapshot = await loadSnapshot(db, mapId);
+    expect(snapshot?.features.map((f) => f.id).sort()).toEqual(['mine', 'r-1']);
+    expect(snapshot?.layers.map((l) => l.id)).toEqual(['rain']);
+    const rows = await db.prisma.feature.findMany({
+      where: { mapId, id: { in: ['q-1', 'q-2'] } },
+      orderBy: { id: 'asc' },
+      select: { id: true, deleted: true, version: true, updatedSeq: true },
+    });
+    // q-2 was deleted before, so the removal leaves it as it was.
+    expect(rows).toEqual([
+      { id: 'q-1', deleted: true, version: 2, updatedSeq: removal.seq },
+      { id: 'q-2', deleted: true, version: 2, updatedSeq: 5 },
+    ]);
+  });
+
+  it('keeps feed bookkeeping per live layer', async () => {
+    const mapId = await newMap('Bookkeeping');
+    expectCommitted(await commit(mapId, addLayer('quakes')));
+    expect(await getFeedBookkeeping(db, mapId, 'quakes')).toEqual({
+      etag: null,
+      lastModified: null,
+      hub: null,
+      topic: null,
+    });
+    expect(
+      await updateFeedBookkeeping(db, mapId, 'quakes', { etag: '"v1"', hub: 'https://hub.example/' }),
+    ).toBe(true);
+    expect(
+      await updateFeedBookkeeping(db, mapId, 'quakes', { lastModified: 'Thu, 26 Nov 2026 10:00:00 GMT' }),
+    ).toBe(true);
+    expect(await getFeedBookkeeping(db, mapId, 'quakes')).toEqual({
+      etag: '"v1"',
+      lastModified: 'Thu, 26 Nov 2026 10:00:00 GMT',
+      hub: 'https://hub.example/',
+      topic: null,
+    });
+    expect(await updateFeedBookkeeping(db, mapId, 'nope', { etag: 'x' })).toBe(false);
+    expectCommitted(await commit(mapId, { kind: 'layer.remove', id: 'quakes' }));
+    expect(await updateFeedBookkeeping(db, mapId, 'quakes', { etag: 'x' })).toBe(false);
+    expect(await getFeedBookkeeping(db, mapId, 'quakes')).toBeNull();
   });
 
   // Last on purpose: it closes the suite's database.

@@ -9,6 +9,7 @@ import {
 import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 import { jsonEqual } from './json-equal.ts';
+import { applyLayerOpToRows } from './layers.ts';
 import { featureFromRow, opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
@@ -60,6 +61,7 @@ function findOp(tx: Prisma.TransactionClient | Database['prisma'], input: Commit
 /**
  * Applies `op` to the feature rows the way protocol `applyOp` applies it to a client's state, with
  * one stricter rule: a create may not reuse the id of a deleted feature (its tombstone stays).
+ * Layer ops are in layers.ts.
  */
 async function applyToRows(
   tx: Prisma.TransactionClient,
@@ -68,6 +70,10 @@ async function applyToRows(
   op: Op,
   at: Date,
 ): Promise<Rejection | null> {
+  if (op.kind === 'layer.add' || op.kind === 'layer.remove' || op.kind === 'layer.entries') {
+    const refused = await applyLayerOpToRows(tx, map.id, seq, op, at);
+    return refused ? reject(refused.code, refused.message) : null;
+  }
   const featureId = op.kind === 'map.rename' ? null : op.kind === 'feature.create' ? op.feature.id : op.id;
   const row = featureId
     ? await tx.feature.findUnique({ where: { mapId_id: { mapId: map.id, id: featureId } } })

@@ -1,4 +1,4 @@
-import { ErrorCode, Feature, MeridianError, Op, type OpRecord } from '@meridian/protocol';
+import { ErrorCode, Feature, Layer, MeridianError, Op, type OpRecord } from '@meridian/protocol';
 import type { Prisma } from './generated/prisma/client.ts';
 
 type JsonValue = Prisma.JsonValue;
@@ -36,4 +36,11 @@ export function opRecordFromRow(row: {
   if (!op.success)
     throw new MeridianError(ErrorCode.INTERNAL, `stored op at seq ${row.seq} is not a valid op`);
   return { seq: row.seq, opId: row.opId, clientId: row.clientId, op: op.data, at: row.createdAt.getTime() };
+}
+
+export function layerFromRow(row: { id: string; url: string; name: string }): Layer {
+  const parsed = Layer.safeParse({ id: row.id, url: row.url, name: row.name });
+  if (!parsed.success)
+    throw new MeridianError(ErrorCode.INTERNAL, `stored layer ${row.id} is not a valid layer`);
+  return parsed.data;
 }

@@ -95,6 +95,7 @@ describe.each(BACKENDS)('migrate on $kind', ({ kind, create }) => {
     );
     expect(tables.map((t) => t.tablename)).toEqual([
       'Feature',
+      'Layer',
       'Map',
       'Op',
       'ShareKey',
