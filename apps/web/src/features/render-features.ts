@@ -4,34 +4,58 @@ import type { Feature as GeoJsonFeature, Geometry as GeoJsonGeometry } from 'geo
 /** Colour of a feature that has none of its own. */
 export const DEFAULT_FEATURE_COLOR = '#2563eb';
 
-/** Which map source a feature is drawn from: points are clustered, lines and polygons are not. */
-export type FeatureBucket = 'points' | 'shapes';
+/**
+ * Which map source a feature is drawn from: people's points are clustered, lines and polygons are
+ * not, and live-feed entries that are points have a source of their own (their own symbol, never
+ * merged into a cluster with someone's markers).
+ */
+export type FeatureBucket = 'points' | 'shapes' | 'feed';
+
+export const FEATURE_BUCKETS: readonly FeatureBucket[] = ['points', 'shapes', 'feed'];
 
 export const bucketOf = (feature: Feature): FeatureBucket =>
-  feature.geometry.type === 'Point' ? 'points' : 'shapes';
+  feature.geometry.type !== 'Point' ? 'shapes' : feature.properties.layer ? 'feed' : 'points';
+
+/** The colour of each live-feed layer, by layer id. */
+export type LayerColorMap = ReadonlyMap<string, string>;
+
+const NO_LAYERS: LayerColorMap = new Map();
 
 /** Only what the layers need; text is drawn by MapLibre as text, never parsed as markup. */
 export interface RenderProperties {
   fid: string;
   title: string;
   color: string;
+  /** The live-feed layer the feature belongs to, or '' for people's features. */
+  layer: string;
 }
 
 export type RenderFeature = GeoJsonFeature<GeoJsonGeometry, RenderProperties> & { id: string };
 
-export function renderProperties(feature: Feature): RenderProperties {
+/** A feed entry takes its layer's colour (whatever the feed said): a layer reads as one thing. */
+export function featureColor(feature: Feature, layerColors: LayerColorMap = NO_LAYERS): string {
+  const layer = feature.properties.layer;
+  const fromLayer = layer ? layerColors.get(layer) : undefined;
+  return fromLayer ?? feature.properties.color ?? DEFAULT_FEATURE_COLOR;
+}
+
+export function renderProperties(feature: Feature, layerColors: LayerColorMap = NO_LAYERS): RenderProperties {
   return {
     fid: feature.id,
     title: feature.properties.title ?? '',
-    color: feature.properties.color ?? DEFAULT_FEATURE_COLOR,
+    color: featureColor(feature, layerColors),
+    layer: feature.properties.layer ?? '',
   };
 }
 
-export function toRenderFeature(feature: Feature): RenderFeature {
+export function toRenderFeature(feature: Feature, layerColors: LayerColorMap = NO_LAYERS): RenderFeature {
   return {
     type: 'Feature',
     id: feature.id,
     geometry: feature.geometry,
-    properties: renderProperties(feature),
+    properties: renderProperties(feature, layerColors),
   };
 }
+
+/** A feature that came from a live feed: the feed's, so shown but never edited or moved here. */
+export const isFeedFeature = (feature: Feature | undefined): boolean => Boolean(feature?.properties.layer);

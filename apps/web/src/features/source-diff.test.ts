@@ -83,4 +83,28 @@ describe('diffFeatures', () => {
     const diffs = diffFeatures(rendered, state, 'all');
     expect(isEmptyDiff(diffs.points) && isEmptyDiff(diffs.shapes)).toBe(true);
   });
+
+  it("draws feed entries in their own source, in their layer's colour, whatever the feed says", () => {
+    const colors = new Map([['quakes', '#0f766e']]);
+    const entry = point('q-1', 0, { title: 'M5', color: '#ff0000', layer: 'quakes' });
+    const rendered = new Map<string, Feature>();
+    const diffs = diffFeatures(rendered, new Map([['q-1', entry]]), 'all', colors);
+    expect(isEmptyDiff(diffs.points)).toBe(true);
+    expect(diffs.feed.add).toEqual([
+      {
+        type: 'Feature',
+        id: 'q-1',
+        geometry: entry.geometry,
+        properties: { fid: 'q-1', title: 'M5', color: '#0f766e', layer: 'quakes' },
+      },
+    ]);
+    // A redelivered entry with a new title is an update in the feed source.
+    const redelivered = { ...entry, properties: { ...entry.properties, title: 'M5.2' }, version: 2 };
+    expect(diffFeatures(rendered, new Map([['q-1', redelivered]]), ['q-1'], colors).feed.update).toEqual([
+      { id: 'q-1', addOrUpdateProperties: [{ key: 'title', value: 'M5.2' }] },
+    ]);
+    // Without a known layer colour (the layer not yet in the snapshot) the entry still draws.
+    const unknown = diffFeatures(new Map(), new Map([['q-1', entry]]), 'all');
+    expect(unknown.feed.add?.[0]?.properties?.color).toBe('#ff0000');
+  });
 });

@@ -3,6 +3,7 @@ import type { GeoJSONFeatureDiff, GeoJSONSourceDiff } from 'maplibre-gl';
 import {
   bucketOf,
   type FeatureBucket,
+  type LayerColorMap,
   type RenderProperties,
   renderProperties,
   toRenderFeature,
@@ -11,7 +12,7 @@ import {
 /** One `updateData` diff per map source; an empty diff means that source needs no work. */
 export type SourceDiffs = Record<FeatureBucket, GeoJSONSourceDiff>;
 
-const emptyDiffs = (): SourceDiffs => ({ points: {}, shapes: {} });
+const emptyDiffs = (): SourceDiffs => ({ points: {}, shapes: {}, feed: {} });
 
 type ListKey = 'add' | 'remove' | 'update';
 type Item<K extends ListKey> = NonNullable<GeoJSONSourceDiff[K]> extends (infer T)[] ? T : never;
@@ -35,19 +36,22 @@ function changedProperties(
   b: RenderProperties,
 ): GeoJSONFeatureDiff['addOrUpdateProperties'] {
   const changes: { key: string; value: string }[] = [];
-  for (const key of ['title', 'color'] as const) if (a[key] !== b[key]) changes.push({ key, value: b[key] });
+  for (const key of ['title', 'color', 'layer'] as const)
+    if (a[key] !== b[key]) changes.push({ key, value: b[key] });
   return changes;
 }
 
 /**
  * Compare what the map shows with what it should show, for the given feature ids (or all), and
  * return the smallest `updateData` diffs that bring the map sources up to date. `rendered` is
- * updated in place to the new state, so it always mirrors the sources.
+ * updated in place to the new state, so it always mirrors the sources. `layerColors` colours the
+ * live-feed entries; when it changes, the caller redraws those layers' features from scratch.
  */
 export function diffFeatures(
   rendered: Map<string, Feature>,
   next: ReadonlyMap<string, Feature>,
   ids: Iterable<string> | 'all',
+  layerColors?: LayerColorMap,
 ): SourceDiffs {
   const diffs = emptyDiffs();
   const candidates = ids === 'all' ? new Set([...rendered.keys(), ...next.keys()]) : ids;
@@ -62,17 +66,20 @@ export function diffFeatures(
     }
     rendered.set(id, after);
     if (!before) {
-      push(diffs[bucketOf(after)], 'add', toRenderFeature(after));
+      push(diffs[bucketOf(after)], 'add', toRenderFeature(after, layerColors));
       continue;
     }
     if (bucketOf(before) !== bucketOf(after)) {
       push(diffs[bucketOf(before)], 'remove', id);
-      push(diffs[bucketOf(after)], 'add', toRenderFeature(after));
+      push(diffs[bucketOf(after)], 'add', toRenderFeature(after, layerColors));
       continue;
     }
     const update: GeoJSONFeatureDiff = { id };
     if (!sameGeometry(before.geometry, after.geometry)) update.newGeometry = after.geometry;
-    const properties = changedProperties(renderProperties(before), renderProperties(after));
+    const properties = changedProperties(
+      renderProperties(before, layerColors),
+      renderProperties(after, layerColors),
+    );
     if (properties?.length) update.addOrUpdateProperties = properties;
     if (update.newGeometry || update.addOrUpdateProperties) push(diffs[bucketOf(after)], 'update', update);
   }

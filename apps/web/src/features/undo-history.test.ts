@@ -1,6 +1,6 @@
 import { applyOp, createMapState, type Feature, type MapState, type Op } from '@meridian/protocol';
 import { describe, expect, it } from 'vitest';
-import { UndoHistory } from './undo-history.ts';
+import { inverseOf, UndoHistory } from './undo-history.ts';
 
 const marker = (id: string, title?: string): Feature => ({
   type: 'Feature',
@@ -13,7 +13,11 @@ const marker = (id: string, title?: string): Feature => ({
 /** A tiny stand-in for the client: edits are recorded, then applied (as the optimistic view does). */
 function session() {
   let counter = 0;
-  const history = new UndoHistory(() => `new-${++counter}`);
+  let layers = 0;
+  const history = new UndoHistory(
+    () => `new-${++counter}`,
+    () => `layer-${++layers}`,
+  );
   const state: MapState = createMapState('Trip');
   const apply = (ops: Op[]) => {
     for (const op of ops) expect(applyOp(state, op).ok).toBe(true);
@@ -95,5 +99,56 @@ describe('UndoHistory', () => {
     applyOp(s.state, { kind: 'feature.delete', id: 'a' });
     expect(s.history.undo(s.state)).toEqual([]);
     expect(s.history.canUndo).toBe(false);
+  });
+
+  describe('live-feed layers', () => {
+    const quakes = { id: 'quakes', url: 'https://example.org/quakes.atom', name: 'Quakes' };
+    const entries = (layerId: string): Op => ({
+      kind: 'layer.entries',
+      layerId,
+      features: [marker('q-1', 'M5 near Lyon')],
+    });
+
+    it('undoes adding a layer by removing it (entries too), and redoes it under a fresh id', () => {
+      const s = session();
+      s.edit([{ kind: 'layer.add', layer: quakes }]);
+      applyOp(s.state, entries('quakes'));
+      s.undo();
+      expect(s.state.layers.size).toBe(0);
+      expect(s.state.features.size).toBe(0);
+      s.redo();
+      expect([...s.state.layers.values()]).toEqual([{ ...quakes, id: 'layer-1' }]);
+    });
+
+    it('undoes removing a layer by adding it back under a fresh id, and follows that id', () => {
+      const s = session();
+      applyOp(s.state, { kind: 'layer.add', layer: quakes });
+      s.edit([{ kind: 'layer.remove', id: 'quakes' }]);
+      s.undo();
+      expect([...s.state.layers.values()]).toEqual([{ ...quakes, id: 'layer-1' }]);
+      // Redo removes the layer that came back, not the old id.
+      s.redo();
+      expect(s.state.layers.size).toBe(0);
+    });
+
+    it("skips a layer op that someone else's op made impossible", () => {
+      const s = session();
+      s.edit([{ kind: 'feature.create', feature: marker('a') }]);
+      s.edit([{ kind: 'layer.add', layer: quakes }]);
+      // Someone else removes the layer: undo has nothing to do for it and undoes the marker instead.
+      applyOp(s.state, { kind: 'layer.remove', id: 'quakes' });
+      expect(s.history.undo(s.state)).toEqual([{ kind: 'feature.delete', id: 'a' }]);
+    });
+
+    it('never records feed entries, nor edits of them', () => {
+      const s = session();
+      applyOp(s.state, { kind: 'layer.add', layer: quakes });
+      s.history.record([entries('quakes')], s.state);
+      applyOp(s.state, entries('quakes'));
+      s.history.record([{ kind: 'feature.update', id: 'q-1', properties: { title: 'x' } }], s.state);
+      s.history.record([{ kind: 'feature.delete', id: 'q-1' }], s.state);
+      expect(s.history.canUndo).toBe(false);
+      expect(inverseOf([entries('quakes')], s.state)).toEqual([]);
+    });
   });
 });

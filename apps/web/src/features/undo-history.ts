@@ -3,6 +3,7 @@ import {
   createMapState,
   type Feature,
   type FeaturePropertiesPatch,
+  type Layer,
   type MapState,
   type Op,
 } from '@meridian/protocol';
@@ -11,6 +12,7 @@ import {
 export interface UndoState {
   name: string;
   features: ReadonlyMap<string, Feature>;
+  layers: ReadonlyMap<string, Layer>;
 }
 
 const MAX_ENTRIES = 200;
@@ -21,15 +23,20 @@ const MAX_ENTRIES = 200;
  *
  * Deleted ids are never reused on a map, so re-creating a feature (undo of a delete, redo of a
  * create) gives it a fresh id; later history entries that name the old id are followed to the new.
+ * Live-feed layers work the same way (adding one is undone by removing it, and a removed layer comes
+ * back under a fresh id, its entries refetched from the feed). What the feed itself brings
+ * (`layer.entries`, made by the server) is never recorded, and edits to feed entries are never made.
  */
 export class UndoHistory {
   readonly #newId: () => string;
+  readonly #newLayerId: () => string;
   #undo: Op[][] = [];
   #redo: Op[][] = [];
   readonly #renamed = new Map<string, string>();
 
-  constructor(newId: () => string) {
+  constructor(newId: () => string, newLayerId: () => string = newId) {
     this.#newId = newId;
+    this.#newLayerId = newLayerId;
   }
 
   get canUndo(): boolean {
@@ -79,19 +86,32 @@ export class UndoHistory {
       for (let next = this.#renamed.get(resolved); next; next = this.#renamed.get(resolved)) resolved = next;
       return resolved;
     };
-    if (op.kind === 'feature.create') {
-      const id = this.#newId();
-      this.#renamed.set(current(op.feature.id), id);
-      return { ...op, feature: { ...op.feature, id } };
+    switch (op.kind) {
+      case 'feature.create': {
+        const id = this.#newId();
+        this.#renamed.set(current(op.feature.id), id);
+        return { ...op, feature: { ...op.feature, id } };
+      }
+      case 'layer.add': {
+        const id = this.#newLayerId();
+        this.#renamed.set(current(op.layer.id), id);
+        return { ...op, layer: { ...op.layer, id } };
+      }
+      case 'map.rename':
+      case 'layer.entries':
+        return op;
+      case 'feature.update':
+      case 'feature.move':
+      case 'feature.delete':
+      case 'layer.remove':
+        return { ...op, id: current(op.id) };
     }
-    if (op.kind === 'map.rename') return op;
-    return { ...op, id: current(op.id) };
   }
 }
 
 /** The ops that revert `ops`, in reverse order; ops that would not apply are left out. */
 export function inverseOf(ops: readonly Op[], state: UndoState): Op[] {
-  const scratch: MapState = createMapState(state.name, state.features.values());
+  const scratch: MapState = createMapState(state.name, state.features.values(), state.layers.values());
   const inverse: Op[] = [];
   for (const op of ops) {
     const undo = inverseOfOne(op, scratch);
@@ -102,6 +122,9 @@ export function inverseOf(ops: readonly Op[], state: UndoState): Op[] {
 }
 
 function inverseOfOne(op: Op, state: MapState): Op | undefined {
+  // Feed entries are the feed's: an edit of one is not this person's to undo (nor to make).
+  if (op.kind.startsWith('feature.') && 'id' in op && state.features.get(op.id)?.properties.layer)
+    return undefined;
   switch (op.kind) {
     case 'feature.create':
       return state.features.has(op.feature.id) ? undefined : { kind: 'feature.delete', id: op.feature.id };
@@ -134,5 +157,13 @@ function inverseOfOne(op: Op, state: MapState): Op | undefined {
     }
     case 'map.rename':
       return { kind: 'map.rename', name: state.name };
+    case 'layer.add':
+      return state.layers.has(op.layer.id) ? undefined : { kind: 'layer.remove', id: op.layer.id };
+    case 'layer.remove': {
+      const before = state.layers.get(op.id);
+      return before ? { kind: 'layer.add', layer: before } : undefined;
+    }
+    case 'layer.entries':
+      return undefined;
   }
 }

@@ -10,6 +10,8 @@ import { DEFAULT_FEATURE_COLOR } from '../features/render-features.ts';
 export const SOURCES = {
   points: 'meridian-points',
   shapes: 'meridian-shapes',
+  /** Live-feed entries that are points (unclustered: a feed's entries are few and its own). */
+  feed: 'meridian-feed',
   selection: 'meridian-selection',
   draft: 'meridian-draft',
   viewports: 'meridian-viewports',
@@ -26,6 +28,9 @@ export const LAYERS = {
   outlines: 'meridian-outlines',
   lines: 'meridian-lines',
   shapeLabels: 'meridian-shape-labels',
+  feedRings: 'meridian-feed-rings',
+  feedDots: 'meridian-feed-dots',
+  feedLabels: 'meridian-feed-labels',
   selectionHalo: 'meridian-selection-halo',
   selectionPoint: 'meridian-selection-point',
   vertices: 'meridian-vertices',
@@ -53,6 +58,7 @@ export function meridianSources(): Record<string, SourceSpecification> {
       clusterRadius: 40,
     },
     [SOURCES.shapes]: { type: 'geojson', data: empty() },
+    [SOURCES.feed]: { type: 'geojson', data: empty() },
     [SOURCES.selection]: { type: 'geojson', data: empty() },
     [SOURCES.draft]: { type: 'geojson', data: empty() },
     [SOURCES.viewports]: { type: 'geojson', data: empty() },
@@ -170,6 +176,40 @@ export function meridianLayers(): LayerSpecification[] {
         'text-optional': true,
       },
       paint: { 'text-color': '#111827', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+    },
+    // A feed entry is a ring with a dot in its layer's colour: never mistaken for a marker
+    // (a filled disc), whatever colour someone gives their markers.
+    {
+      id: LAYERS.feedRings,
+      type: 'circle',
+      source: SOURCES.feed,
+      paint: {
+        'circle-color': '#ffffff',
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 0, 6, 10, 9],
+        'circle-stroke-color': color,
+        'circle-stroke-width': 3,
+      },
+    },
+    {
+      id: LAYERS.feedDots,
+      type: 'circle',
+      source: SOURCES.feed,
+      paint: { 'circle-color': color, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 0, 2, 10, 3] },
+    },
+    {
+      id: LAYERS.feedLabels,
+      type: 'symbol',
+      source: SOURCES.feed,
+      minzoom: 4,
+      layout: {
+        'text-field': ['get', 'title'],
+        'text-size': 11,
+        'text-anchor': 'top',
+        'text-offset': [0, 0.9],
+        'text-max-width': 10,
+        'text-optional': true,
+      },
+      paint: { 'text-color': color, 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
     },
     {
       id: LAYERS.selectionHalo,

@@ -1,4 +1,4 @@
-import type { Cursor, Feature, Geometry, Position, PresenceEntry, Viewport } from '@meridian/protocol';
+import type { Cursor, Feature, Geometry, Layer, Position, PresenceEntry, Viewport } from '@meridian/protocol';
 import type { Changed } from '@meridian/protocol/client';
 import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
@@ -12,8 +12,17 @@ import {
   type Vertex,
   verticesOf,
 } from '../features/geometry.ts';
-import { bucketOf, DEFAULT_FEATURE_COLOR, toRenderFeature } from '../features/render-features.ts';
+import {
+  bucketOf,
+  FEATURE_BUCKETS,
+  type FeatureBucket,
+  featureColor,
+  isFeedFeature,
+  type RenderFeature,
+  toRenderFeature,
+} from '../features/render-features.ts';
 import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
+import { changedLayerColors, layerColors } from '../layers/layer-colors.ts';
 import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
 import { CursorOverlay } from './cursor-overlay.ts';
 import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
@@ -104,6 +113,7 @@ export class MapView {
   #editable: boolean;
   #mode: DrawMode = 'select';
   #features: ReadonlyMap<string, Feature> = new Map();
+  #layerColors: ReadonlyMap<string, string> = new Map();
   #pendingChange: Set<string> | 'all' = new Set();
   #selected: string | null = null;
   #draft: Position[] = [];
@@ -157,6 +167,19 @@ export class MapView {
     if (changed === 'all' || this.#pendingChange === 'all') this.#pendingChange = 'all';
     else for (const id of changed) this.#pendingChange.add(id);
     // Coalesce bursts (a replay, many peers typing) into one diff per frame.
+    if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+  }
+
+  /** The map's live-feed layers: their entries are drawn in each layer's own colour. */
+  setLayers(layers: Iterable<Layer>): void {
+    const next = layerColors(layers);
+    const changed = changedLayerColors(this.#layerColors, next);
+    this.#layerColors = next;
+    if (changed.length === 0) return;
+    this.#container.dataset.layerColors = JSON.stringify(Object.fromEntries(next));
+    // Rare (a layer added or removed): redraw everything rather than track which entries changed.
+    this.#rendered.clear();
+    this.#pendingChange = 'all';
     if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
   }
 
@@ -282,20 +305,22 @@ export class MapView {
     this.#pendingChange = new Set();
     if (changed === 'all' && this.#rendered.size === 0) {
       // First fill: one setData per source is cheaper than a diff of thousands of additions.
-      const points: ReturnType<typeof toRenderFeature>[] = [];
-      const shapes: ReturnType<typeof toRenderFeature>[] = [];
+      const buckets: Record<FeatureBucket, RenderFeature[]> = { points: [], shapes: [], feed: [] };
       for (const feature of this.#features.values()) {
         this.#rendered.set(feature.id, feature);
-        (bucketOf(feature) === 'points' ? points : shapes).push(toRenderFeature(feature));
+        buckets[bucketOf(feature)].push(toRenderFeature(feature, this.#layerColors));
       }
-      void this.#source(SOURCES.points)?.setData({ type: 'FeatureCollection', features: points });
-      void this.#source(SOURCES.shapes)?.setData({ type: 'FeatureCollection', features: shapes });
+      for (const bucket of FEATURE_BUCKETS)
+        void this.#source(SOURCES[bucket])?.setData({ type: 'FeatureCollection', features: buckets[bucket] });
     } else {
-      const diffs = diffFeatures(this.#rendered, this.#features, changed);
-      if (!isEmptyDiff(diffs.points)) void this.#source(SOURCES.points)?.updateData(diffs.points);
-      if (!isEmptyDiff(diffs.shapes)) void this.#source(SOURCES.shapes)?.updateData(diffs.shapes);
+      const diffs = diffFeatures(this.#rendered, this.#features, changed, this.#layerColors);
+      for (const bucket of FEATURE_BUCKETS)
+        if (!isEmptyDiff(diffs[bucket])) void this.#source(SOURCES[bucket])?.updateData(diffs[bucket]);
     }
     this.#container.dataset.featureCount = String(this.#rendered.size);
+    let feedCount = 0;
+    for (const feature of this.#rendered.values()) if (isFeedFeature(feature)) feedCount++;
+    this.#container.dataset.feedFeatureCount = String(feedCount);
     if (this.#selected && !this.#drag) this.#renderSelection();
     if (this.#badges.length) this.#renderPresence();
   }
@@ -309,14 +334,15 @@ export class MapView {
       return;
     }
     const geometry = geometryOverride ?? feature.geometry;
-    const color = feature.properties.color ?? DEFAULT_FEATURE_COLOR;
+    const color = featureColor(feature, this.#layerColors);
     const collection: FeatureCollection = {
       type: 'FeatureCollection',
       features: [
         { type: 'Feature', geometry: geometry as GeoJsonGeometry, properties: { color, fid: feature.id } },
       ],
     };
-    if (this.#editable) {
+    // Feed entries are the feed's: no handles to reshape them.
+    if (this.#editable && !isFeedFeature(feature)) {
       for (const vertex of verticesOf(geometry)) {
         collection.features.push({
           type: 'Feature',
@@ -519,15 +545,17 @@ export class MapView {
       const hit = this.#hit(point, [
         LAYERS.vertices,
         LAYERS.points,
+        LAYERS.feedRings,
         LAYERS.clusters,
         LAYERS.lines,
         LAYERS.fills,
       ]);
-      this.map.getCanvas().style.cursor = hit
-        ? this.#editable && hit.layer.id !== LAYERS.clusters
-          ? 'move'
-          : 'pointer'
-        : '';
+      const movable =
+        this.#editable &&
+        hit !== undefined &&
+        hit.layer.id !== LAYERS.clusters &&
+        !isFeedFeature(this.#features.get(String(hit.properties.fid ?? '')));
+      this.map.getCanvas().style.cursor = hit ? (movable ? 'move' : 'pointer') : '';
     }
   }
 
@@ -540,7 +568,8 @@ export class MapView {
     if ('button' in event.originalEvent && event.originalEvent.button !== 0) return;
     const vertexHit = this.#hit(point, [LAYERS.vertices]);
     if (vertexHit && this.#selected) {
-      const feature = this.#features.get(this.#selected);
+      const selected = this.#features.get(this.#selected);
+      const feature = isFeedFeature(selected) ? undefined : selected;
       const ring = Number(vertexHit.properties.ring);
       const index = Number(vertexHit.properties.index);
       const vertex =
@@ -559,10 +588,11 @@ export class MapView {
         return;
       }
     }
-    const hit = this.#hit(point, [LAYERS.points, LAYERS.lines, LAYERS.fills]);
+    // A feed entry on top wins the press (and is not movable): the map pans, a click selects it.
+    const hit = this.#hit(point, [LAYERS.feedRings, LAYERS.points, LAYERS.lines, LAYERS.fills]);
     const id = hit ? String(hit.properties.fid ?? '') : '';
     const feature = id ? this.#features.get(id) : undefined;
-    if (!feature) return;
+    if (!feature || isFeedFeature(feature)) return;
     // Stop MapLibre from panning: this press moves the feature instead.
     event.preventDefault();
     this.#drag = {
@@ -635,7 +665,13 @@ export class MapView {
           void this.#expandCluster(cluster);
           return;
         }
-        const hit = this.#hit(point, [LAYERS.vertices, LAYERS.points, LAYERS.lines, LAYERS.fills]);
+        const hit = this.#hit(point, [
+          LAYERS.vertices,
+          LAYERS.feedRings,
+          LAYERS.points,
+          LAYERS.lines,
+          LAYERS.fills,
+        ]);
         const id = hit ? String(hit.properties.fid ?? '') : '';
         this.#selected = id && this.#features.has(id) ? id : null;
         this.#renderSelection();

@@ -1,4 +1,4 @@
-import { createMapState, type Op } from '@meridian/protocol';
+import { applyOp, createMapState, type Op } from '@meridian/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Editor, OPS_BURST, OPS_PER_SECOND } from './editor.ts';
 
@@ -10,11 +10,15 @@ function fakeClient() {
     client: {
       submit: (op: Op) => {
         sent.push(op);
+        // The client's optimistic view shows the op at once.
+        applyOp(state, op);
         return 'o';
       },
       mapName: state.name,
       features: state.features,
+      layers: state.layers,
     },
+    state,
   };
 }
 
@@ -61,5 +65,35 @@ describe('Editor', () => {
     editor.dispose();
     vi.advanceTimersByTime(10_000);
     expect(sent).toHaveLength(OPS_BURST);
+  });
+
+  it('never edits, moves or deletes a feed entry, and does not record such an edit for undo', () => {
+    const { client, sent, state } = fakeClient();
+    const editor = new Editor(client);
+    const layerId = editor.addLayer('https://example.org/quakes.atom', 'Quakes');
+    applyOp(state, {
+      kind: 'layer.entries',
+      layerId,
+      features: [{ type: 'Feature', id: 'q-1', geometry: point, properties: { title: 'M5' }, version: 0 }],
+    });
+    const before = sent.length;
+    editor.update('q-1', { title: 'mine now' });
+    editor.move('q-1', { type: 'Point', coordinates: [3, 4] });
+    editor.remove('q-1');
+    expect(sent).toHaveLength(before);
+    expect(state.features.get('q-1')?.properties.title).toBe('M5');
+    // Undo takes back the layer add (the last thing this person did), entries and all.
+    expect(editor.undo()).toBe(true);
+    expect(sent.at(-1)).toEqual({ kind: 'layer.remove', id: layerId });
+    expect(state.layers.size).toBe(0);
+    expect(state.features.size).toBe(0);
+    // Redo adds the feed again under a fresh layer id (ids are never reused on a map).
+    expect(editor.redo()).toBe(true);
+    const readded = sent.at(-1);
+    expect(readded?.kind === 'layer.add' && readded.layer).toMatchObject({
+      url: 'https://example.org/quakes.atom',
+      name: 'Quakes',
+    });
+    expect(readded?.kind === 'layer.add' && readded.layer.id).not.toBe(layerId);
   });
 });

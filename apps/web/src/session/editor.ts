@@ -8,9 +8,13 @@ import {
 } from '@meridian/protocol';
 import { type MeridianClient, randomId } from '@meridian/protocol/client';
 import type { ImportedFeature } from '../features/geojson-io.ts';
+import { isFeedFeature } from '../features/render-features.ts';
 import { UndoHistory, type UndoState } from '../features/undo-history.ts';
 
 const newFeatureId = () => `f-${randomId(16)}`;
+const newLayerId = () => `l-${randomId(10)}`;
+
+type EditorClient = Pick<MeridianClient, 'submit' | 'mapName' | 'features' | 'layers'>;
 
 /**
  * Edits leave at most this fast. The realtime service rate-limits each connection (50 messages a
@@ -25,8 +29,8 @@ export const OPS_PER_SECOND = 20;
  * client (which shows it at once and sends it, or queues it while offline).
  */
 export class Editor {
-  readonly #client: Pick<MeridianClient, 'submit' | 'mapName' | 'features'>;
-  readonly #history = new UndoHistory(newFeatureId);
+  readonly #client: EditorClient;
+  readonly #history = new UndoHistory(newFeatureId, newLayerId);
   readonly #listeners = new Set<() => void>();
   readonly #queue: Op[] = [];
   #tokens = OPS_BURST;
@@ -34,7 +38,7 @@ export class Editor {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #version = 0;
 
-  constructor(client: Pick<MeridianClient, 'submit' | 'mapName' | 'features'>) {
+  constructor(client: EditorClient) {
     this.#client = client;
   }
 
@@ -76,16 +80,28 @@ export class Editor {
     return id;
   }
 
+  // Feed entries are the feed's: the next delivery would overwrite an edit, so none is made.
   update(id: string, properties: FeaturePropertiesPatch): void {
-    this.#perform([{ kind: 'feature.update', id, properties }]);
+    if (!this.#isFeed(id)) this.#perform([{ kind: 'feature.update', id, properties }]);
   }
 
   move(id: string, geometry: Geometry): void {
-    this.#perform([{ kind: 'feature.move', id, geometry }]);
+    if (!this.#isFeed(id)) this.#perform([{ kind: 'feature.move', id, geometry }]);
   }
 
   remove(id: string): void {
-    this.#perform([{ kind: 'feature.delete', id }]);
+    if (!this.#isFeed(id)) this.#perform([{ kind: 'feature.delete', id }]);
+  }
+
+  /** Add a live-feed layer (the URL and name already validated); returns its id. */
+  addLayer(url: string, name: string): string {
+    const id = newLayerId();
+    this.#perform([{ kind: 'layer.add', layer: { id, url, name } }]);
+    return id;
+  }
+
+  removeLayer(id: string): void {
+    this.#perform([{ kind: 'layer.remove', id }]);
   }
 
   rename(name: string): void {
@@ -110,10 +126,16 @@ export class Editor {
     return this.#submit(this.#history.redo(this.#state()));
   }
 
+  #isFeed(id: string): boolean {
+    return isFeedFeature(this.#state().features.get(id));
+  }
+
   /** The state an edit applies to: the client's view plus the edits still waiting to be sent. */
   #state(): UndoState {
-    if (this.#queue.length === 0) return { name: this.#client.mapName, features: this.#client.features };
-    const state = createMapState(this.#client.mapName, this.#client.features.values());
+    const client = this.#client;
+    if (this.#queue.length === 0)
+      return { name: client.mapName, features: client.features, layers: client.layers };
+    const state = createMapState(client.mapName, client.features.values(), client.layers.values());
     for (const op of this.#queue) applyOp(state, op);
     return state;
   }

@@ -3,7 +3,7 @@
 import type { Feature } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { anchorOf } from '../../features/geometry.ts';
-import { DEFAULT_FEATURE_COLOR } from '../../features/render-features.ts';
+import { featureColor } from '../../features/render-features.ts';
 import { useClientVersion } from '../../session/use-client.ts';
 
 /** A list is for finding things; past this many, the map (and export) is the way to see them all. */
@@ -19,10 +19,12 @@ const KIND: Record<Feature['geometry']['type'], string> = {
 export function FeatureList({
   client,
   selected,
+  layerColors,
   onSelect,
 }: {
   client: MeridianClient | null;
   selected: string | null;
+  layerColors: ReadonlyMap<string, string>;
   onSelect(id: string): void;
 }) {
   useClientVersion(client, ['state']);
@@ -42,6 +44,8 @@ export function FeatureList({
       <ul>
         {listed.map((feature) => {
           const [lng, lat] = anchorOf(feature.geometry);
+          const layer = feature.properties.layer;
+          const color = featureColor(feature, layerColors);
           return (
             <li key={feature.id}>
               <button
@@ -52,16 +56,22 @@ export function FeatureList({
                 data-feature-id={feature.id}
                 data-title={feature.properties.title ?? ''}
                 data-position={`${lng},${lat}`}
+                data-layer={layer ?? ''}
                 onClick={() => onSelect(feature.id)}
               >
+                {/* A feed entry's swatch is a ring, like its symbol on the map. */}
                 <span
-                  className="swatch"
-                  style={{ background: feature.properties.color ?? DEFAULT_FEATURE_COLOR }}
+                  className={layer ? 'swatch feed' : 'swatch'}
+                  style={layer ? { borderColor: color } : { background: color }}
                   aria-hidden="true"
                 />
                 <span className="name">
-                  {feature.properties.title || `Untitled ${KIND[feature.geometry.type]}`}
+                  {feature.properties.title ||
+                    `Untitled ${layer ? 'feed entry' : KIND[feature.geometry.type]}`}
                 </span>
+                {layer ? (
+                  <span className="muted feed-tag">{client?.layers.get(layer)?.name ?? 'feed'}</span>
+                ) : null}
               </button>
             </li>
           );

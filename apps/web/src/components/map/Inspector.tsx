@@ -2,7 +2,7 @@
 
 import { type Feature, type FeaturePropertiesPatch, LIMITS } from '@meridian/protocol';
 import { useEffect, useId, useRef, useState } from 'react';
-import { DEFAULT_FEATURE_COLOR } from '../../features/render-features.ts';
+import { featureColor } from '../../features/render-features.ts';
 import { PRESENCE_COLORS } from '../../presence/identity.ts';
 
 /** How long a field waits after the last keystroke before the edit is sent. */
@@ -19,6 +19,8 @@ interface InspectorProps {
   editable: boolean;
   /** Someone else who changed this feature moments ago. */
   remoteEditor: { name: string; color: string } | null;
+  /** The live-feed layer this feature is an entry of: then it is shown read-only. */
+  layer: { name: string; color: string } | null;
   onChange(id: string, patch: FeaturePropertiesPatch): void;
   onDelete(id: string): void;
   onClose(): void;
@@ -66,7 +68,17 @@ function useField(remote: string, commit: (value: string) => void) {
   };
 }
 
-export function Inspector({ feature, editable, remoteEditor, onChange, onDelete, onClose }: InspectorProps) {
+export function Inspector({
+  feature,
+  editable: canEdit,
+  remoteEditor,
+  layer,
+  onChange,
+  onDelete,
+  onClose,
+}: InspectorProps) {
+  // A feed entry is the feed's: its next delivery would overwrite any edit made here.
+  const editable = canEdit && !layer;
   const ids = { title: useId(), description: useId(), color: useId() };
   const title = useField(feature.properties.title ?? '', (value) =>
     onChange(feature.id, { title: value.trim() ? value : null }),
@@ -74,8 +86,8 @@ export function Inspector({ feature, editable, remoteEditor, onChange, onDelete,
   const description = useField(feature.properties.description ?? '', (value) =>
     onChange(feature.id, { description: value.trim() ? value : null }),
   );
-  const color = feature.properties.color ?? DEFAULT_FEATURE_COLOR;
-  const kind = KIND_LABEL[feature.geometry.type];
+  const color = layer?.color ?? featureColor(feature);
+  const kind = layer ? 'Feed entry' : KIND_LABEL[feature.geometry.type];
   const position = feature.geometry.type === 'Point' ? feature.geometry.coordinates : null;
 
   return (
@@ -84,10 +96,15 @@ export function Inspector({ feature, editable, remoteEditor, onChange, onDelete,
       aria-label={`${kind} details`}
       data-testid="inspector"
       data-feature-id={feature.id}
+      data-readonly={editable ? undefined : 'true'}
     >
       <header>
         <h2>
-          <span className="swatch" style={{ background: color }} aria-hidden="true" />
+          <span
+            className={layer ? 'swatch feed' : 'swatch'}
+            style={layer ? { borderColor: color } : { background: color }}
+            aria-hidden="true"
+          />
           {kind}
         </h2>
         <button
@@ -165,7 +182,26 @@ export function Inspector({ feature, editable, remoteEditor, onChange, onDelete,
             {feature.properties.title || `Untitled ${kind.toLowerCase()}`}
           </h3>
           {feature.properties.description ? (
-            <p className="feature-description">{feature.properties.description}</p>
+            <p className="feature-description" data-testid="feature-description-text">
+              {feature.properties.description}
+            </p>
+          ) : null}
+          {feature.properties.url ? (
+            <p>
+              <a
+                href={feature.properties.url}
+                target="_blank"
+                rel="noopener noreferrer nofollow"
+                data-testid="feature-link"
+              >
+                Open the entry
+              </a>
+            </p>
+          ) : null}
+          {layer ? (
+            <p className="muted" data-testid="feature-layer">
+              From the live layer {layer.name}; it changes when the feed does.
+            </p>
           ) : null}
         </>
       )}

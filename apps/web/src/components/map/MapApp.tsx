@@ -7,6 +7,8 @@ import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { refreshSessionAction } from '../../app/m/[mapId]/actions.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
+import { isFeedFeature } from '../../features/render-features.ts';
+import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
 import { type Identity, loadIdentity, saveIdentity } from '../../presence/identity.ts';
 import { Editor } from '../../session/editor.ts';
@@ -16,6 +18,7 @@ import { TrafficInspector } from '../inspector/TrafficInspector.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { FeatureList } from './FeatureList.tsx';
 import { Inspector } from './Inspector.tsx';
+import { LiveLayers } from './LiveLayers.tsx';
 import { MapTitle } from './MapTitle.tsx';
 import { NameDialog } from './NameDialog.tsx';
 import { PresenceBar } from './PresenceBar.tsx';
@@ -58,9 +61,11 @@ function touchedFeature(frame: FrameEvent): { featureId: string; clientId: strin
   if (frame.direction !== 'in' || frame.type !== 'op') return null;
   try {
     const message = JSON.parse(frame.data) as {
-      record?: { clientId?: string; op?: { id?: string; feature?: { id?: string } } };
+      record?: { clientId?: string; op?: { kind?: string; id?: string; feature?: { id?: string } } };
     };
     const record = message.record;
+    // Layer ops name layers, not features; feed entries are nobody's edit.
+    if (!record?.op?.kind?.startsWith('feature.')) return null;
     const featureId = record?.op?.id ?? record?.op?.feature?.id;
     return record?.clientId && featureId ? { featureId, clientId: record.clientId } : null;
   } catch {
@@ -147,12 +152,24 @@ export function MapApp(props: MapAppProps) {
     () => editor?.version ?? 0,
     () => 0,
   );
-  useClientVersion(client, ['state', 'status']);
+  const stateVersion = useClientVersion(client, ['state', 'status']);
 
   const role: Role = client?.role ?? props.role;
   const editable = role === 'edit';
   const mapName = client?.mapName || props.initialName;
   const selectedFeature = selected ? client?.features.get(selected) : undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: stateVersion says the client's layers (a live view) changed.
+  const layerColors = useMemo(
+    () => assignLayerColors(client ? client.layers.values() : []),
+    [client, stateVersion],
+  );
+  const selectedLayer = selectedFeature?.properties.layer;
+  const selectedLayerInfo = selectedLayer
+    ? {
+        name: client?.layers.get(selectedLayer)?.name ?? 'feed',
+        color: layerColors.get(selectedLayer) ?? '#57534e',
+      }
+    : null;
 
   // ---- events from the client ----
   useEffect(() => {
@@ -349,7 +366,7 @@ export function MapApp(props: MapAppProps) {
           return;
         case 'Delete':
         case 'Backspace':
-          if (editable && selected) deleteFeature(selected);
+          if (editable && selected && !isFeedFeature(selectedFeature)) deleteFeature(selected);
           return;
       }
       if (!editable) return;
@@ -457,12 +474,20 @@ export function MapApp(props: MapAppProps) {
               feature={selectedFeature}
               editable={editable}
               remoteEditor={remotePeer ? { name: remotePeer.name, color: remotePeer.color } : null}
+              layer={selectedLayerInfo}
               onChange={updateFeature}
               onDelete={deleteFeature}
               onClose={() => setSelected(null)}
             />
           ) : null}
-          <FeatureList client={client} selected={selected} onSelect={select} />
+          <LiveLayers
+            client={client}
+            editable={editable}
+            layerColors={layerColors}
+            onAdd={(url, name) => editor?.addLayer(url, name)}
+            onRemove={(id) => editor?.removeLayer(id)}
+          />
+          <FeatureList client={client} selected={selected} layerColors={layerColors} onSelect={select} />
         </aside>
       </div>
       <TrafficInspector client={client} mapId={props.mapId} />

@@ -54,9 +54,13 @@ export default function MapCanvas({ client, editable, styleUrl, callbacks, onVie
 
   useEffect(() => {
     if (!view || !client) return;
+    view.setLayers(client.layers.values());
     view.setFeatures(client.features, 'all');
     view.setPeers(client.peers);
-    const offState = client.on('state', (changed) => view.setFeatures(client.features, changed));
+    const offState = client.on('state', (changed) => {
+      view.setLayers(client.layers.values());
+      view.setFeatures(client.features, changed);
+    });
     const offPresence = client.on('presence', (peers) => view.setPeers(peers));
     return () => {
       offState();

@@ -1,0 +1,40 @@
+import type { LayerStatus } from '@meridian/protocol';
+
+/** What a layer's status line shows: one state word for styling, the sentence, and the counters. */
+export interface LayerStatusText {
+  state: LayerStatus['state'] | 'unknown';
+  line: string;
+  /** Extra facts worth a glance: entries taken, deliveries refused for a bad signature. */
+  notes: string[];
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/**
+ * The words under a layer's name. The server's `detail` already says it for people
+ * (`live (WebSub via hub.example)`, `polling every 60 s (no hub)`, `hub unreachable: …`); this
+ * fills in when it is empty, marks errors as errors, and adds the counters.
+ */
+export function layerStatusText(status: LayerStatus | undefined): LayerStatusText {
+  if (!status) return { state: 'unknown', line: 'waiting for the server…', notes: [] };
+  const detail = status.detail.trim();
+  let line: string;
+  switch (status.state) {
+    case 'pending':
+      line = detail || 'subscribing…';
+      break;
+    case 'live':
+      line = detail || (status.mode === 'poll' ? 'live (polling)' : 'live (WebSub)');
+      break;
+    case 'polling':
+      line = detail || 'polling';
+      break;
+    case 'error':
+      line = /^error\b/i.test(detail) ? detail : `error: ${detail || 'unknown problem'}`;
+      break;
+  }
+  const notes = [plural(status.entries, 'entry', 'entries')];
+  if (status.badSignatures > 0)
+    notes.push(`${plural(status.badSignatures, 'delivery', 'deliveries')} with a bad signature ignored`);
+  return { state: status.state, line, notes };
+}
