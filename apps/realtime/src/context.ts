@@ -6,6 +6,7 @@ import type { InflightCommits } from './connection/inflight.ts';
 import type { Outbox } from './connection/outbox.ts';
 import type { Session } from './connection/session.ts';
 import type { Config } from './env.ts';
+import type { FeedHost } from './feeds/feed-host.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomRegistry } from './rooms/room-registry.ts';
@@ -23,6 +24,8 @@ export interface ServerContext {
   outbox: Outbox;
   inflight: InflightCommits;
   sessions: Set<Session>;
+  /** What the live-feed subscription manager uses (rooms opening and closing, server ops, layer statuses). */
+  feedHost: FeedHost;
   /** Set by drain(): no new connections or maps. */
   draining: boolean;
 }

@@ -11,6 +11,7 @@ import { createSocketBehavior } from './connection/socket.ts';
 import type { ServerContext } from './context.ts';
 import { registerEchoRoute } from './echo/echo-route.ts';
 import type { Config } from './env.ts';
+import { createFeedHost, type FeedHost } from './feeds/feed-host.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { registerMapsApi } from './http/maps-api.ts';
 import { sendPlain } from './http/respond.ts';
@@ -37,6 +38,8 @@ export interface RealtimeServer {
   readonly nodeId: string;
   readonly metrics: Metrics;
   readonly tokens: TokenService;
+  /** For the live-feed subscription manager (and tests): room events, server ops, layer statuses. */
+  readonly feedHost: FeedHost;
   /** Listen on `port` (0 picks a free one) at the configured host; resolves with the real port. */
   listen(port?: number): Promise<number>;
   /**
@@ -73,6 +76,8 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       gapHoldMs: config.gapHoldMs,
     },
   });
+  const inflight = new InflightCommits();
+  const feedHost = createFeedHost({ config, db, bus, rooms, inflight, metrics, clock }, logger);
   const ctx: ServerContext = {
     config,
     db,
@@ -83,8 +88,9 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     tokens,
     rooms,
     outbox,
-    inflight: new InflightCommits(),
+    inflight,
     sessions: new Set<Session>(),
+    feedHost,
     draining: false,
   };
 
@@ -147,6 +153,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     nodeId: config.nodeId,
     metrics,
     tokens,
+    feedHost,
     listen(port = config.port) {
       return new Promise((resolve, reject) => {
         app.listen(config.host, port, (socket) => {

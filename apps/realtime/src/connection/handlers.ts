@@ -1,4 +1,4 @@
-import { commitOp, readOps } from '@meridian/db';
+import { type CommitResult, readOps } from '@meridian/db';
 import {
   type ClientMessage,
   type ClientMessageOf,
@@ -9,6 +9,8 @@ import {
   PROTOCOL_VERSION,
 } from '@meridian/protocol';
 import type { ServerContext } from '../context.ts';
+import { FEED_CLIENT_ID } from '../feeds/feed-host.ts';
+import { commitTracked, fanOut } from '../rooms/commit-op.ts';
 import { join, leaveRoom } from './join.ts';
 import { codeOf, refuseInvalid, sendError, sendReject } from './replies.ts';
 import { MAX_QUEUED_TASKS, type Session } from './session.ts';
@@ -105,17 +107,26 @@ const handlers: HandlerTable = {
         });
         return;
       }
-      const stopTimer = ctx.metrics.opCommitSeconds.startTimer();
-      let result: Awaited<ReturnType<typeof commitOp>>;
+      if (op.kind === 'layer.entries' || session.clientId === FEED_CLIENT_ID) {
+        // Feed entries come from the feed the server subscribed to, never from a browser; and a
+        // browser calling itself `feed` could claim op ids the server is about to use.
+        sendReject(ctx, session, {
+          mapId,
+          opId,
+          code: ErrorCode.FORBIDDEN,
+          message:
+            op.kind === 'layer.entries'
+              ? 'only the server adds feed entries'
+              : `the client id ${FEED_CLIENT_ID} is reserved for the server`,
+        });
+        return;
+      }
+      let result: CommitResult;
       try {
-        result = await ctx.inflight.track(
-          commitOp(ctx.db, { mapId, clientId: session.clientId, opId, op, now: ctx.clock.now() }),
-        );
+        result = await commitTracked(ctx, { mapId, clientId: session.clientId, opId, op });
       } catch (error) {
         sendReject(ctx, session, { mapId, opId, ...codeOf(ctx, error, 'commit') });
         return;
-      } finally {
-        stopTimer();
       }
       if (result.status === 'rejected') {
         sendReject(ctx, session, { mapId, opId, code: result.code, message: result.message });
@@ -129,10 +140,7 @@ const handlers: HandlerTable = {
         seq: record.seq,
         ...(result.status === 'duplicate' ? { duplicate: true } : {}),
       });
-      // Local sockets get it straight away; peers through the bus. A duplicate is published again
-      // in case the first attempt's node died between commit and publish (peers drop repeats).
-      ctx.rooms.get(mapId)?.sequencer.offer(record);
-      ctx.bus.publish({ type: 'op', mapId, nodeId: ctx.config.nodeId, record });
+      fanOut(ctx, mapId, record);
     },
   },
   sync: {

@@ -109,6 +109,7 @@ async function resume(
     map: { id: map.id, name: map.name },
     presence: room.presence.list(),
   });
+  sendLayerStatuses(ctx, session, room);
   room.completeJoin(session, map.seq);
   return true;
 }
@@ -131,7 +132,16 @@ async function sendSnapshot(
     role: entry.role,
     map: snapshot.map,
     features: snapshot.features,
+    layers: snapshot.layers,
     presence: room.presence.list(),
   });
+  sendLayerStatuses(ctx, session, room);
   room.completeJoin(session, snapshot.seq);
+}
+
+/** How each live-feed layer is doing, right after the state that lists the layers. */
+function sendLayerStatuses(ctx: ServerContext, session: Session, room: Room): void {
+  for (const status of room.layerStatuses) {
+    ctx.outbox.send(session, { type: 'layerStatus', mapId: room.mapId, ...status });
+  }
 }

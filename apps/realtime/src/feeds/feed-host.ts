@@ -1,8 +1,7 @@
-import type { CommitResult, Database } from '@meridian/db';
+import { type CommitResult, listLayers } from '@meridian/db';
 import type { Layer, LayerStatus, Op, OpRecord } from '@meridian/protocol';
-import type { Bus } from '../bus/bus.ts';
 import type { Logger } from '../logger.ts';
-import type { RoomRegistry } from '../rooms/room-registry.ts';
+import { type CommitPath, commitTracked, fanOut } from '../rooms/commit-op.ts';
 
 /** The client id that server-made ops (feed entries) are committed under. */
 export const FEED_CLIENT_ID = 'feed';
@@ -29,16 +28,6 @@ export interface FeedHost {
   commitServerOp(mapId: string, opId: string, op: Op): Promise<CommitResult>;
   /** Publish a layer status: to this node's clients on the map, cached for joiners, and on the bus. */
   publishLayerStatus(mapId: string, status: LayerStatus): void;
-}
-
-export interface FeedHostDeps {
-  nodeId: string;
-  db: Database;
-  bus: Bus;
-  rooms: RoomRegistry;
-  logger: Logger;
-  /** The shared commit-then-fan-out path (the one client ops take). */
-  commit(input: { mapId: string; clientId: string; opId: string; op: Op }): Promise<CommitResult>;
 }
 
 type Listener<A extends unknown[]> = (...args: A) => void;
@@ -72,4 +61,41 @@ export class Listeners<A extends unknown[]> {
       }
     }
   }
+}
+
+/** Longest `detail` the protocol carries; longer words from a feed or hub are cut, not refused. */
+const MAX_DETAIL_CHARS = 500;
+
+/** The FeedHost of a node, built on its room registry, commit path and bus. */
+export function createFeedHost(path: CommitPath, logger: Logger): FeedHost {
+  const opened = new Listeners<[string]>(logger, 'room opened');
+  const closed = new Listeners<[string]>(logger, 'room closed');
+  const records = new Listeners<[string, OpRecord]>(logger, 'record');
+  path.rooms.observe({
+    opened: (mapId) => opened.emit(mapId),
+    closed: (mapId) => closed.emit(mapId),
+    record: (mapId, record) => records.emit(mapId, record),
+  });
+  return {
+    onRoomOpened: (listener) => opened.add(listener),
+    onRoomClosed: (listener) => closed.add(listener),
+    onRecord: (listener) => records.add(listener),
+    listLayers: (mapId) => listLayers(path.db, mapId),
+    async commitServerOp(mapId, opId, op) {
+      const result = await commitTracked(path, { mapId, clientId: FEED_CLIENT_ID, opId, op });
+      if (result.status !== 'rejected') fanOut(path, mapId, result.record);
+      return result;
+    },
+    publishLayerStatus(mapId, status) {
+      const clean: LayerStatus = {
+        ...status,
+        detail:
+          status.detail.length > MAX_DETAIL_CHARS
+            ? `${status.detail.slice(0, MAX_DETAIL_CHARS - 1)}…`
+            : status.detail,
+      };
+      path.rooms.get(mapId)?.setLayerStatus(clean, true);
+      path.bus.publish({ type: 'layerStatus', mapId, nodeId: path.config.nodeId, ...clean });
+    },
+  };
 }

@@ -1,4 +1,19 @@
+import type { OpRecord } from '@meridian/protocol';
 import { Room, type RoomDeps } from './room.ts';
+
+/** Told when rooms open and close on this node and of every record they deliver (feeds/feed-host.ts). */
+export interface RoomObserver {
+  opened?(mapId: string): void;
+  closed?(mapId: string): void;
+  record?(mapId: string, record: OpRecord): void;
+}
+
+interface Entry {
+  room: Room;
+  opened: Promise<void>;
+  /** Observers were told it opened (so they must be told it closed). */
+  announced: boolean;
+}
 
 /**
  * The maps open on this node. A room is created by the first join, opened once (bus subscribe,
@@ -6,10 +21,23 @@ import { Room, type RoomDeps } from './room.ts';
  */
 export class RoomRegistry {
   readonly #deps: RoomDeps;
-  readonly #rooms = new Map<string, { room: Room; opened: Promise<void> }>();
+  readonly #rooms = new Map<string, Entry>();
+  readonly #observers = new Set<RoomObserver>();
 
   constructor(deps: RoomDeps) {
-    this.#deps = deps;
+    this.#deps = {
+      ...deps,
+      onRecord: (mapId, record) => this.#tell('record', (o) => o.record?.(mapId, record)),
+    };
+  }
+
+  /** Watch rooms open, close and deliver records; returns a function that stops watching. */
+  observe(observer: RoomObserver): () => void {
+    const entry = { ...observer };
+    this.#observers.add(entry);
+    return () => {
+      this.#observers.delete(entry);
+    };
   }
 
   get size(): number {
@@ -34,11 +62,19 @@ export class RoomRegistry {
     if (!entry) {
       const room = new Room(mapId, this.#deps, (empty) => this.#remove(empty));
       const opened = room.open();
-      entry = { room, opened };
-      this.#rooms.set(mapId, entry);
+      const created: Entry = { room, opened, announced: false };
+      entry = created;
+      this.#rooms.set(mapId, created);
       this.#deps.metrics.mapsOpen.set(this.#rooms.size);
-      // A room that failed to open is forgotten, so the next join tries again from scratch.
-      opened.catch(() => this.#remove(room));
+      opened.then(
+        () => {
+          if (this.#rooms.get(mapId) !== created || room.closed) return;
+          created.announced = true;
+          this.#tell('opened', (o) => o.opened?.(mapId));
+        },
+        // A room that failed to open is forgotten, so the next join tries again from scratch.
+        () => this.#remove(room),
+      );
     }
     const { room, opened } = entry;
     room.reserve();
@@ -52,14 +88,38 @@ export class RoomRegistry {
   }
 
   closeAll(): void {
-    for (const { room } of this.#rooms.values()) room.close();
+    const entries = [...this.#rooms.values()];
     this.#rooms.clear();
     this.#deps.metrics.mapsOpen.set(0);
+    for (const entry of entries) this.#closeEntry(entry);
   }
 
   #remove(room: Room): void {
-    if (this.#rooms.get(room.mapId)?.room === room) this.#rooms.delete(room.mapId);
-    room.close();
+    const entry = this.#rooms.get(room.mapId);
+    if (entry?.room === room) {
+      this.#rooms.delete(room.mapId);
+      this.#closeEntry(entry);
+    } else {
+      room.close();
+    }
     this.#deps.metrics.mapsOpen.set(this.#rooms.size);
+  }
+
+  #closeEntry(entry: Entry): void {
+    entry.room.close();
+    if (!entry.announced) return;
+    entry.announced = false;
+    this.#tell('closed', (o) => o.closed?.(entry.room.mapId));
+  }
+
+  /** An observer that throws is logged; it never breaks the room or the other observers. */
+  #tell(what: string, call: (observer: RoomObserver) => void): void {
+    for (const observer of [...this.#observers]) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.#deps.logger.error({ err: error, what }, 'room observer failed');
+      }
+    }
   }
 }

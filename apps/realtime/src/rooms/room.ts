@@ -2,6 +2,7 @@ import { type Database, getMap, readOps } from '@meridian/db';
 import {
   type BusMessage,
   ErrorCode,
+  type LayerStatus,
   MeridianError,
   type OpRecord,
   type PresenceEntry,
@@ -32,6 +33,8 @@ export interface RoomDeps {
     presenceTtlMs: number;
     gapHoldMs: number;
   };
+  /** Told of every record this room delivers, in seq order (the feed manager listens). */
+  onRecord?: (mapId: string, record: OpRecord) => void;
 }
 
 /**
@@ -72,6 +75,10 @@ export class Room {
   readonly #owners = new Map<string, Session>();
   /** Local sessions whose presence changed since the last flush (conflation: latest wins). */
   readonly #dirty = new Set<Session>();
+  /** The latest status of each live-feed layer, sent to each client after its snapshot or replay. */
+  readonly #layerStatuses = new Map<string, LayerStatus>();
+  /** Layers whose status this node published (it holds their feed). */
+  readonly #ownLayerStatuses = new Set<string>();
   #reservations = 0;
   #subscription: BusSubscription | null = null;
   #closed = false;
@@ -125,6 +132,15 @@ export class Room {
         if (entries.length > 0) {
           deps.bus.publish({ type: 'presenceState', mapId, nodeId: deps.nodeId, entries });
         }
+        // A node that just opened the map asks this way; the feed holder tells it how its layers are.
+        for (const layerId of this.#ownLayerStatuses) {
+          const status = this.#layerStatuses.get(layerId);
+          if (status) deps.bus.publish({ type: 'layerStatus', mapId, nodeId: deps.nodeId, ...status });
+        }
+      },
+      layerStatus: (message) => {
+        const { type: _type, mapId: _mapId, nodeId: _nodeId, ...status } = message;
+        this.setLayerStatus(status, false);
       },
       presenceState: (message) => {
         const change = this.presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
@@ -260,6 +276,22 @@ export class Room {
     this.#dirty.clear();
   }
 
+  /**
+   * Remember a layer's latest status and tell this node's clients on the map (never dropped as
+   * volatile). `own`: this node published it (it holds the feed), so it answers peers' requests.
+   */
+  setLayerStatus(status: LayerStatus, own: boolean): void {
+    this.#layerStatuses.set(status.layerId, status);
+    if (own) this.#ownLayerStatuses.add(status.layerId);
+    else this.#ownLayerStatuses.delete(status.layerId);
+    this.#broadcast(this.opsTopic, { type: 'layerStatus', mapId: this.mapId, ...status });
+  }
+
+  /** The cached layer statuses, for a client that just got its snapshot or replay. */
+  get layerStatuses(): LayerStatus[] {
+    return [...this.#layerStatuses.values()];
+  }
+
   /** Tell peers we are alive (with our clients and seq); drop peers that stopped doing so. */
   heartbeat(): void {
     const { bus, nodeId, clock, limits } = this.#deps;
@@ -332,10 +364,23 @@ export class Room {
     const { outbox, metrics, clock } = this.#deps;
     outbox.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
+    if (record.op.kind === 'layer.remove') {
+      this.#layerStatuses.delete(record.op.id);
+      this.#ownLayerStatuses.delete(record.op.id);
+    }
+    this.#notifyRecord(record);
     for (const [session, joiner] of this.#joiners) {
       if (joiner.afterSeq === null || record.seq > joiner.afterSeq) joiner.buffer.push(record);
       if (joiner.afterSeq !== null) this.#pumpJoiner(session, joiner);
       else if (joiner.buffer.length > MAX_JOINER_BUFFER) outbox.closeSlowConsumer(session);
+    }
+  }
+
+  #notifyRecord(record: OpRecord): void {
+    try {
+      this.#deps.onRecord?.(this.mapId, record);
+    } catch (error) {
+      this.#deps.logger.error({ err: error, mapId: this.mapId }, 'record listener failed');
     }
   }
 
