@@ -12,11 +12,17 @@ export const FEED_CLIENT_ID = 'feed';
  * commit feed entries like any op, and a way to tell everyone how a layer is doing.
  */
 export interface FeedHost {
-  /** Fires when this node opens a map's room (first local client). Returns an unsubscribe. */
+  /**
+   * Fires when this node opens a map's room (first local client), once the room is on the map's
+   * bus channel and knows its seq. Returns an unsubscribe.
+   */
   onRoomOpened(listener: (mapId: string) => void): () => void;
   /** Fires when this node closes a map's room (last local client left, or the server closed). */
   onRoomClosed(listener: (mapId: string) => void): () => void;
-  /** Every op record this node applies for a map, in seq order (local commits and bus deliveries). */
+  /**
+   * Every op record this node applies for a map, in seq order (local commits and bus deliveries),
+   * while the map's room is open here (between onRoomOpened and onRoomClosed).
+   */
   onRecord(listener: (mapId: string, record: OpRecord) => void): () => void;
   /** The live layers of a map (from the db), in creation order. */
   listLayers(mapId: string): Promise<Layer[]>;
