@@ -11,3 +11,4 @@ export {
   type WebSocketLike,
 } from './meridian-client.ts';
 export { type Changed, MapReplica, type PendingOp, type ReceiveResult } from './replica.ts';
+export { DEFAULT_RESEND_PACING, type OutgoingOp, ResendPacer, type ResendPacing } from './resend-pacer.ts';

@@ -10,6 +10,7 @@ import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.
 import { Emitter } from './emitter.ts';
 import { randomId } from './ids.ts';
 import { type Changed, MapReplica } from './replica.ts';
+import { DEFAULT_RESEND_PACING, ResendPacer, type ResendPacing } from './resend-pacer.ts';
 
 /** The part of the WHATWG WebSocket that both browsers and the `ws` package provide. */
 export interface WebSocketLike {
@@ -78,6 +79,8 @@ export interface MeridianClientOptions {
   presenceThrottleMs?: number;
   /** App-level ping interval for RTT; 0 disables. */
   pingIntervalMs?: number;
+  /** How unacknowledged ops are resent after a (re)join; see `ResendPacing`. */
+  resendPacing?: ResendPacing;
 }
 
 const OPEN = 1;
@@ -111,6 +114,8 @@ export class MeridianClient extends Emitter<ClientEvents> {
   #rttMs: number | null = null;
   #lastClose: { code: number; reason: string } | null = null;
   #closedByUser = false;
+  readonly #resend: ResendPacer;
+  #resendTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: MeridianClientOptions) {
     super();
@@ -123,6 +128,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
       throw new TypeError('No WebSocket implementation: pass one (e.g. the `ws` package) in Node 20');
     this.#WebSocket = Ctor;
     this.#replica = new MapReplica(this.clientId);
+    this.#resend = new ResendPacer(options.resendPacing ?? DEFAULT_RESEND_PACING, Date.now());
   }
 
   get status(): ConnectionStatus {
@@ -176,6 +182,17 @@ export class MeridianClient extends Emitter<ClientEvents> {
   connect(): void {
     this.#closedByUser = false;
     if (this.#socket || this.#reconnectTimer) return;
+    void this.#open();
+  }
+
+  /**
+   * Reconnect now instead of waiting out the backoff, e.g. when the browser says it is back
+   * online. Does nothing unless a reconnect is waiting; a failure backs off as before.
+   */
+  reconnectNow(): void {
+    if (this.#closedByUser || this.#socket || !this.#reconnectTimer) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
     void this.#open();
   }
 
@@ -309,6 +326,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
   #onClosed(code: number, reason: string): void {
     this.#lastClose = { code, reason };
     this.#stopPing();
+    this.#stopResend();
     this.#peers.clear();
     this.emit('presence', this.#peers);
     this.emit('close', { code, reason });
@@ -374,9 +392,11 @@ export class MeridianClient extends Emitter<ClientEvents> {
         return;
       case 'ack':
         this.#replica.acknowledge(message.opId, message.seq);
+        this.#settle(message.opId);
         this.emit('ack', message.opId, message.seq);
         return;
       case 'reject': {
+        this.#settle(message.opId);
         const rejected = this.#replica.reject(message.opId);
         if (rejected) {
           this.emit('reject', {
@@ -466,9 +486,8 @@ export class MeridianClient extends Emitter<ClientEvents> {
   #joined(): void {
     this.#attempt = 0;
     this.#setStatus('open');
-    for (const pending of this.#replica.unacknowledged) {
-      this.#send({ type: 'op', mapId: this.mapId, opId: pending.opId, op: pending.op });
-    }
+    this.#resend.start(this.#replica.unacknowledged);
+    this.#pumpResend();
     if (this.#following) this.#send({ type: 'follow', mapId: this.mapId, target: this.#following });
     this.#presenceDraft = { ...this.#presenceDraft, name: this.#user.name, color: this.#user.color };
     this.#flushPresence();
@@ -479,8 +498,41 @@ export class MeridianClient extends Emitter<ClientEvents> {
     const opId = `o-${randomId(16)}`;
     const changed = this.#replica.addPending(opId, op);
     this.emit('state', changed);
-    if (this.#status === 'open') this.#send({ type: 'op', mapId: this.mapId, opId, op });
+    if (this.#status !== 'open') return opId;
+    // Behind a resend backlog, a new op waits its turn so the server gets ops in the order made.
+    if (this.#resend.backlog > 0) {
+      this.#resend.push({ opId, op });
+      this.#pumpResend();
+    } else {
+      this.#send({ type: 'op', mapId: this.mapId, opId, op });
+    }
     return opId;
+  }
+
+  #settle(opId: string): void {
+    this.#resend.settle(opId);
+    if (this.#resend.backlog > 0) this.#pumpResend();
+  }
+
+  /** Send what the resend pacing allows now, and come back when time (not an ack) allows more. */
+  #pumpResend(): void {
+    if (this.#status !== 'open') return;
+    const now = Date.now();
+    for (const { opId, op } of this.#resend.take(now))
+      this.#send({ type: 'op', mapId: this.mapId, opId, op });
+    const wait = this.#resend.waitMs(now);
+    if (wait !== null && !this.#resendTimer) {
+      this.#resendTimer = setTimeout(() => {
+        this.#resendTimer = null;
+        this.#pumpResend();
+      }, wait);
+    }
+  }
+
+  #stopResend(): void {
+    this.#resend.clear();
+    if (this.#resendTimer) clearTimeout(this.#resendTimer);
+    this.#resendTimer = null;
   }
 
   #queuePresence(update: {
@@ -524,6 +576,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
     this.#reconnectTimer = null;
     this.#presenceTimer = null;
     this.#stopPing();
+    this.#stopResend();
   }
 
   #send(message: ClientMessage): boolean {

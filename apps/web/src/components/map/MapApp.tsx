@@ -139,7 +139,11 @@ export function MapApp(props: MapAppProps) {
     });
     setClient(meridian);
     meridian.connect();
+    // Back online: try now rather than wait out a backoff that grew while the network was down.
+    const onOnline = () => meridian.reconnectNow();
+    window.addEventListener('online', onOnline);
     return () => {
+      window.removeEventListener('online', onOnline);
       meridian.close();
       setClient(null);
     };

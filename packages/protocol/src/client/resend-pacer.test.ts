@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { Op } from '../messages/common.ts';
+import { type OutgoingOp, ResendPacer } from './resend-pacer.ts';
+
+const ops = (count: number, from = 0): OutgoingOp[] =>
+  Array.from({ length: count }, (_, i) => ({
+    opId: `o${from + i}`,
+    op: { kind: 'map.rename', name: `n${from + i}` } satisfies Op,
+  }));
+const ids = (list: OutgoingOp[]) => list.map((o) => o.opId);
+
+describe('ResendPacer', () => {
+  it('resends 300 queued ops in order, never more in flight than the window, as acks come back', () => {
+    const pacer = new ResendPacer({ window: 64, burst: 40, perSecond: 20 }, 0);
+    pacer.start(ops(300));
+    const sent: string[] = [];
+    let now = 0;
+    let maxInFlight = 0;
+    // A server that acks each op 100 ms after it was sent.
+    const unacked: { opId: string; at: number }[] = [];
+    while (sent.length < 300) {
+      for (const item of pacer.take(now)) {
+        sent.push(item.opId);
+        unacked.push({ opId: item.opId, at: now + 100 });
+      }
+      maxInFlight = Math.max(maxInFlight, pacer.inFlight);
+      now += 10;
+      while (unacked[0] && unacked[0].at <= now) pacer.settle((unacked.shift() as { opId: string }).opId);
+      expect(now, 'the resend must finish').toBeLessThan(60_000);
+    }
+    expect(sent).toEqual(ids(ops(300)));
+    expect(maxInFlight).toBeLessThanOrEqual(64);
+    expect(pacer.backlog).toBe(0);
+  });
+
+  it('keeps to the rate: the burst at once, then perSecond', () => {
+    const pacer = new ResendPacer({ window: 1000, burst: 40, perSecond: 20 }, 0);
+    pacer.start(ops(100));
+    expect(pacer.take(0)).toHaveLength(40);
+    expect(pacer.take(0)).toHaveLength(0);
+    expect(pacer.waitMs(0)).toBe(50);
+    expect(pacer.take(1000)).toHaveLength(20);
+    // By any time t, at most burst + rate × t have left.
+    let sent = 60;
+    for (let t = 1000; t < 3000; t += 7) {
+      sent += pacer.take(t).length;
+      expect(sent).toBeLessThanOrEqual(40 + (20 * t) / 1000);
+    }
+    sent += pacer.take(3000).length;
+    expect(sent).toBe(100);
+  });
+
+  it('stops at a full window until an ack (not a timer) reopens it', () => {
+    const pacer = new ResendPacer({ window: 3, burst: 100, perSecond: 100 }, 0);
+    pacer.start(ops(5));
+    expect(ids(pacer.take(0))).toEqual(['o0', 'o1', 'o2']);
+    expect(pacer.take(10_000)).toEqual([]);
+    expect(pacer.waitMs(10_000)).toBeNull();
+    pacer.settle('o1');
+    expect(ids(pacer.take(10_000))).toEqual(['o3']);
+  });
+
+  it('queues ops made during the resend behind the backlog, and starts afresh on a new connection', () => {
+    const pacer = new ResendPacer({ window: 10, burst: 2, perSecond: 1 }, 0);
+    pacer.start(ops(3));
+    expect(ids(pacer.take(0))).toEqual(['o0', 'o1']);
+    pacer.push(ops(1, 3)[0] as OutgoingOp);
+    expect(ids(pacer.take(2000))).toEqual(['o2', 'o3']);
+    pacer.start(ops(2, 10));
+    expect(pacer.inFlight).toBe(0);
+    expect(pacer.backlog).toBe(2);
+    pacer.clear();
+    expect(pacer.backlog).toBe(0);
+    expect(pacer.waitMs(0)).toBeNull();
+  });
+
+  it('refuses pacing that could never send', () => {
+    expect(() => new ResendPacer({ window: 0, burst: 1, perSecond: 1 })).toThrow(RangeError);
+    expect(() => new ResendPacer({ window: 1, burst: 1, perSecond: 0 })).toThrow(RangeError);
+  });
+});
