@@ -85,6 +85,35 @@ export function createMetrics(options: { processMetrics: boolean; nodeId: string
       help: 'Connections closed with 4008 because a durable message could not be buffered',
       registers,
     }),
+    feedLayersHeld: new Gauge({
+      name: 'meridian_feed_layers_held',
+      help: 'Live-feed layers whose feed this node follows (it holds their feed lock)',
+      registers,
+    }),
+    feedFetches: new Counter({
+      name: 'meridian_feed_fetches_total',
+      help: 'Feed fetches, by result (ok, not_modified, error)',
+      labelNames: ['result'],
+      registers,
+    }),
+    websubVerifications: new Counter({
+      name: 'meridian_websub_verifications_total',
+      help: 'WebSub verification-of-intent requests answered, by mode and result (ok, refused)',
+      labelNames: ['mode', 'result'],
+      registers,
+    }),
+    websubDeliveries: new Counter({
+      name: 'meridian_websub_deliveries_total',
+      help: 'WebSub content deliveries received, by result (ok, bad_signature, bad_feed, unknown, storage)',
+      labelNames: ['result'],
+      registers,
+    }),
+    websubBadSignatures: new Counter({
+      name: 'meridian_websub_bad_signatures_total',
+      help: 'WebSub deliveries ignored for a missing or wrong X-Hub-Signature, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
   };
 }
 

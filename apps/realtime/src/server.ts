@@ -7,11 +7,14 @@ import { type Clock, systemClock } from './clock.ts';
 import { InflightCommits } from './connection/inflight.ts';
 import { createOutbox } from './connection/outbox.ts';
 import type { Session } from './connection/session.ts';
+import { sweepSession } from './connection/lifecycle.ts';
 import { createSocketBehavior } from './connection/socket.ts';
 import type { ServerContext } from './context.ts';
 import { registerEchoRoute } from './echo/echo-route.ts';
 import type { Config } from './env.ts';
 import { createFeedHost, type FeedHost } from './feeds/feed-host.ts';
+import { createFeedSubscriptions, type FeedSubscriptions } from './feeds/subscriptions.ts';
+import { registerWebSubRoutes } from './feeds/websub-routes.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { registerMapsApi } from './http/maps-api.ts';
 import { sendPlain } from './http/respond.ts';
@@ -21,8 +24,11 @@ import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 
-/** How often send buffers are checked for clients that stopped reading (O(connections) each time). */
-const SLOW_CONSUMER_CHECK_MS = 250;
+/**
+ * How often every session is checked for an expired token and a send buffer that stopped
+ * draining (O(connections) each time; a token expires at most this late).
+ */
+const SESSION_SWEEP_MS = 250;
 
 export interface ServerDeps {
   config: Config;
@@ -40,6 +46,8 @@ export interface RealtimeServer {
   readonly tokens: TokenService;
   /** For the live-feed subscription manager (and tests): room events, server ops, layer statuses. */
   readonly feedHost: FeedHost;
+  /** The live-feed subscriptions this node follows, and its WebSub callback. */
+  readonly feeds: FeedSubscriptions;
   /** Listen on `port` (0 picks a free one) at the configured host; resolves with the real port. */
   listen(port?: number): Promise<number>;
   /**
@@ -71,6 +79,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     limits: {
       maxBackpressureBytes: config.maxBackpressureBytes,
       volatileBackpressureBytes: config.volatileBackpressureBytes,
+      presenceFlushMs: config.presenceFlushMs,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,
@@ -99,6 +108,8 @@ export function createServer(deps: ServerDeps): RealtimeServer {
   registerHealthRoutes(app, ctx);
   registerMapsApi(app, ctx);
   registerAdminRoutes(app, ctx, echo);
+  const feeds = createFeedSubscriptions({ config, host: feedHost, db, logger, metrics, clock });
+  registerWebSubRoutes(app, feeds, logger);
   // uWS hands a request on the socket path that is not a valid upgrade to the next route.
   app.any(REALTIME_PATH, (res, req) => refuseNonUpgrade(res, req));
   app.any('/*', (res) => sendPlain(res, 404, 'not found'));
@@ -112,14 +123,12 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       }
     }, ms);
   const timers = [
-    every(config.presenceFlushMs, 'presence flush', () => {
-      for (const room of rooms.rooms()) room.flushVolatile();
-    }),
     every(config.presenceHeartbeatMs, 'heartbeat', () => {
       for (const room of rooms.rooms()) room.heartbeat();
     }),
-    every(SLOW_CONSUMER_CHECK_MS, 'slow consumer check', () => {
-      for (const session of ctx.sessions) outbox.checkSlowConsumer(session);
+    every(SESSION_SWEEP_MS, 'session sweep', () => {
+      const now = clock.now();
+      for (const session of ctx.sessions) sweepSession(ctx, session, now);
     }),
   ];
   const stopReconnectWatch = bus.onReconnect(() => {
@@ -154,6 +163,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     metrics,
     tokens,
     feedHost,
+    feeds,
     listen(port = config.port) {
       return new Promise((resolve, reject) => {
         app.listen(config.host, port, (socket) => {
@@ -172,6 +182,8 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     close() {
       closed ??= (async () => {
         await drain();
+        // Before the rooms close: hand back feed locks and unsubscribe while Redis is still open.
+        await feeds.close();
         for (const timer of timers) clearInterval(timer);
         stopReconnectWatch();
         rooms.closeAll();
