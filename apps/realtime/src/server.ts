@@ -7,7 +7,6 @@ import { type Clock, systemClock } from './clock.ts';
 import { InflightCommits } from './connection/inflight.ts';
 import { createOutbox } from './connection/outbox.ts';
 import type { Session } from './connection/session.ts';
-import { sweepSession } from './connection/lifecycle.ts';
 import { createSocketBehavior } from './connection/socket.ts';
 import type { ServerContext } from './context.ts';
 import { registerEchoRoute } from './echo/echo-route.ts';
@@ -24,11 +23,8 @@ import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 
-/**
- * How often every session is checked for an expired token and a send buffer that stopped
- * draining (O(connections) each time; a token expires at most this late).
- */
-const SESSION_SWEEP_MS = 250;
+/** How often send buffers are checked for clients that stopped reading (O(connections) each time). */
+const SLOW_CONSUMER_CHECK_MS = 250;
 
 export interface ServerDeps {
   config: Config;
@@ -79,7 +75,6 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     limits: {
       maxBackpressureBytes: config.maxBackpressureBytes,
       volatileBackpressureBytes: config.volatileBackpressureBytes,
-      presenceFlushMs: config.presenceFlushMs,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,
@@ -123,12 +118,14 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       }
     }, ms);
   const timers = [
+    every(config.presenceFlushMs, 'presence flush', () => {
+      for (const room of rooms.rooms()) room.flushVolatile();
+    }),
     every(config.presenceHeartbeatMs, 'heartbeat', () => {
       for (const room of rooms.rooms()) room.heartbeat();
     }),
-    every(SESSION_SWEEP_MS, 'session sweep', () => {
-      const now = clock.now();
-      for (const session of ctx.sessions) sweepSession(ctx, session, now);
+    every(SLOW_CONSUMER_CHECK_MS, 'slow consumer check', () => {
+      for (const session of ctx.sessions) outbox.checkSlowConsumer(session);
     }),
   ];
   const stopReconnectWatch = bus.onReconnect(() => {
