@@ -81,6 +81,10 @@ export async function startCluster(options: {
             MERIDIAN_DATA_DIR: path.join(dataDir, `node-${index}`),
             MERIDIAN_AUTH_SECRET: secret,
             LOG_LEVEL: 'warn',
+            // Live feeds: WebSub hubs (test fixtures on loopback) call this node back here, and
+            // feeds and hubs on loopback pass the fetch guard, which refuses them by default.
+            MERIDIAN_PUBLIC_URL: `http://127.0.0.1:${port}`,
+            FEED_FETCH_ALLOW: '127.0.0.1/32',
             ...options.realtimeEnv,
           },
         },

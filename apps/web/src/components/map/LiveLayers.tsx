@@ -2,7 +2,7 @@
 
 import type { Layer } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { validateLayerInput } from '../../layers/layer-form.ts';
 import { layerStatusText } from '../../layers/status-text.ts';
 import { useClientVersion } from '../../session/use-client.ts';
@@ -105,6 +105,7 @@ function AddLayerForm({ existing, onAdd }: { existing: Layer[]; onAdd(url: strin
   const [url, setUrl] = useState('');
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<{ field: 'url' | 'name'; message: string } | null>(null);
+  const details = useRef<HTMLDetailsElement>(null);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -116,11 +117,13 @@ function AddLayerForm({ existing, onAdd }: { existing: Layer[]; onAdd(url: strin
     setProblem(null);
     setUrl('');
     setName('');
+    // Folded away once done: the new layer's row (and its status) is what to look at now.
+    if (details.current) details.current.open = false;
     onAdd(result.url, result.name);
   };
 
   return (
-    <details className="add-layer">
+    <details className="add-layer" ref={details}>
       <summary data-testid="add-layer-open">Add live feed</summary>
       {/* noValidate: the browser's own URL check would pre-empt the clearer messages below. */}
       <form onSubmit={submit} noValidate data-testid="add-layer-form">
