@@ -75,6 +75,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     limits: {
       maxBackpressureBytes: config.maxBackpressureBytes,
       volatileBackpressureBytes: config.volatileBackpressureBytes,
+      presenceFlushMs: config.presenceFlushMs,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,
@@ -118,9 +119,6 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       }
     }, ms);
   const timers = [
-    every(config.presenceFlushMs, 'presence flush', () => {
-      for (const room of rooms.rooms()) room.flushVolatile();
-    }),
     every(config.presenceHeartbeatMs, 'heartbeat', () => {
       for (const room of rooms.rooms()) room.heartbeat();
     }),

@@ -17,6 +17,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { PresenceTable } from './presence-table.ts';
+import { PresenceThrottle } from './presence-throttle.ts';
 
 export interface RoomDeps {
   nodeId: string;
@@ -29,6 +30,8 @@ export interface RoomDeps {
   limits: {
     maxBackpressureBytes: number;
     volatileBackpressureBytes: number;
+    /** PRESENCE_FLUSH_MS: each sender's presence goes out at most once per this interval. */
+    presenceFlushMs: number;
     presenceHeartbeatMs: number;
     presenceTtlMs: number;
     gapHoldMs: number;
@@ -73,8 +76,14 @@ export class Room {
   readonly #joiners = new Map<Session, Joiner>();
   /** Which session owns each local presence entry (a client id reconnecting may overlap itself). */
   readonly #owners = new Map<string, Session>();
-  /** Local sessions whose presence changed since the last flush (conflation: latest wins). */
-  readonly #dirty = new Set<Session>();
+  /** Paces local senders' presence: a change goes out at once, or (conflated) when the sender's interval ends. */
+  readonly #presencePacing: PresenceThrottle<Session>;
+  /** Sends the held presence changes when the earliest one is due. */
+  #presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  #presenceTimerAtMs = Number.POSITIVE_INFINITY;
+  #volatileCheckedAtMs = Number.NEGATIVE_INFINITY;
+  /** Members off the volatile topic at the last check: they miss the presence sent meanwhile. */
+  #volatileOff: Session[] = [];
   /** The latest status of each live-feed layer, sent to each client after its snapshot or replay. */
   readonly #layerStatuses = new Map<string, LayerStatus>();
   /** Layers whose status this node published (it holds their feed). */
@@ -91,6 +100,7 @@ export class Room {
     this.volatileTopic = `map/${mapId}/v`;
     this.#deps = deps;
     this.#onEmpty = onEmpty;
+    this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
     this.sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
       fetch: (fromSeq, toSeq) => readOps(deps.db, mapId, fromSeq, toSeq),
@@ -196,7 +206,7 @@ export class Room {
     session.presence = entry;
     this.presence.setLocal(entry);
     this.#owners.set(entry.clientId, session);
-    this.#dirty.add(session);
+    this.#presenceChanged(session);
   }
 
   /** The snapshot or replay at `seq` was sent: deliver what came after it, then move to the topics. */
@@ -212,7 +222,7 @@ export class Room {
   remove(session: Session): void {
     if (!this.#members.delete(session)) return;
     this.#joiners.delete(session);
-    this.#dirty.delete(session);
+    this.#presencePacing.forget(session);
     const entry = session.presence;
     session.presence = null;
     if (entry && this.#owners.get(entry.clientId) === session) {
@@ -231,13 +241,13 @@ export class Room {
     this.#closeIfEmpty();
   }
 
-  /** The session's presence changed; it goes out on the next flush. */
+  /** The session's presence changed: it goes out now, or when the sender's interval ends (latest wins). */
   updatePresence(session: Session, change: Partial<Omit<PresenceEntry, 'clientId' | 'role'>>): void {
     if (!session.presence) return;
     const entry: PresenceEntry = { ...session.presence, ...change };
     session.presence = entry;
     if (this.#owners.get(entry.clientId) === session) this.presence.setLocal(entry);
-    this.#dirty.add(session);
+    this.#presenceChanged(session);
   }
 
   summon(session: Session, viewport: Viewport): void {
@@ -246,34 +256,81 @@ export class Room {
     this.#deps.bus.publish({ type: 'summon', mapId: this.mapId, nodeId: this.#deps.nodeId, from, viewport });
   }
 
-  /** Send conflated presence changes to local sockets and peers. Called on a short tick. */
-  flushVolatile(): void {
-    if (this.#dirty.size === 0) return;
-    const { limits, bus, nodeId, metrics } = this.#deps;
-    // Volatile traffic is dropped first: a socket over the soft limit leaves the volatile topic
-    // until it drains, so presence never pushes it towards the hard limit (and a 4008 close).
-    for (const session of this.#members) {
-      if (!session.open || session.closing || !session.ws || this.#joiners.has(session)) continue;
-      const over = session.ws.getBufferedAmount() > limits.volatileBackpressureBytes;
-      if (over && session.volatileOn) {
-        this.#deps.outbox.unsubscribe(session, this.volatileTopic);
-        session.volatileOn = false;
-      } else if (!over && !session.volatileOn) {
-        this.#deps.outbox.subscribe(session, this.volatileTopic);
-        session.volatileOn = true;
-      }
-      if (!session.volatileOn) {
-        metrics.volatileDropped.inc(this.#dirty.size);
-        session.stats.volatileDropped += this.#dirty.size;
-      }
+  /**
+   * A local sender's presence changed. Sent at once when the sender was not sent within the last
+   * PRESENCE_FLUSH_MS (so a lone cursor move waits for nothing); otherwise held, and its latest
+   * state sent when that interval ends: a storm still makes at most one message per sender per
+   * interval.
+   */
+  #presenceChanged(session: Session): void {
+    const now = this.#deps.clock.now();
+    if (this.#presencePacing.offer(session, now)) this.#sendPresence([session], now);
+    else this.#armPresenceTimer(now);
+  }
+
+  /** The presence timer fired: send the held changes that are due. */
+  #flushPresence(): void {
+    this.#presenceTimer = null;
+    this.#presenceTimerAtMs = Number.POSITIVE_INFINITY;
+    if (this.#closed) return;
+    const now = this.#deps.clock.now();
+    try {
+      const due = this.#presencePacing.takeDue(now);
+      if (due.length > 0) this.#sendPresence(due, now);
+    } catch (error) {
+      this.#deps.logger.error({ err: error, mapId: this.mapId }, 'presence flush failed');
     }
-    for (const session of this.#dirty) {
+    this.#armPresenceTimer(now);
+  }
+
+  #armPresenceTimer(now: number): void {
+    const dueAtMs = this.#presencePacing.nextDueMs();
+    if (dueAtMs === null || this.#closed || dueAtMs >= this.#presenceTimerAtMs) return;
+    if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
+    this.#presenceTimerAtMs = dueAtMs;
+    this.#presenceTimer = setTimeout(() => this.#flushPresence(), Math.max(0, dueAtMs - now));
+  }
+
+  /** Send these senders' current presence to local sockets and peers. */
+  #sendPresence(senders: readonly Session[], now: number): void {
+    const { bus, nodeId, metrics } = this.#deps;
+    this.#checkVolatileBackpressure(now);
+    for (const session of senders) {
       const entry = session.presence;
       if (!entry) continue;
       this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, session);
       bus.publish({ type: 'presence', mapId: this.mapId, nodeId, entry });
+      for (const off of this.#volatileOff) {
+        if (off.volatileOn || off === session || !this.#members.has(off)) continue;
+        metrics.volatileDropped.inc();
+        off.stats.volatileDropped++;
+      }
     }
-    this.#dirty.clear();
+  }
+
+  /**
+   * Volatile traffic is dropped first: a socket over the soft limit leaves the volatile topic until
+   * it drains, so presence never pushes it towards the hard limit (and a 4008 close). Checked
+   * before presence is sent, at most once per PRESENCE_FLUSH_MS (it visits every member).
+   */
+  #checkVolatileBackpressure(now: number): void {
+    const { limits, outbox } = this.#deps;
+    if (now - this.#volatileCheckedAtMs < limits.presenceFlushMs) return;
+    this.#volatileCheckedAtMs = now;
+    const off: Session[] = [];
+    for (const session of this.#members) {
+      if (!session.open || session.closing || !session.ws || this.#joiners.has(session)) continue;
+      const over = session.ws.getBufferedAmount() > limits.volatileBackpressureBytes;
+      if (over && session.volatileOn) {
+        outbox.unsubscribe(session, this.volatileTopic);
+        session.volatileOn = false;
+      } else if (!over && !session.volatileOn) {
+        outbox.subscribe(session, this.volatileTopic);
+        session.volatileOn = true;
+      }
+      if (!session.volatileOn) off.push(session);
+    }
+    this.#volatileOff = off;
   }
 
   /**
@@ -338,6 +395,9 @@ export class Room {
     if (this.#closed) return;
     this.#closed = true;
     this.sequencer.stop();
+    if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
+    this.#presenceTimer = null;
+    this.#volatileOff = [];
     const subscription = this.#subscription;
     this.#subscription = null;
     void subscription?.unsubscribe();
