@@ -1,4 +1,4 @@
-import { getMap, loadSnapshot, readOps } from '@meridian/db';
+import { getMap, readOps } from '@meridian/db';
 import { type ClientMessageOf, ErrorCode, MeridianError, type PresenceEntry } from '@meridian/protocol';
 import type { AccessClaims } from '../auth/tokens.ts';
 import type { ServerContext } from '../context.ts';
@@ -55,6 +55,8 @@ export async function join(
       return;
     }
     room.addJoiner(session);
+    // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
+    const coverSeq = room.sequencer.deliveredSeq ?? Number.POSITIVE_INFINITY;
     session.room = room;
     session.role = claims.role;
     if (claims !== session.claims) {
@@ -72,7 +74,7 @@ export async function join(
     };
     const resumed =
       message.lastSeq !== undefined && (await resume(ctx, session, room, entry, message.lastSeq, current));
-    if (!resumed && current()) await sendSnapshot(ctx, session, room, entry, current);
+    if (!resumed && current()) await sendSnapshot(ctx, session, room, entry, coverSeq, current);
   } catch (error) {
     if (room && session.room === room && session.joinEpoch === epoch) leaveRoom(session);
     const { code, message: text } = codeOf(ctx, error, 'join');
@@ -119,9 +121,10 @@ async function sendSnapshot(
   session: Session,
   room: Room,
   entry: PresenceEntry,
+  coverSeq: number,
   current: () => boolean,
 ): Promise<void> {
-  const snapshot = await loadSnapshot(ctx.db, room.mapId);
+  const snapshot = await room.snapshots.get(coverSeq);
   if (!snapshot) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${room.mapId}`);
   if (!current()) return;
   room.admit(session, entry);

@@ -1,4 +1,4 @@
-import { type Database, getMap, readOps } from '@meridian/db';
+import { type Database, getMap, loadSnapshot, readOps } from '@meridian/db';
 import {
   type BusMessage,
   ErrorCode,
@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { PresenceTable } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
+import { SnapshotShare } from './snapshot-share.ts';
 
 export interface RoomDeps {
   nodeId: string;
@@ -69,6 +70,8 @@ export class Room {
   /** uWS topic of volatile traffic (presence, summon): slow sockets are taken off it. */
   readonly volatileTopic: string;
   readonly presence = new PresenceTable();
+  /** Snapshot reads shared by the joins that arrive together. */
+  readonly snapshots: SnapshotShare;
   readonly sequencer: OpSequencer;
   readonly #deps: RoomDeps;
   readonly #onEmpty: (room: Room) => void;
@@ -100,6 +103,7 @@ export class Room {
     this.volatileTopic = `map/${mapId}/v`;
     this.#deps = deps;
     this.#onEmpty = onEmpty;
+    this.snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
     this.sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
@@ -398,6 +402,7 @@ export class Room {
     if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
     this.#presenceTimer = null;
     this.#volatileOff = [];
+    this.snapshots.clear();
     const subscription = this.#subscription;
     this.#subscription = null;
     void subscription?.unsubscribe();
