@@ -15,7 +15,8 @@ import { waitFor } from './wait.ts';
 // Three real nodes on Postgres and Redis, and a W3C WebSub hub on loopback. Nodes A and B call
 // each other's port their public URL, so every hub callback lands on the node that does NOT hold
 // the subscription: the callback must work from the shared records alone. Node C has no
-// FEED_FETCH_ALLOW, so loopback feeds are refused there as they would be in production.
+// MERIDIAN_PUBLIC_URL and opens only the name `localhost`, so 127.0.0.1 is refused there as any
+// loopback or private address would be in production.
 
 interface FeedNode {
   server: RealtimeServer;
@@ -34,6 +35,8 @@ const redisPrefix = `${uniqueName('websub')}:`;
 const clients: MeridianClient[] = [];
 /** The lease the hub grants: short, so a renewal happens during the tests. */
 const HUB_LEASE_S = 3;
+/** Topics the hub denies (§5.2); tests add to it. */
+const deniedTopics: string[] = [];
 
 async function freePort(): Promise<number> {
   const probe = createNetServer();
@@ -72,12 +75,13 @@ async function startFeedNode(port: number, env: Record<string, string>): Promise
 beforeAll(async () => {
   database = await createPostgresDatabase();
   data = await createDataDir();
-  hub = await startWebSubHub({ leaseSeconds: HUB_LEASE_S, denyTopics: [] });
+  hub = await startWebSubHub({ leaseSeconds: HUB_LEASE_S, denyTopics: deniedTopics });
   const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
   const allow = { FEED_FETCH_ALLOW: '127.0.0.1/32' };
   a = await startFeedNode(portA, { ...allow, MERIDIAN_PUBLIC_URL: `http://127.0.0.1:${portB}` });
   b = await startFeedNode(portB, { ...allow, MERIDIAN_PUBLIC_URL: `http://127.0.0.1:${portA}` });
-  c = await startFeedNode(portC, { MERIDIAN_PUBLIC_URL: `http://127.0.0.1:${portC}` });
+  // C: no public URL (feeds are polled even when they name a hub), and only `localhost` opened.
+  c = await startFeedNode(portC, { FEED_FETCH_ALLOW: 'localhost' });
 });
 
 afterAll(async () => {
@@ -235,6 +239,40 @@ describe('live feeds over WebSub', () => {
   });
 });
 
+describe('layer removal and denial', () => {
+  it('unsubscribes (verified) when the layer is removed while the map stays open', async () => {
+    const topic = hub.setTopic('removable', atom([{ id: 'r1', title: 'R', lat: 2, lng: 2 }]));
+    const map = await newMap('Removable');
+    const client = await join(a, map, 'remover');
+    const layerId = client.addLayer(topic, 'Removable');
+    await waitFor('the layer to be live', () => status(client, layerId)?.state === 'live');
+    expect(hub.subscriptions(topic)).toHaveLength(1);
+    client.removeLayer(layerId);
+    await waitFor('a verified unsubscribe', () =>
+      hub.events.some((e) => e.kind === 'verified' && e.mode === 'unsubscribe' && e.topic === topic),
+    );
+    expect(hub.subscriptions(topic)).toHaveLength(0);
+    expect(client.features.has(entryFeatureId(layerId, 'r1'))).toBe(false);
+    expect(holders(layerId)).toHaveLength(0);
+    client.close();
+  });
+
+  it("shows a hub's denial (§5.2) as the layer error", async () => {
+    const topic = hub.setTopic('denied', atom([{ id: 'n1', title: 'N', lat: 3, lng: 3 }]));
+    deniedTopics.push(topic);
+    const map = await newMap('Denied');
+    const client = await join(b, map, 'denied');
+    const layerId = client.addLayer(topic, 'Denied');
+    await waitFor('the denial', () => status(client, layerId)?.state === 'error');
+    expect(status(client, layerId)?.detail).toBe(
+      'the hub denied the subscription: this hub does not serve that topic to you',
+    );
+    expect(hub.events.some((e) => e.kind === 'denied' && e.topic === topic && e.status === 200)).toBe(true);
+    expect(hub.subscriptions(topic)).toHaveLength(0);
+    client.close();
+  });
+});
+
 describe('feeds without a hub, and failures', () => {
   it('polls a feed without a hub with conditional requests (304) and picks up changes', async () => {
     const feed = hub.setTopic('stations', atom([{ id: 's1', title: 'Station 1', lat: 45.7, lng: 4.8 }]), {
@@ -291,6 +329,14 @@ describe('feeds without a hub, and failures', () => {
     await waitFor('the refusal', () => status(onC, refused)?.state === 'error');
     expect(status(onC, refused)?.detail).toBe('refused: 127.0.0.1 is not a public address');
     expect(hub.events.filter((e) => e.kind === 'fetch').length).toBe(fetchesBefore);
+
+    // The name `localhost` is allowed there; without MERIDIAN_PUBLIC_URL a feed with a hub is polled.
+    const byName = onC.addLayer(hub.topicUrl('quakes').replace('127.0.0.1', 'localhost'), 'By name');
+    await waitFor('the polling status', () => status(onC, byName)?.state === 'polling');
+    expect(status(onC, byName)?.detail).toBe(
+      'polling every 1 s (no MERIDIAN_PUBLIC_URL for the hub to call back)',
+    );
+    expect(onC.features.has(entryFeatureId(byName, 'urn:quake:1'))).toBe(true);
 
     // The node is fine: healthy, and ops still commit.
     expect((await fetch(`${c.httpUrl}/healthz`)).status).toBe(200);
