@@ -1,7 +1,5 @@
 import { type Database, loadSnapshot } from '@meridian/db';
 import { ErrorCode, type Feature, type Layer, MeridianError, type OpRecord } from '@meridian/protocol';
-import { createClient } from 'redis';
-import { REDIS_SOCKET } from '../bus/redis-common.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../env.ts';
 import type { Logger } from '../logger.ts';
@@ -14,13 +12,13 @@ import {
   planEntryCommits,
 } from './entry-commits.ts';
 import type { FeedHost } from './feed-host.ts';
-import { createMemoryFeedLock, createRedisFeedLock, type FeedLock, type LockRedis } from './feed-lock.ts';
+import { createMemoryFeedLock, createRedisFeedLock, type FeedLock } from './feed-lock.ts';
+import { connectFeedRedis } from './feed-redis.ts';
 import { type FeedRuntime, hubHost, LayerFeed, recordTtlMs } from './layer-feed.ts';
 import { FeedParseError, parseFeed } from './parse-feed.ts';
 import {
   createMemorySubscriptionStore,
   createRedisSubscriptionStore,
-  type StoreRedis,
   type SubscriptionStore,
 } from './subscription-store.ts';
 import { verifyHubSignature } from './websub-signature.ts';
@@ -72,22 +70,6 @@ interface OpenMap {
   closed: boolean;
 }
 
-/** The connection this module opens (typed by what createClient returns for these options). */
-function connectRedis(url: string, logger: Logger) {
-  const client = createClient({ url, socket: REDIS_SOCKET });
-  let warned = false;
-  client.on('error', (error: Error) => {
-    // node-redis emits an error per failed reconnect attempt; one line per outage is enough.
-    if (!warned) logger.warn({ err: error.message }, 'feed redis connection error');
-    warned = true;
-  });
-  client.on('ready', () => {
-    warned = false;
-  });
-  client.connect().catch((error: Error) => logger.warn({ err: error.message }, 'feed redis connect failed'));
-  return client;
-}
-
 /**
  * Live-feed subscriptions of one node, driven by its rooms: when a map opens here, each of its
  * layers is offered to this node; the node that takes the layer's feed lock (one per layer across
@@ -101,24 +83,18 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
   const maps = new Map<string, OpenMap>();
   let closing = false;
 
-  let redis: ReturnType<typeof connectRedis> | null = null;
-  let lock: FeedLock;
-  let store: SubscriptionStore;
-  if (config.redisUrl) {
-    const client = connectRedis(config.redisUrl, logger);
-    redis = client;
-    lock = createRedisFeedLock({
-      redis: client as unknown as LockRedis,
-      nodeId: config.nodeId,
-      keyPrefix: config.redisChannelPrefix,
-      ttlMs: lockTtlMs,
-    });
-    store = createRedisSubscriptionStore(client as unknown as StoreRedis, config.redisChannelPrefix);
-  } else {
-    // Redis Cluster deployments keep feed locks per node for now (see docs/live-feeds.md).
-    lock = createMemoryFeedLock();
-    store = createMemorySubscriptionStore(() => clock.now());
-  }
+  let redis = connectFeedRedis(config, logger);
+  const lock: FeedLock = redis
+    ? createRedisFeedLock({
+        redis: redis.commands,
+        nodeId: config.nodeId,
+        keyPrefix: config.redisChannelPrefix,
+        ttlMs: lockTtlMs,
+      })
+    : createMemoryFeedLock();
+  const store: SubscriptionStore = redis
+    ? createRedisSubscriptionStore(redis.commands, config.redisChannelPrefix)
+    : createMemorySubscriptionStore(() => clock.now());
 
   const runtime: FeedRuntime = {
     config: config.feeds,
@@ -456,12 +432,9 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
       for (const stop of unsubscribers) stop();
       const stopping = Promise.allSettled([...maps.keys()].map((mapId) => closeMap(mapId)));
       await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
-      if (redis) {
-        const client = redis;
-        redis = null;
-        if (client.isReady) await client.close().catch(() => client.destroy());
-        else if (client.isOpen) client.destroy();
-      }
+      const connection = redis;
+      redis = null;
+      await connection?.close();
     },
   };
 }
