@@ -14,7 +14,7 @@ export interface FeedRedis {
 /**
  * Connect to the deployment's Redis (single server or Cluster), or null without one. Every
  * command names one key, so on a Cluster each goes to the node owning that key's slot.
- * Commands issued before the connection is up wait in node-redis's queue.
+ * Commands issued before the connection is up wait for it.
  */
 export function connectFeedRedis(config: Config, logger: Logger): FeedRedis | null {
   let warned = false;
@@ -52,9 +52,20 @@ export function connectFeedRedis(config: Config, logger: Logger): FeedRedis | nu
       },
     });
     cluster.on('error', onError);
-    cluster.connect().catch(onConnectFailure);
+    // Unlike a single client, a cluster client refuses commands until it has the slot map:
+    // each command waits for the first connection attempt to settle.
+    const connected = cluster.connect().then(
+      () => {},
+      (error: Error) => onConnectFailure(error),
+    );
+    const commands = cluster as unknown as LockRedis & StoreRedis;
     return {
-      commands: cluster as unknown as LockRedis & StoreRedis,
+      commands: {
+        set: async (key, value, options) => connected.then(() => commands.set(key, value, options)),
+        eval: async (script, options) => connected.then(() => commands.eval(script, options)),
+        hGetAll: async (key) => connected.then(() => commands.hGetAll(key)),
+        del: async (key) => connected.then(() => commands.del(key)),
+      },
       async close() {
         await cluster.close().catch(() => cluster.destroy());
       },
