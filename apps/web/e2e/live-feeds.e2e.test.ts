@@ -45,6 +45,7 @@ ${items}
 
 const LYON: Entry = { id: '1', title: 'M 4.2 Lyon', lat: 45.76, lng: 4.84 };
 const CAIRO: Entry = { id: '2', title: 'M 3.9 Cairo', lat: 30.04, lng: 31.24 };
+const FORGED: Entry = { id: '3', title: 'M 9.9 Forged', lat: 48.85, lng: 2.35 };
 
 /**
  * A live feed layer end to end: the realtime nodes of the e2e cluster run with
@@ -150,6 +151,18 @@ describe('live feed layers over WebSub', () => {
     const png = await saveMapScreenshot(ada.page, artifactsDir, 'live-feed-layer');
     const counts = await countColors(ada.page, png, { layer: layerColor });
     expect(counts.layer).toBeGreaterThan(10);
+  });
+
+  it('a push with a bad signature is ignored, and counted in the layer status', async () => {
+    const deliveries = await hub.publish(topicUrl, { badSignature: true, body: atom([LYON, CAIRO, FORGED]) });
+    // Still 2xx (§8: the hub must not retry), but nothing of it is taken.
+    expect(deliveries.map((d) => d.status >= 200 && d.status < 300)).toEqual([true]);
+    const row = layerRow(ada);
+    await expect.poll(() => row.getAttribute('data-bad-signatures'), { timeout: 15_000 }).toBe('1');
+    expect(await row.textContent()).toContain('1 delivery with a bad signature ignored');
+    expect(await row.getAttribute('data-state')).toBe('live');
+    expect(await feedItems(ada).filter({ hasText: FORGED.title }).count()).toBe(0);
+    expect(await feedItems(ada).count()).toBe(2);
   });
 
   it('a feed entry is read-only: title, description and link, no editing, moving or deleting', async () => {

@@ -53,5 +53,14 @@ describe('layerStatusText', () => {
     expect(layerStatusText(status({ state: 'live', badSignatures: 1 })).notes[1]).toBe(
       '1 delivery with a bad signature ignored',
     );
+    // Said once, when the server's detail already says it.
+    const said = layerStatusText(
+      status({
+        state: 'live',
+        badSignatures: 1,
+        detail: 'live (WebSub via hub.example); 1 delivery with a bad signature ignored',
+      }),
+    );
+    expect(said.notes).toEqual(['0 entries']);
   });
 });

@@ -34,7 +34,8 @@ export function layerStatusText(status: LayerStatus | undefined): LayerStatusTex
       break;
   }
   const notes = [plural(status.entries, 'entry', 'entries')];
-  if (status.badSignatures > 0)
+  // The server's words may already say it (`live (WebSub via …); 2 deliveries with a bad signature ignored`).
+  if (status.badSignatures > 0 && !/bad signature/i.test(line))
     notes.push(`${plural(status.badSignatures, 'delivery', 'deliveries')} with a bad signature ignored`);
   return { state: status.state, line, notes };
 }
