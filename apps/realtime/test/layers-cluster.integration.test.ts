@@ -1,7 +1,7 @@
 import { type Feature, type LayerStatus, stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataDir, createPostgresDatabase, uniqueName } from './databases.ts';
+import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
 import {
   type ClusterNode,
   createMapVia,
@@ -25,7 +25,9 @@ const clients: MeridianClient[] = [];
 beforeAll(async () => {
   database = await createPostgresDatabase();
   data = await createDataDir();
-  const start = () => startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir });
+  // REDIS_URL in the config too: the feed managers then share feed locks, as deployed.
+  const env = { REDIS_URL, REDIS_CHANNEL_PREFIX: redisPrefix };
+  const start = () => startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir, env });
   [a, b] = await Promise.all([start(), start()]);
 });
 
@@ -62,11 +64,19 @@ describe('live-feed layers across nodes', () => {
     const mapId = created.map.id;
     const token = await tokenVia(a.httpUrl, mapId, created.editKey);
     const onA = await join(a, token, mapId, 'On A');
-    onA.addLayer('https://feeds.example/quakes.atom', 'Earthquakes', 'quakes');
+    // Loopback is refused by the default fetch policy: A's feed manager (the feed's holder, as the
+    // map opened there first) reports that at once and then backs off; the test speaks for A after.
+    onA.addLayer('http://127.0.0.1:9/quakes.atom', 'Earthquakes', 'quakes');
     await waitForSeq([onA], 1);
+    await waitFor('the feed manager on A to report', () =>
+      onA.layerStatuses.get('quakes')?.state === 'error' ? true : null,
+    );
+    a.server.feedHost.publishLayerStatus(mapId, status('quakes', 'pending'));
+    await waitFor('A’s status on A', () =>
+      onA.layerStatuses.get('quakes')?.detail === 'pending' ? true : null,
+    );
 
     // B opens the map after A published: it asks its peers, and A answers with its statuses.
-    a.server.feedHost.publishLayerStatus(mapId, status('quakes', 'pending'));
     const onB = await join(b, token, mapId, 'On B');
     await waitFor('the status A published before B opened the map', () =>
       onB.layerStatuses.get('quakes')?.detail === 'pending' ? true : null,

@@ -74,7 +74,18 @@ function entry(id: string, lng: number, title = id): Feature {
   };
 }
 
-const FEED_URL = 'https://feeds.example/quakes.atom';
+// The node's feed manager follows every layer of an open map. Loopback is refused by the default
+// fetch policy, so it fails at once (no DNS, no network) and reports that once, then backs off for
+// the poll interval; these tests drive FeedHost themselves.
+const FEED_URL = 'http://127.0.0.1:9/quakes.atom';
+const RAIN_URL = 'http://127.0.0.1:9/rain.json';
+
+/** The feed manager's own first word on a layer (its refusal of the loopback URL). */
+function managerReported(client: MeridianClient, layerId: string): Promise<true> {
+  return waitFor(`the feed manager's status of ${layerId}`, () =>
+    client.layerStatuses.get(layerId)?.state === 'error' ? true : null,
+  );
+}
 
 function status(layerId: string, detail: string): LayerStatus {
   return { layerId, state: 'live', mode: 'websub', detail, badSignatures: 0, entries: 0, at: Date.now() };
@@ -230,8 +241,10 @@ describe('live-feed layers on one node', () => {
     const mapId = created.map.id;
     const alice = await join(edit, mapId, 'Alice');
     alice.addLayer(FEED_URL, 'Earthquakes', 'quakes');
-    alice.addLayer('https://feeds.example/rain.json', 'Rain', 'rain');
+    alice.addLayer(RAIN_URL, 'Rain', 'rain');
     await waitForSeq([alice], 2);
+    await managerReported(alice, 'quakes');
+    await managerReported(alice, 'rain');
     const host = node.server.feedHost;
     await host.commitServerOp(mapId, 'feed-q', {
       kind: 'layer.entries',
@@ -250,7 +263,7 @@ describe('live-feed layers on one node', () => {
       state: 'polling',
       mode: 'poll',
     });
-    await waitFor('the statuses at Alice', () => alice.layerStatuses.size === 2);
+    await waitFor('the statuses at Alice', () => alice.layerStatuses.get('rain')?.state === 'polling');
     expect(alice.layerStatuses.get('quakes')?.detail).toBe('live (WebSub via hub.example)');
 
     // A joiner gets the latest status of each layer right after its snapshot.

@@ -91,6 +91,11 @@ export class Room {
   readonly #layerStatuses = new Map<string, LayerStatus>();
   /** Layers whose status this node published (it holds their feed). */
   readonly #ownLayerStatuses = new Set<string>();
+  /**
+   * Layers removed while this room was open: a status about one (a fetch that was in flight when
+   * it went) is dropped. Layer ids are never reused, so this never hides a newer layer.
+   */
+  readonly #removedLayers = new Set<string>();
   #reservations = 0;
   #subscription: BusSubscription | null = null;
   #closed = false;
@@ -342,6 +347,7 @@ export class Room {
    * volatile). `own`: this node published it (it holds the feed), so it answers peers' requests.
    */
   setLayerStatus(status: LayerStatus, own: boolean): void {
+    if (this.#removedLayers.has(status.layerId)) return;
     this.#layerStatuses.set(status.layerId, status);
     if (own) this.#ownLayerStatuses.add(status.layerId);
     else this.#ownLayerStatuses.delete(status.layerId);
@@ -430,6 +436,7 @@ export class Room {
     outbox.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
     if (record.op.kind === 'layer.remove') {
+      this.#removedLayers.add(record.op.id);
       this.#layerStatuses.delete(record.op.id);
       this.#ownLayerStatuses.delete(record.op.id);
     }
