@@ -5,6 +5,7 @@ import { createTokenService, type TokenService } from './auth/tokens.ts';
 import type { Bus } from './bus/bus.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { InflightCommits } from './connection/inflight.ts';
+import { sweepSession } from './connection/lifecycle.ts';
 import { createOutbox } from './connection/outbox.ts';
 import type { Session } from './connection/session.ts';
 import { createSocketBehavior } from './connection/socket.ts';
@@ -23,8 +24,11 @@ import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RoomRegistry } from './rooms/room-registry.ts';
 
-/** How often send buffers are checked for clients that stopped reading (O(connections) each time). */
-const SLOW_CONSUMER_CHECK_MS = 250;
+/**
+ * How often every session is checked for an expired token and a send buffer that stopped
+ * draining (O(connections) each time; a token expires at most this late).
+ */
+const SESSION_SWEEP_MS = 250;
 
 export interface ServerDeps {
   config: Config;
@@ -122,8 +126,9 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     every(config.presenceHeartbeatMs, 'heartbeat', () => {
       for (const room of rooms.rooms()) room.heartbeat();
     }),
-    every(SLOW_CONSUMER_CHECK_MS, 'slow consumer check', () => {
-      for (const session of ctx.sessions) outbox.checkSlowConsumer(session);
+    every(SESSION_SWEEP_MS, 'session sweep', () => {
+      const now = clock.now();
+      for (const session of ctx.sessions) sweepSession(ctx, session, now);
     }),
   ];
   const stopReconnectWatch = bus.onReconnect(() => {

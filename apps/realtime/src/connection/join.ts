@@ -3,7 +3,6 @@ import { type ClientMessageOf, ErrorCode, MeridianError, type PresenceEntry } fr
 import type { AccessClaims } from '../auth/tokens.ts';
 import type { ServerContext } from '../context.ts';
 import type { Room } from '../rooms/room.ts';
-import { armTokenExpiry } from './lifecycle.ts';
 import { codeOf, sendError } from './replies.ts';
 import type { Session } from './session.ts';
 
@@ -59,10 +58,8 @@ export async function join(
     const coverSeq = room.sequencer.deliveredSeq ?? Number.POSITIVE_INFINITY;
     session.room = room;
     session.role = claims.role;
-    if (claims !== session.claims) {
-      session.claims = claims;
-      armTokenExpiry(ctx, session);
-    }
+    // The server's sweep reads the current claims, so the new expiry applies from now on.
+    session.claims = claims;
     const entry: PresenceEntry = {
       clientId: client.clientId,
       name: client.name,

@@ -2,29 +2,31 @@ import { CloseCode } from '@meridian/protocol';
 import type { ServerContext } from '../context.ts';
 import type { Session } from './session.ts';
 
-/** setTimeout's ceiling; longer waits are re-armed in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Close with 4003 when the session's token expires, so the client fetches a fresh one. */
-export function armTokenExpiry(ctx: ServerContext, session: Session): void {
-  if (session.expiryTimer) clearTimeout(session.expiryTimer);
-  const remainingMs = session.claims.exp * 1000 - ctx.clock.now();
-  session.expiryTimer = setTimeout(
-    () => {
-      session.expiryTimer = null;
-      if (session.claims.exp * 1000 <= ctx.clock.now()) {
-        ctx.outbox.close(session, CloseCode.TOKEN_EXPIRED, 'access token expired');
-      } else {
-        armTokenExpiry(ctx, session);
-      }
-    },
-    Math.min(Math.max(0, remainingMs), MAX_TIMER_MS),
-  );
-}
-
 /** Close with 4001 unless `hello` arrives in time. */
 export function armHelloTimeout(ctx: ServerContext, session: Session): void {
-  session.setTimer(ctx.config.helloTimeoutMs, () => {
+  session.helloTimer = setTimeout(() => {
+    session.helloTimer = null;
     if (!session.helloSeen) ctx.outbox.close(session, CloseCode.HELLO_TIMEOUT, 'no hello received in time');
-  });
+  }, ctx.config.helloTimeoutMs);
+}
+
+/** `hello` came: the timeout has nothing left to do, so it is released now rather than when it fires. */
+export function disarmHelloTimeout(session: Session): void {
+  if (session.helloTimer) clearTimeout(session.helloTimer);
+  session.helloTimer = null;
+}
+
+/**
+ * The server's periodic look at every open session (every SESSION_SWEEP_MS): close with 4003 a
+ * session whose token expired, so the client fetches a fresh one, and close slow consumers.
+ * One sweep instead of a timer per session: an idle connection then costs no timer at all, and
+ * the current claims are read each time, whichever of upgrade, `hello` or `join` set them last.
+ */
+export function sweepSession(ctx: ServerContext, session: Session, nowMs: number): void {
+  if (!session.open || session.closing) return;
+  if (session.claims.exp * 1000 <= nowMs) {
+    ctx.outbox.close(session, CloseCode.TOKEN_EXPIRED, 'access token expired');
+    return;
+  }
+  ctx.outbox.checkSlowConsumer(session);
 }

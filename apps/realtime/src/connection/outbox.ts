@@ -67,13 +67,14 @@ export function createOutbox(
       const ws = session.ws;
       if (!session.open || !ws) return false;
       const volatile = VOLATILE_TYPES.has(message.type);
-      if (session.backlog.length > 0 || ws.getBufferedAmount() > softLimitBytes) {
+      if (session.backlog !== null || ws.getBufferedAmount() > softLimitBytes) {
         if (volatile) {
           metrics.volatileDropped.inc();
           session.stats.volatileDropped++;
           return false;
         }
         // Queued in order rather than risking a silent drop; sent when uWS reports the drain.
+        session.backlog ??= [];
         session.backlog.push({ type: message.type, text: encodeMessage(message) });
         if (session.backlog.length > MAX_BACKLOG) outbox.closeSlowConsumer(session);
         return true;
@@ -93,16 +94,20 @@ export function createOutbox(
     },
     flushBacklog(session) {
       const ws = session.ws;
-      while (session.open && !session.closing && ws && session.backlog.length > 0) {
+      const backlog = session.backlog;
+      if (!backlog) return;
+      while (session.open && !session.closing && ws && backlog.length > 0) {
         if (ws.getBufferedAmount() > softLimitBytes) return;
-        const next = session.backlog.shift();
-        if (!next) return;
+        const next = backlog.shift();
+        if (!next) break;
         if (ws.send(next.text, false) === SEND_DROPPED) {
           outbox.closeSlowConsumer(session);
           return;
         }
         countSent(session, next.type, next.text);
       }
+      // Emptied: back to no queue at all, so later sends go straight out (and no array is kept).
+      if (backlog.length === 0 && session.backlog === backlog) session.backlog = null;
     },
     checkSlowConsumer(session) {
       const ws = session.ws;

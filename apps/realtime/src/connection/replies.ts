@@ -30,7 +30,7 @@ export function refuseInvalid(
   ref?: string,
 ): void {
   sendError(ctx, session, code, message, ref);
-  if (!session.invalid.take(ctx.clock.now())) {
+  if (!session.takeInvalid(ctx.clock.now())) {
     ctx.outbox.close(session, CloseCode.POLICY_VIOLATION, 'too many invalid messages');
   }
 }

@@ -15,12 +15,41 @@ export interface SessionLimits {
   invalidMessageBudget: number;
 }
 
+/** The per-connection budgets, built once per server from its limits and shared by every session. */
+export interface SessionBudgets {
+  /** Messages per second, with a burst. */
+  readonly rate: TokenBucket;
+  /** Messages over the rate limit before the connection is closed as abusive. */
+  readonly excess: TokenBucket;
+  /** Invalid messages before the connection is closed as abusive. */
+  readonly invalid: TokenBucket;
+}
+
+export function sessionBudgets(limits: SessionLimits): SessionBudgets {
+  const { msgsPerS, burst, maxExcess } = limits.rateLimit;
+  return {
+    rate: new TokenBucket(burst, msgsPerS),
+    excess: new TokenBucket(maxExcess, maxExcess / 10),
+    invalid: new TokenBucket(limits.invalidMessageBudget, limits.invalidMessageBudget / 60),
+  };
+}
+
+/** A direct message waiting for the socket's send buffer to drain. */
+export interface QueuedSend {
+  type: string;
+  text: string;
+}
+
 /** Most async steps (joins, ops, syncs) one connection may have waiting; beyond this it is flooding. */
 export const MAX_QUEUED_TASKS = 256;
 
 /**
  * One WebSocket connection's state, from upgrade to close. `ws` is only valid while `open`:
  * uWS throws on any use of a closed socket, so everything that sends checks `open` first.
+ *
+ * A node holds tens of thousands of these, mostly idle, so a session keeps no timer, closure,
+ * promise or collection of its own while idle: the token expiry is checked by the server's
+ * periodic sweep (lifecycle.ts), and queues are made only while something waits in them.
  */
 export class Session {
   readonly id: number;
@@ -32,6 +61,8 @@ export class Session {
   closing = false;
   /** Set as soon as a valid `hello` is read (its handling may still be queued). */
   helloSeen = false;
+  /** Closes the connection unless `hello` comes in time; cleared once it has. */
+  helloTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by `hello`. */
   client: { clientId: string; name: string; color: string } | null = null;
   /** The map this connection joined (set as soon as the join starts, cleared on leave). */
@@ -43,30 +74,26 @@ export class Session {
   presence: PresenceEntry | null = null;
   /** Subscribed to the map's volatile topic (off while this socket is over the soft backpressure limit). */
   volatileOn = false;
-  readonly rate: TokenBucket;
-  /** Budget of messages over the rate limit before the connection is closed as abusive. */
-  readonly excess: TokenBucket;
-  /** Budget of invalid messages before the connection is closed as abusive. */
-  readonly invalid: TokenBucket;
-  readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
-  expiryTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Direct messages waiting for the socket's send buffer to drain (in order). */
-  readonly backlog: { type: string; text: string }[] = [];
+  /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */
+  backlog: QueuedSend[] | null = null;
   /** Send-buffer size at the last slow-consumer scan, while it was over the soft limit. */
   lastBufferedOver: number | null = null;
-  #queue: Promise<void> = Promise.resolve();
+  readonly #budgets: SessionBudgets;
+  /** States of the budgets' buckets (TokenBucket: when each is full again). */
+  #rateFullAtMs = TokenBucket.FULL;
+  #excessFullAtMs = TokenBucket.FULL;
+  #invalidFullAtMs = TokenBucket.FULL;
+  /** The last ordered task; null when none is waiting or running. */
+  #queue: Promise<void> | null = null;
   #queued = 0;
 
-  constructor(id: number, claims: AccessClaims, limits: SessionLimits, nowMs: number) {
+  constructor(id: number, claims: AccessClaims, budgets: SessionBudgets, nowMs: number) {
     this.id = id;
     this.claims = claims;
     this.stats = new ConnectionStats(nowMs);
-    const { msgsPerS, burst, maxExcess } = limits.rateLimit;
-    this.rate = new TokenBucket(burst, msgsPerS, nowMs);
-    this.excess = new TokenBucket(maxExcess, maxExcess / 10, nowMs);
-    this.invalid = new TokenBucket(limits.invalidMessageBudget, limits.invalidMessageBudget / 60, nowMs);
+    this.#budgets = budgets;
   }
 
   get clientId(): string {
@@ -77,31 +104,46 @@ export class Session {
     return this.#queued;
   }
 
+  /** Count one incoming message against the rate limit: false when over it. */
+  takeMessage(nowMs: number): boolean {
+    const next = this.#budgets.rate.take(this.#rateFullAtMs, nowMs);
+    if (next === null) return false;
+    this.#rateFullAtMs = next;
+    return true;
+  }
+
+  /** Count one message over the rate limit: false when the connection has used up its budget of them. */
+  takeExcess(nowMs: number): boolean {
+    const next = this.#budgets.excess.take(this.#excessFullAtMs, nowMs);
+    if (next === null) return false;
+    this.#excessFullAtMs = next;
+    return true;
+  }
+
+  /** Count one invalid message: false when the connection has used up its budget of them. */
+  takeInvalid(nowMs: number): boolean {
+    const next = this.#budgets.invalid.take(this.#invalidFullAtMs, nowMs);
+    if (next === null) return false;
+    this.#invalidFullAtMs = next;
+    return true;
+  }
+
   /**
    * Run `task` after every task queued before it: one connection's joins, ops and syncs take
    * effect in the order they were sent even though each awaits the database.
    */
   enqueue(task: () => Promise<void>): Promise<void> {
     this.#queued++;
-    const run = this.#queue.then(task).finally(() => {
-      this.#queued--;
+    const run = (this.#queue ?? Promise.resolve()).then(task).finally(() => {
+      // The last task done: drop the chain rather than keep a settled promise per idle session.
+      if (--this.#queued === 0) this.#queue = null;
     });
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  setTimer(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-  }
-
   clearTimers(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.expiryTimer = null;
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.helloTimer = null;
   }
 }

@@ -11,10 +11,10 @@ import { sendPlain } from '../http/respond.ts';
 import { checkUpgradeRequest, refuseUpgrade, selectSubprotocol } from '../http/upgrade.ts';
 import { dispatch } from './handlers.ts';
 import { leaveRoom } from './join.ts';
-import { armHelloTimeout, armTokenExpiry } from './lifecycle.ts';
+import { armHelloTimeout, disarmHelloTimeout } from './lifecycle.ts';
 import { isVolatileFrame } from './outbox.ts';
 import { refuseInvalid, sendError } from './replies.ts';
-import { Session, type SocketData } from './session.ts';
+import { Session, type SocketData, sessionBudgets } from './session.ts';
 
 /**
  * uWS drops a frame over `maxPayloadLength` by cutting the TCP connection (the client sees 1006).
@@ -35,6 +35,7 @@ const decoder = new TextDecoder();
 export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<SocketData> {
   const { config, logger, metrics, outbox } = ctx;
   const originAllowed = createOriginPolicy(config.allowedOrigins);
+  const budgets = sessionBudgets(config);
   let nextSessionId = 0;
 
   /** A throw inside a uWS callback can take the process down: contain it here. */
@@ -76,7 +77,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       sendPlain(res, 401, `access token ${verified.reason}`);
       return;
     }
-    const session = new Session(++nextSessionId, verified.claims, config, ctx.clock.now());
+    const session = new Session(++nextSessionId, verified.claims, budgets, ctx.clock.now());
     session.stats.deflate = config.compression !== 'off' && /permessage-deflate/i.test(extensions);
     res.upgrade<SocketData>({ session }, key, selectSubprotocol(protocol), extensions, context);
   };
@@ -98,7 +99,6 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       metrics.connections.inc();
       armHelloTimeout(ctx, session);
       logger.debug({ session: session.id, mapId: session.claims.mapId }, 'socket open');
-      armTokenExpiry(ctx, session);
     }),
     message: guard('message', (ws, data, isBinary) => {
       const session = ws.getUserData().session;
@@ -120,8 +120,8 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
         return;
       }
       const now = ctx.clock.now();
-      if (!session.rate.take(now)) {
-        if (!session.excess.take(now)) {
+      if (!session.takeMessage(now)) {
+        if (!session.takeExcess(now)) {
           outbox.close(session, CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
         } else {
           sendError(ctx, session, ErrorCode.RATE_LIMITED, 'slow down: message rate limit exceeded');
@@ -137,6 +137,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       metrics.messagesIn.inc({ type: parsed.value.type });
       logger.trace({ session: session.id, type: parsed.value.type }, 'message');
       dispatch(ctx, session, parsed.value);
+      if (session.helloSeen && session.helloTimer) disarmHelloTimeout(session);
     }),
     drain: guard('drain', (ws) => {
       const session = ws.getUserData().session;

@@ -6,24 +6,39 @@ export interface Tally {
 
 const zero = (): Tally => ({ messages: 0, bytes: 0 });
 
+/** A topic's tally as it stood when the connection subscribed. */
+interface Baseline {
+  topic: string;
+  tally: Tally;
+  atMessages: number;
+  atBytes: number;
+}
+
 /**
  * One connection's traffic counters for operators (GET /admin/connections).
  *
  * Fan-out goes through uWS topics, where JS never sees the individual receivers, so outgoing
  * published traffic is counted per topic (TopicLedger) and a connection reads the difference
  * between the topic's tally now and when it subscribed: O(1) per publish, whatever the fan-out.
+ *
+ * Kept flat (numbers, no nested objects or maps per connection): one of these lives for every
+ * idle connection, and idle connections are what a node holds by the ten thousand.
  */
 export class ConnectionStats {
   readonly openedAtMs: number;
-  readonly in: Tally = zero();
+  #inMessages = 0;
+  #inBytes = 0;
   /** Messages sent to this connection alone. */
-  readonly direct: Tally = zero();
-  /** Published traffic of topics it has left, settled at unsubscribe. */
-  readonly #settled: Tally = zero();
-  /** Publishes this connection originated and so did not receive (uWS skips the sender). */
-  readonly #skipped: Tally = zero();
-  /** Topic tallies as they stood when this connection subscribed. */
-  readonly #baselines = new Map<string, { tally: Tally; at: Tally }>();
+  #directMessages = 0;
+  #directBytes = 0;
+  /**
+   * Published traffic of topics it has left (settled at unsubscribe), less the publishes this
+   * connection originated and so did not receive (uWS skips the sender).
+   */
+  #settledMessages = 0;
+  #settledBytes = 0;
+  /** The topics it is on (a socket is on at most a map's two topics); null while on none. */
+  #baselines: Baseline[] | null = null;
   volatileDropped = 0;
   /** Whether permessage-deflate was negotiated on this connection. */
   deflate = false;
@@ -32,49 +47,64 @@ export class ConnectionStats {
     this.openedAtMs = openedAtMs;
   }
 
+  get in(): Tally {
+    return { messages: this.#inMessages, bytes: this.#inBytes };
+  }
+
+  /** Messages sent to this connection alone. */
+  get direct(): Tally {
+    return { messages: this.#directMessages, bytes: this.#directBytes };
+  }
+
   received(bytes: number): void {
-    this.in.messages++;
-    this.in.bytes += bytes;
+    this.#inMessages++;
+    this.#inBytes += bytes;
   }
 
   sent(bytes: number): void {
-    this.direct.messages++;
-    this.direct.bytes += bytes;
+    this.#directMessages++;
+    this.#directBytes += bytes;
   }
 
   isOn(topic: string): boolean {
-    return this.#baselines.has(topic);
+    return this.#baselines?.some((baseline) => baseline.topic === topic) ?? false;
   }
 
   joined(topic: string, tally: Tally): void {
-    if (!this.#baselines.has(topic)) this.#baselines.set(topic, { tally, at: { ...tally } });
+    if (this.isOn(topic)) return;
+    const baseline = { topic, tally, atMessages: tally.messages, atBytes: tally.bytes };
+    // Exact-size arrays: push would grow the backing store to 17 slots, per idle connection.
+    this.#baselines = this.#baselines ? [...this.#baselines, baseline] : [baseline];
   }
 
   left(topic: string): void {
-    const baseline = this.#baselines.get(topic);
-    if (!baseline) return;
-    this.#settled.messages += baseline.tally.messages - baseline.at.messages;
-    this.#settled.bytes += baseline.tally.bytes - baseline.at.bytes;
-    this.#baselines.delete(topic);
+    const baselines = this.#baselines;
+    const index = baselines?.findIndex((baseline) => baseline.topic === topic) ?? -1;
+    if (!baselines || index < 0) return;
+    const baseline = baselines[index];
+    if (baseline) {
+      this.#settledMessages += baseline.tally.messages - baseline.atMessages;
+      this.#settledBytes += baseline.tally.bytes - baseline.atBytes;
+    }
+    const rest = baselines.filter((_, i) => i !== index);
+    this.#baselines = rest.length > 0 ? rest : null;
   }
 
   skipped(bytes: number): void {
-    this.#skipped.messages++;
-    this.#skipped.bytes += bytes;
+    this.#settledMessages--;
+    this.#settledBytes -= bytes;
   }
 
   /** Everything sent to this connection so far: direct, plus what its topics published while it was on them. */
   out(): Tally {
     const total = {
-      messages: this.direct.messages + this.#settled.messages,
-      bytes: this.direct.bytes + this.#settled.bytes,
+      messages: this.#directMessages + this.#settledMessages,
+      bytes: this.#directBytes + this.#settledBytes,
     };
-    for (const { tally, at } of this.#baselines.values()) {
-      total.messages += tally.messages - at.messages;
-      total.bytes += tally.bytes - at.bytes;
+    for (const { tally, atMessages, atBytes } of this.#baselines ?? []) {
+      total.messages += tally.messages - atMessages;
+      total.bytes += tally.bytes - atBytes;
     }
-    total.messages -= this.#skipped.messages;
-    total.bytes -= this.#skipped.bytes;
     return total;
   }
 }
