@@ -234,8 +234,20 @@ describe('live feeds over WebSub', () => {
     );
     expect(hub.subscriptions(topic)).toHaveLength(0);
     await waitFor('no node to hold the layer', () => holders(layerId).length === 0);
-    // A push after the unsubscribe is refused as gone.
+    // The hub has no subscriber left to push to.
     expect(await hub.publish(topic)).toEqual([]);
+  });
+
+  it('resumes a reopened map from the stored validators: a 304, then a new subscription', async () => {
+    const seen = hub.events.length;
+    const again = await join(a, map, 'back on A');
+    await waitFor('the layer to be live again', () => status(again, layerId)?.state === 'live');
+    const fetches = hub.events.slice(seen).filter((e) => e.kind === 'fetch' && e.topic === topic);
+    expect(fetches[0]).toMatchObject({ status: 304 });
+    expect(hub.subscriptions(topic)).toHaveLength(1);
+    expect(again.features.size).toBe(3);
+    again.close();
+    await waitFor('the subscription to end', () => hub.subscriptions(topic).length === 0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FeedBookkeeping } from '@meridian/db';
 import type { Feature, Layer, LayerStatus } from '@meridian/protocol';
 import type { Clock } from '../clock.ts';
 import type { FeedConfig } from '../env.ts';
@@ -35,6 +36,11 @@ export interface FeedRuntime {
    * entries changed, or `gone` when the layer no longer exists. Throws when storage is down.
    */
   commitEntries(mapId: string, layerId: string, entries: Feature[]): Promise<number | 'gone'>;
+  /** The layer's feed bookkeeping in the database (validators, hub, topic), kept across restarts. */
+  bookkeeping: {
+    get(mapId: string, layerId: string): Promise<FeedBookkeeping | null>;
+    update(mapId: string, layerId: string, bookkeeping: Partial<FeedBookkeeping>): Promise<unknown>;
+  };
 }
 
 /** How long a subscription record outlives its lease, for late deliveries and unsubscribe. */
@@ -81,6 +87,9 @@ export class LayerFeed {
   #failures = 0;
   #etag: string | undefined;
   #lastModified: string | undefined;
+  #bookkeepingLoaded = false;
+  /** Hub and topic the feed named when last fetched in full (a 304 repeats them). */
+  #discovered: { hub: string | null; topic: string } | null = null;
   #entries = 0;
   #mode: Mode = null;
   #subscription: { id: string; secret: string; hub: string; topic: string } | null = null;
@@ -120,8 +129,14 @@ export class LayerFeed {
     const subscription = this.#subscription;
     this.#subscription = null;
     if (!subscription) return;
+    if (unsubscribe) await this.#unsubscribe(subscription);
+    else await this.#rt.store.delete(subscription.id).catch(() => {});
+  }
+
+  /** §5.1 unsubscribe; if the hub cannot be told, forget the record so its deliveries get 410 Gone (§7). */
+  async #unsubscribe(subscription: { id: string; hub: string; topic: string }): Promise<void> {
     const { store, policy, config } = this.#rt;
-    if (!unsubscribe || !config.publicUrl) {
+    if (!config.publicUrl) {
       await store.delete(subscription.id).catch(() => {});
       return;
     }
@@ -138,7 +153,6 @@ export class LayerFeed {
         this.#rt.fetchLimits,
       );
     } catch (error) {
-      // The hub will get 410 Gone for this callback's next delivery and drop it (§7).
       this.#rt.logger.info(
         { err: (error as Error).message, layer: this.layer.id },
         'websub unsubscribe failed',
@@ -222,21 +236,39 @@ export class LayerFeed {
 
   // ------------------------------------------------------------------ the feed
 
+  /** Validators, hub and topic of the last fetch this layer committed, from the database. */
+  async #loadBookkeeping(): Promise<void> {
+    if (this.#bookkeepingLoaded) return;
+    const stored = await this.#rt.bookkeeping.get(this.mapId, this.layer.id);
+    this.#bookkeepingLoaded = true;
+    // Without the hub and topic a 304 could not tell how to follow the feed: fetch in full then.
+    if (!stored?.topic) return;
+    this.#etag = stored.etag ?? undefined;
+    this.#lastModified = stored.lastModified ?? undefined;
+    this.#discovered = { hub: stored.hub, topic: stored.topic };
+  }
+
   /** Fetch the feed (conditionally once we have validators) and commit what changed. */
   async #fetch(): Promise<Fetched> {
     const { metrics } = this.#rt;
+    await this.#loadBookkeeping().catch((error: unknown) => {
+      this.#rt.logger.warn(
+        { err: (error as Error).message, layer: this.layer.id },
+        'feed bookkeeping unreadable',
+      );
+    });
     const headers: Record<string, string> = {
       accept:
         'application/atom+xml, application/rss+xml, application/geo+json, application/json;q=0.9, application/xml;q=0.8, */*;q=0.5',
       'user-agent': 'Meridian live feeds',
     };
-    if (this.#etag) headers['if-none-match'] = this.#etag;
-    if (this.#lastModified) headers['if-modified-since'] = this.#lastModified;
+    if (this.#discovered && this.#etag) headers['if-none-match'] = this.#etag;
+    if (this.#discovered && this.#lastModified) headers['if-modified-since'] = this.#lastModified;
     const response = await safeFetch(this.layer.url, this.#rt.policy, { headers }, this.#rt.fetchLimits);
     if (this.#stopped) return null;
-    if (response.status === 304) {
+    if (response.status === 304 && this.#discovered) {
       metrics.feedFetches.inc({ result: 'not_modified' });
-      return { changed: false, hub: null, topic: this.layer.url };
+      return { changed: false, ...this.#discovered };
     }
     if (response.status < 200 || response.status >= 300) {
       metrics.feedFetches.inc({ result: 'error' });
@@ -248,13 +280,38 @@ export class LayerFeed {
       const value = response.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
     };
-    this.#etag = header('etag');
-    this.#lastModified = header('last-modified');
     const found = discover(response.url, header('link'), response.body.toString('utf8'));
     const committed = await this.#rt.commitEntries(this.mapId, this.layer.id, feed.entries);
     if (committed === 'gone') return 'gone';
     this.#entries += committed;
-    return { changed: committed > 0, hub: found.hub, topic: found.self ?? response.url };
+    // Validators only once the entries are in: a 304 must never hide entries that were not committed.
+    const discovered = { hub: found.hub, topic: found.self ?? response.url };
+    const etag = header('etag');
+    const lastModified = header('last-modified');
+    const changedBookkeeping =
+      etag !== this.#etag ||
+      lastModified !== this.#lastModified ||
+      discovered.hub !== this.#discovered?.hub ||
+      discovered.topic !== this.#discovered?.topic;
+    this.#etag = etag;
+    this.#lastModified = lastModified;
+    this.#discovered = discovered;
+    if (changedBookkeeping) {
+      await this.#rt.bookkeeping
+        .update(this.mapId, this.layer.id, {
+          etag: etag ?? null,
+          lastModified: lastModified ?? null,
+          hub: discovered.hub,
+          topic: discovered.topic,
+        })
+        .catch((error: unknown) => {
+          this.#rt.logger.warn(
+            { err: (error as Error).message, layer: this.layer.id },
+            'feed bookkeeping not saved',
+          );
+        });
+    }
+    return { changed: committed > 0, ...discovered };
   }
 
   /** The whole cycle: fetch, commit, then subscribe at the hub or poll. */
@@ -307,6 +364,8 @@ export class LayerFeed {
     const subscription = renewing
       ? previous
       : { id: randomBytes(16).toString('base64url'), secret: randomBytes(32).toString('hex'), hub, topic };
+    // The feed moved to another hub or topic: give up the old subscription.
+    if (previous && !renewing) void this.#unsubscribe(previous);
     this.#mode = 'websub';
     if (!renewing) {
       // The record exists before the hub hears of it: verification may come before the 202 does.

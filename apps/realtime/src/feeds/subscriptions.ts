@@ -1,4 +1,4 @@
-import { type Database, loadSnapshot } from '@meridian/db';
+import { type Database, getFeedBookkeeping, loadSnapshot, updateFeedBookkeeping } from '@meridian/db';
 import { ErrorCode, type Feature, type Layer, MeridianError, type OpRecord } from '@meridian/protocol';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../env.ts';
@@ -105,6 +105,10 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     metrics,
     clock,
     commitEntries,
+    bookkeeping: {
+      get: (mapId, layerId) => getFeedBookkeeping(db, mapId, layerId),
+      update: (mapId, layerId, bookkeeping) => updateFeedBookkeeping(db, mapId, layerId, bookkeeping),
+    },
   };
 
   const lockKey = (mapId: string, layerId: string) => `${mapId}/${layerId}`;
