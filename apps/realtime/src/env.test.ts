@@ -81,6 +81,7 @@ describe('loadConfig', () => {
       fetchAllow: [],
       pollIntervalS: 60,
       leaseS: 86_400,
+      lockTtlS: 30,
     });
     expect(
       load({
@@ -88,12 +89,14 @@ describe('loadConfig', () => {
         FEED_FETCH_ALLOW: '127.0.0.1/32, feeds.intranet, ::1/128, 10.0.0.7',
         FEED_POLL_INTERVAL_S: '1',
         FEED_LEASE_S: '3600',
+        FEED_LOCK_TTL_S: '3',
       })().feeds,
     ).toEqual({
       publicUrl: 'https://rt.example.com/meridian',
       fetchAllow: ['127.0.0.1/32', 'feeds.intranet', '::1/128', '10.0.0.7'],
       pollIntervalS: 1,
       leaseS: 3600,
+      lockTtlS: 3,
     });
     expect(load({ MERIDIAN_PUBLIC_URL: 'ftp://x.example' })).toThrow(/MERIDIAN_PUBLIC_URL/);
     expect(load({ MERIDIAN_PUBLIC_URL: 'https://x.example/?a=1' })).toThrow(/MERIDIAN_PUBLIC_URL/);
@@ -101,5 +104,6 @@ describe('loadConfig', () => {
     expect(load({ FEED_FETCH_ALLOW: 'not a host' })).toThrow(/FEED_FETCH_ALLOW/);
     expect(load({ FEED_POLL_INTERVAL_S: '0' })).toThrow(/FEED_POLL_INTERVAL_S/);
     expect(load({ FEED_LEASE_S: '5' })).toThrow(/FEED_LEASE_S/);
+    expect(load({ FEED_LOCK_TTL_S: '1' })).toThrow(/FEED_LOCK_TTL_S/);
   });
 });

@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   FEED_FETCH_ALLOW: optionalText,
   FEED_POLL_INTERVAL_S: int(1, 86_400).default(60),
   FEED_LEASE_S: int(60, 30 * 86_400).default(86_400),
+  FEED_LOCK_TTL_S: int(3, 3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -102,6 +103,8 @@ export interface FeedConfig {
   pollIntervalS: number;
   /** The lease asked of hubs; hubs may grant another. */
   leaseS: number;
+  /** Lease of a layer's feed lock: renewed every third of it, and how long a dead holder blocks a takeover. */
+  lockTtlS: number;
 }
 
 export class ConfigError extends Error {
@@ -278,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fetchAllow: parseFetchAllow(e.FEED_FETCH_ALLOW),
       pollIntervalS: e.FEED_POLL_INTERVAL_S,
       leaseS: e.FEED_LEASE_S,
+      lockTtlS: e.FEED_LOCK_TTL_S,
     },
     logLevel: e.LOG_LEVEL,
   };

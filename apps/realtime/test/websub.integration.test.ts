@@ -52,6 +52,8 @@ async function startFeedNode(port: number, env: Record<string, string>): Promise
     REDIS_URL,
     REDIS_CHANNEL_PREFIX: redisPrefix,
     FEED_POLL_INTERVAL_S: '1',
+    // Locks renewed (and free ones tried) every second, so a takeover is quick to see.
+    FEED_LOCK_TTL_S: '3',
     ...env,
   });
   const logger = createLogger(config.logLevel, config.nodeId);
@@ -247,6 +249,43 @@ describe('live feeds over WebSub', () => {
     expect(hub.subscriptions(topic)).toHaveLength(1);
     expect(again.features.size).toBe(3);
     again.close();
+    await waitFor('the subscription to end', () => hub.subscriptions(topic).length === 0);
+  });
+});
+
+describe('takeover', () => {
+  it('hands the feed to another node with the map open when the holder’s last client leaves', async () => {
+    const topic = hub.setTopic('handover', atom([{ id: 'h1', title: 'H1', lat: 5, lng: 5 }]));
+    const map = await newMap('Handover');
+    const onA = await join(a, map, 'handover on A');
+    const onB = await join(b, map, 'handover on B');
+    const layerId = onA.addLayer(topic, 'Handover');
+    await waitFor('the layer to be live', () => status(onB, layerId)?.state === 'live');
+    const first = hub.subscriptions(topic);
+    expect(first).toHaveLength(1);
+    const holderIsA = a.server.feeds.held().some((held) => held.layerId === layerId);
+    const [leaving, staying, other] = holderIsA ? [onA, onB, b] : [onB, onA, a];
+    leaving.close();
+    await waitFor('the other node to take the feed', () =>
+      other.server.feeds.held().some((held) => held.layerId === layerId && held.subscriptionId),
+    );
+    await waitFor('one new subscription', () => {
+      const now = hub.subscriptions(topic);
+      return now.length === 1 && now[0]?.callback !== first[0]?.callback;
+    });
+    hub.setTopic(
+      'handover',
+      atom([
+        { id: 'h1', title: 'H1', lat: 5, lng: 5 },
+        { id: 'h2', title: 'H2', lat: 6, lng: 6 },
+      ]),
+    );
+    await waitFor('a push to the new subscriber', async () => {
+      await hub.publish(topic);
+      return staying.features.has(entryFeatureId(layerId, 'h2'));
+    });
+    expect(holders(layerId)).toHaveLength(1);
+    staying.close();
     await waitFor('the subscription to end', () => hub.subscriptions(topic).length === 0);
   });
 });

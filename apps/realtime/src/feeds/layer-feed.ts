@@ -56,6 +56,13 @@ export function hubHost(hub: string): string {
   }
 }
 
+/** `live (WebSub via hub.example)`, with the deliveries ignored for their signature if any. */
+export function liveDetail(hub: string, badSignatures: number): string {
+  const via = `live (WebSub via ${hubHost(hub)})`;
+  if (badSignatures === 0) return via;
+  return `${via}; ${badSignatures} ${badSignatures === 1 ? 'delivery' : 'deliveries'} with a bad signature ignored`;
+}
+
 /** Words for a fetch failure: `refused: …` for the address guard, `feed unreachable: …` otherwise. */
 function fetchWords(error: unknown, what: 'feed' | 'hub'): string {
   if (error instanceof FetchRefused) {
@@ -420,7 +427,7 @@ export class LayerFeed {
       return;
     }
     this.#failures = 0;
-    this.#status('live', 'websub', `live (WebSub via ${hubHost(hub)})`, record.badSignatures);
+    this.#status('live', 'websub', liveDetail(hub, record.badSignatures), record.badSignatures);
     const lease = record.leaseS || config.leaseS;
     const renewInMs = Math.max(1000, record.verifiedAt + lease * 1000 * RENEW_AT - this.#rt.clock.now());
     this.#next(renewInMs, () => this.#renew());

@@ -14,7 +14,7 @@ import {
 import type { FeedHost } from './feed-host.ts';
 import { createMemoryFeedLock, createRedisFeedLock, type FeedLock } from './feed-lock.ts';
 import { connectFeedRedis } from './feed-redis.ts';
-import { type FeedRuntime, hubHost, LayerFeed, recordTtlMs } from './layer-feed.ts';
+import { type FeedRuntime, LayerFeed, liveDetail, recordTtlMs } from './layer-feed.ts';
 import { FeedParseError, parseFeed } from './parse-feed.ts';
 import {
   createMemorySubscriptionStore,
@@ -23,8 +23,6 @@ import {
 } from './subscription-store.ts';
 import { verifyHubSignature } from './websub-signature.ts';
 
-/** Lease of a feed lock; the holder renews it every third of it, others try to take it as often. */
-export const FEED_LOCK_TTL_MS = 30_000;
 /** How long close() waits for unsubscribes before letting go. */
 const CLOSE_TIMEOUT_MS = 3000;
 
@@ -35,7 +33,6 @@ export interface FeedSubscriptionsDeps {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
-  lockTtlMs?: number;
 }
 
 /** What a verification of intent or a delivery is answered with. */
@@ -79,7 +76,8 @@ interface OpenMap {
  */
 export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscriptions {
   const { config, host, db, logger, metrics, clock } = deps;
-  const lockTtlMs = deps.lockTtlMs ?? FEED_LOCK_TTL_MS;
+  // The holder renews its lock every third of its lease; the other nodes try to take it as often.
+  const lockTtlMs = config.feeds.lockTtlS * 1000;
   const maps = new Map<string, OpenMap>();
   let closing = false;
 
@@ -361,19 +359,17 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
         entries: counts.entries,
         at: clock.now(),
       });
-    const via = `live (WebSub via ${hubHost(record.hub)})`;
     const check = verifyHubSignature(signature, body, record.secret);
     if (!check.ok) {
       // §8: ignore it, but answer 2xx so the hub does not retry a forgery.
       metrics.websubBadSignatures.inc({ reason: check.reason });
       metrics.websubDeliveries.inc({ result: 'bad_signature' });
       const after = (await store.increment(id, 'badSignatures', 1)) ?? record;
-      const n = after.badSignatures;
       logger.warn(
         { map: record.mapId, layer: record.layerId, reason: check.reason },
         'websub delivery with a bad signature ignored',
       );
-      live(`${via}; ${n} ${n === 1 ? 'delivery' : 'deliveries'} with a bad signature ignored`, 'live', after);
+      live(liveDetail(record.hub, after.badSignatures), 'live', after);
       return { status: 202, text: 'ignored' };
     }
     let entries: Feature[];
@@ -401,12 +397,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     }
     metrics.websubDeliveries.inc({ result: 'ok' });
     const after = changed > 0 ? ((await store.increment(id, 'entries', changed)) ?? record) : record;
-    const bad = after.badSignatures;
-    live(
-      bad > 0 ? `${via}; ${bad} ${bad === 1 ? 'delivery' : 'deliveries'} with a bad signature ignored` : via,
-      'live',
-      after,
-    );
+    live(liveDetail(record.hub, after.badSignatures), 'live', after);
     return { status: 200, text: 'ok' };
   }
 
