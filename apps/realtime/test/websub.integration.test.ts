@@ -9,7 +9,7 @@ import { createMetrics } from '../src/metrics.ts';
 import { createServer, type RealtimeServer } from '../src/server.ts';
 import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
 import { startWebSubHub, type WebSubHub } from './fixtures/websub-hub.ts';
-import { createMapVia, openClient, testConfig, tokenVia } from './harness.ts';
+import { createMapVia, openClient, postJson, testConfig, tokenVia } from './harness.ts';
 import { waitFor } from './wait.ts';
 
 // Three real nodes on Postgres and Redis, and a W3C WebSub hub on loopback. Nodes A and B call
@@ -403,5 +403,21 @@ describe('feeds without a hub, and failures', () => {
     expect(verify.status).toBe(404);
     const delivery = await fetch(`${b.httpUrl}/websub/nope`, { method: 'POST', body: '<feed/>' });
     expect(delivery.status).toBe(410);
+    const wellFormed = await fetch(`${b.httpUrl}/websub/AAAAAAAAAAAAAAAAAAAAAA`, {
+      method: 'POST',
+      body: '<feed/>',
+    });
+    expect(wellFormed.status).toBe(410);
+    // A delivery over the cap (a feed document's 2 MiB) is refused unread.
+    const huge = await postJson(`${a.httpUrl}/websub/AAAAAAAAAAAAAAAAAAAAAA`, 'x'.repeat(3 * 1024 * 1024));
+    expect(huge.status).toBe(413);
+    // Whatever hub.mode a caller sends, the metric's labels stay the known few.
+    await fetch(
+      `${a.httpUrl}/websub/AAAAAAAAAAAAAAAAAAAAAA?hub.mode=${'z'.repeat(50)}&hub.topic=x&hub.challenge=y`,
+    );
+    const modes = (await a.server.metrics.websubVerifications.get()).values.map((v) => v.labels.mode);
+    expect(new Set(modes).size).toBeLessThanOrEqual(4);
+    expect(modes).toContain('other');
+    expect((await fetch(`${a.httpUrl}/healthz`)).status).toBe(200);
   });
 });

@@ -23,6 +23,14 @@ import {
 } from './subscription-store.ts';
 import { verifyHubSignature } from './websub-signature.ts';
 
+/** Callback ids are 16 random bytes in base64url; anything else is not looked up. */
+const CALLBACK_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** `hub.mode` comes from the caller: only known values become metric labels. */
+function modeLabel(mode: string | null): string {
+  return mode === 'subscribe' || mode === 'unsubscribe' || mode === 'denied' ? mode : 'other';
+}
+
 /** How long close() waits for unsubscribes before letting go. */
 const CLOSE_TIMEOUT_MS = 3000;
 
@@ -241,6 +249,13 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     for (const layer of layers) addLayer(mapId, layer);
   }
 
+  /** Unsubscribes under way, which close() waits for (within its bound). */
+  const letting = new Set<Promise<void>>();
+  function track(work: Promise<void>): void {
+    letting.add(work);
+    void work.finally(() => letting.delete(work));
+  }
+
   async function closeMap(mapId: string): Promise<void> {
     const open = maps.get(mapId);
     if (!open) return;
@@ -256,7 +271,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     else open.pendingRecords?.push(record);
     const op = record.op;
     if (op.kind === 'layer.add') addLayer(mapId, op.layer);
-    else if (op.kind === 'layer.remove') void dropLayer(mapId, op.id);
+    else if (op.kind === 'layer.remove') track(dropLayer(mapId, op.id));
   }
 
   /** Holders renew their locks (and stop if one was lost); the others try to take free ones. */
@@ -280,7 +295,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
 
   const unsubscribers = [
     host.onRoomOpened((mapId) => void openMap(mapId)),
-    host.onRoomClosed((mapId) => void closeMap(mapId)),
+    host.onRoomClosed((mapId) => track(closeMap(mapId))),
     host.onRecord(onRecord),
   ];
   let ticking = false;
@@ -303,9 +318,9 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
   async function verify(id: string, query: URLSearchParams): Promise<CallbackAnswer> {
     const mode = query.get('hub.mode');
     const topic = query.get('hub.topic');
-    const record = await store.get(id);
+    const record = CALLBACK_ID.test(id) ? await store.get(id) : null;
     const refuse = (why: string): CallbackAnswer => {
-      metrics.websubVerifications.inc({ mode: mode ?? 'none', result: 'refused' });
+      metrics.websubVerifications.inc({ mode: modeLabel(mode), result: 'refused' });
       return { status: 404, text: why };
     };
     if (!record) return refuse('no such subscription');
@@ -343,7 +358,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
   }
 
   async function deliver(id: string, signature: string | undefined, body: Buffer): Promise<CallbackAnswer> {
-    const record = await store.get(id);
+    const record = CALLBACK_ID.test(id) ? await store.get(id) : null;
     if (!record) {
       metrics.websubDeliveries.inc({ result: 'unknown' });
       // §7: 410 Gone tells the hub this subscription is over.
@@ -425,7 +440,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
       closing = true;
       clearInterval(timer);
       for (const stop of unsubscribers) stop();
-      const stopping = Promise.allSettled([...maps.keys()].map((mapId) => closeMap(mapId)));
+      const stopping = Promise.allSettled([...[...maps.keys()].map((mapId) => closeMap(mapId)), ...letting]);
       await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
       const connection = redis;
       redis = null;
