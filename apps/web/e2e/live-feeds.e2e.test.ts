@@ -210,6 +210,31 @@ describe('live feed layers over WebSub', () => {
     await expect.poll(() => feedItems(ada).count()).toBe(0);
     await expect.poll(() => feedItems(bo).count(), { timeout: 15_000 }).toBe(0);
     await expect.poll(() => layerRow(bo).count()).toBe(0);
+  });
+
+  it('a feed without a hub is polled, and a refused address is an error in words', async () => {
+    const { page } = ada;
+    const add = async (url: string, name: string) => {
+      await page.getByTestId('add-layer-open').click();
+      await page.getByTestId('layer-url').fill(url);
+      await page.getByTestId('layer-name-input').fill(name);
+      await page.getByTestId('layer-add').click();
+      const row = page.locator('li[data-layer-id]').filter({ hasText: name });
+      await row.waitFor();
+      return row;
+    };
+    const quiet = await add(hub.setTopic('quiet', atom([CAIRO]), { advertiseHub: false }), 'No hub');
+    await expect.poll(() => quiet.getAttribute('data-state'), { timeout: 30_000 }).toBe('polling');
+    expect(await quiet.getAttribute('data-mode')).toBe('poll');
+    expect(await quiet.getByTestId('layer-status').textContent()).toMatch(/^polling every \d+ s/);
+
+    // Only 127.0.0.1/32 is allowed in this cluster: a private address is refused, never fetched.
+    const refused = await add('http://10.0.0.5/feed.atom', 'Intranet');
+    await expect.poll(() => refused.getAttribute('data-state'), { timeout: 30_000 }).toBe('error');
+    expect(await refused.getByTestId('layer-status').textContent()).toMatch(/^error: .*10\.0\.0\.5/);
+
+    for (const row of [quiet, refused]) await row.getByTestId('layer-remove').click();
+    await expect.poll(() => page.locator('li[data-layer-id]').count()).toBe(0);
     expect([...ada.errors, ...bo.errors]).toEqual([]);
   });
 });
