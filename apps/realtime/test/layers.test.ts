@@ -277,6 +277,21 @@ describe('live-feed layers on one node', () => {
       ['quakes', 'live (WebSub via hub.example)'],
       ['rain', 'polling every 60 s (no hub)'],
     ]);
+    // A resume gets the layer ops it missed in its replay, then the statuses the same way.
+    const resumed = await RawSocket.open(`${node.wsUrl}?token=${edit}`);
+    const replay = await resumed.joinMap(mapId, 'raw-resume', { lastSeq: 1 });
+    expect(replay).toMatchObject({ type: 'replay', fromSeq: 2, toSeq: 4 });
+    expect((replay.ops as OpRecord[]).map((r) => r.op.kind)).toEqual([
+      'layer.add',
+      'layer.entries',
+      'layer.entries',
+    ]);
+    await waitFor('two statuses after the replay', () => resumed.count('layerStatus') === 2);
+    const resumedTypes = resumed.frames.map((f) => f.type);
+    const replayAt = resumedTypes.indexOf('replay');
+    expect(resumedTypes.slice(replayAt, replayAt + 3)).toEqual(['replay', 'layerStatus', 'layerStatus']);
+    resumed.close();
+
     // A status too long for the wire is cut, not refused.
     host.publishLayerStatus(mapId, status('rain', 'x'.repeat(2000)));
     await waitFor('the long status', () => alice.layerStatuses.get('rain')?.detail.length === 500);
