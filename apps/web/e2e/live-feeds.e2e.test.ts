@@ -6,11 +6,14 @@ import {
   countColors,
   featureItems,
   launchBrowser,
+  mapCenter,
+  mapCenterPoint,
   mapOf,
   newPerson,
   openMap,
   type Person,
   saveMapScreenshot,
+  waitForMapIdle,
 } from './support/browser.ts';
 
 interface Entry {
@@ -181,7 +184,26 @@ describe('live feed layers over WebSub', () => {
     expect(await page.getByTestId('feature-delete').count()).toBe(0);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('Delete');
+
+    // On the map: the list centred the map on the entry. A click there selects it; a drag
+    // from there pans the map and leaves the entry where the feed put it.
+    await waitForMapIdle(page);
+    await page.getByTestId('inspector-close').click();
+    await inspector.waitFor({ state: 'detached' });
+    const centre = await mapCenterPoint(page);
+    await page.mouse.click(centre.x, centre.y);
+    await inspector.waitFor();
+    expect(await inspector.getAttribute('data-feature-id')).toBe(await item.getAttribute('data-feature-id'));
+    const position = await item.getAttribute('data-position');
+    const mapCentreBefore = await mapCenter(page);
+    await page.mouse.move(centre.x, centre.y);
+    await page.mouse.down();
+    await page.mouse.move(centre.x + 120, centre.y + 60, { steps: 6 });
+    await page.mouse.up();
+    await waitForMapIdle(page);
+    expect(await mapCenter(page)).not.toEqual(mapCentreBefore);
     await page.waitForTimeout(1000);
+    expect(await item.getAttribute('data-position')).toBe(position);
     expect(await feedItems(ada).count()).toBe(2);
   });
 
