@@ -7,6 +7,7 @@ import { entryFeatureId } from '../src/feeds/parse-feed.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { createServer, type RealtimeServer } from '../src/server.ts';
+import { spawnNode } from './child-node.ts';
 import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
 import { startWebSubHub, type WebSubHub } from './fixtures/websub-hub.ts';
 import { createMapVia, openClient, postJson, testConfig, tokenVia } from './harness.ts';
@@ -100,7 +101,7 @@ async function newMap(name: string) {
   return { mapId: created.map.id, token };
 }
 
-async function join(node: FeedNode, map: { mapId: string; token: string }, name: string) {
+async function join(node: { wsUrl: string }, map: { mapId: string; token: string }, name: string) {
   const client = await openClient(node.wsUrl, { ...map, name });
   clients.push(client);
   return client;
@@ -290,6 +291,65 @@ describe('takeover', () => {
   });
 });
 
+describe('holder crash', () => {
+  it('after kill -9 of the holder, another node with the map open takes the feed once the lock expires', async () => {
+    const topic = hub.setTopic('crash', atom([{ id: 'c1', title: 'C1', lat: 7, lng: 7 }]));
+    const map = await newMap('Crash');
+    // The holder is its own process; its hub callbacks land on node A (its public URL).
+    const doomed = await spawnNode({
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_CHANNEL_PREFIX: redisPrefix,
+      NODE_ID: uniqueName('doomed'),
+      FEED_FETCH_ALLOW: '127.0.0.1/32',
+      FEED_LOCK_TTL_S: '3',
+      MERIDIAN_PUBLIC_URL: a.httpUrl,
+    });
+    try {
+      const onDoomed = await join(doomed, map, 'on the doomed node');
+      const layerId = onDoomed.addLayer(topic, 'Crash');
+      await waitFor('the layer to be live', () => status(onDoomed, layerId)?.state === 'live');
+      const onA = await join(a, map, 'survivor on A');
+      expect(a.server.feeds.held().some((held) => held.layerId === layerId)).toBe(false);
+      const callbacksBefore = hub.subscriptions(topic).map((sub) => sub.callback);
+      expect(callbacksBefore).toHaveLength(1);
+
+      doomed.kill('SIGKILL');
+      await doomed.exited;
+      await waitFor('node A to take the feed', () =>
+        a.server.feeds.held().some((held) => held.layerId === layerId && held.subscriptionId),
+      );
+      await waitFor('a subscription of node A', () =>
+        hub.subscriptions(topic).some((sub) => !callbacksBefore.includes(sub.callback)),
+      );
+      hub.setTopic(
+        'crash',
+        atom([
+          { id: 'c1', title: 'C1', lat: 7, lng: 7 },
+          { id: 'c2', title: 'C2', lat: 8, lng: 8 },
+        ]),
+      );
+      await waitFor('a push after the takeover', async () => {
+        await hub.publish(topic);
+        return onA.features.has(entryFeatureId(layerId, 'c2'));
+      });
+      await waitFor('the layer to be live again', () => status(onA, layerId)?.state === 'live');
+      onA.close();
+      await waitFor('node A to unsubscribe', () =>
+        hub.events.some(
+          (e) =>
+            e.kind === 'verified' &&
+            e.mode === 'unsubscribe' &&
+            e.topic === topic &&
+            !callbacksBefore.includes(e.callback),
+        ),
+      );
+    } finally {
+      await doomed.stop();
+    }
+  });
+});
+
 describe('layer removal and denial', () => {
   it('unsubscribes (verified) when the layer is removed while the map stays open', async () => {
     const topic = hub.setTopic('removable', atom([{ id: 'r1', title: 'R', lat: 2, lng: 2 }]));
@@ -360,6 +420,7 @@ describe('feeds without a hub, and failures', () => {
       hubUrl: `http://127.0.0.1:${closedPort}/hub`,
     });
     const notAFeed = hub.setTopic('not-a-feed', 'hello, I am plain text', { contentType: 'text/plain' });
+    const tooLarge = hub.setTopic('too-large', `<feed>${' '.repeat(3 * 1024 * 1024)}</feed>`);
     const map = await newMap('Failures');
     const onA = await join(a, map, 'failures on A');
     const deadHub = onA.addLayer(withDeadHub, 'Dead hub');
@@ -370,6 +431,9 @@ describe('feeds without a hub, and failures', () => {
     expect(onA.features.has(entryFeatureId(deadHub, 'd1'))).toBe(true);
     await waitFor('the bad feed error', () => status(onA, bad)?.state === 'error');
     expect(status(onA, bad)?.detail).toBe('not a feed: neither XML (Atom, RSS) nor GeoJSON');
+    const huge = onA.addLayer(tooLarge, 'Too large');
+    await waitFor('the size refusal', () => status(onA, huge)?.state === 'error');
+    expect(status(onA, huge)?.detail).toBe('feed too large: the response is over 2097152 bytes');
     onA.close();
 
     // Node C has no allow-list: a loopback feed is refused before any connection is made.
