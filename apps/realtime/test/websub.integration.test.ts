@@ -162,7 +162,7 @@ describe('live feeds over WebSub', () => {
       await waitFor('the feed entries', () => client.features.has(entryFeatureId(layerId, 'urn:quake:2')));
       await waitFor('the layer to be live', () => status(client, layerId)?.state === 'live');
     }
-    expect(status(onB, layerId)).toMatchObject({ mode: 'websub', badSignatures: 0 });
+    expect(status(onB, layerId)).toMatchObject({ mode: 'websub', badSignatures: 0, entries: 2 });
     expect(status(onB, layerId)?.detail).toMatch(/^live \(WebSub via 127\.0\.0\.1:\d+\)$/);
     expect(onB.features.get(entryFeatureId(layerId, 'urn:quake:1'))?.properties).toMatchObject({
       title: 'Quake 1',
@@ -189,6 +189,8 @@ describe('live feeds over WebSub', () => {
     expect(delivery?.status).toBe(200);
     for (const client of [onA, onB]) {
       await waitFor('the pushed entry', () => client.features.has(entryFeatureId(layerId, 'urn:quake:3')));
+      // The status of the delivering node counts the layer's entries on the map.
+      await waitFor('the entry count', () => status(client, layerId)?.entries === 3);
     }
     // The same delivery again changes nothing: no op, no seq.
     const seq = onA.seq;

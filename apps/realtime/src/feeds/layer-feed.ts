@@ -33,15 +33,18 @@ export interface FeedRuntime {
   fetchLimits?: SafeFetchLimits;
   /**
    * Commit the entries of a layer that differ from the map (idempotent). Resolves with how many
-   * entries changed, or `gone` when the layer no longer exists. Throws when storage is down.
+   * changed and how many the layer has now, or `gone` when the layer no longer exists. Throws
+   * when storage is down.
    */
-  commitEntries(mapId: string, layerId: string, entries: Feature[]): Promise<number | 'gone'>;
+  commitEntries(mapId: string, layerId: string, entries: Feature[]): Promise<EntriesCommitted>;
   /** The layer's feed bookkeeping in the database (validators, hub, topic), kept across restarts. */
   bookkeeping: {
     get(mapId: string, layerId: string): Promise<FeedBookkeeping | null>;
     update(mapId: string, layerId: string, bookkeeping: Partial<FeedBookkeeping>): Promise<unknown>;
   };
 }
+
+export type EntriesCommitted = { changed: number; total: number } | 'gone';
 
 /** How long a subscription record outlives its lease, for late deliveries and unsubscribe. */
 export function recordTtlMs(leaseS: number): number {
@@ -290,7 +293,10 @@ export class LayerFeed {
     const found = discover(response.url, header('link'), response.body.toString('utf8'));
     const committed = await this.#rt.commitEntries(this.mapId, this.layer.id, feed.entries);
     if (committed === 'gone') return 'gone';
-    this.#entries += committed;
+    this.#entries = committed.total;
+    if (this.#subscription) {
+      await this.#rt.store.update(this.#subscription.id, { entries: committed.total }).catch(() => {});
+    }
     // Validators only once the entries are in: a 304 must never hide entries that were not committed.
     const discovered = { hub: found.hub, topic: found.self ?? response.url };
     const etag = header('etag');
@@ -318,7 +324,7 @@ export class LayerFeed {
           );
         });
     }
-    return { changed: committed > 0, ...discovered };
+    return { changed: committed.changed > 0, ...discovered };
   }
 
   /** The whole cycle: fetch, commit, then subscribe at the hub or poll. */
@@ -386,7 +392,7 @@ export class LayerFeed {
         verifiedAt: 0,
         reason: '',
         badSignatures: 0,
-        entries: 0,
+        entries: this.#entries,
       };
       await store.put(record, recordTtlMs(config.leaseS));
       this.#subscription = subscription;
@@ -427,6 +433,8 @@ export class LayerFeed {
       return;
     }
     this.#failures = 0;
+    // Deliveries (on any node) keep the record's count current.
+    this.#entries = record.entries;
     this.#status('live', 'websub', liveDetail(hub, record.badSignatures), record.badSignatures);
     const lease = record.leaseS || config.leaseS;
     const renewInMs = Math.max(1000, record.verifiedAt + lease * 1000 * RENEW_AT - this.#rt.clock.now());

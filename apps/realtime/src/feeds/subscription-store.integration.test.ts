@@ -68,7 +68,7 @@ describe.each(stores)('subscription store (%s)', (_kind, make) => {
   it('never brings a deleted record back as a partial one', async () => {
     const store = make();
     await store.update('gone', { state: 'verified' });
-    expect(await store.increment('gone', 'entries', 3)).toBeNull();
+    expect(await store.increment('gone', 'badSignatures', 3)).toBeNull();
     expect(await store.get('gone')).toBeNull();
   });
 

@@ -24,11 +24,11 @@ export interface SubscriptionRecord {
   reason: string;
   /** Deliveries ignored for a missing or wrong signature. */
   badSignatures: number;
-  /** Entries committed from deliveries. */
+  /** Entries of the layer on the map after the last commit (for statuses sent from any node). */
   entries: number;
 }
 
-export type Counter = 'badSignatures' | 'entries';
+export type Counter = 'badSignatures';
 
 export interface SubscriptionStore {
   get(id: string): Promise<SubscriptionRecord | null>;

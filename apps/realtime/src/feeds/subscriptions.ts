@@ -14,7 +14,7 @@ import {
 import type { FeedHost } from './feed-host.ts';
 import { createMemoryFeedLock, createRedisFeedLock, type FeedLock } from './feed-lock.ts';
 import { connectFeedRedis } from './feed-redis.ts';
-import { type FeedRuntime, LayerFeed, liveDetail, recordTtlMs } from './layer-feed.ts';
+import { type EntriesCommitted, type FeedRuntime, LayerFeed, liveDetail, recordTtlMs } from './layer-feed.ts';
 import { FeedParseError, parseFeed } from './parse-feed.ts';
 import {
   createMemorySubscriptionStore,
@@ -155,8 +155,11 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     return known;
   }
 
-  async function commitEntries(mapId: string, layerId: string, entries: Feature[]): Promise<number | 'gone'> {
-    if (entries.length === 0) return 0;
+  async function commitEntries(
+    mapId: string,
+    layerId: string,
+    entries: Feature[],
+  ): Promise<EntriesCommitted> {
     const known = await knownOf(mapId, layerId);
     let changed = 0;
     for (const plan of planEntryCommits(layerId, entries, known)) {
@@ -169,7 +172,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
       for (const [id, hash] of plan.hashes) known.set(id, hash);
       changed += plan.op.features.length;
     }
-    return changed;
+    return { changed, total: known.size };
   }
 
   // ---------------------------------------------------------------- holding layers
@@ -396,23 +399,23 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
       live(`the hub pushed a document that is ${error.message}`, 'error');
       return { status: 202, text: 'not a feed' };
     }
-    let changed: number | 'gone';
+    let committed: EntriesCommitted;
     try {
-      changed = await commitEntries(record.mapId, record.layerId, entries);
+      committed = await commitEntries(record.mapId, record.layerId, entries);
     } catch (error) {
       metrics.websubDeliveries.inc({ result: 'storage' });
       // A 5xx makes the hub retry later, when storage may be back.
       if (error instanceof MeridianError) return { status: 503, text: 'storage unavailable' };
       throw error;
     }
-    if (changed === 'gone') {
+    if (committed === 'gone') {
       metrics.websubDeliveries.inc({ result: 'unknown' });
       await store.delete(id);
       return { status: 410, text: 'the layer was removed' };
     }
     metrics.websubDeliveries.inc({ result: 'ok' });
-    const after = changed > 0 ? ((await store.increment(id, 'entries', changed)) ?? record) : record;
-    live(liveDetail(record.hub, after.badSignatures), 'live', after);
+    if (committed.total !== record.entries) await store.update(id, { entries: committed.total });
+    live(liveDetail(record.hub, record.badSignatures), 'live', { ...record, entries: committed.total });
     return { status: 200, text: 'ok' };
   }
 
