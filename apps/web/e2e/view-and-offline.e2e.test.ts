@@ -148,6 +148,57 @@ describe('view links and offline edits', () => {
     await expect.poll(() => status.getAttribute('data-pending')).toBe('0');
   });
 
+  it('reconnects as soon as the browser is back online, without waiting out its backoff', async () => {
+    const dee = await newPerson(browser, 'Dee');
+    let offline = false;
+    let attempts = 0;
+    const routes = new Set<WebSocketRoute>();
+    await dee.page.routeWebSocket(/\/ws(\?|$)/, (socket) => {
+      attempts++;
+      if (offline) {
+        void socket.close({ code: 1001, reason: 'offline' });
+        return;
+      }
+      routes.add(socket);
+      routes.add(socket.connectToServer());
+    });
+    // Fake timers that run at normal speed until paused: the page loads and draws as usual.
+    await dee.page.clock.install();
+    await openMap(dee, mapLink(web, map.id, map.editKey));
+
+    offline = true;
+    await dee.context.setOffline(true);
+    await Promise.all([...routes].map((route) => route.close({ code: 1001, reason: 'offline' })));
+    const status = dee.page.getByTestId('connection-status');
+    await expect.poll(() => status.getAttribute('data-status')).toBe('reconnecting');
+    await dee.page.getByTestId('tool-marker').click();
+    const centre = await mapCenterPoint(dee.page);
+    await dee.page.mouse.click(centre.x - 60, centre.y + 40);
+    await dee.page.getByTestId('feature-title').fill('Back online');
+    await dee.page.getByTestId('feature-title').press('Enter');
+    await expect.poll(() => status.getAttribute('data-pending')).toBe('2');
+
+    // From now on no timer fires in Dee's page: the reconnect the backoff scheduled never comes.
+    // Only the browser's `online` event can bring Dee back.
+    // (The jump may fire a due reconnect: it is refused, as the page is still offline.)
+    await dee.page.clock.pauseAt((await dee.page.evaluate(() => Date.now())) + 1000);
+    // An attempt already under way when the clock stopped is let to fail first.
+    let seen = -1;
+    while (seen !== attempts) {
+      seen = attempts;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    offline = false;
+    await dee.context.setOffline(false);
+    const arrived = ada.page.locator('[data-testid^=feature-item-][data-title="Back online"]');
+    await expect.poll(() => arrived.count(), { timeout: 30_000 }).toBe(1);
+
+    await dee.page.clock.resume();
+    await expect.poll(() => status.getAttribute('data-pending')).toBe('0');
+    expect(dee.errors).toEqual([]);
+    await dee.context.close();
+  });
+
   it('raised no page errors', () => {
     expect([...ada.errors, ...carol.errors, ...bo.errors]).toEqual([]);
   });
