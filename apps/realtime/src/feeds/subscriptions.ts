@@ -72,6 +72,8 @@ interface OpenMap {
   /** Records seen while the known entries load, applied after on top of the snapshot. */
   pendingRecords: OpRecord[] | null;
   loading: Promise<Map<string, KnownEntries>> | null;
+  /** Whether the map's layers were read; if storage was down, the next tick tries again. */
+  listed: boolean;
   closed: boolean;
 }
 
@@ -238,9 +240,14 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
       known: null,
       pendingRecords: null,
       loading: null,
+      listed: false,
       closed: false,
     };
     maps.set(mapId, open);
+    await listLayersOf(mapId, open);
+  }
+
+  async function listLayersOf(mapId: string, open: OpenMap): Promise<void> {
     let layers: Layer[];
     try {
       layers = await host.listLayers(mapId);
@@ -249,6 +256,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
       return;
     }
     if (open.closed) return;
+    open.listed = true;
     for (const layer of layers) addLayer(mapId, layer);
   }
 
@@ -280,6 +288,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
   /** Holders renew their locks (and stop if one was lost); the others try to take free ones. */
   async function tick(): Promise<void> {
     for (const [mapId, open] of maps) {
+      if (!open.listed) await listLayersOf(mapId, open);
       for (const slot of open.slots.values()) {
         if (!slot.feed) {
           await tryHold(mapId, open, slot);
