@@ -140,8 +140,10 @@ describe('live feed layers over WebSub', () => {
     await expect
       .poll(() => mapOf(ada.page).getAttribute('data-feed-feature-count'), { timeout: 10_000 })
       .toBe('2');
-    await expect.poll(() => layerRow(ada).getAttribute('data-entries')).not.toBe('0');
-    expect(await layerRow(ada).getByTestId('layer-notes').textContent()).toMatch(/\d+ entr(y|ies)/);
+    // The status counts the layer's entries on the map, on either node.
+    await expect.poll(() => layerRow(ada).getAttribute('data-entries'), { timeout: 10_000 }).toBe('2');
+    await expect.poll(() => layerRow(bo).getAttribute('data-entries'), { timeout: 10_000 }).toBe('2');
+    expect(await layerRow(ada).getByTestId('layer-notes').textContent()).toBe('2 entries');
 
     // Drawn in the layer's colour (from pixels, not from the DOM).
     const colors = JSON.parse((await mapOf(ada.page).getAttribute('data-layer-colors')) ?? '{}') as Record<
@@ -165,6 +167,7 @@ describe('live feed layers over WebSub', () => {
     expect(await row.textContent()).toContain('1 delivery with a bad signature ignored');
     expect(await row.getAttribute('data-state')).toBe('live');
     expect(await feedItems(ada).filter({ hasText: FORGED.title }).count()).toBe(0);
+    expect(await row.getAttribute('data-entries')).toBe('2');
     expect(await feedItems(ada).count()).toBe(2);
   });
 
