@@ -1,6 +1,7 @@
 import { createServer as createNetServer } from 'node:net';
 import { type Database, openDatabase } from '@meridian/db';
 import type { MeridianClient } from '@meridian/protocol/client';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBus } from '../src/bus/redis-bus.ts';
 import { entryFeatureId } from '../src/feeds/parse-feed.ts';
@@ -91,6 +92,12 @@ afterAll(async () => {
   for (const client of clients) client.close();
   await Promise.allSettled([a, b, c].filter(Boolean).map((node) => node.stop()));
   await hub?.close();
+  // Subscription records outlive their lease by an hour: leave nothing behind in the shared Redis.
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  const keys = await redis.keys(`${redisPrefix}*`);
+  if (keys.length > 0) await redis.del(keys);
+  await redis.quit();
   await database?.drop();
   await data?.remove();
 });
