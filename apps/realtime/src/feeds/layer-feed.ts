@@ -239,7 +239,7 @@ export class LayerFeed {
     const words = fetchWords(error, what);
     this.#rt.logger.info({ layer: this.layer.id, map: this.mapId, detail: words }, 'live feed error');
     this.#status('error', this.#mode, words);
-    // A denial or an unusable document will not fix itself soon: wait the longest.
+    // A denial will not be lifted soon: wait the longest.
     const delay = long ? MAX_BACKOFF_S * 1000 : this.#backoffMs();
     this.#next(delay, () => this.#follow());
   }
@@ -334,7 +334,7 @@ export class LayerFeed {
     try {
       fetched = await this.#fetch();
     } catch (error) {
-      if (!this.#stopped) this.#fail(error, 'feed', error instanceof FeedParseError);
+      if (!this.#stopped) this.#fail(error, 'feed');
       return;
     }
     if (fetched === null) return;
@@ -358,7 +358,7 @@ export class LayerFeed {
       if (fetched === null) return;
       if (fetched === 'gone') return this.#onGone();
     } catch (error) {
-      if (!this.#stopped) this.#fail(error, 'feed', false);
+      if (!this.#stopped) this.#fail(error, 'feed');
       return;
     }
     this.#failures = 0;
