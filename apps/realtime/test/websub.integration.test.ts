@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { type Database, openDatabase } from '@meridian/db';
 import type { MeridianClient } from '@meridian/protocol/client';
@@ -238,6 +239,19 @@ describe('live feeds over WebSub', () => {
     expect(onB.features.has(entryFeatureId(layerId, 'urn:quake:4'))).toBe(false);
   });
 
+  it('answers a signed but hostile push (entity expansion) with 202 and a layer error, and keeps serving', async () => {
+    const laughs = readFileSync(new URL('../src/feeds/fixtures/billion-laughs.xml', import.meta.url), 'utf8');
+    expect((await hub.publish(topic, { body: laughs }))[0]?.status).toBe(202);
+    await waitFor('the error status', () => status(onA, layerId)?.state === 'error');
+    expect(status(onA, layerId)?.detail).toBe(
+      'the hub pushed a document that is not a feed: the document declares XML entities, which are refused',
+    );
+    // The next good push brings the layer back.
+    await hub.publish(topic, { body: atom([quake(1), quake(2), quake(3), quake(5)]) });
+    await waitFor('live again', () => status(onB, layerId)?.state === 'live');
+    expect(onB.features.has(entryFeatureId(layerId, 'urn:quake:5'))).toBe(true);
+  });
+
   it('unsubscribes (verified) when the last client leaves, and releases the feed', async () => {
     onA.close();
     onB.close();
@@ -257,7 +271,7 @@ describe('live feeds over WebSub', () => {
     const fetches = hub.events.slice(seen).filter((e) => e.kind === 'fetch' && e.topic === topic);
     expect(fetches[0]).toMatchObject({ status: 304 });
     expect(hub.subscriptions(topic)).toHaveLength(1);
-    expect(again.features.size).toBe(3);
+    expect(again.features.size).toBe(4);
     again.close();
     await waitFor('the subscription to end', () => hub.subscriptions(topic).length === 0);
   });
@@ -448,11 +462,13 @@ describe('feeds without a hub, and failures', () => {
     // Node C has no allow-list: a loopback feed is refused before any connection is made.
     const privateMap = await newMap('Private');
     const onC = await join(c, privateMap, 'on C');
-    const fetchesBefore = hub.events.filter((e) => e.kind === 'fetch').length;
+    const quakeFetches = () =>
+      hub.events.filter((e) => e.kind === 'fetch' && e.topic === hub.topicUrl('quakes')).length;
+    const fetchesBefore = quakeFetches();
     const refused = onC.addLayer(hub.topicUrl('quakes'), 'Private');
     await waitFor('the refusal', () => status(onC, refused)?.state === 'error');
     expect(status(onC, refused)?.detail).toBe('refused: 127.0.0.1 is not a public address');
-    expect(hub.events.filter((e) => e.kind === 'fetch').length).toBe(fetchesBefore);
+    expect(quakeFetches()).toBe(fetchesBefore);
 
     // The name `localhost` is allowed there; without MERIDIAN_PUBLIC_URL a feed with a hub is polled.
     const byName = onC.addLayer(hub.topicUrl('quakes').replace('127.0.0.1', 'localhost'), 'By name');
