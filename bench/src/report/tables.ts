@@ -131,7 +131,8 @@ export function idleTable(reports: readonly SystemReport[]): string {
     [
       'system',
       'idle connections',
-      'node RSS MiB',
+      'node RSS MiB (after GC)',
+      'RSS MiB before GC',
       'KiB per connection',
       'KiB per added connection',
       'dropped',
@@ -142,6 +143,7 @@ export function idleTable(reports: readonly SystemReport[]): string {
         r.label,
         int(l.connections),
         (l.rssBytes / 2 ** 20).toFixed(0),
+        (l.rssBeforeGcBytes / 2 ** 20).toFixed(0),
         (l.bytesPerConnection / 1024).toFixed(2),
         l.marginalBytesPerConnection === null ? '—' : (l.marginalBytesPerConnection / 1024).toFixed(2),
         String(l.dropped),

@@ -1,4 +1,5 @@
 /** Idle connections held by one node, and the RSS each one costs. */
+import { type InspectorSession, openInspector } from '../load/inspector-gc.ts';
 import { rssBytes } from '../load/proc.ts';
 import type { SystemSpec } from '../systems/catalog.ts';
 import type { BenchContext } from './context.ts';
@@ -13,7 +14,10 @@ export interface IdleResult {
 
 export interface IdleLevel {
   connections: number;
+  /** RSS after a full garbage collection (the figure the per-connection columns use). */
   rssBytes: number;
+  /** RSS as the process left it, before that collection. */
+  rssBeforeGcBytes: number;
   baselineRssBytes: number;
   /** (RSS − baseline) / connections. */
   bytesPerConnection: number;
@@ -31,14 +35,28 @@ const RSS_SAMPLES = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The median of a few RSS readings a second apart: a garbage collection can move one reading by megabytes. */
-async function settledRss(pid: number): Promise<number> {
-  await sleep(SETTLE_MS);
+async function medianRss(pid: number): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < RSS_SAMPLES; i++) {
     samples.push(rssBytes(pid));
     await sleep(1_000);
   }
   return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)] ?? 0;
+}
+
+/**
+ * RSS as left (after settling), then after a full collection in the node. V8 collects lazily, so
+ * without the second reading a node's start-up garbage decides the per-connection figure.
+ */
+async function settledRss(
+  pid: number,
+  inspector: InspectorSession,
+): Promise<{ asLeft: number; afterGc: number }> {
+  await sleep(SETTLE_MS);
+  const asLeft = await medianRss(pid);
+  await inspector.collectGarbage();
+  await sleep(500);
+  return { asLeft, afterGc: await medianRss(pid) };
 }
 
 export async function runIdleConnections(
@@ -63,13 +81,15 @@ export async function runIdleConnections(
     runId: ctx.runId,
   });
   const levels: IdleLevel[] = [];
+  let inspector: InspectorSession | null = null;
   try {
     const node = deployment.nodes[0];
     if (!node) throw new Error('no node');
     // Warm the node (one room, one client) so the baseline includes code paths, not connections.
     await openRoom(ctx, deployment, { name: 'warm', clients: 1, senders: 0, firstIndex: 0 });
     await ctx.pool.disconnect();
-    const baseline = await settledRss(node.pid);
+    inspector = await openInspector(node.pid);
+    const baseline = (await settledRss(node.pid, inspector)).afterGc;
     let held = 0;
     let previous = { connections: 0, rss: baseline };
     for (const target of counts) {
@@ -83,11 +103,12 @@ export async function runIdleConnections(
       });
       const connectSeconds = (Date.now() - started) / 1e3;
       held = target;
-      const rss = await settledRss(node.pid);
+      const { asLeft, afterGc: rss } = await settledRss(node.pid, inspector);
       const results = await ctx.pool.each('result', () => ({ kind: 'collect' }));
       const level: IdleLevel = {
         connections: held,
         rssBytes: rss,
+        rssBeforeGcBytes: asLeft,
         baselineRssBytes: baseline,
         bytesPerConnection: (rss - baseline) / held,
         marginalBytesPerConnection:
@@ -99,10 +120,11 @@ export async function runIdleConnections(
       levels.push(level);
       previous = { connections: held, rss };
       ctx.log(
-        `  idle ${held}: RSS ${(rss / 2 ** 20).toFixed(0)} MiB, ${(level.bytesPerConnection / 1024).toFixed(2)} KiB/connection, ${level.dropped} dropped`,
+        `  idle ${held}: RSS ${(rss / 2 ** 20).toFixed(0)} MiB after GC (${(asLeft / 2 ** 20).toFixed(0)} before), ${(level.bytesPerConnection / 1024).toFixed(2)} KiB/connection, ${level.dropped} dropped`,
       );
     }
   } finally {
+    inspector?.close();
     await ctx.pool.disconnect();
     await deployment.stop();
   }
