@@ -200,10 +200,12 @@ describe('live feeds over WebSub', () => {
       // The status of the delivering node counts the layer's entries on the map.
       await waitFor('the entry count', () => status(client, layerId)?.entries === 3);
     }
-    // The same delivery again changes nothing: no op, no seq.
+    // The same delivery again changes nothing: the next op (ours) is the very next seq.
     const seq = onA.seq;
     expect((await hub.publish(topic))[0]?.status).toBe(200);
-    expect(onA.seq).toBe(seq);
+    onA.renameMap('Quakes, renamed');
+    await waitFor('the rename', () => onA.pendingCount === 0 && onA.mapName === 'Quakes, renamed');
+    expect(onA.seq).toBe(seq + 1);
     const edited = { ...quake(3), title: 'Quake 3 (revised)' };
     await hub.publish(topic, { body: atom([quake(1), quake(2), edited]) });
     await waitFor(
@@ -381,6 +383,22 @@ describe('layer removal and denial', () => {
     const layerId = client.addLayer(topic, 'Removable');
     await waitFor('the layer to be live', () => status(client, layerId)?.state === 'live');
     expect(hub.subscriptions(topic)).toHaveLength(1);
+    // The callback lands on node B, where the map is not open: B reads the layer's entries from
+    // the database to see what changed, so a push commits only the entries that did change.
+    expect(b.server.feeds.held()).toEqual([]);
+    const r1 = { id: 'r1', title: 'R', lat: 2, lng: 2 };
+    const push = async (r2Title: string) => {
+      const body = atom([r1, { id: 'r2', title: r2Title, lat: 2.1, lng: 2 }]);
+      expect((await hub.publish(topic, { body }))[0]?.status).toBe(200);
+      await waitFor(
+        'the pushed entry',
+        () => client.features.get(entryFeatureId(layerId, 'r2'))?.properties.title === r2Title,
+      );
+    };
+    await push('R2');
+    const r1Version = client.features.get(entryFeatureId(layerId, 'r1'))?.version;
+    await push('R2 revised');
+    expect(client.features.get(entryFeatureId(layerId, 'r1'))?.version).toBe(r1Version);
     client.removeLayer(layerId);
     await waitFor('a verified unsubscribe', () =>
       hub.events.some((e) => e.kind === 'verified' && e.mode === 'unsubscribe' && e.topic === topic),
