@@ -72,10 +72,13 @@ describe.each(stores)('subscription store (%s)', (_kind, make) => {
     expect(await store.get('gone')).toBeNull();
   });
 
-  it('expires a record after its ttl', async () => {
+  it('expires a record after its ttl, which an update may reset', async () => {
     const store = make();
     await store.put(record('short'), 50);
+    await store.put(record('kept'), 50);
+    await store.update('kept', { state: 'verified' }, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(await store.get('short')).toBeNull();
+    expect(await store.get('kept')).toMatchObject({ state: 'verified' });
   });
 });

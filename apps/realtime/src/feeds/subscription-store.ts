@@ -34,8 +34,12 @@ export interface SubscriptionStore {
   get(id: string): Promise<SubscriptionRecord | null>;
   /** Create or overwrite the record; it expires after `ttlMs` unless written again. */
   put(record: SubscriptionRecord, ttlMs: number): Promise<void>;
-  /** Change some fields of an existing record (no-op if it is gone). */
-  update(id: string, fields: Partial<Omit<SubscriptionRecord, 'id' | Counter>>): Promise<void>;
+  /** Change some fields of an existing record (no-op if it is gone); `ttlMs` resets its expiry. */
+  update(
+    id: string,
+    fields: Partial<Omit<SubscriptionRecord, 'id' | Counter>>,
+    ttlMs?: number,
+  ): Promise<void>;
   /** Add to a counter atomically; returns the record after it, or null if it is gone. */
   increment(id: string, counter: Counter, by: number): Promise<SubscriptionRecord | null>;
   delete(id: string): Promise<void>;
@@ -56,9 +60,11 @@ export function createMemorySubscriptionStore(now: () => number = Date.now): Sub
     put: async (record, ttlMs) => {
       records.set(record.id, { record: { ...record }, expiresAt: now() + ttlMs });
     },
-    update: async (id, fields) => {
+    update: async (id, fields, ttlMs) => {
       const entry = live(id);
-      if (entry) Object.assign(entry.record, fields);
+      if (!entry) return;
+      Object.assign(entry.record, fields);
+      if (ttlMs !== undefined) entry.expiresAt = now() + ttlMs;
     },
     increment: async (id, counter, by) => {
       const entry = live(id);
@@ -81,7 +87,10 @@ export interface StoreRedis {
 
 // Each write is one script, so a record deleted meanwhile is never resurrected as a partial hash.
 const PUT = `redis.call('del', KEYS[1]); redis.call('hset', KEYS[1], unpack(ARGV, 2)); return redis.call('pexpire', KEYS[1], ARGV[1])`;
-const UPDATE = `if redis.call('exists', KEYS[1]) == 1 then return redis.call('hset', KEYS[1], unpack(ARGV)) else return -1 end`;
+const UPDATE = `if redis.call('exists', KEYS[1]) == 0 then return -1 end
+redis.call('hset', KEYS[1], unpack(ARGV, 2))
+if ARGV[1] ~= '' then redis.call('pexpire', KEYS[1], ARGV[1]) end
+return 1`;
 const INCREMENT = `if redis.call('exists', KEYS[1]) == 1 then return redis.call('hincrby', KEYS[1], ARGV[1], ARGV[2]) else return -1 end`;
 
 const flat = (fields: Record<string, string>) => Object.entries(fields).flat();
@@ -128,9 +137,13 @@ export function createRedisSubscriptionStore(redis: StoreRedis, keyPrefix: strin
         arguments: [String(ttlMs), ...flat(toFields(record))],
       });
     },
-    update: async (id, fields) => {
+    update: async (id, fields, ttlMs) => {
       const args = flat(toFields(fields));
-      if (args.length > 0) await redis.eval(UPDATE, { keys: [key(id)], arguments: args });
+      if (args.length === 0) return;
+      await redis.eval(UPDATE, {
+        keys: [key(id)],
+        arguments: [ttlMs === undefined ? '' : String(ttlMs), ...args],
+      });
     },
     increment: async (id, counter, by) => {
       const result = await redis.eval(INCREMENT, { keys: [key(id)], arguments: [counter, String(by)] });

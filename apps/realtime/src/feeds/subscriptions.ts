@@ -360,8 +360,10 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     } else {
       const lease = Number(query.get('hub.lease_seconds'));
       const leaseS = Number.isInteger(lease) && lease > 0 ? lease : config.feeds.leaseS;
-      await store.put(
-        { ...record, pendingMode: null, state: 'verified', leaseS, verifiedAt: clock.now() },
+      // An update, not a put: a delivery counted meanwhile (another node) must not be lost.
+      await store.update(
+        id,
+        { pendingMode: null, state: 'verified', leaseS, verifiedAt: clock.now() },
         recordTtlMs(leaseS),
       );
     }
