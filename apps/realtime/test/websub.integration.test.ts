@@ -228,7 +228,7 @@ describe('live feeds over WebSub', () => {
   it('ignores deliveries with a bad or missing signature, counting them in the metric and the status', async () => {
     const badBefore = await counterSum('websubBadSignatures');
     const forged = atom([quake(1), quake(2), quake(3), quake(4)]);
-    expect((await hub.publish(topic, { body: forged, badSignature: true }))[0]?.status).toBe(202);
+    expect((await hub.publish(topic, forged, { badSignature: true }))[0]?.status).toBe(202);
     expect((await hub.publish(topic, { body: forged, unsigned: true }))[0]?.status).toBe(202);
     expect(await counterSum('websubBadSignatures')).toBe(badBefore + 2);
     expect(await counterSum('websubBadSignatures', { reason: 'mismatch' })).toBeGreaterThanOrEqual(1);
