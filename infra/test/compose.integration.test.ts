@@ -228,6 +228,8 @@ describe('infra/lb/haproxy.cfg wired to the compose services', () => {
   it('sends the WebSocket path to the realtime nodes and everything else to web', () => {
     expect(publicFrontend.lines).toContain(`acl realtime_path path ${REALTIME_PATH}`);
     expect(publicFrontend.lines).toContain('use_backend realtime if realtime_path');
+    // WebSub hubs' callbacks must reach the nodes too.
+    expect(publicFrontend.lines).toContain('acl realtime_path path_beg /websub/');
     expect(publicFrontend.lines).toContain('default_backend web');
     expect(backendsOf(internalFrontend)).toEqual(['realtime']);
     const [webServer] = servers(webBackend);

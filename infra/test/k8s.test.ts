@@ -228,6 +228,10 @@ describe('infra/k8s: consistent with what the apps read and serve', () => {
     const realtimeService = services.find((s) => componentOf(s.metadata?.labels) === 'realtime');
     const webService = services.find((s) => componentOf(s.metadata?.labels) === 'web');
     expect(backendOf(REALTIME_PATH)?.name).toBe(realtimeService?.metadata?.name);
+    // WebSub hubs call back <MERIDIAN_PUBLIC_URL>/websub/<id> on any realtime pod.
+    expect(backendOf('/websub')?.name).toBe(realtimeService?.metadata?.name);
+    const publicUrl = loadConfig(environmentOf(onlyContainer(deployment('realtime')))).feeds.publicUrl;
+    expect(publicUrl && new URL(publicUrl).host).toBe(rules[0]?.host);
     expect(backendOf('/')?.name).toBe(webService?.metadata?.name);
     for (const p of paths) {
       const service = services.find((s) => s.metadata?.name === p.backend.service?.name);
