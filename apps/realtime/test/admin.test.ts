@@ -105,6 +105,8 @@ describe('GET /admin/connections', () => {
     // Alice sent the two ops (and maybe presence); Bob sent no op, so his incoming bytes grew less.
     expect(after.alice.messagesIn - before.alice.messagesIn).toBeGreaterThanOrEqual(2);
     expect(after.alice.bytesIn - before.alice.bytesIn).toBeGreaterThan(2 * 'Counted marker'.length);
-    expect(after.alice.bytesIn - before.alice.bytesIn).toBeGreaterThan(after.bob.bytesIn - before.bob.bytesIn);
+    expect(after.alice.bytesIn - before.alice.bytesIn).toBeGreaterThan(
+      after.bob.bytesIn - before.bob.bytesIn,
+    );
   });
 });
