@@ -11,6 +11,7 @@ export {
 export {
   type CreatedMap,
   createMap,
+  createShareKey,
   getMap,
   listMaps,
   loadSnapshot,

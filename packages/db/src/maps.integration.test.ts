@@ -2,7 +2,15 @@ import { ErrorCode, MeridianError } from '@meridian/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './client.ts';
 import { hashShareKey } from './keys.ts';
-import { createMap, getMap, listMaps, loadSnapshot, resolveShareKey, revokeShareKey } from './maps.ts';
+import {
+  createMap,
+  createShareKey,
+  getMap,
+  listMaps,
+  loadSnapshot,
+  resolveShareKey,
+  revokeShareKey,
+} from './maps.ts';
 import { BACKENDS, type TestDatabase } from './testing/backends.ts';
 
 describe.each(BACKENDS)('maps on $kind', ({ create }) => {
@@ -58,6 +66,20 @@ describe.each(BACKENDS)('maps on $kind', ({ create }) => {
     expect(await revokeShareKey(db, a.map.id, a.editKey)).toBe(false);
     expect(await resolveShareKey(db, a.map.id, a.editKey)).toBeNull();
     expect(await resolveShareKey(db, a.map.id, a.viewKey)).toBe('view');
+  });
+
+  it('mints a new share key for an existing map; the original keys keep working', async () => {
+    const a = await createMap(db, { name: 'Shared again' });
+    const b = await createMap(db, { name: 'Other' });
+    const fresh = await createShareKey(db, a.map.id, 'view');
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(fresh).not.toBe(a.viewKey);
+    expect(await resolveShareKey(db, a.map.id, fresh ?? '')).toBe('view');
+    expect(await resolveShareKey(db, b.map.id, fresh ?? '')).toBeNull();
+    expect(await resolveShareKey(db, a.map.id, a.viewKey)).toBe('view');
+    const rows = await db.prisma.shareKey.findMany({ where: { mapId: a.map.id } });
+    expect(rows.map((row) => row.keyHash)).toContain(hashShareKey(fresh ?? ''));
+    expect(await createShareKey(db, 'NoSuchMap123', 'view')).toBeNull();
   });
 
   it('refuses an empty or overlong name with a typed error', async () => {

@@ -74,6 +74,30 @@ export async function createMap(db: Database, input: { name: string }): Promise<
   }
 }
 
+/**
+ * Adds a fresh share key of `role` to an existing map and returns its secret (shown once, stored
+ * as its sha256). Keys are hashed, so an editor on another device cannot recover the original view
+ * key; minting a new one is how any editor can share a view link. Null when the map does not exist.
+ */
+export async function createShareKey(db: Database, mapId: string, role: Role): Promise<string | null> {
+  if (!(await getMap(db, mapId))) return null;
+  for (let attempt = 1; ; attempt++) {
+    const key = newShareKey();
+    try {
+      await db.prisma.shareKey.create({
+        data: { id: randomId(), mapId, role, keyHash: hashShareKey(key) },
+      });
+      return key;
+    } catch (error) {
+      // P2003: the map is gone (foreign key); a caller checked it, but it may have raced a delete.
+      if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'P2003')
+        return null;
+      if (isUniqueViolation(error) && attempt < CREATE_ATTEMPTS) continue;
+      throw storageUnavailable('creating a share key', error);
+    }
+  }
+}
+
 /** The role a share key grants on `mapId`, or null for an unknown, revoked or other map's key. */
 export async function resolveShareKey(db: Database, mapId: string, key: string): Promise<Role | null> {
   if (key.length === 0 || key.length > MAX_SHARE_KEY_CHARS) return null;
