@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { createMap, getMap, listMaps, resolveShareKey } from '@meridian/db';
+import { createMap, createShareKey, getMap, listMaps, resolveShareKey } from '@meridian/db';
 import { DisplayName, ErrorCode, Id } from '@meridian/protocol';
 import { z } from 'zod';
 import { createOriginPolicy } from '../auth/origin.ts';
@@ -13,6 +13,12 @@ const MAX_LISTED_IDS = 100;
 
 const CreateMapBody = z.strictObject({ name: DisplayName });
 const CreateSessionBody = z.strictObject({ key: z.string().min(1).max(256) });
+
+/** The token of an `Authorization: Bearer <token>` header, or null when there is none. */
+function bearerToken(header: string): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1] ?? null;
+}
 
 function parseBody<T>(schema: z.ZodType<T>, raw: unknown): T {
   const result = schema.safeParse(raw);
@@ -41,7 +47,7 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
     const headers = {
       ...cors(req),
       'access-control-allow-methods': 'GET, POST, OPTIONS',
-      'access-control-allow-headers': 'content-type',
+      'access-control-allow-headers': 'content-type, authorization',
       'access-control-max-age': '600',
     };
     replyAsync(res, logger, async () => ({ status: 204, headers }));
@@ -84,6 +90,49 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
         if (!role) throw new HttpError(401, ErrorCode.TOKEN_INVALID, 'this share key does not open this map');
         const { token, expiresAt } = await tokens.sign({ mapId: map.id, role });
         return { status: 200, body: { token, role, map: { id: map.id, name: map.name }, expiresAt } };
+      },
+      headers,
+    );
+  });
+
+  /**
+   * Mints a new view key for a map, for any editor. Share keys are stored hashed, so a device that
+   * did not create the map cannot show the original view key; an edit-role access token for this
+   * map (from POST /api/maps/:id/sessions) proves the caller may share it.
+   */
+  app.post('/api/maps/:id/view-keys', (res, req) => {
+    const headers = cors(req);
+    const mapId = req.getParameter('id') ?? '';
+    // Headers live only until the handler returns: read them now, verify later.
+    const token = bearerToken(req.getHeader('authorization'));
+    replyAsync(
+      res,
+      logger,
+      async () => {
+        if (!Id.safeParse(mapId).success) {
+          throw new HttpError(400, ErrorCode.INVALID_MESSAGE, 'not a map id');
+        }
+        const unauthorized = (message: string) => ({
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer realm="meridian"' },
+          body: { error: { code: ErrorCode.TOKEN_INVALID, message } },
+        });
+        if (!token) return unauthorized('send Authorization: Bearer <edit access token>');
+        const verified = tokens.verify(token);
+        if (!verified.ok) {
+          return unauthorized(
+            verified.reason === 'expired' ? 'access token expired' : 'invalid access token',
+          );
+        }
+        if (verified.claims.mapId !== mapId) {
+          throw new HttpError(403, ErrorCode.FORBIDDEN, 'this token is for another map');
+        }
+        if (verified.claims.role !== 'edit') {
+          throw new HttpError(403, ErrorCode.FORBIDDEN, 'only editors can mint view links');
+        }
+        const viewKey = await createShareKey(db, mapId, 'view');
+        if (!viewKey) throw new HttpError(404, ErrorCode.MAP_NOT_FOUND, 'no such map');
+        return { status: 201, body: { viewKey } };
       },
       headers,
     );
