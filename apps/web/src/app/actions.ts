@@ -5,14 +5,12 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { webEnv } from '../env.ts';
 import { createRealtimeApi, RealtimeApiError } from '../server/realtime-api.ts';
-import { viewKeyCookie } from '../server/share-links.ts';
+import { VIEW_KEY_COOKIE_MAX_AGE_S, viewKeyCookie } from '../server/share-links.ts';
 
 export interface CreateMapState {
   error?: string;
   name?: string;
 }
-
-const ONE_YEAR_S = 365 * 24 * 60 * 60;
 
 /** Create a map, remember its view key on this device, and open its edit link. */
 export async function createMapAction(_previous: CreateMapState, form: FormData): Promise<CreateMapState> {
@@ -34,7 +32,7 @@ export async function createMapAction(_previous: CreateMapState, form: FormData)
     httpOnly: true,
     sameSite: 'lax',
     path: `/m/${created.map.id}`,
-    maxAge: ONE_YEAR_S,
+    maxAge: VIEW_KEY_COOKIE_MAX_AGE_S,
   });
   redirect(`/m/${encodeURIComponent(created.map.id)}?key=${encodeURIComponent(created.editKey)}`);
 }

@@ -31,6 +31,8 @@ export type Session = z.infer<typeof Session>;
 
 const MapList = z.object({ maps: z.array(MapInfo) });
 
+const MintedViewKey = z.object({ viewKey: z.string().min(1) });
+
 const REQUEST_TIMEOUT_MS = 5000;
 
 async function call<T>(baseUrl: string, path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
@@ -94,6 +96,17 @@ export function createRealtimeApi(baseUrl: string) {
         method: 'POST',
         body: JSON.stringify({ key }),
       });
+    },
+    /**
+     * A new view key for a map, authorised by an edit-role access token for it. Share keys are
+     * stored hashed, so this is how an editor on any device gets a view link to hand out.
+     */
+    async mintViewKey(mapId: string, editToken: string): Promise<string> {
+      const minted = await call(baseUrl, `/api/maps/${encodeURIComponent(mapId)}/view-keys`, MintedViewKey, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${editToken}` },
+      });
+      return minted.viewKey;
     },
     /** Current names of maps (those that exist), for the list of recent maps. */
     async listMaps(ids: readonly string[]): Promise<MapInfo[]> {

@@ -5,7 +5,7 @@ import { type FrameEvent, MeridianClient } from '@meridian/protocol/client';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { refreshSessionAction } from '../../app/m/[mapId]/actions.ts';
+import { createViewLinkAction, refreshSessionAction } from '../../app/m/[mapId]/actions.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
 import { isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
@@ -84,6 +84,8 @@ export function MapApp(props: MapAppProps) {
   const [following, setFollowing] = useState<string | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [shareOpen, setShareOpen] = useState(false);
+  /** A view link minted in this session, when the page did not come with one (see SharePanel). */
+  const [mintedViewLink, setMintedViewLink] = useState<string | null>(null);
   const [remoteEdits, setRemoteEdits] = useState<Map<string, { clientId: string; at: number }>>(new Map());
   const token = useRef({ token: props.token, expiresAt: props.tokenExpiresAt, used: false });
 
@@ -437,7 +439,12 @@ export function MapApp(props: MapAppProps) {
           ) : null}
         </div>
         {shareOpen && props.shareLinks ? (
-          <SharePanel links={props.shareLinks} onClose={() => setShareOpen(false)} />
+          <SharePanel
+            links={{ edit: props.shareLinks.edit, view: props.shareLinks.view ?? mintedViewLink }}
+            requestViewLink={() => createViewLinkAction(props.mapId, props.shareKey)}
+            onViewLink={setMintedViewLink}
+            onClose={() => setShareOpen(false)}
+          />
         ) : null}
       </header>
       {following ? (

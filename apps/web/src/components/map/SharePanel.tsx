@@ -2,8 +2,14 @@
 
 import { useEffect, useId, useState } from 'react';
 
+import type { ViewLinkResult } from '../../app/m/[mapId]/actions.ts';
+
 interface SharePanelProps {
   links: { edit: string; view: string | null };
+  /** Mints a fresh view link (server side) when this device does not know the map's view key. */
+  requestViewLink(): Promise<ViewLinkResult>;
+  /** Keeps a minted link for the rest of the session, so reopening the panel does not mint again. */
+  onViewLink(path: string): void;
   onClose(): void;
 }
 
@@ -42,8 +48,57 @@ function LinkField({
   );
 }
 
+/**
+ * Asks for a new view link, then copies it. View keys are stored hashed, so only the device that
+ * created the map remembers the original; any editor elsewhere gets a fresh one instead.
+ */
+function RequestViewLink({
+  requestViewLink,
+  onViewLink,
+}: Pick<SharePanelProps, 'requestViewLink' | 'onViewLink'>) {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="share-link">
+      <p className="muted">Anyone with a view link can watch, not change.</p>
+      <button
+        type="button"
+        className="small"
+        data-testid="share-view-create"
+        disabled={pending}
+        onClick={() => {
+          setPending(true);
+          setError(null);
+          requestViewLink()
+            .then((result) => {
+              if (!result.ok) {
+                setError(result.message);
+                return;
+              }
+              onViewLink(result.path);
+              // Copying may be refused (no permission, or the click's activation has lapsed):
+              // the link is shown in the panel either way.
+              void navigator.clipboard
+                ?.writeText(new URL(result.path, window.location.origin).href)
+                .catch(() => {});
+            })
+            .catch(() => setError('Could not create a view link. Try again.'))
+            .finally(() => setPending(false));
+        }}
+      >
+        {pending ? 'Creating view link…' : 'Copy view link'}
+      </button>
+      {error ? (
+        <p role="alert" className="muted" data-testid="share-view-error">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 /** Both share links, for people who can edit. */
-export function SharePanel({ links, onClose }: SharePanelProps) {
+export function SharePanel({ links, requestViewLink, onViewLink, onClose }: SharePanelProps) {
   const titleId = useId();
   return (
     <div className="popover share" role="dialog" aria-labelledby={titleId} data-testid="share-panel">
@@ -67,9 +122,7 @@ export function SharePanel({ links, onClose }: SharePanelProps) {
           hint="Anyone with this link can watch, not change."
         />
       ) : (
-        <p className="muted" data-testid="share-view-missing">
-          The view-only link is shown on the device that created this map.
-        </p>
+        <RequestViewLink requestViewLink={requestViewLink} onViewLink={onViewLink} />
       )}
     </div>
   );
