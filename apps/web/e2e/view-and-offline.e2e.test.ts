@@ -54,6 +54,32 @@ describe('view links and offline edits', () => {
     expect(await carolAvatar.getAttribute('title')).toContain('viewing');
   });
 
+  it('an editor on a device that did not create the map gets a fresh view link, and it opens view-only', async () => {
+    // Ada opened the edit link in a fresh context: her device never saw the map's view key.
+    await ada.page.getByTestId('share').click();
+    await ada.page.getByTestId('share-panel').waitFor();
+    expect(await ada.page.getByTestId('share-view-link').count()).toBe(0);
+    await ada.page.getByTestId('share-view-create').click();
+    const field = ada.page.getByTestId('share-view-link');
+    await field.waitFor();
+    const link = await field.inputValue();
+    const url = new URL(link);
+    expect(url.pathname).toBe(`/m/${map.id}`);
+    const key = url.searchParams.get('key') ?? '';
+    expect(key.length).toBeGreaterThan(20);
+    expect(key).not.toBe(map.viewKey);
+    expect(key).not.toBe(map.editKey);
+    await ada.page.getByRole('button', { name: 'Close sharing' }).click();
+
+    const eve = await newPerson(browser, 'Eve');
+    await openMap(eve, link);
+    await eve.page.getByTestId('view-only-badge').waitFor();
+    expect(await eve.page.getByTestId('tool-marker').count()).toBe(0);
+    expect(await eve.page.getByTestId('share').count()).toBe(0);
+    expect(eve.errors).toEqual([]);
+    await eve.context.close();
+  });
+
   it('a viewer sees edits but cannot move, retitle, delete or add', async () => {
     await ada.page.getByTestId('tool-marker').click();
     const centre = await mapCenterPoint(ada.page);
