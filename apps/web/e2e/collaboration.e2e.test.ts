@@ -53,8 +53,8 @@ describe('two people on one map (same realtime node)', () => {
     await ada.page.getByTestId('share').click();
     editLink = await ada.page.getByTestId('share-edit-link').inputValue();
     viewLink = await ada.page.getByTestId('share-view-link').inputValue();
-    expect(editLink).toMatch(/\/m\/[A-Za-z0-9_-]+\?key=.+/);
-    expect(viewLink).toMatch(/\/m\/[A-Za-z0-9_-]+\?key=.+/);
+    expect(editLink).toMatch(/^https?:\/\/[^/]+\/m\/[A-Za-z0-9_-]+\?key=.+/);
+    expect(viewLink).toMatch(/^https?:\/\/[^/]+\/m\/[A-Za-z0-9_-]+\?key=.+/);
     expect(viewLink).not.toBe(editLink);
     await ada.page.getByTestId('share').click();
   });

@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 
 import type { ViewLinkResult } from '../../app/m/[mapId]/actions.ts';
 
@@ -25,9 +25,10 @@ function LinkField({
   hint: string;
 }) {
   const id = useId();
-  const [url, setUrl] = useState(path);
+  // The panel only renders after a click, in the browser: the absolute link is known at once, so
+  // nobody (a person copying fast, or a test) ever sees the bare path.
+  const url = typeof window === 'undefined' ? path : new URL(path, window.location.origin).href;
   const [copied, setCopied] = useState(false);
-  useEffect(() => setUrl(new URL(path, window.location.origin).href), [path]);
   return (
     <div className="share-link">
       <label htmlFor={id}>{label}</label>
