@@ -180,13 +180,14 @@ export function applyOp(state: MapState, op: Op): ApplyResult {
   }
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** JSON with object keys sorted and undefined members left out: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -197,7 +198,7 @@ export function canonicalState(state: MapState): string {
   const features = [...state.features.values()].sort(byId);
   const layers = [...state.layers.values()].sort(byId);
   // Layers only enter the text when there are some, so hashes of maps without layers are unchanged.
-  return canonical(
+  return canonicalJson(
     layers.length > 0 ? { name: state.name, features, layers } : { name: state.name, features },
   );
 }

@@ -1,27 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { Feature, Op, OpRecord } from '@meridian/protocol';
-import { LIMITS } from '@meridian/protocol';
+import { canonicalJson, LIMITS } from '@meridian/protocol';
 
 /** Encoded size budget of one `layer.entries` op, well under a frame so it fans out like any op. */
 export const MAX_ENTRIES_OP_BYTES = 32 * 1024;
 
-/** A canonical text of what a feed entry shows (geometry and properties), whatever key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 export function contentHash(feature: Pick<Feature, 'geometry' | 'properties'>): string {
-  return createHash('sha256')
-    .update(canonical({ geometry: feature.geometry, properties: feature.properties }))
-    .digest('base64url')
-    .slice(0, 22);
+  return (
+    createHash('sha256')
+      // A canonical text of what the entry shows, whatever its key order.
+      .update(canonicalJson({ geometry: feature.geometry, properties: feature.properties }))
+      .digest('base64url')
+      .slice(0, 22)
+  );
 }
 
 /** What a layer's features look like now, as far as this node knows: feature id → content hash. */
