@@ -92,7 +92,9 @@ export class MapReplica {
 
   /** Add a local op to the optimistic view. Returns the ids it touches. */
   addPending(opId: string, op: Op): Changed {
-    const touched = touchedFeatureIds(this.view, op);
+    // Only layer.remove reads the state (the layer's features), and those are server-made, so the
+    // confirmed state answers it without rebuilding the optimistic view on every local edit.
+    const touched = touchedFeatureIds(this.#confirmed, op);
     this.#pending.push({ opId, op });
     this.#view = null;
     return new Set(touched);
@@ -114,7 +116,7 @@ export class MapReplica {
   reject(opId: string): { op: Op; changed: Changed } | null {
     const pending = this.#pending.find((p) => p.opId === opId);
     if (!pending) return null;
-    const touched = touchedFeatureIds(this.view, pending.op);
+    const touched = touchedFeatureIds(this.#confirmed, pending.op);
     this.#removePending(opId);
     return { op: pending.op, changed: new Set(touched) };
   }
