@@ -52,6 +52,8 @@ export const ErrorCode = {
   UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
   NOT_JOINED: 'NOT_JOINED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The node or map has too much work queued; retry the same op after `retryAfterMs`. */
+  OVERLOADED: 'OVERLOADED',
   // auth
   TOKEN_INVALID: 'TOKEN_INVALID',
   FORBIDDEN: 'FORBIDDEN',
@@ -69,6 +71,21 @@ export const ErrorCode = {
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Refusals that say nothing about the op itself: the same op (same op id) may succeed later.
+ * A client keeps such an op pending and retries it with backoff; only the other codes are final.
+ */
+export const TRANSIENT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.OVERLOADED,
+  ErrorCode.STORAGE_UNAVAILABLE,
+]);
+
+/** True when a refusal with `code` is worth retrying unchanged (see TRANSIENT_ERROR_CODES). */
+export function isTransientCode(code: ErrorCode): boolean {
+  return TRANSIENT_ERROR_CODES.has(code);
+}
 
 /** The one error type that crosses module boundaries: it always carries a code. */
 export class MeridianError extends Error {

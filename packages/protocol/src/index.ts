@@ -1,4 +1,11 @@
-export { CloseCode, ErrorCode, FATAL_CLOSE_CODES, MeridianError } from './codes.ts';
+export {
+  CloseCode,
+  ErrorCode,
+  FATAL_CLOSE_CODES,
+  isTransientCode,
+  MeridianError,
+  TRANSIENT_ERROR_CODES,
+} from './codes.ts';
 export * from './geo.ts';
 export { LIMITS } from './limits.ts';
 export * from './messages/bus.ts';

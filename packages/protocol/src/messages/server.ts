@@ -69,7 +69,8 @@ export const AckMessage = z.strictObject({
 });
 
 /**
- * The sender's op was refused and changed nothing.
+ * The sender's op was refused and changed nothing. A transient code (see `isTransientCode`)
+ * means "retry the same op id after `retryAfterMs`"; any other code is final.
  * `{"type":"reject","mapId":"m1","opId":"o-2","code":"FEATURE_NOT_FOUND","message":"no feature f9 on this map"}`
  */
 export const RejectMessage = z.strictObject({
@@ -78,6 +79,8 @@ export const RejectMessage = z.strictObject({
   opId: Id,
   code: ErrorCodeSchema,
   message: z.string(),
+  /** With a transient code: the earliest the server expects a retry to succeed. */
+  retryAfterMs: z.number().int().nonnegative().max(600_000).optional(),
 });
 
 /**
