@@ -26,6 +26,8 @@ export interface ServerContext {
   sessions: Set<Session>;
   /** What the live-feed subscription manager uses (rooms opening and closing, server ops, layer statuses). */
   feedHost: FeedHost;
-  /** Set by drain(): no new connections or maps. */
+  /** Set first by drain(): `/readyz` answers 503 so the balancer stops sending clients; all else still served. */
+  leavingPool: boolean;
+  /** Set by drain() after DRAIN_GRACE_MS: no new connections or maps. */
   draining: boolean;
 }

@@ -52,6 +52,8 @@ const EnvSchema = z.object({
   PRESENCE_TTL_MS: int(300).default(8000),
   GAP_HOLD_MS: int(0, 10_000).default(50),
   DRAIN_TIMEOUT_MS: int(100).default(10_000),
+  // HAProxy checks /readyz every 2 s and needs 2 failures (infra/lb/haproxy.cfg): 4 s, plus a margin.
+  DRAIN_GRACE_MS: int(0).default(4500),
   MERIDIAN_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   FEED_FETCH_ALLOW: optionalText,
   FEED_POLL_INTERVAL_S: int(1, 86_400).default(60),
@@ -90,6 +92,8 @@ export interface Config {
   presenceTtlMs: number;
   gapHoldMs: number;
   drainTimeoutMs: number;
+  /** Time between readiness going off and the listener closing on drain (part of drainTimeoutMs). */
+  drainGraceMs: number;
   feeds: FeedConfig;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
@@ -244,6 +248,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'VOLATILE_BACKPRESSURE_BYTES: must be below MAX_BACKPRESSURE_BYTES so volatile traffic is dropped first',
     );
   }
+  if (e.DRAIN_GRACE_MS > e.DRAIN_TIMEOUT_MS / 2) {
+    throw new ConfigError(
+      'DRAIN_GRACE_MS: must be at most half of DRAIN_TIMEOUT_MS, which bounds the whole drain (grace, then commits)',
+    );
+  }
   // A relative MERIDIAN_DATA_DIR is taken from the working directory, like any path argument.
   const dataDir = e.MERIDIAN_DATA_DIR ? path.resolve(e.MERIDIAN_DATA_DIR) : path.join(REPO_ROOT, '.data');
   return {
@@ -276,6 +285,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceTtlMs: e.PRESENCE_TTL_MS,
     gapHoldMs: e.GAP_HOLD_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    drainGraceMs: e.DRAIN_GRACE_MS,
     feeds: {
       publicUrl: parsePublicUrl(e.MERIDIAN_PUBLIC_URL),
       fetchAllow: parseFetchAllow(e.FEED_FETCH_ALLOW),

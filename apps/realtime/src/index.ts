@@ -2,7 +2,8 @@ import { ConfigError, loadConfig } from './env.ts';
 
 /**
  * Entry point: validated config, native uWS binding, database (migrated), bus, listen.
- * SIGTERM/SIGINT drain: stop accepting, close clients with 1012, finish commits, exit.
+ * SIGTERM/SIGINT drain: readiness off, a grace for the balancer, stop accepting, close clients
+ * with 1012, finish commits, exit (server.drain).
  */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;

@@ -51,8 +51,10 @@ export interface RealtimeServer {
   /** Listen on `port` (0 picks a free one) at the configured host; resolves with the real port. */
   listen(port?: number): Promise<number>;
   /**
-   * Stop accepting connections, close every socket with 1012 (reconnect elsewhere and resume),
-   * and wait (up to DRAIN_TIMEOUT_MS) for op commits in flight. Resolves true if they all settled.
+   * Answer `/readyz` with 503 at once, wait DRAIN_GRACE_MS (the balancer stops sending clients),
+   * then stop accepting connections, close every socket with 1012 (reconnect elsewhere and
+   * resume), and wait for op commits in flight; all within DRAIN_TIMEOUT_MS. Resolves true if
+   * the commits all settled.
    */
   drain(): Promise<boolean>;
   /** Drain if not yet drained, then release timers, rooms and the uWS app. The db and bus are the caller's. */
@@ -100,6 +102,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     inflight,
     sessions: new Set<Session>(),
     feedHost,
+    leavingPool: false,
     draining: false,
   };
 
@@ -140,8 +143,17 @@ export function createServer(deps: ServerDeps): RealtimeServer {
   let drained: Promise<boolean> | null = null;
   let closed: Promise<void> | null = null;
 
+  /**
+   * The order a load balancer needs: readiness off first (`/readyz` 503) while the node still
+   * serves, DRAIN_GRACE_MS for the balancer's next checks to take it out of the pool, then the
+   * listener closes and clients get 1012, then the commits in flight finish. The grace is part
+   * of DRAIN_TIMEOUT_MS.
+   */
   const drain = (): Promise<boolean> => {
     drained ??= (async () => {
+      ctx.leavingPool = true;
+      logger.info({ graceMs: config.drainGraceMs }, 'draining: readiness off, waiting for the balancer');
+      if (config.drainGraceMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainGraceMs));
       ctx.draining = true;
       if (listenSocket) uWS.us_listen_socket_close(listenSocket);
       listenSocket = null;
@@ -151,7 +163,8 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       }
       echo.closeAll();
       // Leave a quarter of the bound for closing the bus and the database afterwards.
-      const settled = await ctx.inflight.settled(Math.floor(config.drainTimeoutMs * 0.75));
+      const commitsMs = Math.max(0, Math.floor(config.drainTimeoutMs * 0.75) - config.drainGraceMs);
+      const settled = await ctx.inflight.settled(commitsMs);
       if (!settled) logger.warn('drain timed out with op commits still in flight');
       return settled;
     })();

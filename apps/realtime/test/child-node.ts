@@ -32,6 +32,7 @@ export async function spawnNode(env: Record<string, string>): Promise<ChildNode>
       MERIDIAN_AUTH_SECRET: TEST_SECRET,
       HOST: '127.0.0.1',
       PORT: '0',
+      DRAIN_GRACE_MS: '0',
       ...env,
       // The harness reads the port from the "realtime service ready" info line.
       LOG_LEVEL: process.env.TEST_CHILD_LOG_LEVEL ?? 'info',

@@ -6,10 +6,14 @@ import { type CreatedMap, createMapVia, tokenVia } from './harness.ts';
 import { RawSocket } from './raw-socket.ts';
 import { waitFor } from './wait.ts';
 
-// SIGTERM drains a node (a child process on the embedded defaults): it stops accepting, closes
-// clients with 1012 so they resume elsewhere, finishes the commits in flight and exits.
+// SIGTERM drains a node (a child process on the embedded defaults) in the order a balancer
+// needs (infra/lb/haproxy.cfg): readiness off while it still serves, a grace for the balancer's
+// checks, then it stops accepting, closes clients with 1012 so they resume elsewhere, finishes
+// the commits in flight and exits.
 
 const DRAIN_TIMEOUT_MS = 8000;
+// Long enough for the test to look at the node between the signal and the closes.
+const DRAIN_GRACE_MS = 3000;
 let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
 let node: ChildNode | null = null;
 
@@ -22,10 +26,15 @@ afterAll(async () => {
   await data?.remove();
 });
 
-const start = () => spawnNode({ MERIDIAN_DATA_DIR: data.dir, DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS) });
+const start = () =>
+  spawnNode({
+    MERIDIAN_DATA_DIR: data.dir,
+    DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS),
+    DRAIN_GRACE_MS: String(DRAIN_GRACE_MS),
+  });
 
 describe('drain', () => {
-  it('closes clients with 1012, keeps every acked op, and exits within the bound', async () => {
+  it('answers /readyz 503 first while clients stay connected, then closes them with 1012, keeps every acked op, and exits within the bound', async () => {
     node = await start();
     const created: CreatedMap = await createMapVia(node.httpUrl, 'Drained');
     const mapId = created.map.id;
@@ -56,7 +65,25 @@ describe('drain', () => {
     await waitFor('the first acks', () => editor.count('ack') >= 1);
     const signalledAt = Date.now();
     node.kill('SIGTERM');
-    const [editorClose, watcherClose] = await Promise.all([editor.closed, watcher.closed]);
+    const httpUrl = node.httpUrl;
+    const readiness = await waitFor('readiness to go off', async () => {
+      const res = await fetch(`${httpUrl}/readyz`);
+      return res.status === 503 ? ((await res.json()) as { draining: boolean }) : null;
+    });
+    expect(readiness.draining).toBe(true);
+    // Readiness is off and the sockets are still open: the balancer has time to stop sending.
+    expect(editor.closeInfo).toBeNull();
+    expect(watcher.closeInfo).toBeNull();
+    expect(editor.isOpen && watcher.isOpen).toBe(true);
+    // A client the balancer still sends during the grace is served, not refused.
+    const late = await RawSocket.open(`${node.wsUrl}?token=${token}`);
+    await late.joinMap(mapId, 'late');
+    const [editorClose, watcherClose, lateClose] = await Promise.all([
+      editor.closed,
+      watcher.closed,
+      late.closed,
+    ]);
+    expect(lateClose.code).toBe(CloseCode.SERVICE_RESTART);
     expect(editorClose.code).toBe(CloseCode.SERVICE_RESTART);
     expect(watcherClose.code).toBe(CloseCode.SERVICE_RESTART);
     const exit = await node.exited;

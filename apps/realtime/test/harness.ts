@@ -23,6 +23,8 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
     PORT: '0',
     NODE_ID: uniqueName('node'),
     LOG_LEVEL,
+    // No balancer checks a test node: close at once unless a test says otherwise.
+    DRAIN_GRACE_MS: '0',
     ...env,
   });
 }

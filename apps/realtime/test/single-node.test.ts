@@ -93,7 +93,7 @@ describe('HTTP API', () => {
     expect((await fetch(`${node.httpUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${node.httpUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ db: true, bus: true });
+    expect(await ready.json()).toMatchObject({ db: 'ok', bus: 'ok', draining: false });
     const metrics = await fetch(`${node.httpUrl}/metrics`).then((r) => r.text());
     expect(metrics).toContain('meridian_connections');
     expect(metrics).toContain('meridian_op_commit_seconds');
