@@ -106,6 +106,45 @@ describe('live-feed layers on one node', () => {
     expect(stateHash(carol.replica.confirmed)).toBe(stateHash(alice.replica.confirmed));
   });
 
+  it('refuses a feed URL with credentials with a typed error; nothing of it reaches a viewer', async () => {
+    const { created, edit, view } = await newMap('Layers secret');
+    const mapId = created.map.id;
+    const editor = await RawSocket.open(`${node.wsUrl}?token=${edit}`);
+    await editor.joinMap(mapId, 'editor');
+    const viewer = await RawSocket.open(`${node.wsUrl}?token=${view}`);
+    await viewer.joinMap(mapId, 'viewer');
+    editor.send({
+      type: 'op',
+      mapId,
+      opId: 'o-secret',
+      op: {
+        kind: 'layer.add',
+        layer: { id: 'private', url: 'http://user:s3cr3t@127.0.0.1:9/feed.atom', name: 'P' },
+      },
+    });
+    const error = await editor.next('error');
+    expect(error.code).toBe(ErrorCode.INVALID_MESSAGE);
+    expect(String(error.message)).toMatch(/credentials/);
+    // A public layer after it: the only layer a viewer ever learns of, with exactly its public fields.
+    editor.send({
+      type: 'op',
+      mapId,
+      opId: 'o-public',
+      op: { kind: 'layer.add', layer: { id: 'public', url: FEED_URL, name: 'Public' } },
+    });
+    await editor.next('ack', (f) => f.opId === 'o-public');
+    await viewer.next('op', (f) => (f.record as OpRecord).opId === 'o-public');
+    const late = await RawSocket.open(`${node.wsUrl}?token=${view}`);
+    const snapshot = await late.joinMap(mapId, 'late-viewer');
+    expect(snapshot.layers).toEqual([{ id: 'public', url: FEED_URL, name: 'Public' }]);
+    await late.next('layerStatus', (f) => f.layerId === 'public');
+    for (const socket of [viewer, late]) {
+      expect(JSON.stringify(socket.frames)).not.toContain('s3cr3t');
+      expect(JSON.stringify(socket.frames)).not.toContain('private');
+    }
+    for (const socket of [editor, viewer, late]) socket.close();
+  });
+
   it('refuses layer ops from a view link, and feed entries from any browser, with FORBIDDEN', async () => {
     const { created, edit, view } = await newMap('Layers refused');
     const mapId = created.map.id;

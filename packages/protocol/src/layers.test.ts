@@ -96,6 +96,19 @@ describe('live-feed layer ops', () => {
       const result = op({ kind: 'layer.add', layer: { ...layer, url } });
       expect(result.ok, url).toBe(false);
     }
+    // Credentials in the URL would reach every viewer and be sent as Basic auth: refused, typed.
+    for (const url of [
+      'http://user:secret@feeds.example.org/feed.atom',
+      'https://user@feeds.example.org/feed.atom',
+      'https://:secret@feeds.example.org/feed.atom',
+    ]) {
+      const result = op({ kind: 'layer.add', layer: { ...layer, url } });
+      expect(result.ok, url).toBe(false);
+      if (!result.ok) {
+        expect(result.error.code).toBe(ErrorCode.INVALID_MESSAGE);
+        expect(result.error.message).toMatch(/credentials/);
+      }
+    }
     const tooMany = Array.from({ length: LIMITS.MAX_LAYER_ENTRIES_PER_OP + 1 }, (_, i) => entry(`e${i}`, 1));
     expect(op({ kind: 'layer.entries', layerId: 'quakes', features: tooMany }).ok).toBe(false);
     expect(op({ kind: 'layer.entries', layerId: 'quakes', features: [] }).ok).toBe(false);

@@ -69,7 +69,8 @@ export function liveDetail(hub: string, badSignatures: number): string {
 /** Words for a fetch failure: `refused: …` for the address guard, `feed unreachable: …` otherwise. */
 function fetchWords(error: unknown, what: 'feed' | 'hub'): string {
   if (error instanceof FetchRefused) {
-    if (error.reason === 'address' || error.reason === 'scheme') return `refused: ${error.message}`;
+    if (error.reason === 'address' || error.reason === 'scheme' || error.reason === 'credentials')
+      return `refused: ${error.message}`;
     if (error.reason === 'too-large') return `${what} too large: ${error.message}`;
     return `${what} unreachable: ${error.message}`;
   }

@@ -17,6 +17,8 @@ beforeAll(async () => {
     if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
     if (req.url === '/to-metadata')
       return res.writeHead(302, { location: 'http://169.254.169.254/latest' }).end();
+    if (req.url === '/to-credentials')
+      return res.writeHead(302, { location: `http://user:secret@${req.headers.host}/feed` }).end();
     if (req.url === '/slow') return; // never answers
     res.writeHead(404).end();
   });
@@ -55,6 +57,20 @@ describe('safeFetch', () => {
     expect(response.status).toBe(200);
     expect(response.body.toString()).toBe('<feed/>');
     expect(response.url).toBe(`${base}/feed`);
+  });
+
+  it('refuses URLs with credentials, given or redirected to, without sending them', async () => {
+    const before = hits;
+    const withCredentials = base.replace('http://', 'http://user:secret@');
+    expect(await refusal(safeFetch(`${withCredentials}/feed`, loopbackAllowed, {}, limits))).toBe(
+      'credentials',
+    );
+    expect(hits).toBe(before);
+    expect(await refusal(safeFetch(`${base}/to-credentials`, loopbackAllowed, {}, limits))).toBe(
+      'credentials',
+    );
+    // The redirect itself was fetched; the hop with credentials was not.
+    expect(hits).toBe(before + 1);
   });
 
   it('checks every redirect hop: a redirect into link-local space is refused', async () => {

@@ -29,7 +29,15 @@ export interface SafeResponse {
 export class FetchRefused extends Error {
   override name = 'FetchRefused';
   constructor(
-    readonly reason: 'scheme' | 'address' | 'dns' | 'redirects' | 'too-large' | 'timeout' | 'network',
+    readonly reason:
+      | 'scheme'
+      | 'credentials'
+      | 'address'
+      | 'dns'
+      | 'redirects'
+      | 'too-large'
+      | 'timeout'
+      | 'network',
     message: string,
   ) {
     super(message);
@@ -130,6 +138,14 @@ export async function safeFetch(
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new FetchRefused('scheme', `only http and https URLs can be fetched, not ${url.protocol}`);
+    }
+    // Node's HTTP client would send userinfo as Basic auth. The protocol refuses it in layer URLs;
+    // this also covers a redirect or a discovered hub that carries it, and layers stored earlier.
+    if (url.username || url.password) {
+      throw new FetchRefused(
+        'credentials',
+        `URLs with credentials (user:password@) are not fetched (${url.host})`,
+      );
     }
     const response = await once(url, { method, headers: init.headers ?? {}, body }, policy, limits, signal);
     const location = response.headers.location;

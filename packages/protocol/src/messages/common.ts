@@ -35,6 +35,16 @@ export type Viewport = z.infer<typeof Viewport>;
 export const Cursor = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
 export type Cursor = z.infer<typeof Cursor>;
 
+/** Whether a URL has no userinfo (`user:password@`); false for text that is not a URL. */
+export function hasNoCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username === '' && parsed.password === '';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A live-feed layer: a feed (Atom/RSS with GeoRSS, or GeoJSON) whose entries the server keeps on
  * the map as features with `properties.layer` set to the layer's id.
@@ -42,7 +52,15 @@ export type Cursor = z.infer<typeof Cursor>;
  */
 export const Layer = z.strictObject({
   id: Id,
-  url: z.url({ protocol: /^https?$/ }).max(LIMITS.MAX_URL_CHARS),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(LIMITS.MAX_URL_CHARS)
+    // The URL is map state that every viewer receives (snapshot.layers, the layer.add op), and
+    // an HTTP client turns userinfo into a Basic auth header: a password here would leak twice.
+    .refine(
+      hasNoCredentials,
+      'a feed URL must not carry credentials (user:password@): use a public or tokenless URL',
+    ),
   name: DisplayName,
 });
 export type Layer = z.infer<typeof Layer>;
