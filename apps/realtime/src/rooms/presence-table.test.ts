@@ -1,6 +1,6 @@
 import type { PresenceEntry } from '@meridian/protocol';
 import { describe, expect, it } from 'vitest';
-import { PresenceTable } from './presence-table.ts';
+import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 
 const entry = (clientId: string, name = clientId): PresenceEntry => ({
   clientId,
@@ -49,5 +49,51 @@ describe('PresenceTable', () => {
     table.setRemote('n2', entry('a'), 0);
     expect(table.removeLocal('a')).toBe(false);
     expect(table.removeRemote('n2', 'a')).toBe(true);
+  });
+
+  it('counts a client listed in a peer’s heartbeat as present, before its entry arrives', () => {
+    const table = new PresenceTable();
+    table.setRemote('old', entry('mover'), 0);
+    table.heartbeat('new', ['mover'], 10);
+    // The old node no longer lists it: not gone, the new node has it.
+    expect(table.heartbeat('old', [], 20)).toEqual({ left: [], unknown: false });
+    expect(table.has('mover')).toBe(true);
+    expect(table.removeRemote('new', 'mover')).toBe(false);
+    expect(table.has('mover')).toBe(false);
+  });
+
+  it('gives every peer a fresh TTL after an outage (touchAll)', () => {
+    const table = new PresenceTable();
+    table.setRemote('n2', entry('b'), 0);
+    table.touchAll(10_000);
+    expect(table.expire(5_000)).toEqual([]);
+    expect(table.expire(10_001)).toEqual(['b']);
+  });
+
+  it('drops a dead peer within the TTL of its last message, whatever the phase of the checks, and never a live one', () => {
+    // Pure arithmetic over the rule the room applies: checks every heartbeatMs, each dropping
+    // peers silent for longer than silenceLimitMs.
+    for (const [ttlMs, heartbeatMs] of [
+      [8000, 2000],
+      [2000, 500],
+      [300, 100],
+    ] as const) {
+      const limit = silenceLimitMs(ttlMs, heartbeatMs);
+      for (let phase = 0; phase < heartbeatMs; phase += heartbeatMs / 8) {
+        const lastHeardMs = 1000 + phase;
+        const table = new PresenceTable();
+        table.setRemote('dead', entry('x'), lastHeardMs);
+        let goneAtMs = Number.POSITIVE_INFINITY;
+        for (let checkMs = 0; checkMs < lastHeardMs + 3 * ttlMs; checkMs += heartbeatMs) {
+          if (table.expire(checkMs - limit).length > 0) {
+            goneAtMs = checkMs;
+            break;
+          }
+        }
+        expect(goneAtMs - lastHeardMs).toBeLessThanOrEqual(ttlMs);
+        // A live peer heartbeats every heartbeatMs; one late by less than ttl - 2 * heartbeat stays.
+        expect(limit).toBeGreaterThan(heartbeatMs);
+      }
+    }
   });
 });

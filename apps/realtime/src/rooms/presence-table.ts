@@ -3,6 +3,18 @@ import type { PresenceEntry } from '@meridian/protocol';
 interface RemoteNode {
   lastSeenMs: number;
   entries: Map<string, PresenceEntry>;
+  /** The client ids its last heartbeat listed, entries or not: proof that they are still on the map. */
+  listed: Set<string>;
+}
+
+/**
+ * The silence after which a peer is dropped, when the check runs every `checkEveryMs`: a peer
+ * last heard at `t` is then gone by `t + ttlMs` at the latest (the first check past
+ * `t + ttlMs - checkEveryMs`), never later, so PRESENCE_TTL_MS is the whole bound. Config keeps
+ * `ttlMs > 2 * checkEveryMs`, so a live peer may still miss a heartbeat.
+ */
+export function silenceLimitMs(ttlMs: number, checkEveryMs: number): number {
+  return ttlMs - checkEveryMs;
 }
 
 /** What changed for the clients of this node: entries to (re)send and client ids that are gone. */
@@ -51,6 +63,19 @@ export class PresenceTable {
     return this.#local.has(clientId);
   }
 
+  /** Whether any node, this one included, still holds the client (an entry or a heartbeat listing). */
+  has(clientId: string): boolean {
+    return this.#local.has(clientId) || this.#isRemote(clientId);
+  }
+
+  /**
+   * Every peer counts as heard from now: after a bus outage, during which silence proved nothing,
+   * each gets a whole TTL to speak again before it is taken for dead.
+   */
+  touchAll(nowMs: number): void {
+    for (const node of this.#remote.values()) node.lastSeenMs = nowMs;
+  }
+
   /** A peer's update for one client. */
   setRemote(nodeId: string, entry: PresenceEntry, nowMs: number): void {
     const node = this.#node(nodeId, nowMs);
@@ -61,6 +86,7 @@ export class PresenceTable {
   /** Returns whether the client is gone from the map as a whole. */
   removeRemote(nodeId: string, clientId: string): boolean {
     const node = this.#remote.get(nodeId);
+    node?.listed.delete(clientId);
     if (!node?.entries.delete(clientId)) return false;
     return !this.#local.has(clientId) && !this.#isRemote(clientId);
   }
@@ -77,6 +103,7 @@ export class PresenceTable {
     const node = this.#node(nodeId, nowMs);
     node.lastSeenMs = nowMs;
     const listed = new Set(clientIds);
+    node.listed = listed;
     const left: string[] = [];
     for (const clientId of [...node.entries.keys()]) {
       if (!listed.has(clientId) && this.removeRemote(nodeId, clientId)) left.push(clientId);
@@ -115,14 +142,16 @@ export class PresenceTable {
   #node(nodeId: string, nowMs: number): RemoteNode {
     let node = this.#remote.get(nodeId);
     if (!node) {
-      node = { lastSeenMs: nowMs, entries: new Map() };
+      node = { lastSeenMs: nowMs, entries: new Map(), listed: new Set() };
       this.#remote.set(nodeId, node);
     }
     return node;
   }
 
   #isRemote(clientId: string): boolean {
-    for (const node of this.#remote.values()) if (node.entries.has(clientId)) return true;
+    for (const node of this.#remote.values()) {
+      if (node.entries.has(clientId) || node.listed.has(clientId)) return true;
+    }
     return false;
   }
 }

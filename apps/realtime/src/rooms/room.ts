@@ -16,7 +16,7 @@ import type { Session } from '../connection/session.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { OpSequencer } from './op-sequencer.ts';
-import { PresenceTable } from './presence-table.ts';
+import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
 import { SnapshotShare } from './snapshot-share.ts';
 
@@ -100,6 +100,14 @@ export class Room {
   #subscription: BusSubscription | null = null;
   #closed = false;
   #lastPresenceRequestMs = Number.NEGATIVE_INFINITY;
+  /**
+   * Until then, departures are held rather than announced: after a bus outage the peers'
+   * heartbeats and presence arrive in any order, and a client that moved to another node
+   * meanwhile must not be shown leaving by its old node's heartbeat before its new one speaks.
+   */
+  #settleUntilMs = Number.NEGATIVE_INFINITY;
+  /** Client ids whose departure is held; announced after the settle only if nobody holds them then. */
+  readonly #heldDepartures = new Set<string>();
   readonly #busHandlers: BusHandlers;
 
   constructor(mapId: string, deps: RoomDeps, onEmpty: (room: Room) => void) {
@@ -125,8 +133,7 @@ export class Room {
         this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry: message.entry });
       },
       presenceLeft: (message) => {
-        if (this.presence.removeRemote(message.nodeId, message.clientId))
-          this.#announceLeft(message.clientId);
+        if (this.presence.removeRemote(message.nodeId, message.clientId)) this.#departed(message.clientId);
       },
       summon: (message) => {
         this.#broadcast(this.volatileTopic, {
@@ -143,7 +150,7 @@ export class Room {
           message.clientIds,
           deps.clock.now(),
         );
-        for (const clientId of left) this.#announceLeft(clientId);
+        for (const clientId of left) this.#departed(clientId);
         if (unknown) this.requestPresence();
       },
       presenceRequest: () => {
@@ -163,7 +170,7 @@ export class Room {
       },
       presenceState: (message) => {
         const change = this.presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
-        for (const clientId of change.left) this.#announceLeft(clientId);
+        for (const clientId of change.left) this.#departed(clientId);
         for (const entry of change.updated)
           this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry });
       },
@@ -236,7 +243,7 @@ export class Room {
     session.presence = null;
     if (entry && this.#owners.get(entry.clientId) === session) {
       this.#owners.delete(entry.clientId);
-      if (this.presence.removeLocal(entry.clientId)) this.#announceLeft(entry.clientId);
+      if (this.presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
       this.#deps.bus.publish({
         type: 'presenceLeft',
         mapId: this.mapId,
@@ -359,15 +366,23 @@ export class Room {
     return [...this.#layerStatuses.values()];
   }
 
-  /** Tell peers we are alive (with our clients and seq); drop peers that stopped doing so. */
+  /**
+   * Tell peers we are alive (with our clients and seq); drop peers that stopped doing so (every
+   * PRESENCE_HEARTBEAT_MS: a dead peer's users go within PRESENCE_TTL_MS of its last message).
+   * While the bus is down nobody can be heard, so silence then proves nothing and nobody expires.
+   */
   heartbeat(): void {
     const { bus, nodeId, clock, limits } = this.#deps;
     const seq = this.sequencer.deliveredSeq;
     if (seq !== null) {
       bus.publish({ type: 'heartbeat', mapId: this.mapId, nodeId, seq, clientIds: this.presence.localIds });
     }
-    for (const clientId of this.presence.expire(clock.now() - limits.presenceTtlMs))
-      this.#announceLeft(clientId);
+    const now = clock.now();
+    if (bus.isReady()) {
+      const silenceMs = silenceLimitMs(limits.presenceTtlMs, limits.presenceHeartbeatMs);
+      for (const clientId of this.presence.expire(now - silenceMs)) this.#departed(clientId);
+    }
+    if (!this.#settling(now)) this.#releaseHeldDepartures();
   }
 
   /** Ask peers for their presence (throttled): after opening, after a bus outage, or on an unknown id. */
@@ -378,9 +393,16 @@ export class Room {
     this.#deps.bus.publish({ type: 'presenceRequest', mapId: this.mapId, nodeId: this.#deps.nodeId });
   }
 
-  /** The bus came back: read what it may have dropped, and refresh presence. */
+  /**
+   * The bus came back: read what it may have dropped, and refresh presence. Peers get a whole
+   * TTL from now to be heard (silence during the outage proved nothing), and departures are held
+   * for that long: by then every live peer has listed its clients in a heartbeat.
+   */
   recoverFromBusOutage(): void {
+    const now = this.#deps.clock.now();
     this.sequencer.catchUp();
+    this.presence.touchAll(now);
+    this.#settleUntilMs = now + this.#deps.limits.presenceTtlMs;
     this.#lastPresenceRequestMs = Number.NEGATIVE_INFINITY;
     this.requestPresence();
   }
@@ -490,6 +512,25 @@ export class Room {
       }
       outbox.send(session, message);
     }
+  }
+
+  /** Whether departures are held: the bus is down, or came back less than a TTL ago. */
+  #settling(nowMs: number): boolean {
+    return !this.#deps.bus.isReady() || nowMs < this.#settleUntilMs;
+  }
+
+  /** A client is gone as far as this node knows: announced now, or held while presence settles. */
+  #departed(clientId: string): void {
+    if (this.#settling(this.#deps.clock.now())) this.#heldDepartures.add(clientId);
+    else this.#announceLeft(clientId);
+  }
+
+  /** Presence settled: announce the held departures of clients that no node holds now. */
+  #releaseHeldDepartures(): void {
+    for (const clientId of this.#heldDepartures) {
+      if (!this.presence.has(clientId)) this.#announceLeft(clientId);
+    }
+    this.#heldDepartures.clear();
   }
 
   #announceLeft(clientId: string): void {
