@@ -68,7 +68,13 @@ export function createServer(deps: ServerDeps): RealtimeServer {
   const clock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createMetrics({ processMetrics: false, nodeId: config.nodeId });
   const app = uWS.App();
-  const outbox = createOutbox(app, metrics, logger, { maxBackpressureBytes: config.maxBackpressureBytes });
+  const outbox = createOutbox(
+    app,
+    metrics,
+    logger,
+    { maxBackpressureBytes: config.maxBackpressureBytes, slowCloseDeadlineMs: config.idleTimeoutS * 1000 },
+    clock,
+  );
   const tokens = createTokenService(config.authSecret, config.tokenTtlS, clock);
   const rooms = new RoomRegistry({
     nodeId: config.nodeId,

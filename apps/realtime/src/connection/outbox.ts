@@ -1,5 +1,6 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { CloseCode, encodeMessage, type ServerMessage } from '@meridian/protocol';
+import type { Clock } from '../clock.ts';
 import { TopicLedger } from '../inspect/connection-stats.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -22,11 +23,15 @@ export interface Outbox {
   /** Send what `send` queued while the socket was busy (on uWS's drain event). */
   flushBacklog(session: Session): void;
   /**
-   * Close with 4008 a socket whose send buffer is over half the limit and did not shrink since the
-   * last check: done while the close frame still fits, unlike a close after uWS dropped a message.
+   * Find a socket too slow when its send buffer is over half the limit and did not shrink since
+   * the last check; and finish a slow socket's close once its buffer is empty (or its time is up).
    */
   checkSlowConsumer(session: Session): void;
-  /** Close a socket that could not take a durable message: it reconnects and resumes from its last seq. */
+  /**
+   * A socket that could not take a durable message: it gets nothing more and is closed with 4008
+   * once what is queued for it has left, so the close frame is the next thing it reads; it then
+   * reconnects and resumes from its last seq.
+   */
   closeSlowConsumer(session: Session): void;
 }
 
@@ -47,13 +52,58 @@ export function isVolatileFrame(frame: ArrayBuffer): boolean {
 const MAX_BACKLOG = 2000;
 const VOLATILE_TYPES: ReadonlySet<string> = new Set(['presence', 'summon', 'pong']);
 
+/**
+ * What a client sees when it was cut rather than closed (no close frame reached it): counted
+ * under this code, which RFC 6455 reserves for exactly that observation.
+ */
+const CUT_CODE = '1006';
+
 export function createOutbox(
   app: TemplatedApp,
   metrics: Metrics,
   logger: Logger,
-  limits: { maxBackpressureBytes: number },
+  limits: {
+    maxBackpressureBytes: number;
+    /**
+     * How long a slow socket may take to empty its send buffer before it is cut instead of
+     * closed (IDLE_TIMEOUT_S: uWS would cut a silent one by then anyway).
+     */
+    slowCloseDeadlineMs: number;
+  },
+  clock: Clock,
 ): Outbox {
   const ledger = new TopicLedger();
+  /**
+   * Sockets found too slow, and when. A close frame queued behind megabytes (uWS's buffer, then
+   * the kernel's) is lost if the client does not read it all before uWS's close timeout (4-16 s,
+   * from IDLE_TIMEOUT_S), so it saw 1006 after a long stall. A slow socket therefore gets nothing
+   * more, and the close is sent once its buffer has emptied: then the close frame goes straight
+   * to the kernel, behind only what the client already had to read.
+   */
+  const slowSince = new WeakMap<Session, number>();
+  const finishSlow = (session: Session, since: number): void => {
+    const ws = session.ws;
+    if (!session.open || session.closing || !ws) return;
+    if (ws.getBufferedAmount() === 0) {
+      outbox.close(session, CloseCode.SLOW_CONSUMER, 'too slow: reconnect and resume');
+      return;
+    }
+    if (clock.now() - since < limits.slowCloseDeadlineMs) return;
+    session.closing = true;
+    metrics.closes.inc({ code: CUT_CODE });
+    try {
+      ws.close();
+    } catch (error) {
+      logger.warn({ err: String(error), session: session.id }, 'cutting a slow socket failed');
+    }
+  };
+  const silence = (session: Session): void => {
+    const ws = session.ws;
+    if (!session.open || session.closing || !ws) return;
+    for (const topic of ws.getTopics()) outbox.unsubscribe(session, topic);
+    session.volatileOn = false;
+    finishSlow(session, slowSince.get(session) ?? clock.now());
+  };
   // Below this a send can never be dropped by uWS (it drops only past maxBackpressure).
   const softLimitBytes = limits.maxBackpressureBytes / 2;
   const countSent = (session: Session, type: string, text: string) => {
@@ -65,7 +115,7 @@ export function createOutbox(
   const outbox: Outbox = {
     send(session, message) {
       const ws = session.ws;
-      if (!session.open || !ws) return false;
+      if (!session.open || !ws || slowSince.has(session)) return false;
       const volatile = VOLATILE_TYPES.has(message.type);
       if (session.backlog !== null || ws.getBufferedAmount() > softLimitBytes) {
         if (volatile) {
@@ -93,6 +143,11 @@ export function createOutbox(
       return true;
     },
     flushBacklog(session) {
+      const since = slowSince.get(session);
+      if (since !== undefined) {
+        finishSlow(session, since);
+        return;
+      }
       const ws = session.ws;
       const backlog = session.backlog;
       if (!backlog) return;
@@ -112,6 +167,11 @@ export function createOutbox(
     checkSlowConsumer(session) {
       const ws = session.ws;
       if (!session.open || session.closing || !ws) return;
+      const since = slowSince.get(session);
+      if (since !== undefined) {
+        finishSlow(session, since);
+        return;
+      }
       const buffered = ws.getBufferedAmount();
       if (buffered <= softLimitBytes) {
         session.lastBufferedOver = null;
@@ -140,7 +200,7 @@ export function createOutbox(
       metrics.bytesOut.inc(bytes * receivers);
     },
     subscribe(session, topic) {
-      if (!session.open || !session.ws) return;
+      if (!session.open || !session.ws || slowSince.has(session)) return;
       session.ws.subscribe(topic);
       ledger.subscribe(session.stats, topic);
     },
@@ -161,10 +221,12 @@ export function createOutbox(
       }
     },
     closeSlowConsumer(session) {
-      if (!session.open || session.closing) return;
+      if (!session.open || session.closing || slowSince.has(session)) return;
       metrics.slowConsumerCloses.inc();
-      // Deferred: this is often called from inside a uWS publish, which must not close sockets under it.
-      setImmediate(() => outbox.close(session, CloseCode.SLOW_CONSUMER, 'too slow: reconnect and resume'));
+      slowSince.set(session, clock.now());
+      session.backlog = null;
+      // Deferred: this is often called from inside a uWS publish, which must not change topics under it.
+      setImmediate(() => silence(session));
     },
   };
   return outbox;
