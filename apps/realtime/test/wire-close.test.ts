@@ -96,7 +96,11 @@ const emptyCloseCases: [string, Buffer][] = [
   ['code 1005 (reserved, never on the wire)', closePayload(1005)],
   ['code 1006 (reserved, never on the wire)', closePayload(1006)],
   ['code 999 (below the range)', closePayload(999)],
+  ['code 1004 (reserved)', closePayload(1004)],
+  ['code 1012 (valid per RFC 6455, refused by uWS)', closePayload(1012)],
+  ['code 1015 (reserved, never on the wire)', closePayload(1015)],
   ['code 2000 (unassigned)', closePayload(2000)],
+  ['code 3000 (registered range, refused by uWS)', closePayload(3000)],
   ['code 5000 (above the range)', closePayload(5000)],
   ['a one-byte payload', Buffer.from([3])],
   ['a reason that is not UTF-8', Buffer.concat([closePayload(1000), Buffer.from([0xff])])],
@@ -130,14 +134,16 @@ describe('protocol violations on /ws, as a client observes them', () => {
     expect((await client.closed).code).toBe(1006);
   });
 
-  it('a valid client close 1000 is echoed with 1000', async () => {
-    const client = await mapSocket();
-    client.send(encodeFrame(Opcode.CLOSE, closePayload(CloseCode.NORMAL, 'bye')));
-    const frame = await client.nextFrame();
-    expect(frame?.opcode).toBe(Opcode.CLOSE);
-    expect(frame?.payload.readUInt16BE(0)).toBe(CloseCode.NORMAL);
-    expect(await client.ended()).toBe(true);
-  });
+  for (const code of [1000, 1003, 1007, 1011, 4000, 4999]) {
+    it(`a client close with code ${code} (one uWS accepts) is echoed`, async () => {
+      const client = await mapSocket();
+      client.send(encodeFrame(Opcode.CLOSE, closePayload(code, 'bye')));
+      const frame = await client.nextFrame();
+      expect(frame?.opcode).toBe(Opcode.CLOSE);
+      expect(frame?.payload.readUInt16BE(0)).toBe(code);
+      expect(await client.ended()).toBe(true);
+    });
+  }
 
   it('a frame over MAX_FRAME_BYTES but within four times it: closed by the server with 1009', async () => {
     const client = await mapSocket();
