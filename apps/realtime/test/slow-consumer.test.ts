@@ -141,4 +141,23 @@ describe('slow consumers', () => {
     expect(Math.max(...seqs)).toBeLessThan(s.editor.seq);
     s.end();
   }, 90_000);
+
+  it('a client found slow that never reads again is cut after IDLE_TIMEOUT_S: it sees 1006, which means the same', async () => {
+    const s = await scene('Never reads');
+    const cuts = async () => {
+      const closes = await node.server.metrics.closes.get();
+      return closes.values.find((v) => v.labels.code === '1006')?.value ?? 0;
+    };
+    const before = await cuts();
+    await flood(s);
+    // Still sending (so uWS's idle timeout never fires): only the slow-consumer deadline acts.
+    await waitFor('the node to cut the slow socket', async () => (await cuts()) > before, {
+      timeoutMs: IDLE_TIMEOUT_S * 1000 + 15_000,
+      intervalMs: 250,
+    });
+    tcp(s.slow).resume();
+    const closed = await s.slow.closed;
+    expect(closed.code).toBe(1006);
+    s.end();
+  }, 120_000);
 });
