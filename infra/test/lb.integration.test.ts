@@ -325,4 +325,41 @@ describe('infra/lb/haproxy.cfg in front of three realtime nodes', () => {
       expect(survivors.has(health.node)).toBe(true);
     }
   }, 150_000);
+
+  it('a draining node (SIGTERM) leaves the pool before it closes its clients with 1012, as the config says', async () => {
+    const draining = nodes[2] as Node;
+    const server = `realtime/realtime-${nodes.indexOf(draining) + 1}`;
+    expect(isRunning(draining.process)).toBe(true);
+    const created = await postJson<{ map: { id: string }; editKey: string }>(`${internalUrl}/api/maps`, {
+      name: 'Drain order',
+    });
+    const { token } = await postJson<{ token: string }>(
+      `${internalUrl}/api/maps/${created.map.id}/sessions`,
+      { key: created.editKey },
+    );
+    // Straight on the node: it sees the moment the node closes its clients.
+    const socket = new WebSocket(`ws://127.0.0.1:${draining.port}${REALTIME_PATH}?token=${token}`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const downAtClose = new Promise<{ code: number; down: boolean }>((resolve) => {
+      socket.once('close', (code) =>
+        resolve({ code, down: haproxy?.output().includes(`${server} is DOWN`) ?? false }),
+      );
+    });
+    expect(haproxy?.output()).not.toContain(`${server} is DOWN`);
+
+    draining.process.child.kill('SIGTERM');
+    const closed = await downAtClose;
+    expect(closed.code).toBe(1012);
+    expect(
+      closed.down,
+      `HAProxy had not taken ${server} out when it closed its clients:\n${diagnostics()}`,
+    ).toBe(true);
+    expect((await draining.process.exited).code).toBe(0);
+    // The pool answers on without it.
+    const health = (await (await fetch(`${internalUrl}/healthz`)).json()) as { node: string };
+    expect(health.node).not.toBe(draining.id);
+  }, 60_000);
 });

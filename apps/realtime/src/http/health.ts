@@ -9,8 +9,8 @@ import { replyAsync } from './respond.ts';
  */
 export const READY_CHECK_TIMEOUT_MS = 1000;
 
-/** How a dependency looked to one readiness check. */
-export type DependencyState = 'ok' | 'down' | 'timeout';
+/** How a dependency looked to one readiness check ('skipped': not checked, the node is draining). */
+export type DependencyState = 'ok' | 'down' | 'timeout' | 'skipped';
 
 /** `/healthz` (the process answers), `/readyz` (database and bus reachable, not draining), `/metrics`. */
 export function registerHealthRoutes(app: TemplatedApp, ctx: ServerContext): void {
@@ -42,9 +42,10 @@ export function registerHealthRoutes(app: TemplatedApp, ctx: ServerContext): voi
   });
   app.get('/readyz', (res) => {
     replyAsync(res, logger, async () => {
-      const db = await checkDatabase();
-      const bus: DependencyState = ctx.bus.isReady() ? 'ok' : 'down';
       const draining = ctx.leavingPool;
+      // A draining node is unready whatever the database says: answer at once.
+      const db = draining ? 'skipped' : await checkDatabase();
+      const bus: DependencyState = ctx.bus.isReady() ? 'ok' : 'down';
       const ready = db === 'ok' && bus === 'ok' && !draining;
       return {
         status: ready ? 200 : 503,
