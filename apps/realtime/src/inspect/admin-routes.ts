@@ -70,7 +70,7 @@ export function registerAdminRoutes(app: TemplatedApp, ctx: ServerContext, echo:
       body: {
         node: ctx.config.nodeId,
         compression: ctx.config.compression,
-        draining: ctx.draining,
+        draining: ctx.leavingPool,
         maps: ctx.rooms.size,
         echoConnections: echo.size,
         connections: describeConnections(ctx),
