@@ -1,18 +1,23 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { createMap, createShareKey, getMap, listMaps, resolveShareKey } from '@meridian/db';
-import { DisplayName, ErrorCode, Id } from '@meridian/protocol';
-import { z } from 'zod';
+import {
+  CreateMapRequest,
+  type CreateMapResponse,
+  CreateSessionRequest,
+  type CreateSessionResponse,
+  ErrorCode,
+  Id,
+  LIMITS,
+  type ListMapsResponse,
+  type MintViewKeyResponse,
+} from '@meridian/protocol';
+import type { z } from 'zod';
 import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError, parseJsonBody, readBody, replyAsync } from './respond.ts';
 
 /** Bodies are a name or a key: a few hundred bytes. Anything much larger is refused unread. */
 const MAX_BODY_BYTES = 16 * 1024;
-/** Most map ids one `GET /api/maps?ids=` may ask about. */
-const MAX_LISTED_IDS = 100;
-
-const CreateMapBody = z.strictObject({ name: DisplayName });
-const CreateSessionBody = z.strictObject({ key: z.string().min(1).max(256) });
 
 /** The token of an `Authorization: Bearer <token>` header, or null when there is none. */
 function bearerToken(header: string): string | null {
@@ -60,7 +65,7 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
       res,
       logger,
       async () => {
-        const { name } = parseBody(CreateMapBody, parseJsonBody(await body));
+        const { name } = parseBody(CreateMapRequest, parseJsonBody(await body));
         const created = await createMap(db, { name });
         return {
           status: 201,
@@ -68,7 +73,7 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
             map: { id: created.map.id, name: created.map.name },
             editKey: created.editKey,
             viewKey: created.viewKey,
-          },
+          } satisfies CreateMapResponse,
         };
       },
       headers,
@@ -83,13 +88,19 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
       res,
       logger,
       async () => {
-        const { key } = parseBody(CreateSessionBody, parseJsonBody(await body));
+        const { key } = parseBody(CreateSessionRequest, parseJsonBody(await body));
         const map = Id.safeParse(mapId).success ? await getMap(db, mapId) : null;
         if (!map) throw new HttpError(404, ErrorCode.MAP_NOT_FOUND, 'no such map');
         const role = await resolveShareKey(db, map.id, key);
         if (!role) throw new HttpError(401, ErrorCode.TOKEN_INVALID, 'this share key does not open this map');
         const { token, expiresAt } = await tokens.sign({ mapId: map.id, role });
-        return { status: 200, body: { token, role, map: { id: map.id, name: map.name }, expiresAt } };
+        const session: CreateSessionResponse = {
+          token,
+          role,
+          map: { id: map.id, name: map.name },
+          expiresAt,
+        };
+        return { status: 200, body: session };
       },
       headers,
     );
@@ -132,7 +143,7 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
         }
         const viewKey = await createShareKey(db, mapId, 'view');
         if (!viewKey) throw new HttpError(404, ErrorCode.MAP_NOT_FOUND, 'no such map');
-        return { status: 201, body: { viewKey } };
+        return { status: 201, body: { viewKey } satisfies MintViewKeyResponse };
       },
       headers,
     );
@@ -149,12 +160,17 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
           .split(',')
           .map((id) => id.trim())
           .filter(Boolean);
-        if (ids.length > MAX_LISTED_IDS) {
-          throw new HttpError(400, ErrorCode.INVALID_MESSAGE, `ask for at most ${MAX_LISTED_IDS} ids`);
+        if (ids.length > LIMITS.MAX_LISTED_MAPS) {
+          throw new HttpError(
+            400,
+            ErrorCode.INVALID_MESSAGE,
+            `ask for at most ${LIMITS.MAX_LISTED_MAPS} ids`,
+          );
         }
         const valid = ids.filter((id) => Id.safeParse(id).success);
-        const maps = await listMaps(db, valid);
-        return { status: 200, body: { maps } };
+        // Only the contract's fields: a map's seq is the realtime protocol's business.
+        const maps = (await listMaps(db, valid)).map(({ id, name }) => ({ id, name }));
+        return { status: 200, body: { maps } satisfies ListMapsResponse };
       },
       headers,
     );
