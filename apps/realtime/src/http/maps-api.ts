@@ -14,7 +14,7 @@ import {
 import type { z } from 'zod';
 import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
-import { HttpError, parseJsonBody, readBody, replyAsync } from './respond.ts';
+import { HttpError, readJsonBody, replyAsync, requireJsonContentType } from './respond.ts';
 
 /** Bodies are a name or a key: a few hundred bytes. Anything much larger is refused unread. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -60,12 +60,12 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
 
   app.post('/api/maps', (res, req) => {
     const headers = cors(req);
-    const body = readBody(res, MAX_BODY_BYTES);
+    const body = readJsonBody(res, req, MAX_BODY_BYTES);
     replyAsync(
       res,
       logger,
       async () => {
-        const { name } = parseBody(CreateMapRequest, parseJsonBody(await body));
+        const { name } = parseBody(CreateMapRequest, await body);
         const created = await createMap(db, { name });
         return {
           status: 201,
@@ -83,12 +83,12 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
   app.post('/api/maps/:id/sessions', (res, req) => {
     const headers = cors(req);
     const mapId = req.getParameter('id') ?? '';
-    const body = readBody(res, MAX_BODY_BYTES);
+    const body = readJsonBody(res, req, MAX_BODY_BYTES);
     replyAsync(
       res,
       logger,
       async () => {
-        const { key } = parseBody(CreateSessionRequest, parseJsonBody(await body));
+        const { key } = parseBody(CreateSessionRequest, await body);
         const map = Id.safeParse(mapId).success ? await getMap(db, mapId) : null;
         if (!map) throw new HttpError(404, ErrorCode.MAP_NOT_FOUND, 'no such map');
         const role = await resolveShareKey(db, map.id, key);
@@ -116,10 +116,12 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
     const mapId = req.getParameter('id') ?? '';
     // Headers live only until the handler returns: read them now, verify later.
     const token = bearerToken(req.getHeader('authorization'));
+    const contentType = req.getHeader('content-type');
     replyAsync(
       res,
       logger,
       async () => {
+        requireJsonContentType(contentType, { bodyless: true });
         if (!Id.safeParse(mapId).success) {
           throw new HttpError(400, ErrorCode.INVALID_MESSAGE, 'not a map id');
         }

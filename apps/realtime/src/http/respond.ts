@@ -1,4 +1,4 @@
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { ErrorCode, MeridianError } from '@meridian/protocol';
 import type { Logger } from '../logger.ts';
 
@@ -78,7 +78,8 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
 function errorReply(error: unknown, logger: Logger): Reply {
   if (error instanceof HttpError) {
     const body = { error: { code: error.code, message: error.message } };
-    return { status: error.status, body, close: error.status === 413 };
+    // 413 and 415 refuse a body that may still be arriving: close rather than read it.
+    return { status: error.status, body, close: error.status === 413 || error.status === 415 };
   }
   if (error instanceof MeridianError) {
     const status = HTTP_STATUS_OF[error.code] ?? 500;
@@ -145,6 +146,25 @@ export function readBody(res: HttpResponse, maxBytes: number): Promise<Buffer> {
   });
 }
 
+/** `application/json`, optionally with `; charset=utf-8` (JSON is UTF-8; other charsets are refused). */
+const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * Refuse (415) a request to a JSON route unless it declares `Content-Type: application/json`.
+ * Besides being the contract, this keeps cross-site forms and `fetch`es with a CORS-simple type
+ * (`text/plain`, form encodings), which browsers send without a preflight, from acting on the API.
+ * `bodyless` routes also accept a request with no Content-Type at all.
+ */
+export function requireJsonContentType(contentType: string, options: { bodyless?: boolean } = {}): void {
+  if (options.bodyless && contentType === '') return;
+  if (JSON_CONTENT_TYPE.test(contentType.trim())) return;
+  throw new HttpError(
+    415,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    'send the body as JSON with Content-Type: application/json',
+  );
+}
+
 /** Parse a JSON body, failing as a typed 400. */
 export function parseJsonBody(body: Buffer): unknown {
   try {
@@ -152,4 +172,17 @@ export function parseJsonBody(body: Buffer): unknown {
   } catch {
     throw new HttpError(400, ErrorCode.BAD_JSON, 'the body is not valid JSON');
   }
+}
+
+/**
+ * The parsed JSON body of a request, or a typed 415 (not declared JSON, body left unread), 413 or
+ * 400. Must be called synchronously inside the route handler, like readBody.
+ */
+export function readJsonBody(res: HttpResponse, req: HttpRequest, maxBytes: number): Promise<unknown> {
+  try {
+    requireJsonContentType(req.getHeader('content-type'));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return readBody(res, maxBytes).then(parseJsonBody);
 }
