@@ -1,23 +1,7 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { STATUS_CODES } from 'node:http';
 import { ErrorCode, MeridianError } from '@meridian/protocol';
 import type { Logger } from '../logger.ts';
-
-const STATUS_LINES: Record<number, string> = {
-  200: '200 OK',
-  201: '201 Created',
-  202: '202 Accepted',
-  204: '204 No Content',
-  400: '400 Bad Request',
-  401: '401 Unauthorized',
-  403: '403 Forbidden',
-  404: '404 Not Found',
-  405: '405 Method Not Allowed',
-  410: '410 Gone',
-  413: '413 Payload Too Large',
-  415: '415 Unsupported Media Type',
-  500: '500 Internal Server Error',
-  503: '503 Service Unavailable',
-};
 
 /** An HTTP failure with a status and a typed code, answered as `{ error: { code, message } }`. */
 export class HttpError extends Error {
@@ -40,8 +24,9 @@ export interface Reply {
   close?: boolean;
 }
 
-function statusLine(status: number): string {
-  return STATUS_LINES[status] ?? `${status} Status`;
+/** `201 Created`: the status line uWS's writeStatus wants, with Node's standard reason phrases. */
+export function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Status'}`;
 }
 
 /** A short plain-text answer (upgrade refusals): no stack trace, no detail beyond the reason. */
