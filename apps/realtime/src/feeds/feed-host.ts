@@ -1,11 +1,8 @@
 import { type CommitResult, listLayers } from '@meridian/db';
-import type { Layer, LayerStatus, Op, OpRecord } from '@meridian/protocol';
+import { FEED_CLIENT_ID, type Layer, type LayerStatus, type Op, type OpRecord } from '@meridian/protocol';
 import { createNanoEvents } from 'nanoevents';
 import type { Logger } from '../logger.ts';
 import { type CommitPath, commitTracked, fanOut } from '../rooms/commit-op.ts';
-
-/** The client id that server-made ops (feed entries) are committed under. */
-export const FEED_CLIENT_ID = 'feed';
 
 /**
  * What the feed subscription manager (feeds/subscriptions.ts) needs from the realtime node, and
