@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './env.ts';
+import { ConfigError, loadConfig, withAuthSecret } from './env.ts';
 
 const dirs: string[] = [];
 const dataDir = () => {
@@ -24,14 +24,33 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeUndefined();
   });
 
-  it('generates the auth secret once into the data folder, mode 0600, and reuses it', () => {
+  it('reads the configuration without touching the data folder', () => {
     const dir = dataDir();
-    const first = loadConfig({ MERIDIAN_DATA_DIR: dir }).authSecret;
+    const config = loadConfig({ MERIDIAN_DATA_DIR: dir });
+    expect(config.authSecret).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
+    expect(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_AUTH_SECRET: 's'.repeat(32) }).authSecret).toBe(
+      's'.repeat(32),
+    );
+  });
+
+  it('withAuthSecret generates the secret once into the data folder, mode 0600, and reuses it', () => {
+    const dir = dataDir();
+    const first = withAuthSecret(loadConfig({ MERIDIAN_DATA_DIR: dir })).authSecret;
     expect(first.length).toBeGreaterThanOrEqual(32);
-    expect(loadConfig({ MERIDIAN_DATA_DIR: dir }).authSecret).toBe(first);
+    expect(withAuthSecret(loadConfig({ MERIDIAN_DATA_DIR: dir })).authSecret).toBe(first);
     const file = path.join(dir, 'auth-secret');
     expect(readFileSync(file, 'utf8').trim()).toBe(first);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('withAuthSecret keeps a configured secret and writes nothing', () => {
+    const dir = dataDir();
+    const config = withAuthSecret(
+      loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_AUTH_SECRET: 'c'.repeat(40) }),
+    );
+    expect(config.authSecret).toBe('c'.repeat(40));
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('fails fast naming the variable', () => {

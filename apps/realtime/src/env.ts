@@ -62,60 +62,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export interface Config {
-  port: number;
-  host: string;
-  nodeId: string;
-  databaseUrl: string | undefined;
-  redisUrl: string | undefined;
-  /** Seed nodes of a Redis Cluster as `redis://host:port` URLs: the bus then uses sharded pub/sub. */
-  redisClusterNodes: readonly string[] | undefined;
-  redisChannelPrefix: string;
-  dataDir: string;
-  authSecret: string;
-  /** Exact origins allowed to open a WebSocket; `loopback` allows any http(s) origin on localhost. */
-  allowedOrigins: readonly string[] | 'loopback' | '*';
-  compression: Compression;
-  /** Bearer token of GET /admin/connections; unset disables the endpoint (404). */
-  adminToken: string | undefined;
-  tokenTtlS: number;
-  maxFrameBytes: number;
-  idleTimeoutS: number;
-  maxBackpressureBytes: number;
-  volatileBackpressureBytes: number;
-  rateLimit: { msgsPerS: number; burst: number; maxExcess: number };
-  invalidMessageBudget: number;
-  helloTimeoutMs: number;
-  maxReplayOps: number;
-  presenceFlushMs: number;
-  presenceHeartbeatMs: number;
-  presenceTtlMs: number;
-  gapHoldMs: number;
-  drainTimeoutMs: number;
-  /** Time between readiness going off and the listener closing on drain (part of drainTimeoutMs). */
-  drainGraceMs: number;
-  feeds: FeedConfig;
-  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-}
-
-/** Live-feed layers (docs/live-feeds.md). */
-export interface FeedConfig {
-  /** Base URL the WebSub hub calls back (`<publicUrl>/websub/<id>`); undefined: feeds are polled. */
-  publicUrl: string | undefined;
-  /** Hostnames and CIDR ranges a feed or hub URL may reach although they are not public addresses. */
-  fetchAllow: readonly string[];
-  pollIntervalS: number;
-  /** The lease asked of hubs; hubs may grant another. */
-  leaseS: number;
-  /** Lease of a layer's feed lock: renewed every third of it, and how long a dead holder blocks a takeover. */
-  lockTtlS: number;
-}
-
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function parseOrigins(raw: string | undefined): Config['allowedOrigins'] {
+/** Exact origins allowed to open a WebSocket; `loopback` allows any http(s) origin on localhost. */
+function parseOrigins(raw: string | undefined): readonly string[] | 'loopback' | '*' {
   if (raw === undefined) return 'loopback';
   const origins = raw
     .split(',')
@@ -202,7 +154,7 @@ function parseClusterNodes(variable: string, list: string, scheme: 'redis' | 're
 function parseRedis(
   url: string | undefined,
   nodes: string | undefined,
-): Pick<Config, 'redisUrl' | 'redisClusterNodes'> {
+): { redisUrl: string | undefined; redisClusterNodes: readonly string[] | undefined } {
   const cluster = url && /^rediss?\+cluster:\/\//.exec(url);
   if (nodes !== undefined && url !== undefined) {
     throw new ConfigError('REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
@@ -227,17 +179,11 @@ function parseRedis(
 }
 
 /**
- * Parse and validate the environment once, at boot. Throws a ConfigError whose message names
- * each offending variable. With no MERIDIAN_AUTH_SECRET, a secret is generated once into the
- * data folder and reused (the embedded, single-machine default).
+ * The service's configuration, derived from the environment by one schema: EnvSchema validates
+ * each variable, this transform shapes and cross-checks them. Helpers throw a ConfigError naming
+ * the variable. Pure: reading the configuration touches no file (see `withAuthSecret`).
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+const ConfigSchema = EnvSchema.transform((e) => {
   if (e.PRESENCE_TTL_MS <= 2 * e.PRESENCE_HEARTBEAT_MS) {
     throw new ConfigError(
       'PRESENCE_TTL_MS: must exceed twice PRESENCE_HEARTBEAT_MS, or one late heartbeat would drop live users',
@@ -253,19 +199,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'DRAIN_GRACE_MS: must be at most half of DRAIN_TIMEOUT_MS, which bounds the whole drain (grace, then commits)',
     );
   }
-  // A relative MERIDIAN_DATA_DIR is taken from the working directory, like any path argument.
-  const dataDir = e.MERIDIAN_DATA_DIR ? path.resolve(e.MERIDIAN_DATA_DIR) : path.join(REPO_ROOT, '.data');
   return {
     port: e.PORT,
     host: e.HOST,
     nodeId: e.NODE_ID ?? `${hostname()}-${process.pid}`,
     databaseUrl: e.DATABASE_URL,
+    /** `redisClusterNodes`: seed nodes of a Redis Cluster as `redis://host:port` URLs (sharded pub/sub). */
     ...parseRedis(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
-    dataDir,
-    authSecret: resolveAuthSecret(e.MERIDIAN_AUTH_SECRET, dataDir),
+    // A relative MERIDIAN_DATA_DIR is taken from the working directory, like any path argument.
+    dataDir: e.MERIDIAN_DATA_DIR ? path.resolve(e.MERIDIAN_DATA_DIR) : path.join(REPO_ROOT, '.data'),
+    /** The token signing secret; undefined when unset, until `withAuthSecret` provides one. */
+    authSecret: e.MERIDIAN_AUTH_SECRET,
     allowedOrigins: parseOrigins(e.MERIDIAN_ALLOWED_ORIGINS),
     compression: e.MERIDIAN_COMPRESSION,
+    /** Bearer token of GET /admin/connections; unset disables the endpoint (404). */
     adminToken: e.MERIDIAN_ADMIN_TOKEN,
     tokenTtlS: e.TOKEN_TTL_S,
     maxFrameBytes: e.MAX_FRAME_BYTES,
@@ -285,14 +233,46 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceTtlMs: e.PRESENCE_TTL_MS,
     gapHoldMs: e.GAP_HOLD_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    /** Time between readiness going off and the listener closing on drain (part of drainTimeoutMs). */
     drainGraceMs: e.DRAIN_GRACE_MS,
+    /** Live-feed layers (docs/live-feeds.md). */
     feeds: {
+      /** Base URL the WebSub hub calls back (`<publicUrl>/websub/<id>`); undefined: feeds are polled. */
       publicUrl: parsePublicUrl(e.MERIDIAN_PUBLIC_URL),
+      /** Hostnames and CIDR ranges a feed or hub URL may reach although they are not public addresses. */
       fetchAllow: parseFetchAllow(e.FEED_FETCH_ALLOW),
       pollIntervalS: e.FEED_POLL_INTERVAL_S,
+      /** The lease asked of hubs; hubs may grant another. */
       leaseS: e.FEED_LEASE_S,
+      /** Lease of a layer's feed lock: renewed every third of it, and how long a dead holder blocks a takeover. */
       lockTtlS: e.FEED_LOCK_TTL_S,
     },
     logLevel: e.LOG_LEVEL,
   };
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type FeedConfig = Config['feeds'];
+
+/**
+ * Parse and validate the environment once, at boot. Throws a ConfigError whose message names
+ * each offending variable. No side effects: with no MERIDIAN_AUTH_SECRET, `authSecret` is
+ * undefined until `withAuthSecret` (called by index.ts) provides one.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The configuration with a signing secret: the configured one, or (embedded, single-node
+ * default) one generated once into `<dataDir>/auth-secret` and reused. This is the step that
+ * may write a file; index.ts calls it explicitly after loading the configuration.
+ */
+export function withAuthSecret(config: Config): Config & { authSecret: string } {
+  return { ...config, authSecret: resolveAuthSecret(config.authSecret, config.dataDir) };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './env.ts';
+import { type Config, ConfigError, loadConfig, withAuthSecret } from './env.ts';
 
 /**
  * Entry point: validated config, native uWS binding, database (migrated), bus, listen.
@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from './env.ts';
  * with 1012, finish commits, exit (server.drain).
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The one step of configuration that may write a file: the embedded default's signing secret.
+  config = withAuthSecret(config);
   // The native binding is loaded on import; report a platform mismatch plainly, not as a stack.
   try {
     await import('uWebSockets.js');

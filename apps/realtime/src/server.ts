@@ -11,7 +11,7 @@ import type { Session } from './connection/session.ts';
 import { createSocketBehavior } from './connection/socket.ts';
 import type { ServerContext } from './context.ts';
 import { registerEchoRoute } from './echo/echo-route.ts';
-import type { Config } from './env.ts';
+import { type Config, ConfigError } from './env.ts';
 import { createFeedHost, type FeedHost } from './feeds/feed-host.ts';
 import { createFeedSubscriptions, type FeedSubscriptions } from './feeds/subscriptions.ts';
 import { registerWebSubRoutes } from './feeds/websub-routes.ts';
@@ -75,6 +75,8 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     { maxBackpressureBytes: config.maxBackpressureBytes, slowCloseDeadlineMs: config.idleTimeoutS * 1000 },
     clock,
   );
+  if (!config.authSecret)
+    throw new ConfigError('MERIDIAN_AUTH_SECRET: unset (index.ts calls withAuthSecret)');
   const tokens = createTokenService(config.authSecret, config.tokenTtlS, clock);
   const rooms = new RoomRegistry({
     nodeId: config.nodeId,

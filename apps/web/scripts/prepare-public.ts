@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBasemap } from '../src/basemap/build-basemap.ts';
+import { buildBasemap } from './basemap/build-basemap.ts';
 
 const require = createRequire(import.meta.url);
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));

@@ -3,6 +3,7 @@ import {
   ErrorCode,
   type Feature,
   type Layer,
+  LIMITS,
   MeridianError,
   type Role,
 } from '@meridian/protocol';
@@ -36,8 +37,6 @@ export interface MapSnapshot {
   layers: Layer[];
 }
 
-/** Longer than any key `newShareKey` makes; longer input is refused before hashing. */
-const MAX_SHARE_KEY_CHARS = 128;
 /** A fresh 12-char id colliding is a ~2^-71 event; a few retries make it a non-event. */
 const CREATE_ATTEMPTS = 3;
 
@@ -100,7 +99,7 @@ export async function createShareKey(db: Database, mapId: string, role: Role): P
 
 /** The role a share key grants on `mapId`, or null for an unknown, revoked or other map's key. */
 export async function resolveShareKey(db: Database, mapId: string, key: string): Promise<Role | null> {
-  if (key.length === 0 || key.length > MAX_SHARE_KEY_CHARS) return null;
+  if (key.length === 0 || key.length > LIMITS.MAX_SHARE_KEY_CHARS) return null;
   const row = await withStorage('resolving a share key', () =>
     db.prisma.shareKey.findUnique({
       where: { keyHash: hashShareKey(key) },

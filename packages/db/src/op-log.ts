@@ -1,5 +1,6 @@
 import {
   applyOp,
+  canonicalJson,
   createMapState,
   ErrorCode,
   MeridianError,
@@ -8,7 +9,6 @@ import {
 } from '@meridian/protocol';
 import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
-import { jsonEqual } from './json-equal.ts';
 import { applyLayerOpToRows } from './layers.ts';
 import { featureFromRow, opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
@@ -46,7 +46,7 @@ function reject(code: ErrorCode, message: string): Rejection {
 
 /** A retry of a committed op gets its original record; the same op id with another op is refused. */
 function retryResult(stored: Parameters<typeof opRecordFromRow>[0], op: Op): CommitResult {
-  if (!jsonEqual(stored.payload, op)) {
+  if (canonicalJson(stored.payload) !== canonicalJson(op)) {
     return reject(ErrorCode.OP_ID_REUSED, `op id ${stored.opId} was already used for a different op`);
   }
   return { status: 'duplicate', record: opRecordFromRow(stored) };

@@ -47,6 +47,8 @@ export const ErrorCode = {
   UNKNOWN_TYPE: 'UNKNOWN_TYPE',
   FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
   BINARY_NOT_SUPPORTED: 'BINARY_NOT_SUPPORTED',
+  /** An HTTP API request whose body is not declared `application/json` (answered with 415). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   // session
   HELLO_REQUIRED: 'HELLO_REQUIRED',
   UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',

@@ -7,6 +7,8 @@ export {
   TRANSIENT_ERROR_CODES,
 } from './codes.ts';
 export * from './geo.ts';
+export * from './http.ts';
+export { BASE62_ALPHABET, randomId } from './ids.ts';
 export { LIMITS } from './limits.ts';
 export * from './messages/bus.ts';
 export * from './messages/client.ts';

@@ -16,4 +16,11 @@ export const LIMITS = {
   MAX_LAYERS_PER_MAP: 20,
   /** Feed entries carried by one `layer.entries` op. */
   MAX_LAYER_ENTRIES_PER_OP: 100,
+  /**
+   * A share key (edit or view link secret). Keys are 43 characters (32 random bytes, base64url);
+   * the bound only refuses junk before it reaches the database.
+   */
+  MAX_SHARE_KEY_CHARS: 128,
+  /** Most map ids one `GET /api/maps?ids=` may ask about. */
+  MAX_LISTED_MAPS: 100,
 } as const;

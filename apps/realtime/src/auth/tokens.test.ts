@@ -1,3 +1,4 @@
+import { createSigner } from 'fast-jwt';
 import { describe, expect, it } from 'vitest';
 import { createOriginPolicy } from './origin.ts';
 import { createTokenService } from './tokens.ts';
@@ -30,6 +31,7 @@ describe('token verification', () => {
   const now = 1_700_000_000_000;
   const tokens = createTokenService(SECRET, 60, { now: () => now });
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const INVALID = { ok: false, reason: 'invalid' };
 
   it('refuses alg none, tampered claims, a non-canonical signature and a foreign issuer', async () => {
     const { token } = await tokens.sign({ mapId: 'm1', role: 'view' });
@@ -39,14 +41,38 @@ describe('token verification', () => {
     const escalated = `${header}.${b64({ ...claims, role: 'edit' })}.${signature}`;
     const padded = `${header}.${payload}.${signature}*`;
     expect([none, escalated, padded].map((t) => tokens.verify(t).ok)).toEqual([false, false, false]);
-    const { SignJWT } = await import('jose');
-    const foreign = await new SignJWT({ mapId: 'm1', role: 'edit' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('someone-else')
-      .setAudience('meridian-realtime')
-      .setExpirationTime(now / 1000 + 60)
-      .sign(new TextEncoder().encode(SECRET));
-    expect(tokens.verify(foreign)).toEqual({ ok: false, reason: 'invalid' });
+    const sign = (options: { iss?: string; aud?: string; algorithm?: 'HS256' | 'HS512' }, extra = {}) =>
+      createSigner({
+        key: SECRET,
+        algorithm: options.algorithm ?? 'HS256',
+        iss: options.iss,
+        aud: options.aud,
+      })({
+        mapId: 'm1',
+        role: 'edit',
+        exp: now / 1000 + 60,
+        ...extra,
+      });
+    expect(tokens.verify(sign({ iss: 'meridian', aud: 'meridian-realtime' })).ok).toBe(true);
+    expect(tokens.verify(sign({ iss: 'someone-else', aud: 'meridian-realtime' }))).toEqual(INVALID);
+    expect(tokens.verify(sign({ iss: 'meridian', aud: 'another-service' }))).toEqual(INVALID);
+    expect(tokens.verify(sign({ aud: 'meridian-realtime' }))).toEqual(INVALID);
+    expect(tokens.verify(sign({ iss: 'meridian' }))).toEqual(INVALID);
+    expect(tokens.verify(sign({ iss: 'meridian', aud: 'meridian-realtime', algorithm: 'HS512' }))).toEqual(
+      INVALID,
+    );
+    expect(tokens.verify(sign({ iss: 'meridian', aud: 'meridian-realtime' }, { role: 'admin' }))).toEqual(
+      INVALID,
+    );
+  });
+
+  it('refuses a token that asks for a critical header extension', async () => {
+    const { token } = await tokens.sign({ mapId: 'm1', role: 'view' });
+    const [, payload] = token.split('.') as [string, string, string];
+    const header = b64({ alg: 'HS256', typ: 'JWT', crit: ['b64'], b64: false });
+    const { createHmac } = await import('node:crypto');
+    const signature = createHmac('sha256', SECRET).update(`${header}.${payload}`).digest('base64url');
+    expect(tokens.verify(`${header}.${payload}.${signature}`)).toEqual(INVALID);
   });
 });
 

@@ -1,4 +1,5 @@
 import { type BusMessage, encodeMessage, parseBusMessage } from '@meridian/protocol';
+import { createNanoEvents } from 'nanoevents';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Bus } from './bus.ts';
@@ -80,7 +81,7 @@ export async function createPubSubBus(
   connect: (signal: ReconnectSignal) => Promise<PubSubTransport>,
 ): Promise<Bus> {
   const { logger, metrics, subscribeTimeoutMs } = options;
-  const reconnectListeners = new Set<() => void>();
+  const reconnected = createNanoEvents<{ reconnect(): void }>();
   let closing = false;
   const signal: ReconnectSignal = {
     get closing() {
@@ -89,7 +90,7 @@ export async function createPubSubBus(
     fire() {
       if (closing) return;
       metrics.busReconnects.inc();
-      for (const listener of reconnectListeners) listener();
+      reconnected.emit('reconnect');
     },
   };
   const transport = await connect(signal);
@@ -135,10 +136,7 @@ export async function createPubSubBus(
       sent.catch(() => metrics.busPublishFailures.inc());
     },
     isReady: () => transport.isReady(),
-    onReconnect(listener) {
-      reconnectListeners.add(listener);
-      return () => reconnectListeners.delete(listener);
-    },
+    onReconnect: (listener) => reconnected.on('reconnect', listener),
     async close() {
       closing = true;
       await transport.close();

@@ -5,11 +5,11 @@ import {
   type ClientMessageType,
   CloseCode,
   ErrorCode,
+  FEED_CLIENT_ID,
   LIMITS,
   PROTOCOL_VERSION,
 } from '@meridian/protocol';
 import type { ServerContext } from '../context.ts';
-import { FEED_CLIENT_ID } from '../feeds/feed-host.ts';
 import { commitTracked, fanOut } from '../rooms/commit-op.ts';
 import { join, leaveRoom } from './join.ts';
 import { codeOf, refuseInvalid, sendError, sendReject } from './replies.ts';

@@ -1,10 +1,8 @@
 import { type CommitResult, listLayers } from '@meridian/db';
-import type { Layer, LayerStatus, Op, OpRecord } from '@meridian/protocol';
+import { FEED_CLIENT_ID, type Layer, type LayerStatus, type Op, type OpRecord } from '@meridian/protocol';
+import { createNanoEvents } from 'nanoevents';
 import type { Logger } from '../logger.ts';
 import { type CommitPath, commitTracked, fanOut } from '../rooms/commit-op.ts';
-
-/** The client id that server-made ops (feed entries) are committed under. */
-export const FEED_CLIENT_ID = 'feed';
 
 /**
  * What the feed subscription manager (feeds/subscriptions.ts) needs from the realtime node, and
@@ -36,37 +34,11 @@ export interface FeedHost {
   publishLayerStatus(mapId: string, status: LayerStatus): void;
 }
 
-type Listener<A extends unknown[]> = (...args: A) => void;
-
-/** A set of listeners where one that throws is logged and never stops the others (or the caller). */
-export class Listeners<A extends unknown[]> {
-  readonly #set = new Set<Listener<A>>();
-  readonly #logger: Logger;
-  readonly #what: string;
-
-  constructor(logger: Logger, what: string) {
-    this.#logger = logger;
-    this.#what = what;
-  }
-
-  add(listener: Listener<A>): () => void {
-    // Wrapped so the same function added twice is two registrations.
-    const entry: Listener<A> = (...args) => listener(...args);
-    this.#set.add(entry);
-    return () => {
-      this.#set.delete(entry);
-    };
-  }
-
-  emit(...args: A): void {
-    for (const listener of [...this.#set]) {
-      try {
-        listener(...args);
-      } catch (error) {
-        this.#logger.error({ err: error }, `${this.#what} listener failed`);
-      }
-    }
-  }
+/** What the feed host tells its listeners. */
+interface FeedHostEvents {
+  roomOpened(mapId: string): void;
+  roomClosed(mapId: string): void;
+  record(mapId: string, record: OpRecord): void;
 }
 
 /** Longest `detail` the protocol carries; longer words from a feed or hub are cut, not refused. */
@@ -74,18 +46,26 @@ const MAX_DETAIL_CHARS = 500;
 
 /** The FeedHost of a node, built on its room registry, commit path and bus. */
 export function createFeedHost(path: CommitPath, logger: Logger): FeedHost {
-  const opened = new Listeners<[string]>(logger, 'room opened');
-  const closed = new Listeners<[string]>(logger, 'room closed');
-  const records = new Listeners<[string, OpRecord]>(logger, 'record');
+  const events = createNanoEvents<FeedHostEvents>();
+  /** A listener that throws is logged and never stops the others (or the room that emits). */
+  const guarded =
+    <A extends unknown[]>(what: string, listener: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        listener(...args);
+      } catch (error) {
+        logger.error({ err: error }, `${what} listener failed`);
+      }
+    };
   path.rooms.observe({
-    opened: (mapId) => opened.emit(mapId),
-    closed: (mapId) => closed.emit(mapId),
-    record: (mapId, record) => records.emit(mapId, record),
+    opened: (mapId) => events.emit('roomOpened', mapId),
+    closed: (mapId) => events.emit('roomClosed', mapId),
+    record: (mapId, record) => events.emit('record', mapId, record),
   });
   return {
-    onRoomOpened: (listener) => opened.add(listener),
-    onRoomClosed: (listener) => closed.add(listener),
-    onRecord: (listener) => records.add(listener),
+    onRoomOpened: (listener) => events.on('roomOpened', guarded('room opened', listener)),
+    onRoomClosed: (listener) => events.on('roomClosed', guarded('room closed', listener)),
+    onRecord: (listener) => events.on('record', guarded('record', listener)),
     listLayers: (mapId) => listLayers(path.db, mapId),
     async commitServerOp(mapId, opId, op) {
       const result = await commitTracked(path, { mapId, clientId: FEED_CLIENT_ID, opId, op });

@@ -1,18 +1,23 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { createMap, createShareKey, getMap, listMaps, resolveShareKey } from '@meridian/db';
-import { DisplayName, ErrorCode, Id } from '@meridian/protocol';
-import { z } from 'zod';
+import {
+  CreateMapRequest,
+  type CreateMapResponse,
+  CreateSessionRequest,
+  type CreateSessionResponse,
+  ErrorCode,
+  Id,
+  LIMITS,
+  type ListMapsResponse,
+  type MintViewKeyResponse,
+} from '@meridian/protocol';
+import type { z } from 'zod';
 import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
-import { HttpError, parseJsonBody, readBody, replyAsync } from './respond.ts';
+import { HttpError, readJsonBody, replyAsync, requireJsonContentType } from './respond.ts';
 
 /** Bodies are a name or a key: a few hundred bytes. Anything much larger is refused unread. */
 const MAX_BODY_BYTES = 16 * 1024;
-/** Most map ids one `GET /api/maps?ids=` may ask about. */
-const MAX_LISTED_IDS = 100;
-
-const CreateMapBody = z.strictObject({ name: DisplayName });
-const CreateSessionBody = z.strictObject({ key: z.string().min(1).max(256) });
 
 /** The token of an `Authorization: Bearer <token>` header, or null when there is none. */
 function bearerToken(header: string): string | null {
@@ -55,12 +60,12 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
 
   app.post('/api/maps', (res, req) => {
     const headers = cors(req);
-    const body = readBody(res, MAX_BODY_BYTES);
+    const body = readJsonBody(res, req, MAX_BODY_BYTES);
     replyAsync(
       res,
       logger,
       async () => {
-        const { name } = parseBody(CreateMapBody, parseJsonBody(await body));
+        const { name } = parseBody(CreateMapRequest, await body);
         const created = await createMap(db, { name });
         return {
           status: 201,
@@ -68,7 +73,7 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
             map: { id: created.map.id, name: created.map.name },
             editKey: created.editKey,
             viewKey: created.viewKey,
-          },
+          } satisfies CreateMapResponse,
         };
       },
       headers,
@@ -78,18 +83,24 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
   app.post('/api/maps/:id/sessions', (res, req) => {
     const headers = cors(req);
     const mapId = req.getParameter('id') ?? '';
-    const body = readBody(res, MAX_BODY_BYTES);
+    const body = readJsonBody(res, req, MAX_BODY_BYTES);
     replyAsync(
       res,
       logger,
       async () => {
-        const { key } = parseBody(CreateSessionBody, parseJsonBody(await body));
+        const { key } = parseBody(CreateSessionRequest, await body);
         const map = Id.safeParse(mapId).success ? await getMap(db, mapId) : null;
         if (!map) throw new HttpError(404, ErrorCode.MAP_NOT_FOUND, 'no such map');
         const role = await resolveShareKey(db, map.id, key);
         if (!role) throw new HttpError(401, ErrorCode.TOKEN_INVALID, 'this share key does not open this map');
         const { token, expiresAt } = await tokens.sign({ mapId: map.id, role });
-        return { status: 200, body: { token, role, map: { id: map.id, name: map.name }, expiresAt } };
+        const session: CreateSessionResponse = {
+          token,
+          role,
+          map: { id: map.id, name: map.name },
+          expiresAt,
+        };
+        return { status: 200, body: session };
       },
       headers,
     );
@@ -105,10 +116,12 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
     const mapId = req.getParameter('id') ?? '';
     // Headers live only until the handler returns: read them now, verify later.
     const token = bearerToken(req.getHeader('authorization'));
+    const contentType = req.getHeader('content-type');
     replyAsync(
       res,
       logger,
       async () => {
+        requireJsonContentType(contentType, { bodyless: true });
         if (!Id.safeParse(mapId).success) {
           throw new HttpError(400, ErrorCode.INVALID_MESSAGE, 'not a map id');
         }
@@ -132,7 +145,7 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
         }
         const viewKey = await createShareKey(db, mapId, 'view');
         if (!viewKey) throw new HttpError(404, ErrorCode.MAP_NOT_FOUND, 'no such map');
-        return { status: 201, body: { viewKey } };
+        return { status: 201, body: { viewKey } satisfies MintViewKeyResponse };
       },
       headers,
     );
@@ -149,12 +162,17 @@ export function registerMapsApi(app: TemplatedApp, ctx: ServerContext): void {
           .split(',')
           .map((id) => id.trim())
           .filter(Boolean);
-        if (ids.length > MAX_LISTED_IDS) {
-          throw new HttpError(400, ErrorCode.INVALID_MESSAGE, `ask for at most ${MAX_LISTED_IDS} ids`);
+        if (ids.length > LIMITS.MAX_LISTED_MAPS) {
+          throw new HttpError(
+            400,
+            ErrorCode.INVALID_MESSAGE,
+            `ask for at most ${LIMITS.MAX_LISTED_MAPS} ids`,
+          );
         }
         const valid = ids.filter((id) => Id.safeParse(id).success);
-        const maps = await listMaps(db, valid);
-        return { status: 200, body: { maps } };
+        // Only the contract's fields: a map's seq is the realtime protocol's business.
+        const maps = (await listMaps(db, valid)).map(({ id, name }) => ({ id, name }));
+        return { status: 200, body: { maps } satisfies ListMapsResponse };
       },
       headers,
     );

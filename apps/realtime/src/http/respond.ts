@@ -1,23 +1,7 @@
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { STATUS_CODES } from 'node:http';
 import { ErrorCode, MeridianError } from '@meridian/protocol';
 import type { Logger } from '../logger.ts';
-
-const STATUS_LINES: Record<number, string> = {
-  200: '200 OK',
-  201: '201 Created',
-  202: '202 Accepted',
-  204: '204 No Content',
-  400: '400 Bad Request',
-  401: '401 Unauthorized',
-  403: '403 Forbidden',
-  404: '404 Not Found',
-  405: '405 Method Not Allowed',
-  410: '410 Gone',
-  413: '413 Payload Too Large',
-  415: '415 Unsupported Media Type',
-  500: '500 Internal Server Error',
-  503: '503 Service Unavailable',
-};
 
 /** An HTTP failure with a status and a typed code, answered as `{ error: { code, message } }`. */
 export class HttpError extends Error {
@@ -40,8 +24,9 @@ export interface Reply {
   close?: boolean;
 }
 
-function statusLine(status: number): string {
-  return STATUS_LINES[status] ?? `${status} Status`;
+/** `201 Created`: the status line uWS's writeStatus wants, with Node's standard reason phrases. */
+export function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Status'}`;
 }
 
 /** A short plain-text answer (upgrade refusals): no stack trace, no detail beyond the reason. */
@@ -78,7 +63,8 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
 function errorReply(error: unknown, logger: Logger): Reply {
   if (error instanceof HttpError) {
     const body = { error: { code: error.code, message: error.message } };
-    return { status: error.status, body, close: error.status === 413 };
+    // 413 and 415 refuse a body that may still be arriving: close rather than read it.
+    return { status: error.status, body, close: error.status === 413 || error.status === 415 };
   }
   if (error instanceof MeridianError) {
     const status = HTTP_STATUS_OF[error.code] ?? 500;
@@ -145,6 +131,25 @@ export function readBody(res: HttpResponse, maxBytes: number): Promise<Buffer> {
   });
 }
 
+/** `application/json`, optionally with `; charset=utf-8` (JSON is UTF-8; other charsets are refused). */
+const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * Refuse (415) a request to a JSON route unless it declares `Content-Type: application/json`.
+ * Besides being the contract, this keeps cross-site forms and `fetch`es with a CORS-simple type
+ * (`text/plain`, form encodings), which browsers send without a preflight, from acting on the API.
+ * `bodyless` routes also accept a request with no Content-Type at all.
+ */
+export function requireJsonContentType(contentType: string, options: { bodyless?: boolean } = {}): void {
+  if (options.bodyless && contentType === '') return;
+  if (JSON_CONTENT_TYPE.test(contentType.trim())) return;
+  throw new HttpError(
+    415,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    'send the body as JSON with Content-Type: application/json',
+  );
+}
+
 /** Parse a JSON body, failing as a typed 400. */
 export function parseJsonBody(body: Buffer): unknown {
   try {
@@ -152,4 +157,17 @@ export function parseJsonBody(body: Buffer): unknown {
   } catch {
     throw new HttpError(400, ErrorCode.BAD_JSON, 'the body is not valid JSON');
   }
+}
+
+/**
+ * The parsed JSON body of a request, or a typed 415 (not declared JSON, body left unread), 413 or
+ * 400. Must be called synchronously inside the route handler, like readBody.
+ */
+export function readJsonBody(res: HttpResponse, req: HttpRequest, maxBytes: number): Promise<unknown> {
+  try {
+    requireJsonContentType(req.getHeader('content-type'));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return readBody(res, maxBytes).then(parseJsonBody);
 }

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { statusLine } from './respond.ts';
 
 /** The only WebSocket version there is (RFC 6455 §4.1); anything else gets 426 naming it. */
 export const WEBSOCKET_VERSION = '13';
@@ -9,8 +10,6 @@ export interface UpgradeRefusal {
   headers: Record<string, string>;
   message: string;
 }
-
-const STATUS_LINES = { 400: '400 Bad Request', 426: '426 Upgrade Required' } as const;
 
 /** RFC 6455 §4.1: the key is a base64-encoded 16-byte nonce, so always 24 characters. */
 const KEY_PATTERN = /^[A-Za-z0-9+/]{22}==$/;
@@ -46,7 +45,7 @@ export function checkUpgradeRequest(req: HttpRequest): UpgradeRefusal | null {
 
 /** Answer a refused upgrade; the body is one plain line, never a stack. */
 export function refuseUpgrade(res: HttpResponse, refusal: UpgradeRefusal): void {
-  res.writeStatus(STATUS_LINES[refusal.status]);
+  res.writeStatus(statusLine(refusal.status));
   for (const [name, value] of Object.entries(refusal.headers)) res.writeHeader(name, value);
   res.writeHeader('content-type', 'text/plain; charset=utf-8').end(refusal.message, true);
 }

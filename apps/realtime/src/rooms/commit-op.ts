@@ -1,11 +1,24 @@
-import { type CommitResult, commitOp } from '@meridian/db';
+import { type CommitResult, commitOp, type Database } from '@meridian/db';
 import type { Op, OpRecord } from '@meridian/protocol';
-import type { ServerContext } from '../context.ts';
+import type { Bus } from '../bus/bus.ts';
+import type { Clock } from '../clock.ts';
+import type { InflightCommits } from '../connection/inflight.ts';
+import type { Metrics } from '../metrics.ts';
+import type { RoomRegistry } from './room-registry.ts';
 
-/** What committing and fanning out an op needs (a ServerContext has all of it). */
-export type CommitPath = Pick<ServerContext, 'db' | 'bus' | 'rooms' | 'inflight' | 'metrics' | 'clock'> & {
+/**
+ * What committing and fanning out an op needs (a ServerContext has all of it). Spelled out rather
+ * than picked from ServerContext so rooms/ does not import the server context that imports it.
+ */
+export interface CommitPath {
+  db: Database;
+  bus: Bus;
+  rooms: RoomRegistry;
+  inflight: InflightCommits;
+  metrics: Metrics;
+  clock: Clock;
   config: { nodeId: string };
-};
+}
 
 export interface OpInput {
   mapId: string;

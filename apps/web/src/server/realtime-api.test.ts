@@ -56,3 +56,33 @@ describe('mintViewKey', () => {
     });
   });
 });
+
+describe('openSession', () => {
+  const session = {
+    token: 't',
+    role: 'edit',
+    map: { id: 'Map123', name: 'Lyon' },
+    expiresAt: 1_800_000_000_000,
+  };
+
+  it('returns the session with expiresAt in epoch milliseconds, as the realtime service sends it', async () => {
+    next = { status: 200, body: session };
+    await expect(createRealtimeApi(baseUrl).openSession('Map123', 'key')).resolves.toEqual(session);
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/maps/Map123/sessions' });
+  });
+
+  it('refuses an expiry that is not epoch milliseconds (one shape, no guessing)', async () => {
+    next = { status: 200, body: { ...session, expiresAt: '2027-01-15T10:00:00.000Z' } };
+    await expect(createRealtimeApi(baseUrl).openSession('Map123', 'key')).rejects.toMatchObject({
+      kind: 'bad-response',
+    });
+  });
+
+  it('shows the realtime service’s message for a refused request', async () => {
+    next = { status: 400, body: { error: { code: 'INVALID_MESSAGE', message: 'key: too long' } } };
+    await expect(createRealtimeApi(baseUrl).openSession('Map123', 'key')).rejects.toMatchObject({
+      kind: 'bad-request',
+      message: 'key: too long',
+    });
+  });
+});

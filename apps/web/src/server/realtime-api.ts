@@ -1,5 +1,14 @@
-import { MapInfo, Role } from '@meridian/protocol';
-import { z } from 'zod';
+import {
+  ApiErrorBody,
+  type CreateMapRequest,
+  CreateMapResponse,
+  type CreateSessionRequest,
+  CreateSessionResponse,
+  ListMapsResponse,
+  type MapInfo,
+  MintViewKeyResponse,
+} from '@meridian/protocol';
+import type { z } from 'zod';
 
 /**
  * The realtime service's HTTP API as this server uses it. Only the Next server calls it: the
@@ -18,20 +27,9 @@ export class RealtimeApiError extends Error {
   }
 }
 
-const CreatedMap = z.object({ map: MapInfo, editKey: z.string().min(1), viewKey: z.string().min(1) });
-export type CreatedMap = z.infer<typeof CreatedMap>;
-
-const Session = z.object({
-  token: z.string().min(1),
-  role: Role,
-  map: MapInfo,
-  expiresAt: z.union([z.number(), z.string()]),
-});
-export type Session = z.infer<typeof Session>;
-
-const MapList = z.object({ maps: z.array(MapInfo) });
-
-const MintedViewKey = z.object({ viewKey: z.string().min(1) });
+export type CreatedMap = CreateMapResponse;
+/** An access token for one map; `expiresAt` is epoch milliseconds. */
+export type Session = CreateSessionResponse;
 
 const REQUEST_TIMEOUT_MS = 5000;
 
@@ -76,25 +74,24 @@ async function call<T>(baseUrl: string, path: string, schema: z.ZodType<T>, init
   return parsed.data;
 }
 
-const Refusal = z.object({ message: z.string() }).or(z.object({ error: z.object({ message: z.string() }) }));
-
 async function describeRefusal(response: Response): Promise<string> {
-  const parsed = Refusal.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success) return 'The realtime service refused the request.';
-  return 'message' in parsed.data ? parsed.data.message : parsed.data.error.message;
+  const parsed = ApiErrorBody.safeParse(await response.json().catch(() => undefined));
+  return parsed.success ? parsed.data.error.message : 'The realtime service refused the request.';
 }
 
 export function createRealtimeApi(baseUrl: string) {
   return {
     /** Create a map; the keys in the answer are the share links' secrets. */
     createMap(name: string): Promise<CreatedMap> {
-      return call(baseUrl, '/api/maps', CreatedMap, { method: 'POST', body: JSON.stringify({ name }) });
+      const body: CreateMapRequest = { name };
+      return call(baseUrl, '/api/maps', CreateMapResponse, { method: 'POST', body: JSON.stringify(body) });
     },
     /** Exchange a share key for a short-lived token for that map and the key's role. */
     openSession(mapId: string, key: string): Promise<Session> {
-      return call(baseUrl, `/api/maps/${encodeURIComponent(mapId)}/sessions`, Session, {
+      const body: CreateSessionRequest = { key };
+      return call(baseUrl, `/api/maps/${encodeURIComponent(mapId)}/sessions`, CreateSessionResponse, {
         method: 'POST',
-        body: JSON.stringify({ key }),
+        body: JSON.stringify(body),
       });
     },
     /**
@@ -102,17 +99,22 @@ export function createRealtimeApi(baseUrl: string) {
      * stored hashed, so this is how an editor on any device gets a view link to hand out.
      */
     async mintViewKey(mapId: string, editToken: string): Promise<string> {
-      const minted = await call(baseUrl, `/api/maps/${encodeURIComponent(mapId)}/view-keys`, MintedViewKey, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${editToken}` },
-      });
+      const minted = await call(
+        baseUrl,
+        `/api/maps/${encodeURIComponent(mapId)}/view-keys`,
+        MintViewKeyResponse,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${editToken}` },
+        },
+      );
       return minted.viewKey;
     },
     /** Current names of maps (those that exist), for the list of recent maps. */
     async listMaps(ids: readonly string[]): Promise<MapInfo[]> {
       if (ids.length === 0) return [];
       const query = new URLSearchParams({ ids: ids.join(',') });
-      return (await call(baseUrl, `/api/maps?${query}`, MapList)).maps;
+      return (await call(baseUrl, `/api/maps?${query}`, ListMapsResponse)).maps;
     },
   };
 }

@@ -12,6 +12,12 @@ export const Id = z
 /** A map's op sequence number: 1 for the first op, strictly increasing by one. */
 export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
+/**
+ * The client id the server commits its own ops under (live-feed entries). Reserved: a client may
+ * not join with it, and only the server issues `layer.entries`.
+ */
+export const FEED_CLIENT_ID = 'feed';
+
 export const Role = z.enum(['view', 'edit']);
 export type Role = z.infer<typeof Role>;
 

@@ -1,10 +1,9 @@
 'use server';
 
-import { Id } from '@meridian/protocol';
+import { Id, ShareKey } from '@meridian/protocol';
 import { cookies } from 'next/headers';
 import { webEnv } from '../../../env.ts';
 import { createRealtimeApi, RealtimeApiError } from '../../../server/realtime-api.ts';
-import { expiresAtMs } from '../../../server/session-expiry.ts';
 import { shareLinkPath, VIEW_KEY_COOKIE_MAX_AGE_S, viewKeyCookie } from '../../../server/share-links.ts';
 
 export type RefreshResult = { ok: true; token: string; expiresAt: number } | { ok: false; message: string };
@@ -14,12 +13,12 @@ export type RefreshResult = { ok: true; token: string; expiresAt: number } | { o
  * the client asks before every reconnect). The key comes from the link in the address bar.
  */
 export async function refreshSessionAction(mapId: string, key: string): Promise<RefreshResult> {
-  if (!Id.safeParse(mapId).success || typeof key !== 'string' || key.length === 0 || key.length > 512) {
+  if (!Id.safeParse(mapId).success || !ShareKey.safeParse(key).success) {
     return { ok: false, message: 'This link is not valid.' };
   }
   try {
     const session = await createRealtimeApi(webEnv().REALTIME_INTERNAL_URL).openSession(mapId, key);
-    return { ok: true, token: session.token, expiresAt: expiresAtMs(session.expiresAt) };
+    return { ok: true, token: session.token, expiresAt: session.expiresAt };
   } catch (error) {
     if (error instanceof RealtimeApiError) return { ok: false, message: error.message };
     throw error;
@@ -35,12 +34,7 @@ export type ViewLinkResult = { ok: true; path: string } | { ok: false; message: 
  * next visit shows the same link instead of minting another.
  */
 export async function createViewLinkAction(mapId: string, editKey: string): Promise<ViewLinkResult> {
-  if (
-    !Id.safeParse(mapId).success ||
-    typeof editKey !== 'string' ||
-    editKey.length === 0 ||
-    editKey.length > 512
-  ) {
+  if (!Id.safeParse(mapId).success || !ShareKey.safeParse(editKey).success) {
     return { ok: false, message: 'This link is not valid.' };
   }
   const api = createRealtimeApi(webEnv().REALTIME_INTERNAL_URL);

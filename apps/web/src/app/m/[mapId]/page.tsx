@@ -1,4 +1,4 @@
-import { Id, REALTIME_PATH } from '@meridian/protocol';
+import { Id, REALTIME_PATH, ShareKey } from '@meridian/protocol';
 import type { Metadata } from 'next';
 import { cookies, headers } from 'next/headers';
 import { notFound } from 'next/navigation';
@@ -8,7 +8,6 @@ import { MapApp } from '../../../components/map/MapApp.tsx';
 import { webEnv } from '../../../env.ts';
 import { publicRealtimeUrl } from '../../../server/public-realtime-url.ts';
 import { createRealtimeApi, RealtimeApiError, type Session } from '../../../server/realtime-api.ts';
-import { expiresAtMs } from '../../../server/session-expiry.ts';
 import { shareLinkPath, viewKeyCookie } from '../../../server/share-links.ts';
 
 interface MapPageProps {
@@ -35,7 +34,8 @@ async function linkOf(props: MapPageProps): Promise<{ mapId: string; key: string
   const { mapId } = await props.params;
   if (!Id.safeParse(mapId).success) notFound();
   const { key } = await props.searchParams;
-  return { mapId, key: typeof key === 'string' && key.length > 0 && key.length <= 512 ? key : undefined };
+  const shareKey = ShareKey.safeParse(key);
+  return { mapId, key: shareKey.success ? shareKey.data : undefined };
 }
 
 export async function generateMetadata(props: MapPageProps): Promise<Metadata> {
@@ -77,7 +77,7 @@ export default async function MapPage(props: MapPageProps) {
       role={session.role}
       shareKey={key}
       token={session.token}
-      tokenExpiresAt={expiresAtMs(session.expiresAt)}
+      tokenExpiresAt={session.expiresAt}
       realtimeUrl={`${realtimeBase}${REALTIME_PATH}`}
       styleUrl={env.MAP_STYLE_URL ?? null}
       shareLinks={
