@@ -79,6 +79,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   #socket: WebSocketLike | null = null;
   /** Failed connection attempts since the last successful join. */
   #attempt = 0;
+  /** Bumped by every attempt and by close(), so a token that arrives late opens nothing. */
+  #generation = 0;
   #rttMs: number | null = null;
   #lastClose: { code: number; reason: string } | null = null;
 
@@ -124,6 +126,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Close for good (until `connect()` again). */
   close(): void {
+    this.#generation++;
     this.#stopTimers();
     const socket = this.#socket;
     this.#socket = null;
@@ -164,18 +167,20 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   async #open(): Promise<void> {
+    const generation = ++this.#generation;
     this.#enter({ kind: 'connecting', attempt: this.#attempt });
     let token: string | undefined;
     try {
       token = this.#options.getToken ? await this.#options.getToken() : this.#options.token;
     } catch (error) {
+      if (generation !== this.#generation) return;
       const message = `could not get a token: ${String(error)}`;
       this.emit('error', { code: ErrorCode.TOKEN_INVALID, message });
       this.#backoff({ kind: 'token', message });
       return;
     }
-    // close() while the token was on its way.
-    if (this.#state.kind !== 'connecting') return;
+    // close() (and perhaps connect() again) while the token was on its way.
+    if (generation !== this.#generation) return;
     const separator = this.#options.url.includes('?') ? '&' : '?';
     const url = token
       ? `${this.#options.url}${separator}token=${encodeURIComponent(token)}`

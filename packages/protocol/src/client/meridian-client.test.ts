@@ -156,6 +156,28 @@ describe('connection state machine', () => {
     expect(ScriptedSocket.all).toHaveLength(2);
   });
 
+  it('opens one socket when close() and connect() come while a token is on its way', async () => {
+    let release: (token: string) => void = () => {};
+    const client = new MeridianClient({
+      url: 'ws://test/ws',
+      mapId: MAP,
+      getToken: () => new Promise<string>((resolve) => (release = resolve)),
+      user: { name: 'A', color: '#000000' },
+      WebSocket: ScriptedWebSocket,
+      pingIntervalMs: 0,
+      clock,
+    });
+    client.connect();
+    const first = release;
+    client.close();
+    client.connect();
+    first('stale');
+    release('fresh');
+    await settle();
+    expect(ScriptedSocket.all.map((s) => s.url)).toEqual(['ws://test/ws?token=fresh']);
+    expect(client.status).toEqual({ kind: 'connecting', attempt: 0 });
+  });
+
   it('allows only the listed transitions', () => {
     expect(canTransition('idle', 'joined')).toBe(false);
     expect(canTransition('joined', 'joining')).toBe(false);
