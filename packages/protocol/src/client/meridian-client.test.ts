@@ -251,44 +251,41 @@ describe('ops refused for a transient reason', () => {
   it('keeps the op pending and resends it with the same op id after max(retryAfterMs, jittered backoff)', async () => {
     const { client, rejected } = makeClient(clock);
     const socket = await join(client);
-    const opId = client.renameMap('Lyon');
-    const later = client.renameMap('Lyon 2');
-    expect(socket.sentOfType('op').map((m) => m.opId)).toEqual([opId, later]);
+    client.createFeature(point(1), { title: 'A' }, 'f-a');
+    client.createFeature(point(2), { title: 'B' }, 'f-b');
+    const [createOpId, other] = client.replica.pending.map((p) => p.opId) as [string, string];
+    // Same feature as the first op: it waits until that one is answered.
+    const retitle = client.updateFeature('f-a', { title: 'A2' });
+    const sentIds = () => socket.sentOfType('op').map((m) => m.opId);
+    expect(sentIds()).toEqual([createOpId, other]);
     clock.randomValue = 0.5;
     // Jitter would allow 500 ms; the server asked for 3 s.
     socket.receive({
       type: 'reject',
       mapId: MAP,
-      opId,
+      opId: createOpId,
       code: ErrorCode.OVERLOADED,
       message: 'busy',
       retryAfterMs: 3000,
     });
-    expect(rejected).toEqual([
+    expect(rejected).toMatchObject([
       {
-        opId,
-        op: { kind: 'map.rename', name: 'Lyon' },
+        opId: createOpId,
+        op: { kind: 'feature.create' },
         code: 'OVERLOADED',
         message: 'busy',
         final: false,
         retryInMs: 3000,
       },
     ]);
-    expect(client.pendingCount).toBe(2);
-    expect(client.mapName).toBe('Lyon 2');
-    // A new edit waits behind the held retry, so the server gets them in the order they were made.
-    const third = client.renameMap('Lyon 3');
+    expect(client.pendingCount).toBe(3);
+    expect(client.features.get('f-a')?.properties.title).toBe('A2');
     clock.advance(2999);
-    expect(socket.sentOfType('op')).toHaveLength(2);
+    expect(sentIds()).toHaveLength(2);
     clock.advance(1);
-    expect(socket.sentOfType('op').map((m) => m.opId)).toEqual([opId, later, opId, third]);
-    socket.receive({ type: 'ack', mapId: MAP, opId, seq: 1 });
-    socket.receive({
-      type: 'op',
-      mapId: MAP,
-      record: { seq: 1, opId, clientId: 'c-test', op: { kind: 'map.rename', name: 'Lyon' }, at: 0 },
-    });
-    expect(client.replica.pending.map((p) => p.opId)).toEqual([later, third]);
+    expect(sentIds()).toEqual([createOpId, other, createOpId]);
+    socket.receive({ type: 'ack', mapId: MAP, opId: createOpId, seq: 1 });
+    expect(sentIds()).toEqual([createOpId, other, createOpId, retitle]);
   });
 
   it('backs off further on each refusal of the same op, with full jitter below the ceiling', async () => {
@@ -343,14 +340,14 @@ describe('ops refused for a transient reason', () => {
   it("resends unanswered ops after an old server's RATE_LIMITED error that names no op", async () => {
     const { client, rejected } = makeClient(clock);
     const socket = await join(client);
-    const answered = client.renameMap('a');
-    const dropped = client.renameMap('b');
+    const answered = client.deleteFeature('f-1');
+    const dropped = client.deleteFeature('f-2');
     socket.receive({
       type: 'error',
       code: ErrorCode.RATE_LIMITED,
       message: 'slow down: message rate limit exceeded',
     });
-    const made = client.renameMap('c');
+    const made = client.deleteFeature('f-3');
     socket.receive({ type: 'ack', mapId: MAP, opId: answered, seq: 1 });
     expect(socket.sentOfType('op').map((m) => m.opId)).toEqual([answered, dropped]);
     clock.advance(BACKOFF.maxMs);
@@ -362,7 +359,7 @@ describe('ops refused for a transient reason', () => {
   it('paces every op, new ones included, at the burst then the per-second rate', async () => {
     const { client } = makeClient(clock, { window: 1000, burst: 5, perSecond: 10 });
     const socket = await join(client);
-    for (let i = 0; i < 12; i++) client.renameMap(`n${i}`);
+    for (let i = 0; i < 12; i++) client.deleteFeature(`f-${i}`);
     expect(socket.sentOfType('op')).toHaveLength(5);
     clock.advance(300);
     expect(socket.sentOfType('op')).toHaveLength(8);

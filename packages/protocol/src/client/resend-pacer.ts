@@ -23,6 +23,30 @@ export interface OutgoingOp {
   op: Op;
 }
 
+/**
+ * What an op changes, for ordering: two ops on the same target are never in flight together, so
+ * a refusal that sends the first one back cannot let the second overtake it (an update landing
+ * before its feature's create, or an older title overwriting a newer one).
+ */
+export function opTarget(op: Op): string | null {
+  switch (op.kind) {
+    case 'feature.create':
+      return `feature:${op.feature.id}`;
+    case 'feature.update':
+    case 'feature.move':
+    case 'feature.delete':
+      return `feature:${op.id}`;
+    case 'map.rename':
+      return 'map';
+    case 'layer.add':
+      return `layer:${op.layer.id}`;
+    case 'layer.remove':
+      return `layer:${op.id}`;
+    case 'layer.entries':
+      return `layer:${op.layerId}`;
+  }
+}
+
 interface Ranked extends OutgoingOp {
   /** Order in which the op was made: a retried op goes back in its place, not at the end. */
   rank: number;
@@ -30,9 +54,10 @@ interface Ranked extends OutgoingOp {
 
 /**
  * The queue of ops to send, in the order they were made, released by a token bucket and an
- * in-flight window that reopens as acks (or rejects) come back. An op refused for a transient
- * reason is put back in its place and holds the queue until its retry time, so the server still
- * receives the ops it commits in the order they were made. Pure: the caller passes the time.
+ * in-flight window that reopens as acks (or rejects) come back; ops on the same target (see
+ * `opTarget`) go one at a time. An op refused for a transient reason is put back in its place and
+ * holds the queue until its retry time, so the server commits every target's ops in the order
+ * they were made. Pure: the caller passes the time.
  */
 export class ResendPacer {
   readonly #pacing: ResendPacing;
@@ -120,12 +145,23 @@ export class ResendPacer {
     this.#refill(nowMs);
     const out: OutgoingOp[] = [];
     if (nowMs < this.#holdUntil) return out;
-    while (this.#queue.length > 0 && this.#tokens >= 1 && this.#inFlight.size < this.#pacing.window) {
-      const next = this.#queue.shift() as Ranked;
+    const busy = this.#busyTargets();
+    const waiting: Ranked[] = [];
+    for (const next of this.#queue) {
+      const target = opTarget(next.op);
+      const blocked = target !== null && busy.has(target);
+      if (blocked || this.#tokens < 1 || this.#inFlight.size >= this.#pacing.window) {
+        waiting.push(next);
+        // A later op on the same target stays behind this one.
+        if (target !== null) busy.add(target);
+        continue;
+      }
       this.#inFlight.set(next.opId, next);
       this.#tokens -= 1;
+      if (target !== null) busy.add(target);
       out.push({ opId: next.opId, op: next.op });
     }
+    this.#queue = waiting;
     return out;
   }
 
@@ -136,9 +172,21 @@ export class ResendPacer {
   waitMs(nowMs: number): number | null {
     if (this.#queue.length === 0 || this.#inFlight.size >= this.#pacing.window) return null;
     if (nowMs < this.#holdUntil) return this.#holdUntil - nowMs;
+    // Every waiting op is behind one in flight on its target: an answer, not time, frees them.
+    const busy = this.#busyTargets();
+    if (this.#queue.every((queued) => busy.has(opTarget(queued.op) ?? ''))) return null;
     this.#refill(nowMs);
     if (this.#tokens >= 1) return 0;
     return Math.ceil(((1 - this.#tokens) / this.#pacing.perSecond) * 1000);
+  }
+
+  #busyTargets(): Set<string> {
+    const busy = new Set<string>();
+    for (const sent of this.#inFlight.values()) {
+      const target = opTarget(sent.op);
+      if (target !== null) busy.add(target);
+    }
+    return busy;
   }
 
   #refill(nowMs: number): void {
