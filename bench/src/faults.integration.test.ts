@@ -22,6 +22,10 @@ it('under a few seconds of random faults, no edit is lost or duplicated and ever
   expect(report.unsettled).toBe(0);
   expect(report.lost).toBe(0);
   expect(report.duplicated).toBe(0);
+  // Editors only touch their own features: a final refusal or a feature not as its editor last
+  // set it would mean ops were reordered.
+  expect(report.refused).toBe(0);
+  expect(report.staleFeatures).toBe(0);
   expect(report.distinctHashes).toBe(1);
   expect(report.committed + report.refused).toBe(report.made);
 }, 240_000);

@@ -25,6 +25,9 @@ import {
 
 const REALTIME_ENTRY = fileURLToPath(new URL('../../../apps/realtime/src/index.ts', import.meta.url));
 
+/** Tries to bring a killed node back before the run gives up. */
+const NODE_START_ATTEMPTS = 20;
+
 export const FAULT_KINDS = ['kill9', 'sigterm', 'redisRestart', 'dbStall', 'dbReset'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -192,6 +195,23 @@ export async function runFaults(partial: Partial<FaultOptions> = {}): Promise<Fa
       slot.proc = proc;
       await waitUntilReady(proc, () => tcpAccepts(slot.port), 60_000);
     };
+    /**
+     * As an orchestrator would: a node that cannot start (it exits when the database is
+     * unreachable at boot) is started again, a bounded number of times.
+     */
+    const restartNode = async (slot: NodeSlot) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await startNode(slot);
+          return;
+        } catch (error) {
+          await slot.proc?.stop();
+          if (attempt >= NODE_START_ATTEMPTS) throw error;
+          log(`node ${slot.index} failed to start (attempt ${attempt}); starting it again`);
+          await sleep(1_000);
+        }
+      }
+    };
     const stopNodes = () => Promise.all(slots.map((slot) => slot.proc?.stop()));
     teardown.push(stopNodes);
     // The first node migrates the fresh database; the others start once it has.
@@ -289,29 +309,47 @@ export async function runFaults(partial: Partial<FaultOptions> = {}): Promise<Fa
       dbStall: 0,
       dbReset: 0,
     };
+    // A node comes back in the background (a Node process takes seconds to start on a busy
+    // machine) while other faults go on; at least one node is always up.
+    const restarting = new Set<Promise<void>>();
+    const restartFailures: unknown[] = [];
+    const down = new Set<NodeSlot>();
+    // Every kind in turn, in a shuffled order per round, so a short run still has each of them.
+    let bag: FaultKind[] = [];
     const faultsEnd = Date.now() + options.durationMs;
     while (Date.now() < faultsEnd) {
       await sleep(between(options.faultGapMs));
       if (Date.now() >= faultsEnd) break;
-      const kind = FAULT_KINDS[Math.floor(random() * FAULT_KINDS.length)] as FaultKind;
+      if (bag.length === 0) bag = [...FAULT_KINDS].sort(() => random() - 0.5);
+      let kind = bag.pop() as FaultKind;
+      const live = slots.filter((slot) => !down.has(slot));
+      if ((kind === 'kill9' || kind === 'sigterm') && live.length < 2) kind = 'dbReset';
       const downMs = between(options.faultDownMs);
       faults[kind]++;
       log(`fault ${kind} for ${Math.round(downMs)} ms`);
       switch (kind) {
         case 'kill9':
         case 'sigterm': {
-          const slot = slots[Math.floor(random() * slots.length)] as NodeSlot;
-          const proc = slot.proc;
-          if (!proc) break;
+          const slot = live[Math.floor(random() * live.length)] as NodeSlot;
+          const proc = slot.proc as ManagedProcess;
+          down.add(slot);
           const exited = new Promise<void>((resolve) => {
             if (proc.child.exitCode !== null || proc.child.signalCode !== null) resolve();
             else proc.child.once('exit', () => resolve());
           });
           proc.child.kill(kind === 'kill9' ? 'SIGKILL' : 'SIGTERM');
-          await exited;
-          await proc.stop();
-          await sleep(downMs);
-          await startNode(slot);
+          const back: Promise<void> = (async () => {
+            await exited;
+            await proc.stop();
+            await sleep(downMs);
+            await restartNode(slot);
+            down.delete(slot);
+          })()
+            .catch((error: unknown) => {
+              restartFailures.push(error);
+            })
+            .finally(() => restarting.delete(back));
+          restarting.add(back);
           break;
         }
         case 'redisRestart':
@@ -333,6 +371,8 @@ export async function runFaults(partial: Partial<FaultOptions> = {}): Promise<Fa
     }
     editing = false;
     await Promise.all(editLoops);
+    await Promise.all([...restarting]);
+    if (restartFailures.length > 0) throw restartFailures[0];
     log('faults over; waiting for every client to settle');
 
     // ---- settle: everyone in sync with the op log ----
