@@ -5,6 +5,10 @@
  *
  *   tsx src/cli.ts quick|full [--systems=id,id] [--scenarios=fanout,storm,idle] [--no-pin] [--workers=N]
  *                             [--idle-counts=10000,25000] [--tag=name]
+ *
+ * `npm run bench:faults`: Meridian alone under random faults (see scenarios/faults.ts).
+ *
+ *   tsx src/cli.ts faults [--duration-s=60] [--editors=30] [--nodes=3] [--seed=1]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +24,7 @@ import {
   sweepLevelsTable,
   sweepTable,
 } from './report/tables.ts';
+import { DEFAULT_FAULT_OPTIONS, type FaultOptions, faultTable, runFaults } from './scenarios/faults.ts';
 import { withBench } from './scenarios/harness.ts';
 import { MODES, type Mode } from './scenarios/modes.ts';
 import { runSuite, SCENARIOS, type ScenarioId } from './scenarios/suite.ts';
@@ -80,7 +85,54 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+function parseFaultArgs(argv: string[]): Partial<FaultOptions> {
+  const options: Partial<FaultOptions> = {};
+  const positive = (key: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) usage(`${key} takes a positive integer`);
+    return n;
+  };
+  for (const arg of argv) {
+    const [key = '', value = ''] = arg.split('=', 2);
+    if (key === '--duration-s') options.durationMs = positive(key, value) * 1000;
+    else if (key === '--editors') options.editors = positive(key, value);
+    else if (key === '--nodes') options.nodes = positive(key, value);
+    else if (key === '--seed') options.seed = positive(key, value);
+    else usage(`unknown argument ${arg}`);
+  }
+  return options;
+}
+
+async function mainFaults(argv: string[]): Promise<void> {
+  const options = { ...DEFAULT_FAULT_OPTIONS, ...parseFaultArgs(argv) };
+  const t0 = Date.now();
+  const log = (line: string) =>
+    process.stdout.write(`[${((Date.now() - t0) / 1e3).toFixed(0).padStart(4)} s] ${line}\n`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void runCleanups().finally(() => process.exit(130)));
+  const startedAt = new Date();
+  const report = await runFaults({ ...options, log });
+  const markdown = `### Edits under random faults\n\n${faultTable(report)}\n`;
+  process.stdout.write(`\n${markdown}\n`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const raw = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `npm run bench:faults -- ${argv.join(' ')}`.trim(),
+    machine: machineInfo(),
+    options: { ...options, log: undefined },
+    report,
+  };
+  writeFileSync(`${RESULTS_DIR}faults.json`, `${JSON.stringify(raw, null, 2)}\n`);
+  writeFileSync(`${RESULTS_DIR}faults.md`, markdown);
+  log(`wrote ${RESULTS_DIR}faults.json and .md`);
+  const clean =
+    report.lost === 0 && report.duplicated === 0 && report.distinctHashes === 1 && report.unsettled === 0;
+  if (!clean) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'faults') return mainFaults(process.argv.slice(3));
   const args = parseArgs(process.argv.slice(2));
   const systems = args.systems ? args.systems.map(systemById) : [...SYSTEMS];
   const base = MODES[args.mode];

@@ -20,13 +20,18 @@ afterEach(async () => {
 interface Tracked {
   client: MeridianClient;
   acked: Set<string>;
+  /** Final refusals: the op was dropped. */
   rejected: Map<string, string>;
+  /** Transient refusals: the op stayed pending and was retried. */
+  retried: Map<string, string>;
 }
 
 function track(client: MeridianClient): Tracked {
-  const tracked: Tracked = { client, acked: new Set(), rejected: new Map() };
+  const tracked: Tracked = { client, acked: new Set(), rejected: new Map(), retried: new Map() };
   client.on('ack', (opId) => tracked.acked.add(opId));
-  client.on('reject', (event) => tracked.rejected.set(event.opId, event.code));
+  client.on('opRejected', (event) => {
+    (event.final ? tracked.rejected : tracked.retried).set(event.opId, event.code);
+  });
   cleanups.push(() => client.close());
   return tracked;
 }
@@ -51,13 +56,11 @@ async function expectConverged(db: Database, mapId: string, tracked: Tracked[]):
     'every client to apply the whole op log with nothing pending',
     async () => {
       const seq = await head();
-      return tracked.every(
-        ({ client }) => client.status === 'open' && client.pendingCount === 0 && client.seq === seq,
-      );
+      return tracked.every(({ client }) => client.joined && client.pendingCount === 0 && client.seq === seq);
     },
     { timeoutMs: 30_000, intervalMs: 100 },
   ).catch(async (error: Error) => {
-    const states = tracked.map(({ client }) => `${client.status}/${client.seq}/${client.pendingCount}`);
+    const states = tracked.map(({ client }) => `${client.status.kind}/${client.seq}/${client.pendingCount}`);
     throw new Error(`${error.message}: db at ${await head()}, clients ${states.join(' ')}`);
   });
   const snapshot = await loadSnapshot(db, mapId);
@@ -178,7 +181,7 @@ describe('faults', () => {
     await waitFor('presence to be whole again', () => x.peers.has(y.clientId) && y.peers.has(x.clientId));
   });
 
-  it('Postgres unreachable: ops are refused with STORAGE_UNAVAILABLE, nothing acked is lost, it recovers', async () => {
+  it('Postgres unreachable: ops are refused with STORAGE_UNAVAILABLE and kept, then committed once it recovers', async () => {
     const database = await createPostgresDatabase();
     cleanups.push(() => database.drop());
     const data = await createDataDir();
@@ -218,11 +221,16 @@ describe('faults', () => {
         },
       }),
     );
-    await waitFor('the ops to be refused', () => during.every((opId) => p.rejected.has(opId)), {
+    await waitFor('the ops to be refused', () => during.every((opId) => p.retried.has(opId)), {
       timeoutMs: 30_000,
     });
-    expect(during.map((opId) => p.rejected.get(opId))).toEqual(
+    expect(during.map((opId) => p.retried.get(opId))).toEqual(
       during.map(() => ErrorCode.STORAGE_UNAVAILABLE),
+    );
+    // A transient refusal keeps the edit: still pending, still on this person's map.
+    expect(p.rejected.size).toBe(0);
+    expect(during.every((opId) => p.client.replica.pending.some((pending) => pending.opId === opId))).toBe(
+      true,
     );
     expect((await fetch(`${node.httpUrl}/readyz`)).status).toBe(503);
 
@@ -238,7 +246,10 @@ describe('faults', () => {
     const direct = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
     cleanups.push(() => direct.close());
     await expectConverged(direct, mapId, editors);
-    const titles = [...(p.client.features.values() ?? [])].map((f) => f.properties.title);
-    expect(titles.filter((t) => t?.startsWith('cut '))).toEqual([]);
+    // Every edit made during the outage is in the map exactly once.
+    const titles = [...p.client.features.values()].map((f) => f.properties.title);
+    expect(titles.filter((t) => t?.startsWith('cut ')).sort()).toEqual(during.map((_, i) => `cut ${i}`));
+    const logged = await direct.prisma.op.findMany({ where: { mapId }, select: { opId: true } });
+    for (const opId of during) expect(logged.filter((row) => row.opId === opId)).toHaveLength(1);
   });
 });

@@ -160,7 +160,7 @@ export async function openClient(
     pingIntervalMs: 0,
   });
   client.connect();
-  await waitFor(`client ${options.name ?? ''} to join`, () => client.status === 'open');
+  await waitFor(`client ${options.name ?? ''} to join`, () => client.joined);
   return client;
 }
 
@@ -172,7 +172,7 @@ export async function waitForSeq(clients: MeridianClient[], seq: number, timeout
     const states = clients.map((c) => ({
       seq: c.seq,
       pending: c.pendingCount,
-      status: c.status,
+      status: c.status.kind,
       lastClose: c.lastClose,
     }));
     throw new Error(`${error.message}: wanted seq ${seq}, clients ${JSON.stringify(states)}`);

@@ -60,7 +60,7 @@ async function join(token: string, mapId: string, name: string): Promise<Meridia
 
 function rejects(client: MeridianClient): { opId: string; code: string }[] {
   const seen: { opId: string; code: string }[] = [];
-  client.on('reject', (event) => seen.push({ opId: event.opId, code: event.code }));
+  client.on('opRejected', (event) => seen.push({ opId: event.opId, code: event.code }));
   return seen;
 }
 

@@ -82,7 +82,7 @@ describe('presence under faults', () => {
     balancer.cut();
     balancer.restore();
     await waitFor('the movers to rejoin on C', () =>
-      movers.every((mover) => mover.status === 'open' && mover.lastClose !== null),
+      movers.every((mover) => mover.status.kind === 'joined' && mover.lastClose !== null),
     );
     await sleep(TTL_MS + HEARTBEAT_MS);
     await redis.restart();

@@ -88,7 +88,7 @@ describe('two people on one map through two realtime nodes', () => {
     const area = bo.page.locator('[data-testid^=feature-item-]', { hasText: 'Untitled area' });
     await expect.poll(() => area.count()).toBe(1);
 
-    await ada.page.getByTestId('inspector-close').click();
+    await ada.page.getByTestId('feature-details-close').click();
     await ada.page.keyboard.press('Control+z');
     await expect.poll(() => area.count()).toBe(0);
     await ada.page.keyboard.press('Control+Shift+z');

@@ -175,7 +175,7 @@ describe('live feed layers over WebSub', () => {
     const { page } = ada;
     const item = feedItems(ada).filter({ hasText: CAIRO.title });
     await item.click();
-    const inspector = page.getByTestId('inspector');
+    const inspector = page.getByTestId('feature-details');
     await inspector.waitFor();
     expect(await inspector.getAttribute('data-readonly')).toBe('true');
     expect(await page.getByTestId('feature-title-text').textContent()).toBe(CAIRO.title);
@@ -191,7 +191,7 @@ describe('live feed layers over WebSub', () => {
     // On the map: the list centred the map on the entry. A click there selects it; a drag
     // from there pans the map and leaves the entry where the feed put it.
     await waitForMapIdle(page);
-    await page.getByTestId('inspector-close').click();
+    await page.getByTestId('feature-details-close').click();
     await inspector.waitFor({ state: 'detached' });
     const centre = await mapCenterPoint(page);
     await page.mouse.click(centre.x, centre.y);
@@ -212,7 +212,7 @@ describe('live feed layers over WebSub', () => {
 
   it('undo takes back my marker, never the feed entries', async () => {
     const { page } = ada;
-    await page.getByTestId('inspector-close').click();
+    await page.getByTestId('feature-details-close').click();
     await page.keyboard.press('m');
     await page.keyboard.press('Enter');
     await expect.poll(() => featureItems(page).count()).toBe(3);

@@ -39,7 +39,7 @@ describe('edits made offline, more than the server takes at once', () => {
     clients.push(client);
     const problems: string[] = [];
     client.on('error', (event) => problems.push(`error ${event.code}: ${event.message}`));
-    client.on('reject', (event) => problems.push(`reject ${event.code}: ${event.message}`));
+    client.on('opRejected', (event) => problems.push(`reject ${event.code}: ${event.message}`));
     client.on('close', (event) => problems.push(`close ${event.code} ${event.reason}`));
 
     // Never connected yet is offline as far as the client knows: every edit waits in its queue.
@@ -51,7 +51,7 @@ describe('edits made offline, more than the server takes at once', () => {
     client.connect();
     await expect.poll(() => client.pendingCount, { timeout: 60_000, interval: 250 }).toBe(0);
     expect(problems).toEqual([]);
-    expect(client.status).toBe('open');
+    expect(client.status.kind).toBe('joined');
     expect(client.confirmedFeatures.size).toBe(OFFLINE_EDITS);
     // The server committed them in the order they were made.
     const titles = [...client.confirmedFeatures.values()].map((f) => f.properties.title);

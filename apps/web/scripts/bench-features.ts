@@ -48,9 +48,11 @@ async function seed(realtimeUrl: string, mapId: string, editKey: string): Promis
     user: { name: 'Seeder', color: '#444444' },
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     pingIntervalMs: 0,
+    // Seeding waits for each batch's acks, so the batch itself may leave at once.
+    resendPacing: { window: SEED_BATCH, burst: SEED_BATCH, perSecond: 1000 },
   });
   await new Promise<void>(
-    (resolve) => client.on('status', (status) => status === 'open' && resolve()) && client.connect(),
+    (resolve) => client.on('status', (status) => status.kind === 'joined' && resolve()) && client.connect(),
   );
   const palette = ['#d92d20', '#15803d', '#1d4ed8', '#6d28d9', '#dc6803'];
   for (let start = 0; start < FEATURES; start += SEED_BATCH) {
@@ -63,7 +65,7 @@ async function seed(realtimeUrl: string, mapId: string, editKey: string): Promis
         resolve();
       };
       const offAck = client.on('ack', settle);
-      const offReject = client.on('reject', settle);
+      const offReject = client.on('opRejected', (event) => event.final && settle());
     });
     for (let i = start; i < Math.min(start + SEED_BATCH, FEATURES); i++) {
       // Spread over the inhabited world, deterministic so runs compare.
@@ -78,7 +80,7 @@ async function seed(realtimeUrl: string, mapId: string, editKey: string): Promis
     await Promise.race([
       acked,
       new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`seeding stalled (status ${client.status})`)), 120_000),
+        setTimeout(() => reject(new Error(`seeding stalled (status ${client.status.kind})`)), 120_000),
       ),
     ]);
     process.stdout.write(`\rseeded ${Math.min(start + SEED_BATCH, FEATURES)}`);
@@ -109,7 +111,7 @@ async function measureOnce(
     (window as unknown as { __marks: Record<string, number> }).__marks = marks;
     new MutationObserver(() => {
       const status = document.querySelector('[data-testid=connection-status]');
-      if (!marks.joined && status?.getAttribute('data-status') === 'open') marks.joined = performance.now();
+      if (!marks.joined && status?.getAttribute('data-status') === 'joined') marks.joined = performance.now();
       const mapElement = document.querySelector('[data-testid=map]');
       if (!marks.sourced && Number(mapElement?.getAttribute('data-feature-count') ?? 0) > 0)
         marks.sourced = performance.now();

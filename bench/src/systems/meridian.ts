@@ -34,6 +34,21 @@ async function psql(sql: string): Promise<void> {
   await run('psql', [POSTGRES_ADMIN_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql]);
 }
 
+/** Rows of a query against one of the benchmark's databases, as tab-separated fields. */
+export async function queryRows(databaseUrl: string, sql: string): Promise<string[][]> {
+  const { stdout } = await run(
+    'psql',
+    [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-A', '-t', '-F', '\t', '-c', sql],
+    {
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
+  return stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => line.split('\t'));
+}
+
 function databaseUrl(name: string): string {
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
@@ -41,12 +56,12 @@ function databaseUrl(name: string): string {
 }
 
 /** An empty database; the first node migrates it on boot. */
-async function createDatabase(name: string): Promise<string> {
+export async function createDatabase(name: string): Promise<string> {
   await psql(`CREATE DATABASE "${name}"`);
   return databaseUrl(name);
 }
 
-async function dropDatabase(name: string): Promise<void> {
+export async function dropDatabase(name: string): Promise<void> {
   await psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 

@@ -59,7 +59,7 @@ export async function openMap(person: Person, url: string): Promise<void> {
 
 export async function waitForMap(page: Page): Promise<void> {
   await page.locator('[data-testid=map][data-ready=true]').waitFor({ timeout: 60_000 });
-  await page.locator('[data-testid=connection-status][data-status=open]').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=connection-status][data-status=joined]').waitFor({ timeout: 60_000 });
 }
 
 export const mapOf = (page: Page): Locator => page.getByTestId('map');

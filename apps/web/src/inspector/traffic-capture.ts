@@ -1,4 +1,4 @@
-import type { ConnectionStatus, FrameEvent } from '@meridian/protocol/client';
+import type { FrameEvent } from '@meridian/protocol/client';
 
 /** Frames kept by default: enough for minutes of editing, bounded so a long session stays small. */
 export const DEFAULT_CAPTURE_CAPACITY = 2000;
@@ -7,7 +7,7 @@ export const DEFAULT_CAPTURE_CAPACITY = 2000;
 export type CaptureEntry =
   | ({ seq: number; kind: 'frame' } & FrameEvent)
   | { seq: number; kind: 'close'; at: number; code: number; reason: string }
-  | { seq: number; kind: 'status'; at: number; status: ConnectionStatus };
+  | { seq: number; kind: 'status'; at: number; status: string };
 
 type NewEntry = CaptureEntry extends infer E ? (E extends CaptureEntry ? Omit<E, 'seq'> : never) : never;
 

@@ -1,11 +1,4 @@
-import {
-  applyOp,
-  createMapState,
-  type FeatureProperties,
-  type FeaturePropertiesPatch,
-  type Geometry,
-  type Op,
-} from '@meridian/protocol';
+import type { FeatureProperties, FeaturePropertiesPatch, Geometry, Op } from '@meridian/protocol';
 import { type MeridianClient, randomId } from '@meridian/protocol/client';
 import type { ImportedFeature } from '../features/geojson-io.ts';
 import { isFeedFeature } from '../features/render-features.ts';
@@ -17,41 +10,18 @@ const newLayerId = () => `l-${randomId(10)}`;
 type EditorClient = Pick<MeridianClient, 'submit' | 'mapName' | 'features' | 'layers'>;
 
 /**
- * Edits leave at most this fast. The realtime service rate-limits each connection (50 messages a
- * second by default, presence included) and refuses more than a few hundred queued requests, so a
- * big import or its undo is paced instead of being sent in one burst.
- */
-export const OPS_BURST = 40;
-export const OPS_PER_SECOND = 20;
-
-/**
  * Every edit this person makes goes through here: it is recorded for undo, then submitted to the
- * client (which shows it at once and sends it, or queues it while offline).
+ * client, which shows it at once and sends it at the pace the server accepts (a big import or its
+ * undo is paced there, not here), or queues it while offline.
  */
 export class Editor {
   readonly #client: EditorClient;
   readonly #history = new UndoHistory(newFeatureId, newLayerId);
   readonly #listeners = new Set<() => void>();
-  readonly #queue: Op[] = [];
-  #tokens = OPS_BURST;
-  #refilledAt = Date.now();
-  #timer: ReturnType<typeof setTimeout> | null = null;
   #version = 0;
 
   constructor(client: EditorClient) {
     this.#client = client;
-  }
-
-  /** Edits waiting for their turn to be sent (a large import in progress). */
-  get queued(): number {
-    return this.#queue.length;
-  }
-
-  /** Stop sending queued edits (the page is going away). */
-  dispose(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#queue.length = 0;
   }
 
   get canUndo(): boolean {
@@ -130,14 +100,10 @@ export class Editor {
     return isFeedFeature(this.#state().features.get(id));
   }
 
-  /** The state an edit applies to: the client's view plus the edits still waiting to be sent. */
+  /** The state an edit applies to: the client's optimistic view, which already shows every edit made. */
   #state(): UndoState {
     const client = this.#client;
-    if (this.#queue.length === 0)
-      return { name: client.mapName, features: client.features, layers: client.layers };
-    const state = createMapState(client.mapName, client.features.values(), client.layers.values());
-    for (const op of this.#queue) applyOp(state, op);
-    return state;
+    return { name: client.mapName, features: client.features, layers: client.layers };
   }
 
   #perform(ops: Op[]): void {
@@ -146,27 +112,9 @@ export class Editor {
   }
 
   #submit(ops: Op[]): boolean {
-    this.#queue.push(...ops);
-    this.#drain();
-    return ops.length > 0;
-  }
-
-  /** Send what the token bucket allows now, in order, and come back for the rest. */
-  #drain(): void {
-    const now = Date.now();
-    this.#tokens = Math.min(OPS_BURST, this.#tokens + ((now - this.#refilledAt) / 1000) * OPS_PER_SECOND);
-    this.#refilledAt = now;
-    while (this.#queue.length > 0 && this.#tokens >= 1) {
-      this.#client.submit(this.#queue.shift() as Op);
-      this.#tokens -= 1;
-    }
+    for (const op of ops) this.#client.submit(op);
     this.#version++;
     for (const listener of this.#listeners) listener();
-    if (this.#queue.length > 0 && !this.#timer) {
-      this.#timer = setTimeout(() => {
-        this.#timer = null;
-        this.#drain();
-      }, 1000 / OPS_PER_SECOND);
-    }
+    return ops.length > 0;
   }
 }

@@ -1,14 +1,24 @@
-export { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
-export { Emitter } from './emitter.ts';
-export { randomId } from './ids.ts';
+export { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
+export { type Clock, systemClock } from './clock.ts';
 export {
-  type ClientEvents,
-  type ConnectionStatus,
+  Connection,
+  type ConnectionEvents,
+  type ConnectionOptions,
   type FrameEvent,
-  MeridianClient,
-  type MeridianClientOptions,
   type WebSocketConstructor,
   type WebSocketLike,
-} from './meridian-client.ts';
+} from './connection.ts';
+export {
+  type BackoffReason,
+  type ConnectionKind,
+  type ConnectionState,
+  canTransition,
+  transition,
+} from './connection-state.ts';
+export { Emitter } from './emitter.ts';
+export { randomId } from './ids.ts';
+export { type ClientEvents, MeridianClient, type MeridianClientOptions } from './meridian-client.ts';
+export { PresenceChannel } from './presence.ts';
 export { type Changed, MapReplica, type PendingOp, type ReceiveResult } from './replica.ts';
 export { DEFAULT_RESEND_PACING, type OutgoingOp, ResendPacer, type ResendPacing } from './resend-pacer.ts';
+export { type FeaturesChangedEvent, MapSync, type OpRejectedEvent } from './sync.ts';

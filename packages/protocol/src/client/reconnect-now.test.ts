@@ -45,7 +45,7 @@ describe('MeridianClient.reconnectNow', () => {
 
     client.connect();
     await expect.poll(() => closes.length).toBe(1);
-    expect(client.status).toBe('reconnecting');
+    expect(client.status.kind).toBe('backoff');
     expect(server.connections()).toBe(1);
 
     client.reconnectNow();
@@ -53,12 +53,12 @@ describe('MeridianClient.reconnectNow', () => {
     client.reconnectNow();
     await expect.poll(() => closes.length).toBe(2);
     expect(server.connections()).toBe(2);
-    expect(client.status).toBe('reconnecting');
+    expect(client.status.kind).toBe('backoff');
 
     // Closed by the user: nothing to reconnect.
     client.close();
     client.reconnectNow();
-    expect(client.status).toBe('idle');
+    expect(client.status.kind).toBe('idle');
     expect(server.connections()).toBe(2);
   });
 });

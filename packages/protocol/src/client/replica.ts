@@ -72,6 +72,11 @@ export class MapReplica {
     return this.#pending.filter((p) => p.ackedSeq === undefined);
   }
 
+  /** True while `opId` is pending and the server has not acknowledged it. */
+  isUnacknowledged(opId: string): boolean {
+    return this.#pending.some((p) => p.opId === opId && p.ackedSeq === undefined);
+  }
+
   /** Replace the confirmed state (join without resume, or a gap too old to replay). */
   applySnapshot(
     seq: number,

@@ -5,7 +5,7 @@ import { type OutgoingOp, ResendPacer } from './resend-pacer.ts';
 const ops = (count: number, from = 0): OutgoingOp[] =>
   Array.from({ length: count }, (_, i) => ({
     opId: `o${from + i}`,
-    op: { kind: 'map.rename', name: `n${from + i}` } satisfies Op,
+    op: { kind: 'feature.delete', id: `f${from + i}` } satisfies Op,
   }));
 const ids = (list: OutgoingOp[]) => list.map((o) => o.opId);
 
@@ -77,5 +77,25 @@ describe('ResendPacer', () => {
   it('refuses pacing that could never send', () => {
     expect(() => new ResendPacer({ window: 0, burst: 1, perSecond: 1 })).toThrow(RangeError);
     expect(() => new ResendPacer({ window: 1, burst: 1, perSecond: 0 })).toThrow(RangeError);
+  });
+
+  it('sends ops on the same target one at a time, in order, and others past them', () => {
+    const pacer = new ResendPacer({ window: 64, burst: 40, perSecond: 20 }, 0);
+    const rename = (opId: string, name: string): OutgoingOp => ({ opId, op: { kind: 'map.rename', name } });
+    const move = (opId: string, id: string): OutgoingOp => ({
+      opId,
+      op: { kind: 'feature.move', id, geometry: { type: 'Point', coordinates: [0, 0] } },
+    });
+    pacer.start([rename('r1', 'a'), move('m1', 'f1'), rename('r2', 'b'), move('m2', 'f2'), move('m3', 'f1')]);
+    expect(ids(pacer.take(0))).toEqual(['r1', 'm1', 'm2']);
+    expect(pacer.waitMs(0)).toBeNull();
+    pacer.settle('m1');
+    expect(ids(pacer.take(0))).toEqual(['m3']);
+    // r1 refused for a transient reason: it goes back before r2, which still waits for it.
+    expect(pacer.requeue('r1', 500)).toBe(true);
+    expect(ids(pacer.take(499))).toEqual([]);
+    expect(ids(pacer.take(500))).toEqual(['r1']);
+    pacer.settle('r1');
+    expect(ids(pacer.take(500))).toEqual(['r2']);
   });
 });

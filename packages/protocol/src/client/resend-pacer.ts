@@ -1,10 +1,11 @@
 import type { Op } from '../messages/common.ts';
 
 /**
- * How a client resends, after it (re)joins, the ops the server has not acknowledged. The server
- * refuses more than 256 requests in flight per connection and rate-limits each connection (by
- * default 50 messages a second after a burst of 200, presence included), so a long offline spell
- * must not come back as one burst: it would be refused op by op, then closed.
+ * How fast a client sends its ops: new edits, the ops it resends after a (re)join, and the ones it
+ * retries after a transient refusal. The server refuses more than 256 requests in flight per
+ * connection and rate-limits each connection (by default 50 messages a second after a burst of
+ * 200, presence included), so a long offline spell or a big import must not go out as one burst:
+ * it would be refused op by op, then closed. This is the client's only pacer.
  */
 export interface ResendPacing {
   /** Most ops sent and not yet acknowledged or rejected. */
@@ -23,14 +24,48 @@ export interface OutgoingOp {
 }
 
 /**
- * The backlog of ops to resend, in order, released by a token bucket and an in-flight window that
- * reopens as acks (or rejects) come back. Ops submitted while a backlog drains queue behind it, so
- * the server still receives every op in the order it was made. Pure: the caller passes the time.
+ * What an op changes, for ordering: two ops on the same target are never in flight together, so
+ * a refusal that sends the first one back cannot let the second overtake it (an update landing
+ * before its feature's create, or an older title overwriting a newer one).
+ */
+export function opTarget(op: Op): string | null {
+  switch (op.kind) {
+    case 'feature.create':
+      return `feature:${op.feature.id}`;
+    case 'feature.update':
+    case 'feature.move':
+    case 'feature.delete':
+      return `feature:${op.id}`;
+    case 'map.rename':
+      return 'map';
+    case 'layer.add':
+      return `layer:${op.layer.id}`;
+    case 'layer.remove':
+      return `layer:${op.id}`;
+    case 'layer.entries':
+      return `layer:${op.layerId}`;
+  }
+}
+
+interface Ranked extends OutgoingOp {
+  /** Order in which the op was made: a retried op goes back in its place, not at the end. */
+  rank: number;
+}
+
+/**
+ * The queue of ops to send, in the order they were made, released by a token bucket and an
+ * in-flight window that reopens as acks (or rejects) come back; ops on the same target (see
+ * `opTarget`) go one at a time. An op refused for a transient reason is put back in its place and
+ * holds the queue until its retry time, so the server commits every target's ops in the order
+ * they were made. Pure: the caller passes the time.
  */
 export class ResendPacer {
   readonly #pacing: ResendPacing;
-  #queue: OutgoingOp[] = [];
-  readonly #inFlight = new Set<string>();
+  #queue: Ranked[] = [];
+  readonly #inFlight = new Map<string, Ranked>();
+  #nextRank = 0;
+  /** Nothing leaves before this time (a transient refusal asked to wait). */
+  #holdUntil = 0;
   #tokens: number;
   #refilledAt: number;
 
@@ -42,9 +77,14 @@ export class ResendPacer {
     this.#refilledAt = nowMs;
   }
 
-  /** Ops waiting for their turn. While there are some, new ops must queue here too. */
+  /** Ops waiting for their turn. */
   get backlog(): number {
     return this.#queue.length;
+  }
+
+  /** When the queue is held after a transient refusal, the time it opens again; else null. */
+  heldUntil(nowMs: number): number | null {
+    return this.#holdUntil > nowMs ? this.#holdUntil : null;
   }
 
   get inFlight(): number {
@@ -53,13 +93,39 @@ export class ResendPacer {
 
   /** A new connection: resend these (the unacknowledged ops, in order) from scratch. */
   start(ops: readonly OutgoingOp[]): void {
-    this.#queue = [...ops];
+    this.#queue = ops.map((op) => ({ ...op, rank: this.#nextRank++ }));
     this.#inFlight.clear();
+    this.#holdUntil = 0;
   }
 
-  /** An op made while the backlog drains. */
+  /** Ids of the ops sent and not yet answered. */
+  inFlightIds(): string[] {
+    return [...this.#inFlight.keys()];
+  }
+
+  /** Send nothing before `untilMs` (the server asked to slow down). */
+  hold(untilMs: number): void {
+    this.#holdUntil = Math.max(this.#holdUntil, untilMs);
+  }
+
+  /** A new op: it leaves after everything queued before it. */
   push(op: OutgoingOp): void {
-    this.#queue.push(op);
+    this.#queue.push({ ...op, rank: this.#nextRank++ });
+  }
+
+  /**
+   * The server refused this in-flight op for a transient reason: put it back in its place and
+   * send nothing before `notBeforeMs`. Returns false when the op was not in flight.
+   */
+  requeue(opId: string, notBeforeMs: number): boolean {
+    const entry = this.#inFlight.get(opId);
+    if (!entry) return false;
+    this.#inFlight.delete(opId);
+    const at = this.#queue.findIndex((queued) => queued.rank > entry.rank);
+    if (at < 0) this.#queue.push(entry);
+    else this.#queue.splice(at, 0, entry);
+    this.#holdUntil = Math.max(this.#holdUntil, notBeforeMs);
+    return true;
   }
 
   /** The server acknowledged or rejected this op: its slot in the window is free. */
@@ -71,18 +137,31 @@ export class ResendPacer {
   clear(): void {
     this.#queue = [];
     this.#inFlight.clear();
+    this.#holdUntil = 0;
   }
 
   /** The ops that may be sent now, in order (marked in flight). */
   take(nowMs: number): OutgoingOp[] {
     this.#refill(nowMs);
     const out: OutgoingOp[] = [];
-    while (this.#queue.length > 0 && this.#tokens >= 1 && this.#inFlight.size < this.#pacing.window) {
-      const next = this.#queue.shift() as OutgoingOp;
-      this.#inFlight.add(next.opId);
+    if (nowMs < this.#holdUntil) return out;
+    const busy = this.#busyTargets();
+    const waiting: Ranked[] = [];
+    for (const next of this.#queue) {
+      const target = opTarget(next.op);
+      const blocked = target !== null && busy.has(target);
+      if (blocked || this.#tokens < 1 || this.#inFlight.size >= this.#pacing.window) {
+        waiting.push(next);
+        // A later op on the same target stays behind this one.
+        if (target !== null) busy.add(target);
+        continue;
+      }
+      this.#inFlight.set(next.opId, next);
       this.#tokens -= 1;
-      out.push(next);
+      if (target !== null) busy.add(target);
+      out.push({ opId: next.opId, op: next.op });
     }
+    this.#queue = waiting;
     return out;
   }
 
@@ -92,9 +171,22 @@ export class ResendPacer {
    */
   waitMs(nowMs: number): number | null {
     if (this.#queue.length === 0 || this.#inFlight.size >= this.#pacing.window) return null;
+    if (nowMs < this.#holdUntil) return this.#holdUntil - nowMs;
+    // Every waiting op is behind one in flight on its target: an answer, not time, frees them.
+    const busy = this.#busyTargets();
+    if (this.#queue.every((queued) => busy.has(opTarget(queued.op) ?? ''))) return null;
     this.#refill(nowMs);
     if (this.#tokens >= 1) return 0;
     return Math.ceil(((1 - this.#tokens) / this.#pacing.perSecond) * 1000);
+  }
+
+  #busyTargets(): Set<string> {
+    const busy = new Set<string>();
+    for (const sent of this.#inFlight.values()) {
+      const target = opTarget(sent.op);
+      if (target !== null) busy.add(target);
+    }
+    return busy;
   }
 
   #refill(nowMs: number): void {

@@ -76,7 +76,9 @@ export function TrafficInspector({ client, mapId }: { client: MeridianClient | n
         capture.record({ kind: 'close', at: Date.now(), ...event });
         bump();
       }),
-      client.on('status', (status) => {
+      client.on('status', (state) => {
+        const { kind, ...detail } = state;
+        const status = Object.keys(detail).length > 0 ? `${kind} ${JSON.stringify(detail)}` : kind;
         capture.record({ kind: 'status', at: Date.now(), status });
         bump();
       }),

@@ -2,6 +2,7 @@
 
 import type { MeridianClient } from '@meridian/protocol/client';
 import { useEffect, useState } from 'react';
+import { connectionText } from '../../session/connection-text.ts';
 import { useClientVersion } from '../../session/use-client.ts';
 
 function useOnline(): boolean {
@@ -19,46 +20,42 @@ function useOnline(): boolean {
   return online;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** Re-render every second while `active`, for countdowns. */
+function useSecondTick(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return active ? now : 0;
+}
 
 /** The truth about the connection: never pretend edits are shared when they are only queued. */
 export function ConnectionStatus({ client }: { client: MeridianClient | null }) {
-  useClientVersion(client, ['status', 'state', 'ack', 'reject', 'close']);
+  useClientVersion(client, ['status', 'featuresChanged', 'ack', 'opRejected', 'close']);
   const online = useOnline();
-  const status = client?.status ?? 'connecting';
+  const state = client?.status ?? { kind: 'connecting' as const, attempt: 0 };
   const pending = client?.pendingCount ?? 0;
-  const close = client?.lastClose;
-
-  let tone: 'ok' | 'busy' | 'bad';
-  let label: string;
-  if (status === 'open') {
-    tone = 'ok';
-    label = pending > 0 ? `Connected · saving ${plural(pending, 'change')}` : 'Connected';
-  } else if (status === 'connecting' || status === 'idle') {
-    tone = 'busy';
-    label = 'Connecting…';
-  } else if (status === 'reconnecting') {
-    tone = online ? 'busy' : 'bad';
-    const queued = pending > 0 ? ` · ${plural(pending, 'change')} waiting` : '';
-    label = `${online ? 'Reconnecting…' : 'Offline'}${queued}`;
-  } else {
-    tone = 'bad';
-    label = `Disconnected${close?.reason ? `: ${close.reason}` : ''}`;
-  }
+  const retryAt = client?.retryAt ?? null;
+  const counting =
+    state.kind === 'backoff' || (state.kind === 'joining' && state.retry !== null) || retryAt !== null;
+  useSecondTick(counting);
+  const text = connectionText(state, { pending, retryAt }, online, Date.now());
 
   return (
     <div
       className="connection"
       data-testid="connection-status"
-      data-status={status}
+      data-status={state.kind}
       data-pending={pending}
-      data-tone={tone}
+      data-tone={text.tone}
     >
       <span className="dot" aria-hidden="true" />
       <span role="status" aria-live="polite">
-        {label}
+        {text.label}
       </span>
-      {status === 'failed' ? (
+      {text.canRetry ? (
         <button type="button" className="ghost small" onClick={() => client?.connect()}>
           Retry
         </button>

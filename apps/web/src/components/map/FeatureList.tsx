@@ -27,7 +27,7 @@ export function FeatureList({
   layerColors: ReadonlyMap<string, string>;
   onSelect(id: string): void;
 }) {
-  useClientVersion(client, ['state']);
+  useClientVersion(client, ['featuresChanged']);
   const features = client ? client.features : new Map<string, Feature>();
   const listed = [...features.values()].slice(-MAX_LISTED).reverse();
   return (

@@ -20,7 +20,7 @@ interface LiveLayersProps {
  * also gets a remove button per layer and the "Add live feed" form.
  */
 export function LiveLayers({ client, editable, layerColors, onAdd, onRemove }: LiveLayersProps) {
-  useClientVersion(client, ['state', 'layerStatus']);
+  useClientVersion(client, ['featuresChanged', 'layerStatus']);
   const layers: Layer[] = client ? [...client.layers.values()] : [];
   return (
     <section

@@ -57,9 +57,9 @@ export default function MapCanvas({ client, editable, styleUrl, callbacks, onVie
     view.setLayers(client.layers.values());
     view.setFeatures(client.features, 'all');
     view.setPeers(client.peers);
-    const offState = client.on('state', (changed) => {
+    const offState = client.on('featuresChanged', ({ ids }) => {
       view.setLayers(client.layers.values());
-      view.setFeatures(client.features, changed);
+      view.setFeatures(client.features, ids);
     });
     const offPresence = client.on('presence', (peers) => view.setPeers(peers));
     return () => {

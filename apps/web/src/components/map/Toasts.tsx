@@ -4,6 +4,8 @@ export interface Toast {
   id: number;
   tone: 'info' | 'error';
   message: string;
+  /** The raw reason (code, server message), behind a "Details" toggle. */
+  detail?: string;
 }
 
 /** Readable messages: server errors and rejected edits are always shown, never swallowed. */
@@ -18,7 +20,15 @@ export function Toasts({ toasts, onDismiss }: { toasts: Toast[]; onDismiss(id: n
           data-testid="toast"
           data-tone={toast.tone}
         >
-          <span>{toast.message}</span>
+          <div className="toast-body">
+            <span>{toast.message}</span>
+            {toast.detail ? (
+              <details className="toast-detail" data-testid="toast-detail">
+                <summary>Details</summary>
+                <code>{toast.detail}</code>
+              </details>
+            ) : null}
+          </div>
           <button
             type="button"
             className="ghost small"

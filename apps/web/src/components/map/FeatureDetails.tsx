@@ -14,7 +14,7 @@ const KIND_LABEL: Record<Feature['geometry']['type'], string> = {
   Polygon: 'Area',
 };
 
-interface InspectorProps {
+interface FeatureDetailsProps {
   feature: Feature;
   editable: boolean;
   /** Someone else who changed this feature moments ago. */
@@ -68,7 +68,7 @@ function useField(remote: string, commit: (value: string) => void) {
   };
 }
 
-export function Inspector({
+export function FeatureDetails({
   feature,
   editable: canEdit,
   remoteEditor,
@@ -76,7 +76,7 @@ export function Inspector({
   onChange,
   onDelete,
   onClose,
-}: InspectorProps) {
+}: FeatureDetailsProps) {
   // A feed entry is the feed's: its next delivery would overwrite any edit made here.
   const editable = canEdit && !layer;
   const ids = { title: useId(), description: useId(), color: useId() };
@@ -92,9 +92,9 @@ export function Inspector({
 
   return (
     <section
-      className="inspector"
+      className="feature-details"
       aria-label={`${kind} details`}
-      data-testid="inspector"
+      data-testid="feature-details"
       data-feature-id={feature.id}
       data-readonly={editable ? undefined : 'true'}
     >
@@ -111,7 +111,7 @@ export function Inspector({
           type="button"
           className="ghost small"
           aria-label="Close details"
-          data-testid="inspector-close"
+          data-testid="feature-details-close"
           onClick={onClose}
         >
           ×

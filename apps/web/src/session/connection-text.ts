@@ -1,0 +1,66 @@
+import { CloseCode } from '@meridian/protocol';
+import type { ConnectionState } from '@meridian/protocol/client';
+
+export interface ConnectionText {
+  tone: 'ok' | 'busy' | 'bad';
+  label: string;
+  /** The person can do something: offer a Retry button. */
+  canRetry: boolean;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))} s`;
+
+/**
+ * The truth about the connection in a few words: never pretend edits are shared when they are
+ * only queued, and never say "reconnecting" when the server has refused this client.
+ */
+export function connectionText(
+  state: ConnectionState,
+  counts: { pending: number; retryAt: number | null },
+  online: boolean,
+  nowMs: number,
+): ConnectionText {
+  const waiting = counts.pending > 0 ? ` · ${plural(counts.pending, 'change')} waiting` : '';
+  switch (state.kind) {
+    case 'joined': {
+      if (counts.retryAt !== null && counts.pending > 0)
+        return {
+          tone: 'busy',
+          label: `Connected · server busy, saving ${plural(counts.pending, 'change')} in ${seconds(counts.retryAt - nowMs)}`,
+          canRetry: false,
+        };
+      const saving = counts.pending > 0 ? ` · saving ${plural(counts.pending, 'change')}` : '';
+      return { tone: 'ok', label: `Connected${saving}`, canRetry: false };
+    }
+    case 'idle':
+    case 'connecting':
+    case 'handshaking':
+      return state.kind === 'connecting' && state.attempt > 0
+        ? {
+            tone: online ? 'busy' : 'bad',
+            label: `${online ? 'Reconnecting…' : 'Offline'}${waiting}`,
+            canRetry: false,
+          }
+        : { tone: 'busy', label: `Connecting…${waiting}`, canRetry: false };
+    case 'joining':
+      return state.retry
+        ? {
+            tone: 'busy',
+            label: `Opening the map: the server is not ready, retry in ${seconds(state.retry.at - nowMs)}${waiting}`,
+            canRetry: false,
+          }
+        : { tone: 'busy', label: `Opening the map…${waiting}`, canRetry: false };
+    case 'backoff':
+      return {
+        tone: online ? 'busy' : 'bad',
+        label: online ? `Reconnecting in ${seconds(state.at - nowMs)}${waiting}` : `Offline${waiting}`,
+        canRetry: false,
+      };
+    case 'closed': {
+      const refused = state.code === CloseCode.POLICY_VIOLATION;
+      const why = refused ? 'the server refused this connection' : state.reason || `code ${state.code}`;
+      return { tone: 'bad', label: `Disconnected: ${why}${waiting}`, canRetry: true };
+    }
+  }
+}
