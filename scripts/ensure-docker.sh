@@ -6,8 +6,9 @@
 #     apt-get when root, then start it.
 # Exit codes: 0 the engine answers; 3 Docker cannot run here (not root and no engine, or the daemon
 # refuses to start: no overlay/cgroups in this sandbox): the caller reports its tests as skipped.
-# dockerd started here keeps running after the script (a daemon, like the machine's Postgres); its
-# pid is written to /run/meridian-dockerd.pid so it can be stopped: kill "$(cat /run/meridian-dockerd.pid)".
+# dockerd started here keeps running after the script (a daemon, like the machine's Postgres); the
+# script then prints `started <pid>` on stdout (and writes the pid to /run/meridian-dockerd.pid), so
+# the caller that started it can stop it: kill <pid>.
 set -euo pipefail
 
 # Debian's CLI matches Debian's engine; another `docker` earlier on PATH may be newer than the daemon.
@@ -58,7 +59,7 @@ echo "ensure-docker: starting dockerd (log: $log)" >&2
 nohup dockerd >"$log" 2>&1 </dev/null &
 echo $! >/run/meridian-dockerd.pid
 for _ in $(seq 1 60); do
-  engine_answers && exit 0
+  engine_answers && { echo "started $(cat /run/meridian-dockerd.pid)"; exit 0; }
   if ! kill -0 "$(cat /run/meridian-dockerd.pid)" 2>/dev/null; then
     echo "ensure-docker: dockerd exited at start: $(tail -n 3 "$log" | tr '\n' ' ')" >&2
     exit 3

@@ -11,7 +11,7 @@ import {
   type Person,
   waitForMap,
 } from '../../apps/web/e2e/support/browser.ts';
-import { DOCKER, ensureDocker, parseEnvLines, runCommand } from './support/docker.ts';
+import { DOCKER, ensureDocker, parseEnvLines, runCommand, stopDockerd } from './support/docker.ts';
 import { repoPath } from './support/repo.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -158,6 +158,8 @@ describe.skipIf(!docker.ok)('the compose stack, built from scratch and run for r
   afterAll(async () => {
     await browser?.close();
     if (startedStack) await compose(['down', '-v', '--remove-orphans'], { allowFailure: true });
+    // Tidy: a Docker engine this test started is stopped again (the images stay cached on disk).
+    if (docker.ok && docker.startedPid) await stopDockerd(docker.startedPid);
   }, 120_000);
 
   it('runs every service healthy, the one-shot migration done, on the local base images', async () => {

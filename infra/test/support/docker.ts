@@ -10,11 +10,15 @@ const CANNOT_RUN = 3;
 
 /**
  * Makes a Docker engine answer (installing and starting it as scripts/ensure-docker.sh does).
+ * `startedPid`: the dockerd this call started (the caller stops it when done), if any.
  * `ok: false` only where Docker cannot run at all; any other failure throws.
  */
-export function ensureDocker(): { ok: true } | { ok: false; reason: string } {
+export function ensureDocker(): { ok: true; startedPid?: number } | { ok: false; reason: string } {
   const result = spawnSync('bash', [repoPath('scripts/ensure-docker.sh')], { encoding: 'utf8' });
-  if (result.status === 0) return { ok: true };
+  if (result.status === 0) {
+    const started = /^started (\d+)$/m.exec(result.stdout)?.[1];
+    return started ? { ok: true, startedPid: Number(started) } : { ok: true };
+  }
   const reason = result.stderr.trim().split('\n').at(-1) ?? 'no reason given';
   if (result.status === CANNOT_RUN) return { ok: false, reason };
   throw new Error(`scripts/ensure-docker.sh failed (${result.status}): ${result.stderr}`);
@@ -62,4 +66,22 @@ export function parseEnvLines(text: string): Record<string, string> {
       .filter((match): match is RegExpExecArray => match !== null)
       .map((match) => [match[1] as string, match[2] as string]),
   );
+}
+
+/** Stops a dockerd this run started (SIGTERM stops its containers first), waiting for it to exit. */
+export async function stopDockerd(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
