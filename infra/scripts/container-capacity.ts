@@ -11,6 +11,9 @@
  *    editor moving a feature CAPACITY_OPS (300) times every CAPACITY_OP_INTERVAL_MS (50): the time
  *    from the editor's send to each delivery (commit, bus, both HAProxy hops and the socket writes).
  * The load generator shares the 2-core machine with the stack, which inflates the tail.
+ * It connects to the `lb` container's address on the Docker network (CAPACITY_URL overrides it):
+ * the host's own `localhost:8080` goes through Docker's userland docker-proxy, which gave out at
+ * ~3,000 connections here (infra/README.md, "Capacity").
  */
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +22,6 @@ import WebSocket from 'ws';
 
 const DOCKER = '/usr/bin/docker';
 const PROJECT = process.env.COMPOSE_PROJECT_NAME ?? 'meridian-e2e';
-const PUBLIC = process.env.CAPACITY_URL ?? 'http://localhost:8080';
 const ORIGIN = 'http://localhost:8080';
 const IDLE = Number(process.env.CAPACITY_IDLE ?? 5000);
 const FANOUT = Number(process.env.CAPACITY_FANOUT ?? 1000);
@@ -56,17 +58,17 @@ function rssKiB(service: string): number {
   return [...out.matchAll(/VmRSS:\s+(\d+) kB/g)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-/** The realtime HTTP API is not published: reach it on the load balancer's internal frontend. */
-function internalApi(): string {
-  const ip = execFileSync(
+/** The load balancer's address on the compose network (reachable from the Docker host). */
+function lbAddress(): string {
+  return execFileSync(
     DOCKER,
     ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', containerOf('lb')],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8' },
   ).trim();
-  return `http://${ip}:4000`;
 }
+
+const LB = lbAddress();
+const PUBLIC = process.env.CAPACITY_URL ?? `http://${LB}:8080`;
 
 async function postJson<T>(url: string, body: unknown): Promise<T> {
   const response = await fetch(url, {
@@ -118,16 +120,30 @@ function join(
         resolve(ws);
       } else if (text.startsWith('{"type":"error"')) reject(new Error(`${clientId}: ${text.slice(0, 200)}`));
     });
-    ws.on('error', reject);
+    ws.on('error', (error) => {
+      clearTimeout(timer);
+      if (!joined) reject(error);
+    });
   });
 }
 
+/** Connects in batches; a client that fails is counted and reported, not fatal. */
 async function connectAll(count: number, open: (i: number) => Promise<WebSocket>): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
+  const failures = new Map<string, number>();
   for (let start = 0; start < count; start += CONNECT_BATCH) {
-    const batch = Array.from({ length: Math.min(CONNECT_BATCH, count - start) }, (_, j) => open(start + j));
-    sockets.push(...(await Promise.all(batch)));
+    const batch = Array.from({ length: Math.min(CONNECT_BATCH, count - start) }, (_, j) =>
+      open(start + j).catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message.replace(/\d+/g, 'N') : String(error);
+        failures.set(reason, (failures.get(reason) ?? 0) + 1);
+        return null;
+      }),
+    );
+    for (const ws of await Promise.all(batch)) if (ws) sockets.push(ws);
+    if ((start + CONNECT_BATCH) % 1000 === 0)
+      console.log(`  ${sockets.length} of ${start + CONNECT_BATCH} connected`);
   }
+  for (const [reason, n] of failures) console.log(`  ${n} failed: ${reason}`);
   return sockets;
 }
 
@@ -223,7 +239,8 @@ async function fanout(api: string): Promise<void> {
   for (const ws of [...sockets, editor]) ws.terminate();
 }
 
-const api = internalApi();
+// The realtime HTTP API is not published: reach it on the load balancer's internal frontend.
+const api = `http://${LB}:4000`;
 console.log(`stack ${PROJECT}: public ${PUBLIC}, API ${api}`);
 await idle(api);
 await sleep(3_000);
