@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REALTIME_PATH } from '@meridian/protocol';
@@ -22,7 +22,7 @@ import {
   section,
   servers,
 } from './support/haproxy-config.ts';
-import { imagePathToRepo, readPackageJson, readRepoFile, repoPath } from './support/repo.ts';
+import { readPackageJson, readRepoFile, repoPath } from './support/repo.ts';
 
 const compose = resolvedCompose();
 const services = Object.entries(compose.services);
@@ -131,16 +131,15 @@ describe('every service matches what its program reads', () => {
     }
   });
 
-  it("migrate runs the db package's migrate command from the realtime image, whose production deps include tsx", () => {
+  it("migrate runs the db package's migrate command, bundled beside the service in the realtime image", () => {
     const service = required(migrate, 'migrate');
-    const command = required(service.command, 'migrate command');
-    expect(command.slice(0, 3)).toEqual(['node', '--import', 'tsx']);
-    const script = command[3] ?? '';
-    const inRepo = imagePathToRepo(path.posix.resolve(service.working_dir ?? '/', script));
-    expect(inRepo && existsSync(inRepo)).toBe(true);
-    expect(readPackageJson('packages/db').scripts?.migrate).toBe(`tsx ${script}`);
-    expect(service.working_dir).toBe('/app/packages/db');
-    expect(Object.keys(readPackageJson('apps/realtime').dependencies ?? {})).toContain('tsx');
+    expect(service.command).toEqual(['node', 'dist/migrate.mjs']);
+    expect(service.working_dir).toBeUndefined();
+    // The realtime build bundles packages/db's migrate CLI (what `npm run db:migrate` runs) as dist/migrate.mjs.
+    const build = readRepoFile('apps/realtime/scripts/build.mjs');
+    const migrateScript = readPackageJson('packages/db').scripts?.migrate ?? '';
+    expect(migrateScript).toBe('tsx src/cli/migrate.ts');
+    expect(build).toContain("{ name: 'migrate', source: 'packages/db/src/cli/migrate.ts' }");
   });
 });
 

@@ -16,7 +16,7 @@ import {
   type Stage,
 } from './support/dockerfile.ts';
 import { dockerIgnores } from './support/dockerignore.ts';
-import { imagePathToRepo, REPO_ROOT, readPackageJson, repoPath } from './support/repo.ts';
+import { REPO_ROOT, readPackageJson, repoPath } from './support/repo.ts';
 
 /** Long enough for the realtime config parser; never used to sign anything. */
 const PARSE_ONLY_SECRET = 'x'.repeat(32);
@@ -53,7 +53,7 @@ describe.each(IMAGES)('infra/docker/$image.Dockerfile', ({ image, workspace, def
   const runtime = runtimeStage(stages);
   const pkg = readPackageJson(workspace);
 
-  it('builds every stage on node:20-bookworm-slim (glibc 2.36: the uWS binary loads)', () => {
+  it('builds every stage on NODE_IMAGE, node:20-bookworm-slim by default (glibc 2.36: the uWS binary loads)', () => {
     const names = new Set(stages.map((s) => s.name));
     for (const stage of stages) {
       expect(stage.from === BASE_IMAGE || names.has(stage.from), `FROM ${stage.from}`).toBe(true);
@@ -67,7 +67,7 @@ describe.each(IMAGES)('infra/docker/$image.Dockerfile', ({ image, workspace, def
     expect(['root', '0', '0:0']).not.toContain(user);
   });
 
-  it('prunes the monorepo to this app with the pinned turbo, installs without scripts, keeps production deps', () => {
+  it('prunes the monorepo to this app with the pinned turbo, installs without scripts, ships production code only', () => {
     const runs = stages.flatMap((s) => instructions(s, 'RUN').map((r) => r.args));
     const rootTurbo = readPackageJson('.').devDependencies?.turbo;
     expect(runs).toContain(`npm install -g turbo@${rootTurbo}`);
@@ -76,7 +76,13 @@ describe.each(IMAGES)('infra/docker/$image.Dockerfile', ({ image, workspace, def
     const runtimeSources = ancestry(stages, runtime).flatMap((s) =>
       instructions(s, 'RUN').map((r) => r.args),
     );
-    expect(runtimeSources).toContain('npm prune --omit=dev --ignore-scripts');
+    if (image === 'web') {
+      expect(runtimeSources).toContain('npm prune --omit=dev --ignore-scripts');
+    } else {
+      // The runtime stage copies only what the bundle's assembly put in /runtime (no node_modules tree).
+      expect(runs).toContain('node apps/realtime/scripts/build.mjs --runtime-dir /runtime');
+      expect(instructions(runtime, 'COPY').map((c) => c.args)).toContain('--from=builder /runtime /app');
+    }
   });
 
   it("listens on the app's default port, and says so with EXPOSE", () => {
@@ -86,31 +92,39 @@ describe.each(IMAGES)('infra/docker/$image.Dockerfile', ({ image, workspace, def
     expect(envOf(runtime).get('PORT')).toBe(String(port));
   });
 
-  it('starts a file that exists, with a loader that survives the production prune', () => {
-    const workdir = lastInstruction(runtime, 'WORKDIR')?.args ?? '/';
+  it('starts plain JavaScript with node, no TypeScript loader', () => {
     const cmd = execForm(lastInstruction(runtime, 'CMD')?.args ?? '[]');
     expect(cmd[0]).toBe('node');
-    const files = cmd.slice(1).filter((arg) => !arg.startsWith('-') && /[./]/.test(arg) && arg !== 'tsx');
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const inRepo = imagePathToRepo(path.posix.resolve(workdir, file));
-      expect(inRepo && existsSync(inRepo), `${file} from ${workdir}`).toBe(true);
+    expect(cmd).not.toContain('--import');
+    expect(cmd.some((arg) => arg.endsWith('.ts'))).toBe(false);
+    if (image === 'realtime') {
+      expect(lastInstruction(runtime, 'WORKDIR')?.args).toBe('/app/apps/realtime');
+      // What the realtime package's own start script runs, the bundle its build script writes.
+      expect(cmd.slice(1)).toEqual(['dist/index.mjs']);
+      expect(pkg.scripts?.start).toBe('node dist/index.mjs');
+      expect(Object.keys(pkg.dependencies ?? {})).not.toContain('tsx');
+    } else {
+      expect(Object.keys(pkg.dependencies ?? {})).toContain('next');
     }
-    const loader = cmd[cmd.indexOf('--import') + 1];
-    if (cmd.includes('--import') && loader) expect(Object.keys(pkg.dependencies ?? {})).toContain(loader);
-    if (image === 'web') expect(Object.keys(pkg.dependencies ?? {})).toContain('next');
   });
 
-  it('probes health with node (no curl in slim images) on a path the app serves', () => {
+  it('probes health with a bash /dev/tcp script (no Node process per probe) on a path the app serves', () => {
     const healthcheck = lastInstruction(runtime, 'HEALTHCHECK')?.args ?? '';
     const cmdAt = healthcheck.indexOf('CMD ');
     expect(cmdAt).toBeGreaterThan(-1);
-    const [program, script = '', probePath = ''] = execForm(healthcheck.slice(cmdAt + 4));
-    expect(program).toBe('node');
-    const copied = instructions(runtime, 'COPY').find((c) => c.args.endsWith(` ${script}`));
+    const timeoutS = Number(/--timeout=(\d+)s/.exec(healthcheck)?.[1]);
+    const [program = '', probePath = ''] = execForm(healthcheck.slice(cmdAt + 4));
+    const copied = instructions(runtime, 'COPY').find((c) => c.args.endsWith(` /usr/local/bin/${program}`));
     const source = copied?.args.split(/\s+/)[0] ?? '';
     expect(existsSync(repoPath(source)), `COPY ${source}`).toBe(true);
     expect(dockerIgnores(source)).toBe(false);
+    const script = readFileSync(repoPath(source), 'utf8');
+    expect(script.split('\n')[0]).toBe('#!/bin/bash');
+    expect(script).toContain('/dev/tcp/127.0.0.1/');
+    expect(script).not.toMatch(/\bnode\b/);
+    // The probe bounds its own read below Docker's timeout, so Docker never has to kill it.
+    const readBoundS = Number(/read -r -t (\d+)/.exec(script)?.[1]);
+    expect(readBoundS).toBeLessThan(timeoutS);
     expect(appServesRoute(image, probePath), `${image} serves ${probePath}`).toBe(true);
   });
 
@@ -179,26 +193,10 @@ describe('.dockerignore', () => {
       'turbo.json',
       'apps/realtime/src/index.ts',
       'packages/db/prisma/schema.prisma',
-      'infra/docker/healthcheck.mjs',
+      'infra/docker/healthcheck.sh',
+      'apps/realtime/scripts/build.mjs',
     ]) {
       expect(dockerIgnores(kept), kept).toBe(false);
     }
-  });
-});
-
-describe('realtime image: uWebSockets.js binaries', () => {
-  it("keeps exactly the binary uws.js loads on this image's platform and Node ABI", () => {
-    const stages = readDockerfile('realtime');
-    const runs = ancestry(stages, runtimeStage(stages)).flatMap((s) =>
-      instructions(s, 'RUN').map((r) => r.args),
-    );
-    const strip = runs.find((r) => r.includes('uws_*.node'));
-    expect(strip).toContain(`process.platform + "_" + process.arch + "_" + process.versions.modules`);
-    expect(strip).toMatch(/test -f "node_modules\/uWebSockets\.js\/\$keep"/);
-    // The loader's own naming, so the kept file is the one it will require.
-    const loader = readFileSync(repoPath('node_modules/uWebSockets.js/uws.js'), 'utf8');
-    expect(loader).toContain(
-      "'./uws_' + process.platform + '_' + process.arch + '_' + process.versions.modules + '.node'",
-    );
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REALTIME_PATH } from '@meridian/protocol';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -17,7 +17,7 @@ import { loadConfig } from '../../apps/realtime/src/env.ts';
 import { parseWebEnv } from '../../apps/web/src/env.ts';
 import { type AppName, appServesRoute, envNamesReadBy } from './support/app-env.ts';
 import { fieldErrors, K8S_DIR, loadManifests, manifestFiles, ofKind, schemaError } from './support/k8s.ts';
-import { imagePathToRepo, readPackageJson } from './support/repo.ts';
+import { readRepoFile } from './support/repo.ts';
 
 const manifests = loadManifests();
 const deployments = ofKind(manifests, Deployment.is);
@@ -189,6 +189,10 @@ describe('infra/k8s: consistent with what the apps read and serve', () => {
         `${kind} ${httpGet?.path}`,
       ).toBe(true);
       expect(containerPort(container, httpGet?.port), kind).toBe(port);
+      // The kubelet's own HTTP request, never a process started in the container, and a timeout a
+      // busy node meets (the default is 1 s).
+      expect(probe?.exec, kind).toBeUndefined();
+      expect(probe?.timeoutSeconds ?? 1, `${kind} timeoutSeconds`).toBeGreaterThanOrEqual(5);
     }
     if (component === 'realtime') {
       expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
@@ -310,14 +314,15 @@ describe('infra/k8s: consistent with what the apps read and serve', () => {
     expect(security?.runAsUser).not.toBe(0);
   });
 
-  it("the migrate Job runs the db package's migrate file from the realtime image", () => {
+  it("the migrate Job runs the db package's migrate command, bundled in the realtime image", () => {
     const container = onlyContainer(job('migrate'));
     expect(container.image).toBe(onlyContainer(deployment('realtime')).image);
-    const [node, flag, loader, script = ''] = container.command ?? [];
-    expect([node, flag, loader]).toEqual(['node', '--import', 'tsx']);
-    const inRepo = imagePathToRepo(path.posix.resolve(container.workingDir ?? '/', script));
-    expect(inRepo && existsSync(inRepo)).toBe(true);
-    expect(readPackageJson('packages/db').scripts?.migrate).toBe(`tsx ${script}`);
+    // The image's working directory is /app/apps/realtime, where the bundle's dist/ is.
+    expect(container.workingDir).toBeUndefined();
+    expect(container.command).toEqual(['node', 'dist/migrate.mjs']);
+    expect(readRepoFile('apps/realtime/scripts/build.mjs')).toContain(
+      "{ name: 'migrate', source: 'packages/db/src/cli/migrate.ts' }",
+    );
     expect(Object.keys(environmentOf(container))).toEqual(['DATABASE_URL']);
   });
 });

@@ -98,19 +98,23 @@ function diagnostics(): string {
 beforeAll(async () => {
   database = await createDatabase('meridian_infra_lb');
 
+  // The production bundle, as the image runs it (infra/test/bundle.integration.test.ts checks the
+  // assembled image tree itself).
+  await run(process.execPath, [repoPath('apps/realtime/scripts/build.mjs')], { cwd: REPO_ROOT });
+
   // Migrations run once, by the same command the compose `migrate` service and the Kubernetes Job run.
-  const migrate = await run(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
-    cwd: repoPath('packages/db'),
+  const migrate = await run(process.execPath, ['dist/migrate.mjs'], {
+    cwd: repoPath('apps/realtime'),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url },
   });
   expect(migrate.stdout).toMatch(/Postgres: applied|already up to date/);
 
-  // `node --import tsx` as the image's CMD: one process per node, so SIGKILL hits the server itself.
+  // `node dist/index.mjs`, the image's CMD: one process per node, so SIGKILL hits the server itself.
   for (let i = 1; i <= NODE_COUNT; i++) {
     const id = `lb-test-node-${i}`;
     const port = await freePort();
-    const child = startProcess(id, process.execPath, ['--import', 'tsx', 'apps/realtime/src/index.ts'], {
-      cwd: REPO_ROOT,
+    const child = startProcess(id, process.execPath, ['dist/index.mjs'], {
+      cwd: repoPath('apps/realtime'),
       env: nodeEnv(id, port, database.url),
     });
     nodes.push({ id, port, process: child });
@@ -183,12 +187,18 @@ describe('infra/lb/haproxy.cfg in front of three realtime nodes', () => {
   });
 
   it("the image's health probe passes against a ready node and fails where nothing listens", async () => {
-    const probe = repoPath('infra/docker/healthcheck.mjs');
+    const probe = repoPath('infra/docker/healthcheck.sh');
     const env = (port: number) => ({ PATH: process.env.PATH, PORT: String(port) });
-    const ok = await run(process.execPath, [probe, '/readyz'], { env: env(nodes[0]?.port ?? 0) });
+    const ok = await run('bash', [probe, '/readyz'], { env: env(nodes[0]?.port ?? 0) });
     expect(ok.stderr).toBe('');
+    // A path the node answers with 404 is not healthy either.
+    await expect(
+      run('bash', [probe, '/no-such-path'], { env: env(nodes[0]?.port ?? 0) }),
+    ).rejects.toMatchObject({
+      code: 1,
+    });
     const closedPort = await freePort();
-    await expect(run(process.execPath, [probe, '/readyz'], { env: env(closedPort) })).rejects.toMatchObject({
+    await expect(run('bash', [probe, '/readyz'], { env: env(closedPort) })).rejects.toMatchObject({
       code: 1,
     });
   });
