@@ -1,4 +1,4 @@
-import { openPglite } from './drivers/pglite.ts';
+import { openPgliteThread } from './drivers/pglite-thread.ts';
 import { openPostgres } from './drivers/postgres.ts';
 import type { Driver, RunInScriptTransaction } from './drivers/script-transaction.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -46,7 +46,9 @@ async function openDriver(options: OpenDatabaseOptions): Promise<{ driver: Drive
     const driver = openPostgres({ url: options.databaseUrl, poolMax: options.poolMax, onConnectionError });
     return { driver, kind: 'postgres' };
   }
-  const driver = await withStorage('opening embedded PGlite', () => openPglite(options.dataDir ?? './.data'));
+  const driver = await withStorage('opening embedded PGlite', () =>
+    openPgliteThread(options.dataDir ?? './.data'),
+  );
   return { driver, kind: 'pglite' };
 }
 
@@ -56,6 +58,15 @@ async function openDriver(options: OpenDatabaseOptions): Promise<{ driver: Drive
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const { driver, kind } = await openDriver(options);
+  return databaseOn(driver, kind, options);
+}
+
+/** A Database over an open driver (closed with it); tests reach a driver's internals this way. */
+export async function databaseOn(
+  driver: Driver,
+  kind: Database['kind'],
+  options: Pick<OpenDatabaseOptions, 'migrate'> = {},
+): Promise<Database> {
   const prisma = new PrismaClient({
     adapter: driver.adapter,
     transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
