@@ -223,6 +223,29 @@ describe.each(BACKENDS)('op log on $kind', ({ create }) => {
     );
   });
 
+  it('commits a burst of ops sent at once on one map, none refused, while other maps still commit', async () => {
+    const mapId = await newMap('Burst');
+    const otherMapId = await newMap('Other');
+    // More commits than the pool can serve before its wait bound: they must queue, never be refused.
+    const BURST = 1000;
+    let burstDone = 0;
+    const burst = Array.from({ length: BURST }, (_, i) =>
+      commitOp(db, { mapId, clientId: 'burst', opId: `b${i}`, op: point(`b${i}`) }).then((result) => {
+        burstDone++;
+        return result;
+      }),
+    );
+    // A commit on another map does not wait behind the burst's queue.
+    expectCommitted(await commitOp(db, { mapId: otherMapId, clientId: 'other', opId: 'o1', op: point('o') }));
+    expect(burstDone).toBeLessThan(BURST);
+
+    const seqs = (await Promise.all(burst)).map((result) => expectCommitted(result).seq);
+    expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: BURST }, (_, i) => i + 1));
+    expect((await readOps(db, mapId, 1, BURST + 1)).map((r) => r.seq)).toEqual(
+      Array.from({ length: BURST }, (_, i) => i + 1),
+    );
+  });
+
   it('reads op ranges inclusively, in seq order, clipped to what exists', async () => {
     const mapId = await newMap();
     for (let i = 0; i < 5; i++) expectCommitted(await commit(mapId, point(`p${i}`)));

@@ -10,6 +10,7 @@ import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 import { jsonEqual } from './json-equal.ts';
 import { applyLayerOpToRows } from './layers.ts';
+import { MapQueue } from './map-queue.ts';
 import { featureFromRow, opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
@@ -125,13 +126,35 @@ async function applyToRows(
 }
 
 /**
+ * Commits of one map in the database at once. Two, not one: the next transaction is begun while the
+ * current one holds the row lock, so the map's commits follow each other without a gap.
+ */
+const COMMITS_IN_FLIGHT_PER_MAP = 2;
+const commitQueues = new WeakMap<Database, MapQueue>();
+
+function commitQueue(db: Database): MapQueue {
+  let queue = commitQueues.get(db);
+  if (!queue) {
+    queue = new MapQueue(COMMITS_IN_FLIGHT_PER_MAP);
+    commitQueues.set(db, queue);
+  }
+  return queue;
+}
+
+/**
  * Commits one durable op: takes the map's next seq, applies the op to the features, appends it to
  * the op log, all in one transaction. The `UPDATE "Map" … RETURNING seq` row lock makes writers of
  * one map take turns, so seqs are gap-free and ops apply in seq order; a rejected op rolls back and
  * does not consume a seq. Retrying the same (clientId, opId) returns the original record.
  * Throws MeridianError(STORAGE_UNAVAILABLE) when the database fails.
  */
-export async function commitOp(db: Database, input: CommitOpInput): Promise<CommitResult> {
+export function commitOp(db: Database, input: CommitOpInput): Promise<CommitResult> {
+  // The commits of one map queue here rather than in the connection pool, whose wait is bounded: a
+  // busy map waits its turn without being refused or taking every connection from other maps.
+  return commitQueue(db).run(input.mapId, () => commitNow(db, input));
+}
+
+async function commitNow(db: Database, input: CommitOpInput): Promise<CommitResult> {
   const at = new Date(input.now ?? Date.now());
   try {
     return await db.prisma.$transaction(async (tx) => {
