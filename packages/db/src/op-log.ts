@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   applyOp,
   createMapState,
@@ -191,14 +192,59 @@ async function commitNow(db: Database, input: CommitOpInput): Promise<CommitResu
     });
   } catch (error) {
     if (error instanceof RollBack) return error.result;
-    if (error instanceof MeridianError) throw error;
+    if (error instanceof MeridianError && error.code !== ErrorCode.STORAGE_UNAVAILABLE) throw error;
     if (isUniqueViolation(error)) {
       // Another attempt of the same op committed first; answer as its retry.
       const stored = await withStorage('reading a committed op', () => findOp(db.prisma, input));
       if (stored) return retryResult(stored, input.op);
     }
-    throw storageUnavailable('committing an op', error);
+    return resolveOutcome(db, input, error);
   }
+}
+
+/** When the op log is asked again after a failed commit; past the last, the outcome is unknown. */
+const OUTCOME_LOOKUP_DELAYS_MS = [0, 250, 1_000, 2_000];
+/** A lookup waits this long at most for a writer still holding the map's row lock. */
+const OUTCOME_LOOKUP_LOCK_TIMEOUT = '2s';
+
+/**
+ * The op log after every writer of the map has finished: under the map's row lock (FOR SHARE waits
+ * for a transaction that updated the row, such as one whose COMMIT is still being processed), so
+ * "not found" means that no attempt of this op committed or ever will.
+ */
+function findOpAfterWriters(db: Database, input: CommitOpInput) {
+  return db.prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT set_config('lock_timeout', ${OUTCOME_LOOKUP_LOCK_TIMEOUT}, true)`;
+    await tx.$queryRaw`SELECT 1 FROM "Map" WHERE id = ${input.mapId} FOR SHARE`;
+    return findOp(tx, input);
+  });
+}
+
+/**
+ * A commit failed in a way that does not say whether it happened: the connection may have dropped
+ * after COMMIT was sent, with the op committed and only the answer lost. The op log decides, by op
+ * id: found, the op is committed and answered as such (never "not committed" for an op that other
+ * clients will receive); provably absent, STORAGE_UNAVAILABLE; the database still unreachable after
+ * a few tries, STORAGE_UNAVAILABLE saying the outcome is unknown. Both are transient: the client
+ * retries with the same op id, which the op log deduplicates.
+ */
+async function resolveOutcome(db: Database, input: CommitOpInput, failure: unknown): Promise<CommitResult> {
+  for (const delayMs of OUTCOME_LOOKUP_DELAYS_MS) {
+    if (delayMs > 0) await sleep(delayMs);
+    let stored: Awaited<ReturnType<typeof findOpAfterWriters>>;
+    try {
+      stored = await findOpAfterWriters(db, input);
+    } catch {
+      continue;
+    }
+    if (!stored) throw storageUnavailable('committing an op (not committed)', failure);
+    const result = retryResult(stored, input.op);
+    return result.status === 'duplicate' ? { status: 'committed', record: result.record } : result;
+  }
+  throw storageUnavailable(
+    'committing an op: outcome unknown (the database did not answer again; retry with the same op id)',
+    failure,
+  );
 }
 
 /** The committed ops of a map with `fromSeq <= seq <= toSeq`, in seq order. */
