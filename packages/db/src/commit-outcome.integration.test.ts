@@ -91,4 +91,27 @@ describe('a commit whose answer is lost (Postgres)', () => {
       record: { seq: 1 },
     });
   });
+
+  it('acks every op of a group whose COMMIT answer was lost, each once in the log', async () => {
+    const { db, direct, proxy, mapId } = await throughProxy();
+    // The first op commits alone; the second COMMIT is the group of the four that waited meanwhile.
+    proxy.loseNextCommitAnswer({ skip: 1 });
+    const ids = ['g1', 'g2', 'g3', 'g4', 'g5'];
+    const results = await Promise.all(
+      ids.map((id) =>
+        commitOp(db, {
+          mapId,
+          clientId: 'c',
+          opId: id,
+          op: { ...op, feature: { ...op.feature, id } } as Op,
+        }),
+      ),
+    );
+    expect(proxy.faults).toBe(1);
+    for (const result of results) expect(['committed', 'duplicate']).toContain(result.status);
+    expect(results.map((result) => (result.status === 'rejected' ? 0 : result.record.seq))).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    expect((await readOps(direct, mapId, 1, 10)).map((r) => r.opId)).toEqual(ids);
+  });
 });

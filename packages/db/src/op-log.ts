@@ -11,7 +11,7 @@ import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 import { jsonEqual } from './json-equal.ts';
 import { applyLayerOpToRows } from './layers.ts';
-import { MapQueue } from './map-queue.ts';
+import { MapBatcher } from './map-batcher.ts';
 import { featureFromRow, opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
@@ -92,6 +92,8 @@ async function applyToRows(
 
   if (op.kind === 'map.rename') {
     await tx.map.update({ where: { id: map.id }, data: { name: state.name } });
+    // A later op of the same group sees the new name.
+    map.name = state.name;
   } else if (result.feature && row) {
     await tx.feature.update({
       where: { mapId_id: { mapId: map.id, id: row.id } },
@@ -126,36 +128,130 @@ async function applyToRows(
   return null;
 }
 
-/**
- * Commits of one map in the database at once. Two, not one: the next transaction is begun while the
- * current one holds the row lock, so the map's commits follow each other without a gap.
- */
-const COMMITS_IN_FLIGHT_PER_MAP = 2;
-const commitQueues = new WeakMap<Database, MapQueue>();
+/** Ops of one map committed in one transaction at most; bounds how long a group holds the row lock. */
+const MAX_GROUP_OPS = 64;
 
-function commitQueue(db: Database): MapQueue {
-  let queue = commitQueues.get(db);
-  if (!queue) {
-    queue = new MapQueue(COMMITS_IN_FLIGHT_PER_MAP);
-    commitQueues.set(db, queue);
+/** An op's answer, or what committing it threw. */
+type Settled = { ok: true; result: CommitResult | UnknownOutcome } | { ok: false; error: unknown };
+
+/** A commit that failed without saying whether it happened. */
+interface UnknownOutcome {
+  status: 'unknown';
+  failure: unknown;
+}
+
+const batchers = new WeakMap<Database, MapBatcher<CommitOpInput, Settled>>();
+
+function batcherOf(db: Database): MapBatcher<CommitOpInput, Settled> {
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = new MapBatcher((mapId, inputs) => commitBatch(db, mapId, inputs), MAX_GROUP_OPS);
+    batchers.set(db, batcher);
   }
-  return queue;
+  return batcher;
 }
 
 /**
  * Commits one durable op: takes the map's next seq, applies the op to the features, appends it to
- * the op log, all in one transaction. The `UPDATE "Map" … RETURNING seq` row lock makes writers of
- * one map take turns, so seqs are gap-free and ops apply in seq order; a rejected op rolls back and
- * does not consume a seq. Retrying the same (clientId, opId) returns the original record.
- * Throws MeridianError(STORAGE_UNAVAILABLE) when the database fails.
+ * the op log, in one transaction. The map's row lock makes writers of one map take turns, so seqs
+ * are gap-free and ops apply in seq order; a rejected op changes nothing and consumes no seq.
+ * Retrying the same (clientId, opId) returns the original record.
+ *
+ * Group commit: the ops of one map wait here for their turn (not in the connection pool, whose wait
+ * is bounded), one transaction of a map at a time. An op that finds its map idle commits at once,
+ * alone; the ops that arrived meanwhile commit together in the next transaction, each with the
+ * answer it would have had alone, so a busy map pays one round of BEGIN/COMMIT and one durable
+ * flush per group instead of per op. Throws MeridianError(STORAGE_UNAVAILABLE) when the database
+ * fails (see resolveOutcome for a commit whose answer was lost).
  */
-export function commitOp(db: Database, input: CommitOpInput): Promise<CommitResult> {
-  // The commits of one map queue here rather than in the connection pool, whose wait is bounded: a
-  // busy map waits its turn without being refused or taking every connection from other maps.
-  return commitQueue(db).run(input.mapId, () => commitNow(db, input));
+export async function commitOp(db: Database, input: CommitOpInput): Promise<CommitResult> {
+  const settled = await batcherOf(db).submit(input.mapId, input);
+  if (!settled.ok) throw settled.error;
+  // Resolved outside the map's turn, so its next ops are not held up by a failed one's lookups.
+  return settled.result.status === 'unknown'
+    ? resolveOutcome(db, input, settled.result.failure)
+    : settled.result;
 }
 
-async function commitNow(db: Database, input: CommitOpInput): Promise<CommitResult> {
+async function commitBatch(db: Database, mapId: string, inputs: CommitOpInput[]): Promise<Settled[]> {
+  if (inputs.length > 1) {
+    try {
+      const results = await commitGroup(db, mapId, inputs);
+      return results.map((result) => ({ ok: true, result }));
+    } catch {
+      // One by one: each op gets its own answer (and a lost answer its own resolution).
+    }
+  }
+  const settled: Settled[] = [];
+  for (const input of inputs) {
+    settled.push(
+      await commitAlone(db, input).then(
+        (result) => ({ ok: true, result }) as const,
+        (error: unknown) => ({ ok: false, error }) as const,
+      ),
+    );
+  }
+  return settled;
+}
+
+/**
+ * Under the map's row lock: an earlier attempt of this op has either committed (found here) or not
+ * started, so a concurrent retry cannot apply it twice. Writes nothing unless it answers committed.
+ */
+async function applyAndAppend(
+  tx: Prisma.TransactionClient,
+  map: { id: string; name: string },
+  seq: number,
+  input: CommitOpInput,
+): Promise<CommitResult> {
+  const at = new Date(input.now ?? Date.now());
+  const stored = await findOp(tx, input);
+  if (stored) return retryResult(stored, input.op);
+  const rejection = await applyToRows(tx, map, seq, input.op, at);
+  if (rejection) return rejection;
+  await tx.op.create({
+    data: {
+      mapId: map.id,
+      seq,
+      clientId: input.clientId,
+      opId: input.opId,
+      kind: input.op.kind,
+      payload: input.op,
+      createdAt: at,
+    },
+  });
+  return {
+    status: 'committed',
+    record: { seq, opId: input.opId, clientId: input.clientId, op: input.op, at: at.getTime() },
+  };
+}
+
+/** Several ops of one map in one transaction, in order; throws if the transaction fails. */
+async function commitGroup(db: Database, mapId: string, inputs: CommitOpInput[]): Promise<CommitResult[]> {
+  return db.prisma.$transaction(async (tx) => {
+    const [map] = await tx.$queryRaw<{ seq: number; name: string }[]>`
+      SELECT seq, name FROM "Map" WHERE id = ${mapId} FOR UPDATE`;
+    if (!map) return inputs.map(() => reject(ErrorCode.MAP_NOT_FOUND, `no map ${mapId}`));
+    const current = { id: mapId, name: map.name };
+    let seq = map.seq;
+    let lastAt = 0;
+    const results: CommitResult[] = [];
+    for (const input of inputs) {
+      const result = await applyAndAppend(tx, current, seq + 1, input);
+      if (result.status === 'committed') {
+        seq = result.record.seq;
+        lastAt = result.record.at;
+      }
+      results.push(result);
+    }
+    if (seq > map.seq) {
+      await tx.$executeRaw`UPDATE "Map" SET seq = ${seq}, "updatedAt" = ${new Date(lastAt)} WHERE id = ${mapId}`;
+    }
+    return results;
+  });
+}
+
+async function commitAlone(db: Database, input: CommitOpInput): Promise<CommitResult | UnknownOutcome> {
   const at = new Date(input.now ?? Date.now());
   try {
     return await db.prisma.$transaction(async (tx) => {
@@ -163,32 +259,10 @@ async function commitNow(db: Database, input: CommitOpInput): Promise<CommitResu
         UPDATE "Map" SET seq = seq + 1, "updatedAt" = ${at}
         WHERE id = ${input.mapId} RETURNING seq, name`;
       if (!map) throw new RollBack(reject(ErrorCode.MAP_NOT_FOUND, `no map ${input.mapId}`));
-      // Read under the map's row lock: an earlier attempt of this op has either committed (found
-      // here) or not started, so a concurrent retry cannot apply the op twice.
-      const stored = await findOp(tx, input);
-      if (stored) throw new RollBack(retryResult(stored, input.op));
-
-      const rejection = await applyToRows(tx, { id: input.mapId, name: map.name }, map.seq, input.op, at);
-      if (rejection) throw new RollBack(rejection);
-      await tx.op.create({
-        data: {
-          mapId: input.mapId,
-          seq: map.seq,
-          clientId: input.clientId,
-          opId: input.opId,
-          kind: input.op.kind,
-          payload: input.op,
-          createdAt: at,
-        },
-      });
-      const record: OpRecord = {
-        seq: map.seq,
-        opId: input.opId,
-        clientId: input.clientId,
-        op: input.op,
-        at: at.getTime(),
-      };
-      return { status: 'committed', record };
+      const result = await applyAndAppend(tx, { id: input.mapId, name: map.name }, map.seq, input);
+      // Anything but a commit gives the seq back.
+      if (result.status !== 'committed') throw new RollBack(result);
+      return result;
     });
   } catch (error) {
     if (error instanceof RollBack) return error.result;
@@ -198,7 +272,7 @@ async function commitNow(db: Database, input: CommitOpInput): Promise<CommitResu
       const stored = await withStorage('reading a committed op', () => findOp(db.prisma, input));
       if (stored) return retryResult(stored, input.op);
     }
-    return resolveOutcome(db, input, error);
+    return { status: 'unknown', failure: error };
   }
 }
 

@@ -32,6 +32,8 @@ export class CommitCuttingProxy {
   #fault: CommitFault = 'none';
   #refuseAfterFault = false;
   #refusing = false;
+  /** COMMITs to let through before the armed fault. */
+  #skip = 0;
   /** COMMITs the proxy has failed so far. */
   faults = 0;
   port = 0;
@@ -49,15 +51,17 @@ export class CommitCuttingProxy {
   }
 
   /** The next COMMIT is delivered to the server, then both sides are cut before its answer returns. */
-  loseNextCommitAnswer(options: { refuseAfterFault?: boolean } = {}): void {
+  loseNextCommitAnswer(options: { refuseAfterFault?: boolean; skip?: number } = {}): void {
     this.#fault = 'lose-answer';
     this.#refuseAfterFault = options.refuseAfterFault ?? false;
+    this.#skip = options.skip ?? 0;
   }
 
   /** The next COMMIT is never delivered: both sides are cut with the transaction open. */
   dropNextCommit(): void {
     this.#fault = 'drop-commit';
     this.#refuseAfterFault = false;
+    this.#skip = 0;
   }
 
   /** Accept and forward connections again. */
@@ -87,6 +91,11 @@ export class CommitCuttingProxy {
     upstream.pipe(client);
     client.on('data', (chunk: Buffer) => {
       if (this.#fault === 'none' || !holdsCommit(chunk)) {
+        upstream.write(chunk);
+        return;
+      }
+      if (this.#skip > 0) {
+        this.#skip--;
         upstream.write(chunk);
         return;
       }
