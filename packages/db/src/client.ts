@@ -10,6 +10,11 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   /** Where embedded PGlite keeps its files (`<dataDir>/pglite`). Default `./.data`. */
   dataDir?: string;
+  /**
+   * The embedded database's worker file (a path or file URL), for a bundle that does not emit it as
+   * `pglite-worker.mjs` beside itself. Default: `src/drivers/pglite-worker.mjs` of this package.
+   */
+  pgliteWorker?: string | URL;
   /** Apply pending migrations before returning. Default true. */
   migrate?: boolean;
   /** Most Postgres connections this process holds. Default 10. */
@@ -47,7 +52,7 @@ async function openDriver(options: OpenDatabaseOptions): Promise<{ driver: Drive
     return { driver, kind: 'postgres' };
   }
   const driver = await withStorage('opening embedded PGlite', () =>
-    openPgliteThread(options.dataDir ?? './.data'),
+    openPgliteThread(options.dataDir ?? './.data', options.pgliteWorker),
   );
   return { driver, kind: 'pglite' };
 }

@@ -1,11 +1,11 @@
 import { ErrorCode, MeridianError, type Op } from '@meridian/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseOn } from '../client.ts';
+import { databaseOn, openDatabase } from '../client.ts';
 import { createMap, loadSnapshot } from '../maps.ts';
 import { commitOp, readOps } from '../op-log.ts';
 import { createPgliteFolder } from '../testing/backends.ts';
 import { openPglite } from './pglite.ts';
-import { openPgliteThread } from './pglite-thread.ts';
+import { openPgliteThread, PGLITE_WORKER_URL } from './pglite-thread.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -108,6 +108,18 @@ describe('embedded PGlite in a worker thread', () => {
       tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'half_done'`),
     );
     expect(tables).toEqual([{ n: 0 }]);
+  });
+
+  it('starts the worker from the file openDatabase is given, and refuses a missing one typed', async () => {
+    const folder = await createPgliteFolder();
+    cleanups.push(folder.drop);
+    const missing = await openDatabase({ dataDir: folder.dataDir, pgliteWorker: 'no-such-worker.mjs' }).catch(
+      (error: unknown) => error,
+    );
+    expect(missing).toMatchObject({ code: ErrorCode.STORAGE_UNAVAILABLE, message: /no-such-worker/ });
+    const db = await openDatabase({ dataDir: folder.dataDir, pgliteWorker: PGLITE_WORKER_URL.pathname });
+    cleanups.push(() => db.close());
+    expect((await createMap(db, { name: 'found' })).map.seq).toBe(0);
   });
 
   it('answers STORAGE_UNAVAILABLE, never a hung promise, when the worker dies mid-commit', async () => {

@@ -15,8 +15,9 @@ import { storageUnavailable } from '../storage-errors.ts';
 import type { Driver, ScriptTransaction } from './script-transaction.ts';
 
 /**
- * Where the worker's code is. A bundle of the realtime service emits this file under the same name
- * next to the bundle (import.meta.url is then the bundle's URL); MERIDIAN_PGLITE_WORKER overrides it.
+ * Where the worker's code is by default. A bundle of the realtime service emits this file under the
+ * same name next to the bundle (import.meta.url is then the bundle's URL), or names another place
+ * with `openDatabase({ pgliteWorker })`.
  */
 export const PGLITE_WORKER_URL = new URL('./pglite-worker.mjs', import.meta.url);
 
@@ -97,10 +98,8 @@ class PgliteThread {
   }
 }
 
-function startWorker(folder: string): Promise<PgliteThread> {
-  const url = process.env.MERIDIAN_PGLITE_WORKER
-    ? pathToFileURL(resolve(process.env.MERIDIAN_PGLITE_WORKER))
-    : PGLITE_WORKER_URL;
+function startWorker(folder: string, workerFile: string | URL): Promise<PgliteThread> {
+  const url = typeof workerFile === 'string' ? pathToFileURL(resolve(workerFile)) : workerFile;
   // No TypeScript loader inside: the worker is plain JavaScript (see pglite-worker.mjs).
   const worker = new Worker(url, { workerData: { folder }, execArgv: [] });
   return new Promise((resolve, reject) => {
@@ -154,10 +153,13 @@ function adapter(thread: PgliteThread): SqlDriverAdapter {
  * transaction step as a message. If the worker dies, every outstanding and later call fails with
  * STORAGE_UNAVAILABLE. `terminate` is for tests that kill it.
  */
-export async function openPgliteThread(dataDir: string): Promise<Driver & { terminate(): Promise<number> }> {
+export async function openPgliteThread(
+  dataDir: string,
+  workerFile: string | URL = PGLITE_WORKER_URL,
+): Promise<Driver & { terminate(): Promise<number> }> {
   const folder = resolve(join(dataDir, 'pglite'));
   await mkdir(folder, { recursive: true });
-  const thread = await startWorker(folder);
+  const thread = await startWorker(folder, workerFile);
   const connection = adapter(thread);
 
   return {
