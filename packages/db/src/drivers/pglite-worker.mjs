@@ -19,21 +19,19 @@ function openScriptTransaction(pglite) {
     const finished = new Promise((settle) => {
       finish = settle;
     });
-    const done = pglite
-      .transaction(async (tx) => {
-        resolve({
-          tx,
-          end(commit) {
-            finish(commit);
-            return done;
-          },
-        });
-        if (!(await finished)) await tx.rollback();
-      })
-      .catch((error) => {
-        reject(error);
-        throw error;
+    const done = pglite.transaction(async (tx) => {
+      resolve({
+        tx,
+        end(commit) {
+          finish(commit);
+          return done;
+        },
       });
+      if (!(await finished)) await tx.rollback();
+    });
+    // Before it started, a failure is the opener's; after, whoever ends it awaits `done`. Handled
+    // here either way, so it never becomes an unhandled rejection that would end the worker.
+    done.catch(reject);
   });
 }
 
