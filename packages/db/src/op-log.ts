@@ -194,58 +194,79 @@ async function commitBatch(db: Database, mapId: string, inputs: CommitOpInput[])
   return settled;
 }
 
+/** An op-log row as retryResult reads it. */
+type StoredOp = Parameters<typeof opRecordFromRow>[0];
+
 /**
- * Under the map's row lock: an earlier attempt of this op has either committed (found here) or not
- * started, so a concurrent retry cannot apply it twice. Writes nothing unless it answers committed.
+ * Applies the op to the feature rows at `seq`, unless the op log already holds its id (`stored`,
+ * read under the map's row lock: an earlier attempt has either committed or not started, so a
+ * concurrent retry cannot apply it twice). Writes nothing unless it answers committed; the caller
+ * appends the op-log row.
  */
-async function applyAndAppend(
+async function applyUnlessStored(
   tx: Prisma.TransactionClient,
   map: { id: string; name: string },
   seq: number,
   input: CommitOpInput,
+  stored: StoredOp | null | undefined,
 ): Promise<CommitResult> {
-  const at = new Date(input.now ?? Date.now());
-  const stored = await findOp(tx, input);
   if (stored) return retryResult(stored, input.op);
+  const at = new Date(input.now ?? Date.now());
   const rejection = await applyToRows(tx, map, seq, input.op, at);
   if (rejection) return rejection;
-  await tx.op.create({
-    data: {
-      mapId: map.id,
-      seq,
-      clientId: input.clientId,
-      opId: input.opId,
-      kind: input.op.kind,
-      payload: input.op,
-      createdAt: at,
-    },
-  });
   return {
     status: 'committed',
     record: { seq, opId: input.opId, clientId: input.clientId, op: input.op, at: at.getTime() },
   };
 }
 
-/** Several ops of one map in one transaction, in order; throws if the transaction fails. */
+function opRow(mapId: string, record: OpRecord) {
+  return {
+    mapId,
+    seq: record.seq,
+    clientId: record.clientId,
+    opId: record.opId,
+    kind: record.op.kind,
+    payload: record.op,
+    createdAt: new Date(record.at),
+  };
+}
+
+const opKey = (input: { clientId: string; opId: string }) => `${input.clientId}\u0000${input.opId}`;
+
+/**
+ * Several ops of one map in one transaction, in order; throws if the transaction fails. The op ids
+ * are looked up once for the whole group, and the op-log rows are inserted together at the end
+ * (nothing in between reads them), so an op costs its feature reads and writes only.
+ */
 async function commitGroup(db: Database, mapId: string, inputs: CommitOpInput[]): Promise<CommitResult[]> {
   return db.prisma.$transaction(async (tx) => {
     const [map] = await tx.$queryRaw<{ seq: number; name: string }[]>`
       SELECT seq, name FROM "Map" WHERE id = ${mapId} FOR UPDATE`;
     if (!map) return inputs.map(() => reject(ErrorCode.MAP_NOT_FOUND, `no map ${mapId}`));
+    const storedRows = await tx.op.findMany({
+      where: { mapId, OR: inputs.map(({ clientId, opId }) => ({ clientId, opId })) },
+    });
+    const stored = new Map<string, StoredOp>(storedRows.map((row) => [opKey(row), row]));
     const current = { id: mapId, name: map.name };
     let seq = map.seq;
-    let lastAt = 0;
+    const committed: OpRecord[] = [];
     const results: CommitResult[] = [];
     for (const input of inputs) {
-      const result = await applyAndAppend(tx, current, seq + 1, input);
+      const result = await applyUnlessStored(tx, current, seq + 1, input, stored.get(opKey(input)));
       if (result.status === 'committed') {
-        seq = result.record.seq;
-        lastAt = result.record.at;
+        const { record } = result;
+        seq = record.seq;
+        committed.push(record);
+        // A later op of the group with the same id is its retry.
+        stored.set(opKey(input), { ...record, payload: input.op, createdAt: new Date(record.at) });
       }
       results.push(result);
     }
-    if (seq > map.seq) {
-      await tx.$executeRaw`UPDATE "Map" SET seq = ${seq}, "updatedAt" = ${new Date(lastAt)} WHERE id = ${mapId}`;
+    const last = committed.at(-1);
+    if (last) {
+      await tx.op.createMany({ data: committed.map((record) => opRow(mapId, record)) });
+      await tx.$executeRaw`UPDATE "Map" SET seq = ${last.seq}, "updatedAt" = ${new Date(last.at)} WHERE id = ${mapId}`;
     }
     return results;
   });
@@ -259,9 +280,11 @@ async function commitAlone(db: Database, input: CommitOpInput): Promise<CommitRe
         UPDATE "Map" SET seq = seq + 1, "updatedAt" = ${at}
         WHERE id = ${input.mapId} RETURNING seq, name`;
       if (!map) throw new RollBack(reject(ErrorCode.MAP_NOT_FOUND, `no map ${input.mapId}`));
-      const result = await applyAndAppend(tx, { id: input.mapId, name: map.name }, map.seq, input);
+      const stored = await findOp(tx, input);
+      const result = await applyUnlessStored(tx, { id: input.mapId, name: map.name }, map.seq, input, stored);
       // Anything but a commit gives the seq back.
       if (result.status !== 'committed') throw new RollBack(result);
+      await tx.op.create({ data: opRow(input.mapId, result.record) });
       return result;
     });
   } catch (error) {
