@@ -89,9 +89,11 @@ describe('openDatabase', () => {
     const db = await open({ databaseUrl: target.url, onConnectionError: (error) => errors.push(error) });
     await Promise.all([db.ping(), db.ping(), db.ping()]);
 
-    expect(await terminateConnections(target.name)).toBeGreaterThan(0);
-    for (let i = 0; i < 100 && errors.length === 0; i++) await sleep(20);
-    expect(errors.length).toBeGreaterThan(0);
+    const terminated = await terminateConnections(target.name);
+    expect(terminated).toBeGreaterThan(0);
+    // Every idle pooled connection reports its end; until then the pool may still hand one out.
+    for (let i = 0; i < 250 && errors.length < terminated; i++) await sleep(20);
+    expect(errors.length).toBeGreaterThanOrEqual(terminated);
 
     await db.ping();
     await createMap(db, { name: 'After the drop' });

@@ -1,4 +1,4 @@
-import { openPglite } from './drivers/pglite.ts';
+import { openPgliteThread } from './drivers/pglite-thread.ts';
 import { openPostgres } from './drivers/postgres.ts';
 import type { Driver, RunInScriptTransaction } from './drivers/script-transaction.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -10,6 +10,11 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   /** Where embedded PGlite keeps its files (`<dataDir>/pglite`). Default `./.data`. */
   dataDir?: string;
+  /**
+   * The embedded database's worker file (a path or file URL), for a bundle that does not emit it as
+   * `pglite-worker.mjs` beside itself. Default: `src/drivers/pglite-worker.mjs` of this package.
+   */
+  pgliteWorker?: string | URL;
   /** Apply pending migrations before returning. Default true. */
   migrate?: boolean;
   /** Most Postgres connections this process holds. Default 10. */
@@ -46,7 +51,9 @@ async function openDriver(options: OpenDatabaseOptions): Promise<{ driver: Drive
     const driver = openPostgres({ url: options.databaseUrl, poolMax: options.poolMax, onConnectionError });
     return { driver, kind: 'postgres' };
   }
-  const driver = await withStorage('opening embedded PGlite', () => openPglite(options.dataDir ?? './.data'));
+  const driver = await withStorage('opening embedded PGlite', () =>
+    openPgliteThread(options.dataDir ?? './.data', options.pgliteWorker),
+  );
   return { driver, kind: 'pglite' };
 }
 
@@ -56,6 +63,15 @@ async function openDriver(options: OpenDatabaseOptions): Promise<{ driver: Drive
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const { driver, kind } = await openDriver(options);
+  return databaseOn(driver, kind, options);
+}
+
+/** A Database over an open driver (closed with it); tests reach a driver's internals this way. */
+export async function databaseOn(
+  driver: Driver,
+  kind: Database['kind'],
+  options: Pick<OpenDatabaseOptions, 'migrate'> = {},
+): Promise<Database> {
   const prisma = new PrismaClient({
     adapter: driver.adapter,
     transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },

@@ -223,6 +223,80 @@ describe.each(BACKENDS)('op log on $kind', ({ create }) => {
     );
   });
 
+  it('commits a burst of ops sent at once on one map, none refused, while other maps still commit', async () => {
+    const mapId = await newMap('Burst');
+    const otherMapId = await newMap('Other');
+    // More commits than the pool can serve before its wait bound: they must queue, never be refused.
+    const BURST = 1000;
+    let burstDone = 0;
+    const burst = Array.from({ length: BURST }, (_, i) =>
+      commitOp(db, { mapId, clientId: 'burst', opId: `b${i}`, op: point(`b${i}`) }).then((result) => {
+        burstDone++;
+        return result;
+      }),
+    );
+    // A commit on another map does not wait behind the burst's queue.
+    expectCommitted(await commitOp(db, { mapId: otherMapId, clientId: 'other', opId: 'o1', op: point('o') }));
+    expect(burstDone).toBeLessThan(BURST);
+
+    const seqs = (await Promise.all(burst)).map((result) => expectCommitted(result).seq);
+    expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: BURST }, (_, i) => i + 1));
+    expect((await readOps(db, mapId, 1, BURST + 1)).map((r) => r.seq)).toEqual(
+      Array.from({ length: BURST }, (_, i) => i + 1),
+    );
+    // Group commit: the first op alone, then the waiting ones MAX_GROUP_OPS (64) at a time.
+    expect(await transactionsThatWrote(mapId)).toBe(1 + Math.ceil((BURST - 1) / 64));
+  });
+
+  /** How many transactions inserted the map's op-log rows (each row's xmin names its transaction). */
+  async function transactionsThatWrote(mapId: string): Promise<number> {
+    const [row] = await db.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(DISTINCT xmin::text)::int AS n FROM "Op" WHERE "mapId" = ${mapId}`;
+    return row?.n ?? 0;
+  }
+
+  it('group-commits the ops waiting on one map, each answered as if committed alone', async () => {
+    const mapId = await newMap('Group');
+    const inputs: Omit<CommitOpInput, 'mapId'>[] = [
+      { clientId: 'g', opId: 'o1', op: point('a') },
+      { clientId: 'g', opId: 'o2', op: point('a') },
+      { clientId: 'g', opId: 'o3', op: { kind: 'feature.update', id: 'a', properties: { title: 'A' } } },
+      { clientId: 'g', opId: 'o3', op: { kind: 'feature.update', id: 'a', properties: { title: 'A' } } },
+      { clientId: 'g', opId: 'o3', op: { kind: 'feature.delete', id: 'a' } },
+      { clientId: 'g', opId: 'o4', op: { kind: 'map.rename', name: 'Grouped' } },
+      { clientId: 'g', opId: 'o5', op: { kind: 'feature.delete', id: 'a' } },
+      { clientId: 'g', opId: 'o6', op: point('b') },
+      { clientId: 'g', opId: 'o7', op: { kind: 'feature.update', id: 'a', properties: { title: 'gone' } } },
+    ];
+    const results = await Promise.all(inputs.map((input) => commitOp(db, { ...input, mapId })));
+    expect(results.map((result) => (result.status === 'rejected' ? result.code : result.status))).toEqual([
+      'committed',
+      ErrorCode.FEATURE_EXISTS,
+      'committed',
+      'duplicate',
+      ErrorCode.OP_ID_REUSED,
+      'committed',
+      'committed',
+      'committed',
+      ErrorCode.FEATURE_NOT_FOUND,
+    ]);
+    const seqs = results.map((result) => (result.status === 'rejected' ? null : result.record.seq));
+    expect(seqs).toEqual([1, null, 2, 2, null, 3, 4, 5, null]);
+    // o1 alone, then everything that waited meanwhile in one transaction.
+    expect(await transactionsThatWrote(mapId)).toBe(2);
+
+    const log = await readOps(db, mapId, 1, 10);
+    expect(log.map((record) => record.opId)).toEqual(['o1', 'o3', 'o4', 'o5', 'o6']);
+    const replayed = createMapState('Group');
+    for (const record of log) expect(applyOp(replayed, record.op).ok).toBe(true);
+    const snapshot = await loadSnapshot(db, mapId);
+    expect(snapshot?.seq).toBe(5);
+    expect(snapshot?.map.name).toBe('Grouped');
+    expect(stateHash(createMapState(snapshot?.map.name ?? '', snapshot?.features ?? []))).toBe(
+      stateHash(replayed),
+    );
+  });
+
   it('reads op ranges inclusively, in seq order, clipped to what exists', async () => {
     const mapId = await newMap();
     for (let i = 0; i < 5; i++) expectCommitted(await commit(mapId, point(`p${i}`)));

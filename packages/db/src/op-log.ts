@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   applyOp,
   canonicalJson,
@@ -10,6 +11,7 @@ import {
 import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 import { applyLayerOpToRows } from './layers.ts';
+import { MapBatcher } from './map-batcher.ts';
 import { featureFromRow, opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
@@ -90,6 +92,8 @@ async function applyToRows(
 
   if (op.kind === 'map.rename') {
     await tx.map.update({ where: { id: map.id }, data: { name: state.name } });
+    // A later op of the same group sees the new name.
+    map.name = state.name;
   } else if (result.feature && row) {
     await tx.feature.update({
       where: { mapId_id: { mapId: map.id, id: row.id } },
@@ -124,14 +128,151 @@ async function applyToRows(
   return null;
 }
 
+/** Ops of one map committed in one transaction at most; bounds how long a group holds the row lock. */
+const MAX_GROUP_OPS = 64;
+
+/** An op's answer, or what committing it threw. */
+type Settled = { ok: true; result: CommitResult | UnknownOutcome } | { ok: false; error: unknown };
+
+/** A commit that failed without saying whether it happened. */
+interface UnknownOutcome {
+  status: 'unknown';
+  failure: unknown;
+}
+
+const batchers = new WeakMap<Database, MapBatcher<CommitOpInput, Settled>>();
+
+function batcherOf(db: Database): MapBatcher<CommitOpInput, Settled> {
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = new MapBatcher((mapId, inputs) => commitBatch(db, mapId, inputs), MAX_GROUP_OPS);
+    batchers.set(db, batcher);
+  }
+  return batcher;
+}
+
 /**
  * Commits one durable op: takes the map's next seq, applies the op to the features, appends it to
- * the op log, all in one transaction. The `UPDATE "Map" … RETURNING seq` row lock makes writers of
- * one map take turns, so seqs are gap-free and ops apply in seq order; a rejected op rolls back and
- * does not consume a seq. Retrying the same (clientId, opId) returns the original record.
- * Throws MeridianError(STORAGE_UNAVAILABLE) when the database fails.
+ * the op log, in one transaction. The map's row lock makes writers of one map take turns, so seqs
+ * are gap-free and ops apply in seq order; a rejected op changes nothing and consumes no seq.
+ * Retrying the same (clientId, opId) returns the original record.
+ *
+ * Group commit: the ops of one map wait here for their turn (not in the connection pool, whose wait
+ * is bounded), one transaction of a map at a time. An op that finds its map idle commits at once,
+ * alone; the ops that arrived meanwhile commit together in the next transaction, each with the
+ * answer it would have had alone, so a busy map pays one round of BEGIN/COMMIT and one durable
+ * flush per group instead of per op. Throws MeridianError(STORAGE_UNAVAILABLE) when the database
+ * fails (see resolveOutcome for a commit whose answer was lost).
  */
 export async function commitOp(db: Database, input: CommitOpInput): Promise<CommitResult> {
+  const settled = await batcherOf(db).submit(input.mapId, input);
+  if (!settled.ok) throw settled.error;
+  // Resolved outside the map's turn, so its next ops are not held up by a failed one's lookups.
+  return settled.result.status === 'unknown'
+    ? resolveOutcome(db, input, settled.result.failure)
+    : settled.result;
+}
+
+async function commitBatch(db: Database, mapId: string, inputs: CommitOpInput[]): Promise<Settled[]> {
+  if (inputs.length > 1) {
+    try {
+      const results = await commitGroup(db, mapId, inputs);
+      return results.map((result) => ({ ok: true, result }));
+    } catch {
+      // One by one: each op gets its own answer (and a lost answer its own resolution).
+    }
+  }
+  const settled: Settled[] = [];
+  for (const input of inputs) {
+    settled.push(
+      await commitAlone(db, input).then(
+        (result) => ({ ok: true, result }) as const,
+        (error: unknown) => ({ ok: false, error }) as const,
+      ),
+    );
+  }
+  return settled;
+}
+
+/** An op-log row as retryResult reads it. */
+type StoredOp = Parameters<typeof opRecordFromRow>[0];
+
+/**
+ * Applies the op to the feature rows at `seq`, unless the op log already holds its id (`stored`,
+ * read under the map's row lock: an earlier attempt has either committed or not started, so a
+ * concurrent retry cannot apply it twice). Writes nothing unless it answers committed; the caller
+ * appends the op-log row.
+ */
+async function applyUnlessStored(
+  tx: Prisma.TransactionClient,
+  map: { id: string; name: string },
+  seq: number,
+  input: CommitOpInput,
+  stored: StoredOp | null | undefined,
+): Promise<CommitResult> {
+  if (stored) return retryResult(stored, input.op);
+  const at = new Date(input.now ?? Date.now());
+  const rejection = await applyToRows(tx, map, seq, input.op, at);
+  if (rejection) return rejection;
+  return {
+    status: 'committed',
+    record: { seq, opId: input.opId, clientId: input.clientId, op: input.op, at: at.getTime() },
+  };
+}
+
+function opRow(mapId: string, record: OpRecord) {
+  return {
+    mapId,
+    seq: record.seq,
+    clientId: record.clientId,
+    opId: record.opId,
+    kind: record.op.kind,
+    payload: record.op,
+    createdAt: new Date(record.at),
+  };
+}
+
+const opKey = (input: { clientId: string; opId: string }) => `${input.clientId}\u0000${input.opId}`;
+
+/**
+ * Several ops of one map in one transaction, in order; throws if the transaction fails. The op ids
+ * are looked up once for the whole group, and the op-log rows are inserted together at the end
+ * (nothing in between reads them), so an op costs its feature reads and writes only.
+ */
+async function commitGroup(db: Database, mapId: string, inputs: CommitOpInput[]): Promise<CommitResult[]> {
+  return db.prisma.$transaction(async (tx) => {
+    const [map] = await tx.$queryRaw<{ seq: number; name: string }[]>`
+      SELECT seq, name FROM "Map" WHERE id = ${mapId} FOR UPDATE`;
+    if (!map) return inputs.map(() => reject(ErrorCode.MAP_NOT_FOUND, `no map ${mapId}`));
+    const storedRows = await tx.op.findMany({
+      where: { mapId, OR: inputs.map(({ clientId, opId }) => ({ clientId, opId })) },
+    });
+    const stored = new Map<string, StoredOp>(storedRows.map((row) => [opKey(row), row]));
+    const current = { id: mapId, name: map.name };
+    let seq = map.seq;
+    const committed: OpRecord[] = [];
+    const results: CommitResult[] = [];
+    for (const input of inputs) {
+      const result = await applyUnlessStored(tx, current, seq + 1, input, stored.get(opKey(input)));
+      if (result.status === 'committed') {
+        const { record } = result;
+        seq = record.seq;
+        committed.push(record);
+        // A later op of the group with the same id is its retry.
+        stored.set(opKey(input), { ...record, payload: input.op, createdAt: new Date(record.at) });
+      }
+      results.push(result);
+    }
+    const last = committed.at(-1);
+    if (last) {
+      await tx.op.createMany({ data: committed.map((record) => opRow(mapId, record)) });
+      await tx.$executeRaw`UPDATE "Map" SET seq = ${last.seq}, "updatedAt" = ${new Date(last.at)} WHERE id = ${mapId}`;
+    }
+    return results;
+  });
+}
+
+async function commitAlone(db: Database, input: CommitOpInput): Promise<CommitResult | UnknownOutcome> {
   const at = new Date(input.now ?? Date.now());
   try {
     return await db.prisma.$transaction(async (tx) => {
@@ -139,43 +280,68 @@ export async function commitOp(db: Database, input: CommitOpInput): Promise<Comm
         UPDATE "Map" SET seq = seq + 1, "updatedAt" = ${at}
         WHERE id = ${input.mapId} RETURNING seq, name`;
       if (!map) throw new RollBack(reject(ErrorCode.MAP_NOT_FOUND, `no map ${input.mapId}`));
-      // Read under the map's row lock: an earlier attempt of this op has either committed (found
-      // here) or not started, so a concurrent retry cannot apply the op twice.
       const stored = await findOp(tx, input);
-      if (stored) throw new RollBack(retryResult(stored, input.op));
-
-      const rejection = await applyToRows(tx, { id: input.mapId, name: map.name }, map.seq, input.op, at);
-      if (rejection) throw new RollBack(rejection);
-      await tx.op.create({
-        data: {
-          mapId: input.mapId,
-          seq: map.seq,
-          clientId: input.clientId,
-          opId: input.opId,
-          kind: input.op.kind,
-          payload: input.op,
-          createdAt: at,
-        },
-      });
-      const record: OpRecord = {
-        seq: map.seq,
-        opId: input.opId,
-        clientId: input.clientId,
-        op: input.op,
-        at: at.getTime(),
-      };
-      return { status: 'committed', record };
+      const result = await applyUnlessStored(tx, { id: input.mapId, name: map.name }, map.seq, input, stored);
+      // Anything but a commit gives the seq back.
+      if (result.status !== 'committed') throw new RollBack(result);
+      await tx.op.create({ data: opRow(input.mapId, result.record) });
+      return result;
     });
   } catch (error) {
     if (error instanceof RollBack) return error.result;
-    if (error instanceof MeridianError) throw error;
+    if (error instanceof MeridianError && error.code !== ErrorCode.STORAGE_UNAVAILABLE) throw error;
     if (isUniqueViolation(error)) {
       // Another attempt of the same op committed first; answer as its retry.
       const stored = await withStorage('reading a committed op', () => findOp(db.prisma, input));
       if (stored) return retryResult(stored, input.op);
     }
-    throw storageUnavailable('committing an op', error);
+    return { status: 'unknown', failure: error };
   }
+}
+
+/** When the op log is asked again after a failed commit; past the last, the outcome is unknown. */
+const OUTCOME_LOOKUP_DELAYS_MS = [0, 250, 1_000, 2_000];
+/** A lookup waits this long at most for a writer still holding the map's row lock. */
+const OUTCOME_LOOKUP_LOCK_TIMEOUT = '2s';
+
+/**
+ * The op log after every writer of the map has finished: under the map's row lock (FOR SHARE waits
+ * for a transaction that updated the row, such as one whose COMMIT is still being processed), so
+ * "not found" means that no attempt of this op committed or ever will.
+ */
+function findOpAfterWriters(db: Database, input: CommitOpInput) {
+  return db.prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT set_config('lock_timeout', ${OUTCOME_LOOKUP_LOCK_TIMEOUT}, true)`;
+    await tx.$queryRaw`SELECT 1 FROM "Map" WHERE id = ${input.mapId} FOR SHARE`;
+    return findOp(tx, input);
+  });
+}
+
+/**
+ * A commit failed in a way that does not say whether it happened: the connection may have dropped
+ * after COMMIT was sent, with the op committed and only the answer lost. The op log decides, by op
+ * id: found, the op is committed and answered as such (never "not committed" for an op that other
+ * clients will receive); provably absent, STORAGE_UNAVAILABLE; the database still unreachable after
+ * a few tries, STORAGE_UNAVAILABLE saying the outcome is unknown. Both are transient: the client
+ * retries with the same op id, which the op log deduplicates.
+ */
+async function resolveOutcome(db: Database, input: CommitOpInput, failure: unknown): Promise<CommitResult> {
+  for (const delayMs of OUTCOME_LOOKUP_DELAYS_MS) {
+    if (delayMs > 0) await sleep(delayMs);
+    let stored: Awaited<ReturnType<typeof findOpAfterWriters>>;
+    try {
+      stored = await findOpAfterWriters(db, input);
+    } catch {
+      continue;
+    }
+    if (!stored) throw storageUnavailable('committing an op (not committed)', failure);
+    const result = retryResult(stored, input.op);
+    return result.status === 'duplicate' ? { status: 'committed', record: result.record } : result;
+  }
+  throw storageUnavailable(
+    'committing an op: outcome unknown (the database did not answer again; retry with the same op id)',
+    failure,
+  );
 }
 
 /** The committed ops of a map with `fromSeq <= seq <= toSeq`, in seq order. */

@@ -4,6 +4,12 @@ import type { Driver } from './script-transaction.ts';
 
 /** An unreachable server fails the first query after this long instead of hanging it. */
 export const CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * How long a query may wait for a pooled connection when all are busy. pg's Pool bounds this wait
+ * with its connectionTimeoutMillis, which it also gives each new connection; here the pool gets this
+ * bound and each connection its own CONNECT_TIMEOUT_MS, so a busy pool is not mistaken for a dead server.
+ */
+export const POOL_WAIT_MS = 10_000;
 /** Idle pooled connections close after this long, so a quiet node holds few server slots. */
 const IDLE_TIMEOUT_MS = 30_000;
 
@@ -13,10 +19,18 @@ export interface PostgresOptions {
   onConnectionError: (error: Error) => void;
 }
 
+/** A connection whose connect attempt gives up after CONNECT_TIMEOUT_MS, whatever the pool's wait. */
+class ConnectBoundClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
 export function openPostgres(options: PostgresOptions): Driver {
   const pool = new pg.Pool({
     connectionString: options.url,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    Client: ConnectBoundClient,
+    connectionTimeoutMillis: POOL_WAIT_MS,
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     max: options.poolMax ?? 10,
   });
