@@ -45,6 +45,10 @@ const EnvSchema = z.object({
   RATE_LIMIT_BURST: int(1).default(200),
   RATE_LIMIT_MAX_EXCESS: int(1).default(100),
   INVALID_MESSAGE_BUDGET: int(1).default(20),
+  MAX_INFLIGHT_OPS: int(1, 100_000).default(128),
+  MAX_MAP_QUEUED_OPS: int(1, 1_000_000).default(1024),
+  OP_TAIL_MAX_OPS: int(0, 100_000).default(LIMITS.MAX_SYNC_RANGE),
+  OP_TAIL_MAX_BYTES: int(0).default(1024 * 1024),
   HELLO_TIMEOUT_MS: int(100).default(10_000),
   MAX_REPLAY_OPS: int(1, LIMITS.MAX_SYNC_RANGE).default(500),
   PRESENCE_FLUSH_MS: int(10, 1000).default(50),
@@ -83,6 +87,12 @@ export interface Config {
   volatileBackpressureBytes: number;
   rateLimit: { msgsPerS: number; burst: number; maxExcess: number };
   invalidMessageBudget: number;
+  /** Ops one connection may have queued or committing; beyond it an op is refused with OVERLOADED. */
+  maxInflightOps: number;
+  /** Ops queued on this node for one map, across its connections; beyond it OVERLOADED. */
+  maxMapQueuedOps: number;
+  /** The in-memory tail of recent ops kept per open map, which serves `sync` and resume-by-replay. */
+  opTail: { maxOps: number; maxBytes: number };
   helloTimeoutMs: number;
   maxReplayOps: number;
   presenceFlushMs: number;
@@ -269,6 +279,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxExcess: e.RATE_LIMIT_MAX_EXCESS,
     },
     invalidMessageBudget: e.INVALID_MESSAGE_BUDGET,
+    maxInflightOps: e.MAX_INFLIGHT_OPS,
+    maxMapQueuedOps: e.MAX_MAP_QUEUED_OPS,
+    opTail: { maxOps: e.OP_TAIL_MAX_OPS, maxBytes: e.OP_TAIL_MAX_BYTES },
     helloTimeoutMs: e.HELLO_TIMEOUT_MS,
     maxReplayOps: e.MAX_REPLAY_OPS,
     presenceFlushMs: e.PRESENCE_FLUSH_MS,
