@@ -41,12 +41,12 @@ function databaseUrl(name: string): string {
 }
 
 /** An empty database; the first node migrates it on boot. */
-async function createDatabase(name: string): Promise<string> {
+export async function createDatabase(name: string): Promise<string> {
   await psql(`CREATE DATABASE "${name}"`);
   return databaseUrl(name);
 }
 
-async function dropDatabase(name: string): Promise<void> {
+export async function dropDatabase(name: string): Promise<void> {
   await psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
