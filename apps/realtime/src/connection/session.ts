@@ -43,6 +43,16 @@ export interface QueuedSend {
 /** Most async steps (joins, ops, syncs) one connection may have waiting; beyond this it is refused (OVERLOADED). */
 export const MAX_QUEUED_TASKS = 256;
 
+/**
+ * Resolves on the event loop's next turn. A storage call that answers within the same turn (the
+ * embedded PGlite runs on this thread) would otherwise let one connection's queue of commits run
+ * back to back in microtasks, and nothing else (health checks, other sockets, new frames) would
+ * be served until the queue is empty; between two tasks the loop gets a turn.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** An op read from this connection and not yet answered: queued, or being committed once `started`. */
 export interface AcceptedOp {
   readonly mapId: string;
@@ -188,10 +198,13 @@ export class Session {
    */
   enqueue(task: () => Promise<void>): Promise<void> {
     this.#queued++;
-    const run = (this.#queue ?? Promise.resolve()).then(task).finally(() => {
-      // The last task done: drop the chain rather than keep a settled promise per idle session.
-      if (--this.#queued === 0) this.#queue = null;
-    });
+    const run = (this.#queue ?? Promise.resolve())
+      .then(nextTurn)
+      .then(task)
+      .finally(() => {
+        // The last task done: drop the chain rather than keep a settled promise per idle session.
+        if (--this.#queued === 0) this.#queue = null;
+      });
     this.#queue = run.catch(() => {});
     return run;
   }
