@@ -2,6 +2,7 @@ import type { Database } from '@meridian/db';
 import type { TokenService } from './auth/tokens.ts';
 import type { Bus } from './bus/bus.ts';
 import type { Clock } from './clock.ts';
+import type { Admission } from './connection/admission-ledger.ts';
 import type { InflightCommits } from './connection/inflight.ts';
 import type { Outbox } from './connection/outbox.ts';
 import type { Session } from './connection/session.ts';
@@ -23,6 +24,8 @@ export interface ServerContext {
   rooms: RoomRegistry;
   outbox: Outbox;
   inflight: InflightCommits;
+  /** Ops queued per map on this node and the commit pace: what admission of new ops looks at. */
+  admission: Admission;
   sessions: Set<Session>;
   /** What the live-feed subscription manager uses (rooms opening and closing, server ops, layer statuses). */
   feedHost: FeedHost;

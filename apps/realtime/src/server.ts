@@ -4,6 +4,7 @@ import { CloseCode, REALTIME_PATH } from '@meridian/protocol';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import type { Bus } from './bus/bus.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { Admission } from './connection/admission-ledger.ts';
 import { InflightCommits } from './connection/inflight.ts';
 import { sweepSession } from './connection/lifecycle.ts';
 import { createOutbox } from './connection/outbox.ts';
@@ -93,6 +94,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,
+      opTail: config.opTail,
     },
   });
   const inflight = new InflightCommits();
@@ -108,6 +110,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     rooms,
     outbox,
     inflight,
+    admission: new Admission(config),
     sessions: new Set<Session>(),
     feedHost,
     leavingPool: false,

@@ -1,10 +1,11 @@
-import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
+import { type Database, loadSnapshot, openDatabase, readOps } from '@meridian/db';
 import { createMapState, ErrorCode, stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildNode, spawnNode } from './child-node.ts';
 import { createDataDir, createPostgresDatabase, POSTGRES_URL, REDIS_URL, uniqueName } from './databases.ts';
 import { type ClusterNode, createMapVia, openClient, point, startClusterNode, tokenVia } from './harness.ts';
+import { RawSocket } from './raw-socket.ts';
 import { RedisServer } from './redis-server.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { sleep, waitFor } from './wait.ts';
@@ -48,6 +49,17 @@ async function edit(tracked: Tracked[], rounds: number, delayMs: number): Promis
       }
     }),
   );
+}
+
+type ServerFrameLike = Awaited<ReturnType<RawSocket['next']>>;
+
+async function readOpsDirect(url: string, mapId: string) {
+  const db = await openDatabase({ databaseUrl: url, migrate: false, poolMax: 1 });
+  try {
+    return await readOps(db, mapId, 1, 1_000_000);
+  } finally {
+    await db.close();
+  }
 }
 
 async function expectConverged(db: Database, mapId: string, tracked: Tracked[]): Promise<void> {
@@ -251,5 +263,103 @@ describe('faults', () => {
     expect(titles.filter((t) => t?.startsWith('cut ')).sort()).toEqual(during.map((_, i) => `cut ${i}`));
     const logged = await direct.prisma.op.findMany({ where: { mapId }, select: { opId: true } });
     for (const opId of during) expect(logged.filter((row) => row.opId === opId)).toHaveLength(1);
+  });
+
+  it('a join while Postgres is unreachable gets a typed transient error naming the map; the same socket joins once it is back', async () => {
+    const database = await createPostgresDatabase();
+    cleanups.push(() => database.drop());
+    const data = await createDataDir();
+    cleanups.push(() => data.remove());
+    const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
+    cleanups.push(() => proxy.close());
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String(proxy.port);
+    const node = await startClusterNode({
+      databaseUrl: viaProxy.toString(),
+      redisPrefix: `${uniqueName('meridian-join')}:`,
+      dataDir: data.dir,
+    });
+    cleanups.push(() => node.stop());
+    const created = await createMapVia(node.httpUrl, 'Join during an outage');
+    const mapId = created.map.id;
+    const token = await tokenVia(node.httpUrl, mapId, created.editKey);
+
+    proxy.cut();
+    const socket = await RawSocket.open(`${node.wsUrl}?token=${token}`);
+    cleanups.push(() => socket.terminate());
+    socket.send({ type: 'hello', v: 1, clientId: 'joiner', name: 'Joiner', color: '#112233' });
+    await socket.next('welcome');
+    socket.send({ type: 'join', mapId });
+    const failed = await socket.next('error', (f) => f.ref === 'join', 30_000);
+    expect(failed).toMatchObject({ code: ErrorCode.STORAGE_UNAVAILABLE, ref: 'join', mapId });
+    expect(failed.retryAfterMs as number).toBeGreaterThan(0);
+    // Not joined, cleanly: an op now is refused as such (not queued behind a broken join).
+    socket.send({ type: 'op', mapId, opId: 'o-early', op: { kind: 'map.rename', name: 'Too early' } });
+    expect(await socket.next('reject', (f) => f.opId === 'o-early')).toMatchObject({
+      code: ErrorCode.NOT_JOINED,
+    });
+
+    proxy.restore();
+    // The same socket retries its join (as the client does after retryAfterMs) until storage answers.
+    let joined: ServerFrameLike | undefined;
+    await waitFor(
+      'a retried join on the same socket to succeed',
+      async () => {
+        const before = socket.frames.length;
+        socket.send({ type: 'join', mapId });
+        await waitFor(
+          'an answer to the join',
+          () =>
+            socket.frames
+              .slice(before)
+              .find((f) => f.type === 'snapshot' || (f.type === 'error' && f.ref === 'join')),
+          { timeoutMs: 30_000 },
+        );
+        joined = socket.frames.slice(before).find((f) => f.type === 'snapshot');
+        return joined !== undefined;
+      },
+      { timeoutMs: 40_000, intervalMs: 500 },
+    );
+    expect(joined).toMatchObject({ mapId, role: 'edit' });
+    socket.send({ type: 'op', mapId, opId: 'o-after', op: { kind: 'map.rename', name: 'Back' } });
+    expect(await socket.next('ack', (f) => f.opId === 'o-after')).toMatchObject({ mapId });
+  });
+
+  it('with Postgres unreachable, a resume and a sync within the in-memory tail are still answered', async () => {
+    const database = await createPostgresDatabase();
+    cleanups.push(() => database.drop());
+    const data = await createDataDir();
+    cleanups.push(() => data.remove());
+    const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
+    cleanups.push(() => proxy.close());
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String(proxy.port);
+    const node = await startClusterNode({
+      databaseUrl: viaProxy.toString(),
+      redisPrefix: `${uniqueName('meridian-tail')}:`,
+      dataDir: data.dir,
+    });
+    cleanups.push(() => node.stop());
+    const created = await createMapVia(node.httpUrl, 'Tail');
+    const mapId = created.map.id;
+    const token = await tokenVia(node.httpUrl, mapId, created.editKey);
+    const editor = track(await openClient(node.wsUrl, { token, mapId, name: 'editor' }));
+    await edit([editor], 12, 5);
+    await waitFor('the edits to be acked', () => editor.client.pendingCount === 0 && editor.client.seq >= 12);
+    const head = editor.client.seq;
+    const truth = (await readOpsDirect(database.url, mapId)).map((r) => `${r.seq}/${r.opId}`);
+
+    proxy.cut();
+    // A client that saw up to head - 5 comes back: the five it missed come from memory.
+    const resumer = await RawSocket.open(`${node.wsUrl}?token=${token}`);
+    cleanups.push(() => resumer.terminate());
+    const answer = await resumer.joinMap(mapId, 'resumer', { lastSeq: head - 5 });
+    expect(answer).toMatchObject({ type: 'replay', fromSeq: head - 4, toSeq: head, map: { id: mapId } });
+    const replayed = (answer.ops as { seq: number; opId: string }[]).map((r) => `${r.seq}/${r.opId}`);
+    expect(replayed).toEqual(truth.slice(head - 5));
+    resumer.send({ type: 'sync', mapId, fromSeq: 1, toSeq: head });
+    const synced = await resumer.next('replay', (f) => f.fromSeq === 1);
+    expect((synced.ops as { seq: number; opId: string }[]).map((r) => `${r.seq}/${r.opId}`)).toEqual(truth);
+    proxy.restore();
   });
 });

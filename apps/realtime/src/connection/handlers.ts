@@ -1,4 +1,4 @@
-import { type CommitResult, readOps } from '@meridian/db';
+import type { CommitResult } from '@meridian/db';
 import {
   type ClientMessage,
   type ClientMessageOf,
@@ -11,9 +11,19 @@ import {
 } from '@meridian/protocol';
 import type { ServerContext } from '../context.ts';
 import { commitTracked, fanOut } from '../rooms/commit-op.ts';
+import {
+  acceptOp,
+  bytesCost,
+  chargeMessage,
+  JOIN_COST,
+  OP_COST,
+  refuseInvalid,
+  refuseOverloaded,
+  syncCost,
+} from './admission.ts';
 import { join, leaveRoom } from './join.ts';
-import { codeOf, refuseInvalid, sendError, sendReject } from './replies.ts';
-import { MAX_QUEUED_TASKS, type Session } from './session.ts';
+import { codeOf, sendError, sendReject } from './replies.ts';
+import { type AcceptedOp, MAX_QUEUED_TASKS, type Session } from './session.ts';
 
 interface HandlerSpec<T extends ClientMessageType> {
   /**
@@ -21,6 +31,11 @@ interface HandlerSpec<T extends ClientMessageType> {
    * on its messages taking effect in the order sent (a join before the ops that follow it).
    */
   ordered: boolean;
+  /**
+   * What the message weighs against the connection's rate limit (a presence update is 1), from
+   * what it will make this node do; `bytes` is the frame's size.
+   */
+  cost(message: ClientMessageOf<T>, bytes: number): number;
   run(ctx: ServerContext, session: Session, message: ClientMessageOf<T>): void | Promise<void>;
 }
 
@@ -34,9 +49,13 @@ function joinedRoom(ctx: ServerContext, session: Session, mapId: string, ref: st
   return null;
 }
 
+/** The weight of a small message: one token, plus its size. */
+const small = (_message: unknown, bytes: number) => 1 + bytesCost(bytes);
+
 const handlers: HandlerTable = {
   hello: {
     ordered: true,
+    cost: small,
     run(ctx, session, message) {
       if (session.client) {
         refuseInvalid(ctx, session, ErrorCode.INVALID_MESSAGE, 'hello was already received', 'hello');
@@ -76,15 +95,17 @@ const handlers: HandlerTable = {
       });
     },
   },
-  join: { ordered: true, run: join },
+  join: { ordered: true, cost: (_message, bytes) => JOIN_COST + bytesCost(bytes), run: join },
   leave: {
     ordered: true,
+    cost: small,
     run(ctx, session, message) {
       if (joinedRoom(ctx, session, message.mapId, 'leave')) leaveRoom(session);
     },
   },
   op: {
     ordered: true,
+    cost: (_message, bytes) => OP_COST + bytesCost(bytes),
     async run(ctx, session, message) {
       const { mapId, opId, op } = message;
       const room = session.room;
@@ -122,11 +143,14 @@ const handlers: HandlerTable = {
         return;
       }
       let result: CommitResult;
+      const startedAt = performance.now();
       try {
         result = await commitTracked(ctx, { mapId, clientId: session.clientId, opId, op });
       } catch (error) {
         sendReject(ctx, session, { mapId, opId, ...codeOf(ctx, error, 'commit') });
         return;
+      } finally {
+        ctx.admission.recordCommit(performance.now() - startedAt);
       }
       if (result.status === 'rejected') {
         sendReject(ctx, session, { mapId, opId, code: result.code, message: result.message });
@@ -145,21 +169,24 @@ const handlers: HandlerTable = {
   },
   sync: {
     ordered: true,
+    cost: syncCost,
     async run(ctx, session, message) {
       const { mapId, fromSeq } = message;
-      if (!joinedRoom(ctx, session, mapId, 'sync')) return;
+      const room = joinedRoom(ctx, session, mapId, 'sync');
+      if (!room) return;
       const toSeq = Math.min(message.toSeq, fromSeq + LIMITS.MAX_SYNC_RANGE - 1);
       try {
-        const ops = await readOps(ctx.db, mapId, fromSeq, toSeq);
+        const ops = await room.readOps(fromSeq, toSeq);
         ctx.outbox.send(session, { type: 'replay', mapId, fromSeq, toSeq, ops });
       } catch (error) {
-        const { code, message: text } = codeOf(ctx, error, 'sync');
-        sendError(ctx, session, code, text, 'sync', mapId);
+        const { code, message: text, retryAfterMs } = codeOf(ctx, error, 'sync');
+        sendError(ctx, session, code, text, 'sync', mapId, retryAfterMs);
       }
     },
   },
   presence: {
     ordered: false,
+    cost: small,
     run(ctx, session, message) {
       const room = joinedRoom(ctx, session, message.mapId, 'presence');
       if (!room) return;
@@ -173,6 +200,7 @@ const handlers: HandlerTable = {
   },
   follow: {
     ordered: false,
+    cost: small,
     run(ctx, session, message) {
       joinedRoom(ctx, session, message.mapId, 'follow')?.updatePresence(session, {
         following: message.target,
@@ -181,6 +209,7 @@ const handlers: HandlerTable = {
   },
   summon: {
     ordered: false,
+    cost: small,
     run(ctx, session, message) {
       const room = joinedRoom(ctx, session, message.mapId, 'summon');
       if (!room) return;
@@ -200,37 +229,57 @@ const handlers: HandlerTable = {
   },
   ping: {
     ordered: false,
+    cost: small,
     run(ctx, session, message) {
       ctx.outbox.send(session, { type: 'pong', t: message.t, serverTime: ctx.clock.now() });
     },
   },
 };
 
-/** Route one parsed message to its handler, in order when it must be. Never throws. */
-export function dispatch(ctx: ServerContext, session: Session, message: ClientMessage): void {
+/**
+ * Charge one parsed message (of `bytes` on the wire) against its connection's limits, then route
+ * it to its handler, in order when it must be. Runs inside the uWS message callback, so a refusal
+ * is decided before any work is queued. Never throws.
+ */
+export function dispatch(ctx: ServerContext, session: Session, message: ClientMessage, bytes: number): void {
   if (message.type === 'hello') session.helloSeen = true;
   else if (!session.helloSeen) {
     refuseInvalid(ctx, session, ErrorCode.HELLO_REQUIRED, 'send hello first', message.type);
     return;
   }
   const spec = handlers[message.type] as HandlerSpec<ClientMessageType>;
+  const cost = spec.cost as (message: ClientMessage, bytes: number) => number;
   const run = spec.run as (
     ctx: ServerContext,
     session: Session,
     message: ClientMessage,
   ) => void | Promise<void>;
+  if (!chargeMessage(ctx, session, message, cost(message, bytes))) return;
   // A presence or follow sent right after `join` waits for that join instead of failing NOT_JOINED.
   const waitForJoin = session.joinPending && 'mapId' in message;
   if (!spec.ordered && !waitForJoin) {
     safely(ctx, message.type, () => run(ctx, session, message));
     return;
   }
-  if (session.queued >= MAX_QUEUED_TASKS) {
-    sendError(ctx, session, ErrorCode.RATE_LIMITED, 'too many requests in flight', message.type);
+  // An op is counted in flight from now until it is answered; beyond the bounds it is refused now.
+  let accepted: AcceptedOp | null = null;
+  if (message.type === 'op') {
+    accepted = acceptOp(ctx, session, message);
+    if (!accepted) return;
+  } else if (session.queued >= MAX_QUEUED_TASKS) {
+    refuseOverloaded(ctx, session, message);
     return;
   }
   void session.enqueue(async () => {
-    if (session.open && !session.closing) await safely(ctx, message.type, () => run(ctx, session, message));
+    try {
+      // Abandoned while it waited (the connection is being closed for abuse): already answered.
+      if (accepted && !session.startOp(accepted)) return;
+      if (session.open && !session.closing && !session.policyClosing) {
+        await safely(ctx, message.type, () => run(ctx, session, message));
+      }
+    } finally {
+      if (accepted) ctx.admission.release(session, accepted);
+    }
   });
 }
 

@@ -69,19 +69,56 @@ export async function join(
       viewport: null,
       following: null,
     };
+    const { lastSeq } = message;
     const resumed =
-      message.lastSeq !== undefined && (await resume(ctx, session, room, entry, message.lastSeq, current));
+      lastSeq !== undefined &&
+      (resumeFromTail(ctx, session, room, entry, lastSeq, coverSeq) ||
+        (await resume(ctx, session, room, entry, lastSeq, current)));
     if (!resumed && current()) await sendSnapshot(ctx, session, room, entry, coverSeq, current);
   } catch (error) {
+    // Back to not joined, cleanly: a join sent again on this socket starts from scratch.
     if (room && session.room === room && session.joinEpoch === epoch) leaveRoom(session);
-    const { code, message: text } = codeOf(ctx, error, 'join');
-    sendError(ctx, session, code, text, 'join', mapId);
+    const { code, message: text, retryAfterMs } = codeOf(ctx, error, 'join');
+    sendError(ctx, session, code, text, 'join', mapId, retryAfterMs);
   } finally {
     if (session.joinEpoch === epoch) session.joinPending = false;
   }
 }
 
-/** Replay (lastSeq, head] when that is short enough; false when a snapshot is needed instead. */
+/**
+ * Replay (lastSeq, coverSeq] from the room's in-memory tail, without touching storage, when the
+ * tail holds all of it and the gap is within MAX_REPLAY_OPS. `coverSeq` is the room's delivered
+ * seq when the session became a joiner: everything after it reaches the session from its joiner
+ * buffer. False when storage must decide (a client ahead of this node, or behind the tail).
+ */
+function resumeFromTail(
+  ctx: ServerContext,
+  session: Session,
+  room: Room,
+  entry: PresenceEntry,
+  lastSeq: number,
+  coverSeq: number,
+): boolean {
+  if (lastSeq > coverSeq || coverSeq - lastSeq > ctx.config.maxReplayOps) return false;
+  const ops = room.tail.range(lastSeq + 1, coverSeq);
+  if (!ops) return false;
+  room.admit(session, entry);
+  ctx.outbox.send(session, {
+    type: 'replay',
+    mapId: room.mapId,
+    fromSeq: lastSeq + 1,
+    toSeq: coverSeq,
+    ops,
+    role: entry.role,
+    map: { id: room.mapId, name: room.mapName },
+    presence: room.presence.list(),
+  });
+  sendLayerStatuses(ctx, session, room);
+  room.completeJoin(session, coverSeq);
+  return true;
+}
+
+/** Replay (lastSeq, head] from storage when that is short enough; false when a snapshot is needed instead. */
 async function resume(
   ctx: ServerContext,
   session: Session,

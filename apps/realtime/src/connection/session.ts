@@ -40,8 +40,25 @@ export interface QueuedSend {
   text: string;
 }
 
-/** Most async steps (joins, ops, syncs) one connection may have waiting; beyond this it is flooding. */
+/** Most async steps (joins, ops, syncs) one connection may have waiting; beyond this it is refused (OVERLOADED). */
 export const MAX_QUEUED_TASKS = 256;
+
+/**
+ * Resolves on the event loop's next turn. A storage call that answers within the same turn (the
+ * embedded PGlite runs on this thread) would otherwise let one connection's queue of commits run
+ * back to back in microtasks, and nothing else (health checks, other sockets, new frames) would
+ * be served until the queue is empty; between two tasks the loop gets a turn.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** An op read from this connection and not yet answered: queued, or being committed once `started`. */
+export interface AcceptedOp {
+  readonly mapId: string;
+  readonly opId: string;
+  started: boolean;
+}
 
 /**
  * One WebSocket connection's state, from upgrade to close. `ws` is only valid while `open`:
@@ -59,6 +76,11 @@ export class Session {
   open = false;
   /** Set once the server decided to close, so late callbacks do not close twice. */
   closing = false;
+  /**
+   * Set when the server decided to close for abuse (1008): nothing more is read, queued ops were
+   * answered with a transient reject, and the close waits for the op being committed (if any).
+   */
+  policyClosing = false;
   /** Set as soon as a valid `hello` is read (its handling may still be queued). */
   helloSeen = false;
   /** Closes the connection unless `hello` comes in time; cleared once it has. */
@@ -88,6 +110,8 @@ export class Session {
   /** The last ordered task; null when none is waiting or running. */
   #queue: Promise<void> | null = null;
   #queued = 0;
+  /** Ops accepted and not yet answered; null when none (an idle session keeps no collection). */
+  #ops: Set<AcceptedOp> | null = null;
 
   constructor(id: number, claims: AccessClaims, budgets: SessionBudgets, nowMs: number) {
     this.id = id;
@@ -104,12 +128,52 @@ export class Session {
     return this.#queued;
   }
 
-  /** Count one incoming message against the rate limit: false when over it. */
-  takeMessage(nowMs: number): boolean {
-    const next = this.#budgets.rate.take(this.#rateFullAtMs, nowMs);
+  /** Ops accepted from this connection and not yet answered (queued or being committed). */
+  get opsInFlight(): number {
+    return this.#ops?.size ?? 0;
+  }
+
+  /** Charge an incoming message of weight `cost` against the rate limit: false when over it. */
+  takeMessage(nowMs: number, cost = 1): boolean {
+    const next = this.#budgets.rate.take(this.#rateFullAtMs, nowMs, cost);
     if (next === null) return false;
     this.#rateFullAtMs = next;
     return true;
+  }
+
+  /** How long until a message of weight `cost` fits the rate limit (0: now). */
+  messageWaitMs(nowMs: number, cost = 1): number {
+    return this.#budgets.rate.waitMs(this.#rateFullAtMs, nowMs, cost);
+  }
+
+  /** Count an op as in flight from its arrival until `settleOp`. */
+  acceptOp(mapId: string, opId: string): AcceptedOp {
+    const op: AcceptedOp = { mapId, opId, started: false };
+    this.#ops ??= new Set();
+    this.#ops.add(op);
+    return op;
+  }
+
+  /** The op's turn came: false when it was abandoned meanwhile (it must not run). */
+  startOp(op: AcceptedOp): boolean {
+    if (!this.#ops?.has(op)) return false;
+    op.started = true;
+    return true;
+  }
+
+  /** The op was answered (or will never be: the socket closed): false if it was already settled. */
+  settleOp(op: AcceptedOp): boolean {
+    const ops = this.#ops;
+    if (!ops?.delete(op)) return false;
+    if (ops.size === 0) this.#ops = null;
+    return true;
+  }
+
+  /** Settle and return the accepted ops whose commit has not started: they will not run. */
+  abandonQueuedOps(): AcceptedOp[] {
+    const queued = [...(this.#ops ?? [])].filter((op) => !op.started);
+    for (const op of queued) this.settleOp(op);
+    return queued;
   }
 
   /** Count one message over the rate limit: false when the connection has used up its budget of them. */
@@ -134,10 +198,13 @@ export class Session {
    */
   enqueue(task: () => Promise<void>): Promise<void> {
     this.#queued++;
-    const run = (this.#queue ?? Promise.resolve()).then(task).finally(() => {
-      // The last task done: drop the chain rather than keep a settled promise per idle session.
-      if (--this.#queued === 0) this.#queue = null;
-    });
+    const run = (this.#queue ?? Promise.resolve())
+      .then(nextTurn)
+      .then(task)
+      .finally(() => {
+        // The last task done: drop the chain rather than keep a settled promise per idle session.
+        if (--this.#queued === 0) this.#queue = null;
+      });
     this.#queue = run.catch(() => {});
     return run;
   }

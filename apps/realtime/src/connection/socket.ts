@@ -9,11 +9,12 @@ import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
 import { sendPlain } from '../http/respond.ts';
 import { checkUpgradeRequest, refuseUpgrade, selectSubprotocol } from '../http/upgrade.ts';
+import { refuseInvalid } from './admission.ts';
 import { dispatch } from './handlers.ts';
 import { leaveRoom } from './join.ts';
 import { armHelloTimeout, disarmHelloTimeout } from './lifecycle.ts';
 import { isVolatileFrame } from './outbox.ts';
-import { refuseInvalid, sendError } from './replies.ts';
+import { sendError } from './replies.ts';
 import { Session, type SocketData, sessionBudgets } from './session.ts';
 
 /**
@@ -102,7 +103,8 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     }),
     message: guard('message', (ws, data, isBinary) => {
       const session = ws.getUserData().session;
-      if (!session.open || session.closing) return;
+      // Past a decision to close for abuse nothing more is read (or accepted).
+      if (!session.open || session.closing || session.policyClosing) return;
       metrics.bytesIn.inc(data.byteLength);
       session.stats.received(data.byteLength);
       if (isBinary) {
@@ -119,15 +121,8 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
         );
         return;
       }
-      const now = ctx.clock.now();
-      if (!session.takeMessage(now)) {
-        if (!session.takeExcess(now)) {
-          outbox.close(session, CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
-        } else {
-          sendError(ctx, session, ErrorCode.RATE_LIMITED, 'slow down: message rate limit exceeded');
-        }
-        return;
-      }
+      // Parsed before it is charged: the charge depends on what the message asks (a sync's range),
+      // and a refused op must be answered with its op id.
       const parsed = parseClientMessage(decoder.decode(data), config.maxFrameBytes);
       if (!parsed.ok) {
         metrics.messagesIn.inc({ type: 'invalid' });
@@ -136,7 +131,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       }
       metrics.messagesIn.inc({ type: parsed.value.type });
       logger.trace({ session: session.id, type: parsed.value.type }, 'message');
-      dispatch(ctx, session, parsed.value);
+      dispatch(ctx, session, parsed.value, data.byteLength);
       if (session.helloSeen && session.helloTimer) disarmHelloTimeout(session);
     }),
     drain: guard('drain', (ws) => {

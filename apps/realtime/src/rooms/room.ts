@@ -16,6 +16,7 @@ import type { Session } from '../connection/session.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { OpSequencer } from './op-sequencer.ts';
+import { OpTail, type OpTailLimits } from './op-tail.ts';
 import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
 import { SnapshotShare } from './snapshot-share.ts';
@@ -36,6 +37,8 @@ export interface RoomDeps {
     presenceHeartbeatMs: number;
     presenceTtlMs: number;
     gapHoldMs: number;
+    /** The in-memory tail of recent ops that serves `sync` and resume-by-replay. */
+    opTail: OpTailLimits;
   };
   /** Told of every record this room delivers, in seq order (the feed manager listens). */
   onRecord?: (mapId: string, record: OpRecord) => void;
@@ -73,6 +76,8 @@ export class Room {
   /** Snapshot reads shared by the joins that arrive together. */
   readonly snapshots: SnapshotShare;
   readonly sequencer: OpSequencer;
+  /** The most recent delivered ops, in seq order: replays are served from here before storage. */
+  readonly tail: OpTail;
   readonly #deps: RoomDeps;
   readonly #onEmpty: (room: Room) => void;
   readonly #members = new Set<Session>();
@@ -108,6 +113,10 @@ export class Room {
   #settleUntilMs = Number.NEGATIVE_INFINITY;
   /** Client ids whose departure is held; announced after the settle only if nobody holds them then. */
   readonly #heldDepartures = new Set<string>();
+  /** The map's name as of the delivered seq (read on open, then kept by delivered renames). */
+  #mapName = '';
+  /** The storage read filling the tail from below, shared by the replays that wait for it. */
+  #backfill: { fromSeq: number; done: Promise<void> } | null = null;
   readonly #busHandlers: BusHandlers;
 
   constructor(mapId: string, deps: RoomDeps, onEmpty: (room: Room) => void) {
@@ -117,6 +126,7 @@ export class Room {
     this.#deps = deps;
     this.#onEmpty = onEmpty;
     this.snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
+    this.tail = new OpTail(deps.limits.opTail);
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
     this.sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
@@ -185,6 +195,48 @@ export class Room {
     return this.#closed;
   }
 
+  /** The map's name as of the delivered seq. */
+  get mapName(): string {
+    return this.#mapName;
+  }
+
+  /**
+   * The committed ops with `fromSeq <= seq <= toSeq` that this room has delivered (later ones
+   * reach its members live, in order). Served from the tail; a range older than the tail is read
+   * from storage once (concurrent callers share the read) and kept in the tail when it fits.
+   * Throws MeridianError(STORAGE_UNAVAILABLE) when storage is needed and fails.
+   */
+  async readOps(fromSeq: number, toSeq: number): Promise<OpRecord[]> {
+    const delivered = this.sequencer.deliveredSeq;
+    if (delivered === null) return readOps(this.#deps.db, this.mapId, fromSeq, toSeq);
+    const to = Math.min(toSeq, delivered);
+    const held = this.tail.range(fromSeq, to);
+    if (held) return held;
+    const first = this.tail.firstSeq ?? delivered + 1;
+    // Only a range the tail can keep is worth filling it with; anything older is read as asked.
+    if (first - fromSeq <= this.tail.room) {
+      const pending = this.#backfill;
+      if (pending && pending.fromSeq <= fromSeq) await pending.done;
+      else await this.#fillTail(fromSeq, first - 1);
+      const filled = this.tail.range(fromSeq, to);
+      if (filled) return filled;
+    }
+    return readOps(this.#deps.db, this.mapId, fromSeq, to);
+  }
+
+  #fillTail(fromSeq: number, toSeq: number): Promise<void> {
+    const done = readOps(this.#deps.db, this.mapId, fromSeq, toSeq).then((records) => {
+      if (!this.#closed) this.tail.prepend(records);
+    });
+    const backfill = { fromSeq, done };
+    this.#backfill = backfill;
+    const forget = () => {
+      if (this.#backfill === backfill) this.#backfill = null;
+    };
+    done.then(forget, forget);
+    return done;
+  }
+
   /** Subscribe to the bus, then learn the map's seq: every op after it reaches this room. */
   async open(): Promise<void> {
     const subscription = await this.#deps.bus.subscribe(this.mapId, (message) => this.#onBus(message));
@@ -195,6 +247,8 @@ export class Room {
     this.#subscription = subscription;
     const map = await getMap(this.#deps.db, this.mapId);
     if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
+    this.#mapName = map.name;
+    this.tail.reset(map.seq);
     this.sequencer.start(map.seq);
     this.requestPresence();
   }
@@ -455,6 +509,8 @@ export class Room {
   /** Called by the sequencer once per seq, in order. */
   #deliver(record: OpRecord): void {
     const { outbox, metrics, clock } = this.#deps;
+    this.tail.append(record);
+    if (record.op.kind === 'map.rename') this.#mapName = record.op.name;
     outbox.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
     if (record.op.kind === 'layer.remove') {

@@ -134,8 +134,9 @@ export type LayerStatus = Omit<z.infer<typeof LayerStatusMessage>, 'type' | 'map
 export const PongMessage = z.strictObject({ type: z.literal('pong'), t: z.number(), serverTime: z.number() });
 
 /**
- * A typed error that is not about one op; `ref` names the message type it answers.
- * `{"type":"error","code":"RATE_LIMITED","message":"slow down","ref":"presence"}`
+ * A typed error that is not about one op; `ref` names the message type it answers (and `mapId`
+ * its map). With a transient code the same message may be sent again after `retryAfterMs`.
+ * `{"type":"error","code":"STORAGE_UNAVAILABLE","message":"storage is unavailable","ref":"join","mapId":"m1","retryAfterMs":1000}`
  */
 export const ErrorMessage = z.strictObject({
   type: z.literal('error'),
@@ -143,6 +144,8 @@ export const ErrorMessage = z.strictObject({
   message: z.string(),
   mapId: Id.optional(),
   ref: z.string().max(64).optional(),
+  /** With a transient code: the earliest the server expects the same request to succeed. */
+  retryAfterMs: z.number().int().nonnegative().max(600_000).optional(),
 });
 
 /** Every message a server may send. */
