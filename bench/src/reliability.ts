@@ -383,6 +383,9 @@ async function runOne(args: Args, db: Db, flood: Flood, log: (line: string) => v
 
 const ms = (value: number) =>
   Number.isNaN(value) ? '–' : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+/** The slowest answer; an answer that never came within the timeout is slower than any. */
+const worst = (summary: Summary) =>
+  summary.missing > 0 ? `> ${ANSWER_TIMEOUT_MS / 1000} s` : ms(summary.max);
 const codes = (table: Record<string, number>) =>
   Object.entries(table)
     .map(([code, n]) => `${code} ${n}`)
@@ -396,7 +399,7 @@ function table(label: string, runs: Run[]): string {
         ? `sent ${r.flooder.sent}, acked ${r.flooder.acks}, rejects: ${codes(r.flooder.rejects)}, errors: ${codes(r.flooder.errors)}`
         : `sent ${r.flooder.sent}, replays ${r.flooder.replays}, errors: ${codes(r.flooder.errors)}`;
     return (
-      `| ${label} | ${r.db} | ${r.flood} | ${ms(r.quiet.health.max)} | **${ms(f.health.max)}** (${f.health.n} answers, ${f.health.missing} missing) | ` +
+      `| ${label} | ${r.db} | ${r.flood} | ${ms(r.quiet.health.max)} | **${worst(f.health)}** (${f.health.n} answers, ${f.health.missing} unanswered in ${ANSWER_TIMEOUT_MS / 1000} s) | ` +
       `${ms(r.quiet.op.p99)} | **${ms(f.op.p99)}** (p50 ${ms(f.op.p50)}, max ${ms(f.op.max)}, ${f.op.n} acked, ${f.op.missing} unanswered, refused: ${codes(f.op.refused)}) | ` +
       `${flooder}; closes: ${codes(r.flooder.closes)} | ${r.loadAverage.toFixed(1)} |`
     );
