@@ -398,3 +398,61 @@ describe('typed events', () => {
     ]);
   });
 });
+
+describe('gaps on a live connection', () => {
+  const create = (seq: number) => ({
+    type: 'op' as const,
+    mapId: MAP,
+    record: {
+      seq,
+      opId: `o-${seq}`,
+      clientId: 'c-bob',
+      op: {
+        kind: 'feature.create' as const,
+        feature: {
+          type: 'Feature' as const,
+          id: `f-${seq}`,
+          geometry: point(seq),
+          properties: {},
+          version: 0,
+        },
+      },
+      at: 0,
+    },
+  });
+  const syncs = (socket: ScriptedSocket) => socket.sent.filter((m) => m.type === 'sync');
+
+  it('asks for a missing range once, and again after a transient refusal of that sync', async () => {
+    const { client } = makeClient(clock);
+    const socket = await join(client);
+    socket.receive(create(1));
+    socket.receive(create(4));
+    socket.receive(create(5));
+    expect(syncs(socket)).toEqual([{ type: 'sync', mapId: MAP, fromSeq: 2, toSeq: 3 }]);
+
+    socket.receive({
+      type: 'error',
+      code: ErrorCode.RATE_LIMITED,
+      message: 'slow down',
+      ref: 'sync',
+      mapId: MAP,
+      retryAfterMs: 700,
+    });
+    clock.advance(699);
+    expect(syncs(socket)).toHaveLength(1);
+    clock.advance(1);
+    expect(syncs(socket)).toEqual([
+      { type: 'sync', mapId: MAP, fromSeq: 2, toSeq: 3 },
+      { type: 'sync', mapId: MAP, fromSeq: 2, toSeq: 3 },
+    ]);
+
+    socket.receive({
+      type: 'replay',
+      mapId: MAP,
+      fromSeq: 2,
+      toSeq: 3,
+      ops: [create(2).record, create(3).record],
+    });
+    expect(client.seq).toBe(5);
+  });
+});

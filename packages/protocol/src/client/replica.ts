@@ -126,6 +126,12 @@ export class MapReplica {
     return { op: pending.op, changed: new Set(touched) };
   }
 
+  /** The range still missing before the records held ahead of it, or null when nothing is held. */
+  gap(): { fromSeq: number; toSeq: number } | null {
+    if (this.#ahead.size === 0) return null;
+    return { fromSeq: this.#seq + 1, toSeq: Math.min(...this.#ahead.keys()) - 1 };
+  }
+
   /** A committed record from the server, live or replayed. */
   receive(record: OpRecord): ReceiveResult {
     if (record.seq <= this.#seq) return { kind: 'duplicate' };

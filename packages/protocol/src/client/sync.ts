@@ -9,6 +9,9 @@ import { randomId } from './ids.ts';
 import { type Changed, MapReplica } from './replica.ts';
 import { DEFAULT_RESEND_PACING, ResendPacer, type ResendPacing } from './resend-pacer.ts';
 
+/** How long to wait before asking again for a refused `sync` when the server named no time. */
+const SYNC_RETRY_DEFAULT_MS = 1000;
+
 /** Which features changed, and whether this client's own edit (`local`) or the server did it. */
 export interface FeaturesChangedEvent {
   ids: Changed;
@@ -63,6 +66,7 @@ export class MapSync extends Emitter<SyncEvents> {
   readonly #pacer: ResendPacer;
   readonly #pumpTimer: Timer;
   readonly #sweepTimer: Timer;
+  readonly #syncRetryTimer: Timer;
   /** Transient refusals so far, per op id, for the retry backoff. */
   readonly #retries = new Map<string, number>();
   #live = false;
@@ -79,6 +83,7 @@ export class MapSync extends Emitter<SyncEvents> {
     this.#pacer = new ResendPacer(options.resendPacing ?? DEFAULT_RESEND_PACING, this.#clock.now());
     this.#pumpTimer = new Timer(this.#clock);
     this.#sweepTimer = new Timer(this.#clock);
+    this.#syncRetryTimer = new Timer(this.#clock);
   }
 
   get role(): Role | null {
@@ -126,6 +131,7 @@ export class MapSync extends Emitter<SyncEvents> {
     this.#pacer.clear();
     this.#pumpTimer.cancel();
     this.#sweepTimer.cancel();
+    this.#syncRetryTimer.cancel();
   }
 
   /** Handle a server message about the map's data; false when it is not this layer's. */
@@ -157,6 +163,7 @@ export class MapSync extends Emitter<SyncEvents> {
       case 'error':
         if (message.code === ErrorCode.RATE_LIMITED && (message.ref === undefined || message.ref === 'op'))
           this.#onOpMaybeDropped();
+        if (message.ref === 'sync' && isTransientCode(message.code)) this.#onSyncRefused(message.retryAfterMs);
         return false;
       default:
         return false;
@@ -202,14 +209,25 @@ export class MapSync extends Emitter<SyncEvents> {
       });
     } else if (result.kind === 'gap' && result.toSeq > this.#requestedGapTo) {
       // Ask once per missing range; the replay fills it and the buffered records drain.
-      this.#requestedGapTo = result.toSeq;
-      this.#options.send({
-        type: 'sync',
-        mapId: this.#options.mapId,
-        fromSeq: result.fromSeq,
-        toSeq: result.toSeq,
-      });
+      this.#requestSync(result);
     }
+  }
+
+  #requestSync(gap: { fromSeq: number; toSeq: number }): void {
+    this.#requestedGapTo = gap.toSeq;
+    this.#options.send({ type: 'sync', mapId: this.#options.mapId, fromSeq: gap.fromSeq, toSeq: gap.toSeq });
+  }
+
+  /**
+   * The server refused a `sync` for now (rate limited, overloaded, storage down): ask again for
+   * whatever is still missing once it says to, or the held records would wait for a reconnect.
+   */
+  #onSyncRefused(retryAfterMs: number | undefined): void {
+    this.#requestedGapTo = 0;
+    this.#syncRetryTimer.start(retryAfterMs ?? SYNC_RETRY_DEFAULT_MS, () => {
+      const gap = this.replica.gap();
+      if (gap && gap.toSeq > this.#requestedGapTo) this.#requestSync(gap);
+    });
   }
 
   /** Joined: resend what the server has not acknowledged, in the order it was made. */
