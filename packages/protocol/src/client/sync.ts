@@ -163,7 +163,8 @@ export class MapSync extends Emitter<SyncEvents> {
       case 'error':
         if (message.code === ErrorCode.RATE_LIMITED && (message.ref === undefined || message.ref === 'op'))
           this.#onOpMaybeDropped();
-        if (message.ref === 'sync' && isTransientCode(message.code)) this.#onSyncRefused(message.retryAfterMs);
+        if (message.ref === 'sync' && isTransientCode(message.code))
+          this.#onSyncRefused(message.retryAfterMs);
         return false;
       default:
         return false;
