@@ -222,7 +222,7 @@ describe.skipIf(!docker.ok)('the compose stack, built from scratch and run for r
         .poll(() => person.page.getAttribute('[data-testid=connection-status]', 'data-status'), {
           timeout: 60_000,
         })
-        .toBe('open');
+        .toBe('joined');
       await expect.poll(() => featureItems(person.page).count(), { timeout: 60_000 }).toBe(expected);
       await expect
         .poll(() => person.page.getAttribute('[data-testid=connection-status]', 'data-pending'), {
@@ -235,10 +235,10 @@ describe.skipIf(!docker.ok)('the compose stack, built from scratch and run for r
     for (const person of [ada, bo]) {
       const statuses = await statusesOf(person);
       expect(
-        statuses.some((s) => s !== 'open'),
+        statuses.some((s) => s !== 'joined'),
         `${person.name}: ${statuses.join(',')}`,
       ).toBe(true);
-      expect(statuses.at(-1)).toBe('open');
+      expect(statuses.at(-1)).toBe('joined');
     }
     // The nodes drained (closing their clients with 1012) rather than dying.
     const logs = (await Promise.all(NODES.map(logsOf))).join('\n');

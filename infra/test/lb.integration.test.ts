@@ -254,7 +254,7 @@ describe('infra/lb/haproxy.cfg in front of three realtime nodes', () => {
       });
       clients.push(client);
       client.connect();
-      await waitFor(`client ${i} to join through the load balancer`, () => client.status === 'open');
+      await waitFor(`client ${i} to join through the load balancer`, () => client.status.kind === 'joined');
     }
 
     // leastconn hands each new WebSocket to the node holding the fewest: every node gets clients.
@@ -264,7 +264,7 @@ describe('infra/lb/haproxy.cfg in front of three realtime nodes', () => {
     const converged = () => {
       const hashes = new Set(clients.map((c) => stateHash(c.replica.confirmed)));
       return (
-        clients.every((c) => c.status === 'open' && c.pendingCount === 0 && c.seq === clients[0]?.seq) &&
+        clients.every((c) => c.status.kind === 'joined' && c.pendingCount === 0 && c.seq === clients[0]?.seq) &&
         hashes.size === 1
       );
     };
@@ -325,7 +325,7 @@ describe('infra/lb/haproxy.cfg in front of three realtime nodes', () => {
     });
     clients.push(newcomer);
     newcomer.connect();
-    await waitFor('the newcomer to join', () => newcomer.status === 'open');
+    await waitFor('the newcomer to join', () => newcomer.status.kind === 'joined');
     expect(stateHash(newcomer.replica.confirmed)).toBe(stateHash(final ?? newcomer.replica.confirmed));
     expect(newcomer.confirmedFeatures.size).toBe(total);
 
