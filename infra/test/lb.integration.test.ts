@@ -264,8 +264,9 @@ describe('infra/lb/haproxy.cfg in front of three realtime nodes', () => {
     const converged = () => {
       const hashes = new Set(clients.map((c) => stateHash(c.replica.confirmed)));
       return (
-        clients.every((c) => c.status.kind === 'joined' && c.pendingCount === 0 && c.seq === clients[0]?.seq) &&
-        hashes.size === 1
+        clients.every(
+          (c) => c.status.kind === 'joined' && c.pendingCount === 0 && c.seq === clients[0]?.seq,
+        ) && hashes.size === 1
       );
     };
 
