@@ -2,6 +2,7 @@ import type { Cursor, Feature, Geometry, Layer, Position, PresenceEntry, Viewpor
 import type { Changed } from '@meridian/protocol/client';
 import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
+import { Protocol as PmtilesProtocol } from 'pmtiles';
 import { OFFLINE_BASEMAP } from '../basemap/style.ts';
 import {
   anchorOf,
@@ -43,13 +44,27 @@ export interface MapViewCallbacks {
   onUserMove(): void;
   onDraftChange(vertexCount: number): void;
   onError(message: string): void;
+  /** A remote basemap failed (or took too long) and the offline one took its place. */
+  onBasemapFallback(failedId: string, reason: string): void;
+}
+
+/** A basemap ready for MapLibre: a remote style URL, or the embedded style built in the browser. */
+export interface BasemapStyle {
+  id: string;
+  style: maplibregl.StyleSpecification | string;
+  /** A remote style may fail; it is watched and replaced by the offline basemap if it does. */
+  remote: boolean;
+  /** With the offline style: where the detailed basemap is, loaded once someone zooms in. */
+  detailUrl: string | null;
 }
 
 export interface MapViewOptions {
   container: HTMLElement;
-  style: maplibregl.StyleSpecification | string;
-  /** With the offline style: where the detailed basemap is, loaded once someone zooms in. */
-  basemapDetailUrl: string | null;
+  basemap: BasemapStyle;
+  /** Takes over when a remote basemap fails. */
+  offlineBasemap: BasemapStyle;
+  /** How long a remote basemap may take to draw its first tile before the offline one takes over. */
+  basemapFallbackMs: number;
   editable: boolean;
   callbacks: MapViewCallbacks;
 }
@@ -67,6 +82,9 @@ const DRAG_THRESHOLD_PX = 4;
 /** Touch needs a more forgiving hit area than a mouse. */
 const HIT_RADIUS_PX = 8;
 const CLOSE_RING_PX = 12;
+/** Tile failures, before any tile of a new basemap loaded, that mean "this basemap is not reachable". */
+const BASEMAP_TILE_ERRORS_TO_FALL_BACK = 3;
+const OWN_SOURCES: ReadonlySet<string> = new Set(Object.values(SOURCES));
 const DEFAULT_VIEW: HashView = { zoom: 1.6, lat: 25, lng: 10 };
 
 const round7 = (value: number) => Math.round(value * 1e7) / 1e7;
@@ -128,24 +146,36 @@ export class MapView {
   #featureFrame = 0;
   #destroyed = false;
   #basemapDetailUrl: string | null;
+  #basemap: BasemapStyle;
+  readonly #offlineBasemap: BasemapStyle;
+  readonly #basemapFallbackMs: number;
+  #styleLoaded = false;
+  #basemapHealthy = false;
+  #basemapTileErrors = 0;
+  #fallbackTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: MapViewOptions) {
     if (!workerConfigured) {
       // Under Next/Turbopack the bundled worker never starts; serve MapLibre's own worker file.
       maplibregl.setWorkerUrl(new URL('/maplibre-gl-worker.mjs', window.location.origin).href);
+      // Self-hosted basemaps: a style's source may read `pmtiles://https://…/extract.pmtiles`.
+      maplibregl.addProtocol('pmtiles', new PmtilesProtocol().tile);
       workerConfigured = true;
     }
     this.#container = options.container;
     this.#callbacks = options.callbacks;
     this.#editable = options.editable;
-    this.#basemapDetailUrl = options.basemapDetailUrl;
+    this.#basemap = options.basemap;
+    this.#offlineBasemap = options.offlineBasemap;
+    this.#basemapFallbackMs = options.basemapFallbackMs;
+    this.#basemapDetailUrl = options.basemap.detailUrl;
     const view = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
     this.map = new maplibregl.Map({
       container: options.container,
-      style: options.style,
+      style: options.basemap.style,
       center: [view.lng, view.lat],
       zoom: view.zoom,
-      attributionControl: { compact: true, customAttribution: 'Natural Earth' },
+      attributionControl: { compact: true },
       pitchWithRotate: false,
       touchPitch: false,
       maxPitch: 0,
@@ -157,7 +187,64 @@ export class MapView {
     this.#resizeObserver = new ResizeObserver(() => this.map.resize());
     this.#resizeObserver.observe(options.container);
     this.#bindEvents();
+    this.#watchBasemap();
     this.#describe();
+  }
+
+  // ---- basemap ----
+
+  /** Swap the basemap; the map's own sources and layers are added again once the style loads. */
+  setBasemap(basemap: BasemapStyle): void {
+    if (basemap.id === this.#basemap.id && this.#styleLoaded) return;
+    this.#basemap = basemap;
+    this.#basemapDetailUrl = basemap.detailUrl;
+    this.#ready = false;
+    this.#styleLoaded = false;
+    this.map.setStyle(basemap.style, { diff: false });
+    this.#watchBasemap();
+  }
+
+  #watchBasemap(): void {
+    if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
+    this.#fallbackTimer = null;
+    this.#basemapHealthy = !this.#basemap.remote;
+    this.#basemapTileErrors = 0;
+    this.#container.dataset.basemap = this.#basemap.id;
+    this.#container.dataset.basemapState = this.#basemapHealthy ? 'ok' : 'loading';
+    if (this.#basemap.remote)
+      this.#fallbackTimer = setTimeout(
+        () => this.#fallBack(`it did not load within ${Math.round(this.#basemapFallbackMs / 1000)} s`),
+        this.#basemapFallbackMs,
+      );
+  }
+
+  #basemapLoaded(): void {
+    if (this.#basemapHealthy) return;
+    this.#basemapHealthy = true;
+    if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
+    this.#fallbackTimer = null;
+    this.#container.dataset.basemapState = 'ok';
+  }
+
+  #fallBack(reason: string): void {
+    if (this.#basemapHealthy || !this.#basemap.remote || this.#destroyed) return;
+    const failed = this.#basemap.id;
+    this.setBasemap(this.#offlineBasemap);
+    this.#container.dataset.basemapFallback = failed;
+    this.#callbacks.onBasemapFallback(failed, reason);
+  }
+
+  /** Basemap trouble is the fallback's business, never a toast: true when this error was that. */
+  #basemapError(event: maplibregl.ErrorEvent): boolean {
+    const sourceId = (event as { sourceId?: string }).sourceId;
+    const ours = sourceId !== undefined && OWN_SOURCES.has(sourceId);
+    if (ours || !this.#basemap.remote) return false;
+    if (this.#basemapHealthy) return true;
+    const host = hostOf(this.#basemap.style);
+    if (!this.#styleLoaded) this.#fallBack(host ? `could not reach ${host}` : 'its style could not be read');
+    else if (++this.#basemapTileErrors >= BASEMAP_TILE_ERRORS_TO_FALL_BACK)
+      this.#fallBack(host ? `its tiles could not be loaded from ${host}` : 'its tiles could not be loaded');
+    return true;
   }
 
   // ---- state in ----
@@ -272,6 +359,7 @@ export class MapView {
     cancelAnimationFrame(this.#presenceFrame);
     cancelAnimationFrame(this.#featureFrame);
     if (this.#viewportTimer) clearTimeout(this.#viewportTimer);
+    if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
     this.#resizeObserver.disconnect();
     this.#cursors.destroy();
     window.removeEventListener('hashchange', this.#onHashChange);
@@ -290,10 +378,14 @@ export class MapView {
       if (!this.map.getSource(id)) this.map.addSource(id, source);
     for (const layer of meridianLayers()) if (!this.map.getLayer(layer.id)) this.map.addLayer(layer);
     this.#ready = true;
+    this.#styleLoaded = true;
     this.#pendingChange = 'all';
     this.#rendered.clear();
     this.#flushFeatures();
+    this.#renderSelection();
+    this.#renderDraft();
     this.#renderPresence();
+    this.#container.dataset.styleName = this.map.getStyle().name ?? '';
     this.#container.dataset.ready = 'true';
     this.#callbacks.onReady();
   }
@@ -414,17 +506,23 @@ export class MapView {
 
   #bindEvents(): void {
     const map = this.map;
-    map.on('load', () => {
+    // Fired for the first style and after every setStyle: our layers go back on top each time.
+    map.on('style.load', () => {
       this.#onStyleLoaded();
       this.#loadBasemapDetail();
+    });
+    map.on('sourcedata', (event) => {
+      if (event.tile && event.sourceId && !OWN_SOURCES.has(event.sourceId)) this.#basemapLoaded();
     });
     map.on('zoomend', () => this.#loadBasemapDetail());
     // For tools (the 10,000-feature benchmark): how many features the map had when it last settled.
     map.on('idle', () => {
       this.#container.dataset.idleFeatureCount = String(this.#rendered.size);
+      // A style with nothing tiled to fetch is healthy once it has settled without errors.
+      if (this.#styleLoaded && this.#basemapTileErrors === 0) this.#basemapLoaded();
     });
     map.on('error', (event) => {
-      // Tile and style fetch failures are worth telling; MapLibre's internal noise is not.
+      if (this.#basemapError(event)) return;
       const message = event.error?.message ?? 'The map failed to load.';
       this.#callbacks.onError(`Map: ${message}`);
     });
@@ -686,6 +784,15 @@ export class MapView {
     if (!source || !Number.isFinite(clusterId) || cluster.geometry.type !== 'Point') return;
     const zoom = await source.getClusterExpansionZoom(clusterId);
     this.map.easeTo({ center: cluster.geometry.coordinates as [number, number], zoom, duration: 400 });
+  }
+}
+
+function hostOf(style: maplibregl.StyleSpecification | string): string | null {
+  if (typeof style !== 'string') return null;
+  try {
+    return new URL(style).host;
+  } catch {
+    return null;
   }
 }
 

@@ -5,6 +5,7 @@ import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
+import type { Basemap } from '../../basemap/catalog.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
 import { isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
@@ -15,9 +16,12 @@ import { useClientVersion } from '../../session/use-client.ts';
 import { useMeridianSession } from '../../session/use-meridian-session.ts';
 import { useSessionNotices } from '../../session/use-session-notices.ts';
 import { TrafficInspector } from '../inspector/TrafficInspector.tsx';
+import { BasemapNotice, BasemapSwitcher } from './BasemapSwitcher.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { FeatureDetails } from './FeatureDetails.tsx';
 import { FeatureList } from './FeatureList.tsx';
+import { useBasemap } from './hooks/use-basemap.ts';
+import { useDebugSwitch } from './hooks/use-debug.ts';
 import { usePresence } from './hooks/use-presence.ts';
 import { useSelection } from './hooks/use-selection.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
@@ -44,7 +48,9 @@ export interface MapAppProps {
   token: string;
   tokenExpiresAt: number;
   realtimeUrl: string;
-  styleUrl: string | null;
+  basemaps: Basemap[];
+  defaultBasemap: string;
+  basemapFallbackMs: number;
   shareLinks: { edit: string; view: string | null } | null;
 }
 
@@ -75,6 +81,8 @@ export function MapApp(props: MapAppProps) {
   useSessionNotices(client, notify, props);
   const { following, follow, remoteEdits } = usePresence(client, view, notify);
   const { selected, setSelected, reveal } = useSelection(client, view);
+  const basemap = useBasemap(props.basemaps, props.defaultBasemap);
+  const debug = useDebugSwitch(view);
 
   const editor = useMemo(() => (client ? new Editor(client) : null), [client]);
   const editorVersion = useSyncExternalStore(
@@ -137,6 +145,7 @@ export function MapApp(props: MapAppProps) {
     },
     onDraftChange: setDraftVertices,
     onError: (message) => notify(message, 'error'),
+    onBasemapFallback: basemap.fellBack,
   };
 
   const updateFeature = (id: string, patch: FeaturePropertiesPatch) => editor?.update(id, patch);
@@ -280,10 +289,17 @@ export function MapApp(props: MapAppProps) {
           <MapCanvas
             client={client}
             editable={editable}
-            styleUrl={props.styleUrl}
+            basemap={basemap.basemap}
+            basemapFallbackMs={props.basemapFallbackMs}
             callbacks={callbacks}
             onView={setView}
           />
+          <div className="map-corner">
+            <BasemapSwitcher basemaps={props.basemaps} current={basemap.basemap} onChoose={basemap.choose} />
+            {basemap.fallback ? (
+              <BasemapNotice fallback={basemap.fallback} onDismiss={basemap.dismissFallback} />
+            ) : null}
+          </div>
         </main>
         <aside className="sidepanel" aria-label="Details">
           {selectedFeature ? (
@@ -308,7 +324,7 @@ export function MapApp(props: MapAppProps) {
           <FeatureList client={client} selected={selected} layerColors={layerColors} onSelect={reveal} />
         </aside>
       </div>
-      <TrafficInspector client={client} mapId={props.mapId} />
+      {debug ? <TrafficInspector client={client} mapId={props.mapId} /> : null}
       <Toasts toasts={toasts} onDismiss={dismiss} />
       {nameDialog ? (
         <NameDialog
