@@ -29,7 +29,8 @@ import { CursorOverlay } from './cursor-overlay.ts';
 import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
 import { viewportCenter, viewportOf, viewportRing } from './viewport.ts';
 
-export type DrawMode = 'select' | 'marker' | 'line' | 'polygon';
+/** `measure` draws a line only this person sees: it is never an op and never sent. */
+export type DrawMode = 'select' | 'marker' | 'line' | 'polygon' | 'measure';
 
 /** What the map view reports; the React side turns these into ops and UI state. */
 export interface MapViewCallbacks {
@@ -43,6 +44,8 @@ export interface MapViewCallbacks {
   /** The person panned or zoomed the map themselves (ends following). */
   onUserMove(): void;
   onDraftChange(vertexCount: number): void;
+  /** The measure tool's path changed (its points, plus the pointer while measuring). */
+  onMeasure(path: Position[]): void;
   onError(message: string): void;
   /** A remote basemap failed (or took too long) and the offline one took its place. */
   onBasemapFallback(failedId: string, reason: string): void;
@@ -276,20 +279,20 @@ export class MapView {
   }
 
   setMode(mode: DrawMode): void {
-    if (!this.#editable && mode !== 'select') return;
+    if (!this.#editable && mode !== 'select' && mode !== 'measure') return;
     this.#mode = mode;
     this.#draft = [];
     this.#hover = null;
     this.#renderDraft();
     // Double-click finishes a line or polygon instead of zooming while drawing.
-    if (mode === 'line' || mode === 'polygon') this.map.doubleClickZoom.disable();
+    if (this.#drawsPath()) this.map.doubleClickZoom.disable();
     else this.map.doubleClickZoom.enable();
     this.#container.dataset.mode = mode;
   }
 
   setEditable(editable: boolean): void {
     this.#editable = editable;
-    if (!editable) this.setMode('select');
+    if (!editable && this.#mode !== 'measure') this.setMode('select');
     this.#renderSelection();
   }
 
@@ -333,7 +336,17 @@ export class MapView {
     this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(this.map.getCenter()) });
   }
 
+  #drawsPath(): boolean {
+    return this.#mode === 'line' || this.#mode === 'polygon' || this.#mode === 'measure';
+  }
+
   finishDrawing(): void {
+    if (this.#mode === 'measure') {
+      // The measured line stays on screen until Esc or another tool; nothing is created.
+      this.#hover = null;
+      this.#renderDraft();
+      return;
+    }
     if (this.#mode !== 'line' && this.#mode !== 'polygon') return;
     const geometry = this.#mode === 'line' ? lineFromVertices(this.#draft) : polygonFromVertices(this.#draft);
     if (!geometry) {
@@ -468,6 +481,8 @@ export class MapView {
     void source.setData(collection);
     this.#container.dataset.draftVertices = String(this.#draft.length);
     this.#callbacks.onDraftChange(this.#draft.length);
+    if (this.#mode === 'measure')
+      this.#callbacks.onMeasure(this.#hover ? [...this.#draft, this.#hover] : [...this.#draft]);
   }
 
   #renderPresence(): void {
@@ -539,7 +554,7 @@ export class MapView {
     window.addEventListener('mouseup', this.#onWindowMouseUp);
     map.on('click', (event) => this.#onClick(event.point, event.lngLat));
     map.on('dblclick', (event) => {
-      if (this.#mode !== 'line' && this.#mode !== 'polygon') return;
+      if (!this.#drawsPath()) return;
       event.preventDefault();
       // The two clicks of the double-click each added a vertex; keep one.
       this.#draft = this.#draft.slice(0, -1);
@@ -632,7 +647,7 @@ export class MapView {
       this.#continueDrag(point, lngLat);
       return;
     }
-    if (this.#mode === 'line' || this.#mode === 'polygon') {
+    if (this.#drawsPath()) {
       if (this.#draft.length > 0) {
         this.#hover = toPosition(lngLat);
         this.#renderDraft();
@@ -743,7 +758,8 @@ export class MapView {
         this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(lngLat) });
         return;
       case 'line':
-      case 'polygon': {
+      case 'polygon':
+      case 'measure': {
         const first = this.#draft[0];
         if (this.#mode === 'polygon' && first && this.#draft.length >= 3) {
           const firstPoint = this.map.project(first as [number, number]);

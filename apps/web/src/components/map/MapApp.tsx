@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
 import type { Basemap } from '../../basemap/catalog.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
+import { pathMeters } from '../../features/measure.ts';
 import { isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
@@ -60,6 +61,7 @@ export function MapApp(props: MapAppProps) {
   const [view, setView] = useState<MapView | null>(null);
   const [mode, setModeState] = useState<DrawMode>('select');
   const [draftVertices, setDraftVertices] = useState(0);
+  const [measuredMeters, setMeasuredMeters] = useState<number | null>(null);
   const [shareOpen, setShareOpen] = useState(false);
   /** A view link minted in this session, when the page did not come with one (see SharePanel). */
   const [mintedViewLink, setMintedViewLink] = useState<string | null>(null);
@@ -124,7 +126,7 @@ export function MapApp(props: MapAppProps) {
     [view],
   );
   useEffect(() => {
-    if (!editable) setModeState('select');
+    if (!editable) setModeState((current) => (current === 'measure' ? current : 'select'));
   }, [editable]);
 
   // ---- map callbacks ----
@@ -144,6 +146,7 @@ export function MapApp(props: MapAppProps) {
       if (following) follow(null);
     },
     onDraftChange: setDraftVertices,
+    onMeasure: (path) => setMeasuredMeters(path.length >= 2 ? pathMeters(path) : null),
     onError: (message) => notify(message, 'error'),
     onBasemapFallback: basemap.fellBack,
   };
@@ -279,6 +282,7 @@ export function MapApp(props: MapAppProps) {
             draftVertices={draftVertices}
             canUndo={editor?.canUndo ?? false}
             canRedo={editor?.canRedo ?? false}
+            measuredMeters={mode === 'measure' ? measuredMeters : null}
             onMode={setMode}
             onFinishDrawing={() => view?.finishDrawing()}
             onUndo={() => editor?.undo()}
