@@ -538,8 +538,7 @@ export class MapView {
     });
     map.on('error', (event) => {
       if (this.#basemapError(event)) return;
-      const message = event.error?.message ?? 'The map failed to load.';
-      this.#callbacks.onError(`Map: ${message}`);
+      this.#callbacks.onError(event.error?.message ?? 'The map failed to load.');
     });
     map.on('mousemove', (event) => this.#onPointerMove(event.point, event.lngLat));
     map.on('touchmove', (event) => {

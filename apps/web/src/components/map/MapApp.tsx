@@ -11,6 +11,7 @@ import { pathMeters } from '../../features/measure.ts';
 import { isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
+import { humanError } from '../../messages/human-error.ts';
 import { type Identity, loadIdentity, saveIdentity } from '../../presence/identity.ts';
 import { Editor } from '../../session/editor.ts';
 import { useClientVersion } from '../../session/use-client.ts';
@@ -147,7 +148,10 @@ export function MapApp(props: MapAppProps) {
     },
     onDraftChange: setDraftVertices,
     onMeasure: (path) => setMeasuredMeters(path.length >= 2 ? pathMeters(path) : null),
-    onError: (message) => notify(message, 'error'),
+    onError: (message) => {
+      const said = humanError(message);
+      notify(`Map: ${said.message}`, 'error', said.detail ?? undefined);
+    },
     onBasemapFallback: basemap.fellBack,
   };
 
