@@ -330,6 +330,35 @@ export class MapView {
     this.map.easeTo({ center: anchorOf(feature.geometry) as [number, number], duration: 300 });
   }
 
+  /** Fly to a feature found by search: its whole extent, or close in on a marker. */
+  showFeature(id: string): void {
+    const feature = this.#features.get(id);
+    if (!feature) return;
+    const positions = verticesOf(feature.geometry).map((v) => v.position);
+    if (feature.geometry.type === 'Point' || positions.length < 2) {
+      this.map.flyTo({
+        center: anchorOf(feature.geometry) as [number, number],
+        zoom: Math.max(this.map.getZoom(), 15),
+      });
+      return;
+    }
+    const lngs = positions.map((p) => p[0]);
+    const lats = positions.map((p) => p[1]);
+    this.map.fitBounds(
+      [
+        [Math.min(...lngs), Math.min(...lats)],
+        [Math.max(...lngs), Math.max(...lats)],
+      ],
+      { padding: 60, maxZoom: 16 },
+    );
+  }
+
+  /** Fly to a place found by the geocoder: its extent when it has one. */
+  showPlace(place: { lng: number; lat: number; bbox: [number, number, number, number] | null }): void {
+    if (place.bbox) this.map.fitBounds(place.bbox, { padding: 40, maxZoom: 16 });
+    else this.map.flyTo({ center: [place.lng, place.lat], zoom: 14 });
+  }
+
   /** Keyboard alternative to clicking: drop a marker where the map is centred. */
   placeMarkerAtCenter(): void {
     if (!this.#editable) return;

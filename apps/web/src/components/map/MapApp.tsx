@@ -32,6 +32,7 @@ import { LiveLayers } from './LiveLayers.tsx';
 import { MapTitle } from './MapTitle.tsx';
 import { NameDialog } from './NameDialog.tsx';
 import { PresenceBar } from './PresenceBar.tsx';
+import { type GeocoderInfo, SearchBox } from './SearchBox.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { Toasts } from './Toasts.tsx';
 import { Toolbar } from './Toolbar.tsx';
@@ -53,6 +54,8 @@ export interface MapAppProps {
   basemaps: Basemap[];
   defaultBasemap: string;
   basemapFallbackMs: number;
+  /** The place-search service, when one is configured (its URL stays on the server). */
+  geocoder: GeocoderInfo | null;
   shareLinks: { edit: string; view: string | null } | null;
 }
 
@@ -223,6 +226,15 @@ export function MapApp(props: MapAppProps) {
           </span>
         )}
         <ConnectionStatus client={client} />
+        <SearchBox
+          client={client}
+          geocoder={props.geocoder}
+          onFeature={(id) => {
+            setSelected(id);
+            view?.showFeature(id);
+          }}
+          onPlace={(place) => view?.showPlace(place)}
+        />
         {queued > 0 ? (
           <span className="muted" role="status" data-testid="sending">
             Sending {queued} edits…

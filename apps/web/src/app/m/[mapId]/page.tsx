@@ -7,6 +7,7 @@ import { basemapCatalog } from '../../../basemap/catalog.ts';
 import { LinkProblem } from '../../../components/LinkProblem.tsx';
 import { MapApp } from '../../../components/map/MapApp.tsx';
 import { webEnv } from '../../../env.ts';
+import { GEOCODER_ATTRIBUTION } from '../../../search/geocoder.ts';
 import { publicRealtimeUrl } from '../../../server/public-realtime-url.ts';
 import { createRealtimeApi, RealtimeApiError, type Session } from '../../../server/realtime-api.ts';
 import { shareLinkPath, viewKeyCookie } from '../../../server/share-links.ts';
@@ -84,6 +85,11 @@ export default async function MapPage(props: MapPageProps) {
       basemaps={basemaps}
       defaultBasemap={defaultId}
       basemapFallbackMs={env.BASEMAP_FALLBACK_MS}
+      geocoder={
+        env.GEOCODER_URL
+          ? { kind: env.GEOCODER_KIND, attribution: GEOCODER_ATTRIBUTION[env.GEOCODER_KIND] }
+          : null
+      }
       shareLinks={
         session.role === 'edit'
           ? { edit: shareLinkPath(mapId, key), view: viewKey ? shareLinkPath(mapId, viewKey) : null }
