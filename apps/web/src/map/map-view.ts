@@ -85,6 +85,9 @@ const DRAG_THRESHOLD_PX = 4;
 /** Touch needs a more forgiving hit area than a mouse. */
 const HIT_RADIUS_PX = 8;
 const CLOSE_RING_PX = 12;
+/** A finger held this long without moving adds a marker (touch has no hover, no right click). */
+const LONG_PRESS_MS = 550;
+const LONG_PRESS_SLOP_PX = 10;
 /** Tile failures, before any tile of a new basemap loaded, that mean "this basemap is not reachable". */
 const BASEMAP_TILE_ERRORS_TO_FALL_BACK = 3;
 const OWN_SOURCES: ReadonlySet<string> = new Set(Object.values(SOURCES));
@@ -156,6 +159,7 @@ export class MapView {
   #basemapHealthy = false;
   #basemapTileErrors = 0;
   #fallbackTimer: ReturnType<typeof setTimeout> | null = null;
+  #longPress: { timer: ReturnType<typeof setTimeout>; start: maplibregl.Point } | null = null;
 
   constructor(options: MapViewOptions) {
     if (!workerConfigured) {
@@ -402,6 +406,7 @@ export class MapView {
     cancelAnimationFrame(this.#featureFrame);
     if (this.#viewportTimer) clearTimeout(this.#viewportTimer);
     if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
+    this.#cancelLongPress();
     this.#resizeObserver.disconnect();
     this.#cursors.destroy();
     window.removeEventListener('hashchange', this.#onHashChange);
@@ -571,14 +576,26 @@ export class MapView {
     });
     map.on('mousemove', (event) => this.#onPointerMove(event.point, event.lngLat));
     map.on('touchmove', (event) => {
+      if (
+        this.#longPress &&
+        (event.points.length > 1 || event.point.dist(this.#longPress.start) > LONG_PRESS_SLOP_PX)
+      )
+        this.#cancelLongPress();
       if (this.#drag) this.#onPointerMove(event.point, event.lngLat);
     });
     map.on('mouseout', () => this.#callbacks.onCursor(null));
     map.on('mousedown', (event) => this.#onPointerDown(event, event.point, event.lngLat));
     map.on('touchstart', (event) => {
-      if (event.points.length === 1) this.#onPointerDown(event, event.point, event.lngLat);
+      this.#cancelLongPress();
+      if (event.points.length !== 1) return;
+      this.#onPointerDown(event, event.point, event.lngLat);
+      if (!this.#drag) this.#startLongPress(event.point, event.lngLat);
     });
-    map.on('touchend', () => this.#endDrag());
+    map.on('touchend', () => {
+      this.#cancelLongPress();
+      this.#endDrag();
+    });
+    map.on('touchcancel', () => this.#cancelLongPress());
     window.addEventListener('mouseup', this.#onWindowMouseUp);
     map.on('click', (event) => this.#onClick(event.point, event.lngLat));
     map.on('dblclick', (event) => {
@@ -607,6 +624,21 @@ export class MapView {
   }
 
   readonly #onWindowMouseUp = () => this.#endDrag();
+
+  #startLongPress(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+    if (!this.#editable || !this.#ready || (this.#mode !== 'select' && this.#mode !== 'marker')) return;
+    const timer = setTimeout(() => {
+      this.#longPress = null;
+      if (this.#destroyed) return;
+      this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(lngLat) });
+    }, LONG_PRESS_MS);
+    this.#longPress = { timer, start: point };
+  }
+
+  #cancelLongPress(): void {
+    if (this.#longPress) clearTimeout(this.#longPress.timer);
+    this.#longPress = null;
+  }
 
   readonly #onHashChange = () => {
     const view = parseViewHash(window.location.hash);

@@ -67,6 +67,8 @@ export function MapApp(props: MapAppProps) {
   const [draftVertices, setDraftVertices] = useState(0);
   const [measuredMeters, setMeasuredMeters] = useState<number | null>(null);
   const [shareOpen, setShareOpen] = useState(false);
+  /** On a phone the side panel is a bottom sheet, folded down to its handle unless opened. */
+  const [sheetOpen, setSheetOpen] = useState(false);
   /** A view link minted in this session, when the page did not come with one (see SharePanel). */
   const [mintedViewLink, setMintedViewLink] = useState<string | null>(null);
 
@@ -256,9 +258,13 @@ export function MapApp(props: MapAppProps) {
               className="small"
               data-testid="summon"
               title="Move everyone's map to what you see"
+              aria-label="Bring everyone here"
               onClick={() => view && client?.summon(view.viewport())}
             >
-              Bring everyone here
+              <span className="label-long">Bring everyone here</span>
+              <span className="label-short" aria-hidden="true">
+                ⤓ All here
+              </span>
             </button>
           ) : null}
           {props.shareLinks ? (
@@ -321,7 +327,22 @@ export function MapApp(props: MapAppProps) {
             ) : null}
           </div>
         </main>
-        <aside className="sidepanel" aria-label="Details">
+        <aside className="sidepanel" aria-label="Details" data-sheet={sheetOpen ? 'open' : 'folded'}>
+          <button
+            type="button"
+            className="sheet-toggle"
+            aria-expanded={sheetOpen}
+            data-testid="sheet-toggle"
+            onClick={() => setSheetOpen((open) => !open)}
+          >
+            <span className="sheet-grip" aria-hidden="true" />
+            <span>
+              {selectedFeature
+                ? `${selectedFeature.properties.title || 'Untitled'} · details`
+                : `Features (${client?.features.size ?? 0}) · layers`}
+            </span>
+            <span aria-hidden="true">{sheetOpen ? '▾' : '▴'}</span>
+          </button>
           {selectedFeature ? (
             <FeatureDetails
               key={selectedFeature.id}
