@@ -140,6 +140,19 @@ describe('a phone (390×844, touch): layout without overlaps, pinch, long-press 
     if (!toolbar) throw new Error('no toolbar');
     expect(toolbar.y).toBeGreaterThan(PHONE.height / 2);
     expect(toolbar.y + toolbar.height).toBeLessThanOrEqual(map.y + map.height);
+    for (const tool of [
+      'tool-select',
+      'tool-marker',
+      'tool-line',
+      'tool-polygon',
+      'tool-measure',
+      'undo',
+      'export',
+    ]) {
+      const box = await page.getByTestId(tool).boundingBox();
+      expect(box?.width, tool).toBeGreaterThanOrEqual(44);
+      expect(box?.height, tool).toBeGreaterThanOrEqual(44);
+    }
     for (const selector of ['[data-testid=avatar-self]', '[data-testid^=avatar-][data-name=Bo]']) {
       const avatar = await page.locator(selector).boundingBox();
       expect(avatar && avatar.x >= 0 && avatar.x + avatar.width <= PHONE.width).toBe(true);
