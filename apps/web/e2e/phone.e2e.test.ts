@@ -157,6 +157,9 @@ describe('a phone (390×844, touch): layout without overlaps, pinch, long-press 
       const avatar = await page.locator(selector).boundingBox();
       expect(avatar && avatar.x >= 0 && avatar.x + avatar.width <= PHONE.width).toBe(true);
     }
+    // The title stays readable (it was squeezed to one letter when the avatars fitted beside it).
+    const title = await page.getByTestId('map-title').boundingBox();
+    expect(title?.width ?? 0).toBeGreaterThanOrEqual(PHONE.width * 0.4 - 1);
     const boxes = await visibleControls(page);
     expect(boxes.length).toBeGreaterThan(10);
     expect(overlaps(boxes)).toEqual([]);
