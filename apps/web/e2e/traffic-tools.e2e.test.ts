@@ -29,7 +29,7 @@ describe('WebSocket tools in the browser', () => {
 
   it('the traffic inspector lists the messages of a marker edit, filters them and exports them', async () => {
     const map = await createMap(realtime ?? '', 'Inspected');
-    await openMap(ada, mapLink(web ?? '', map.id, map.editKey));
+    await openMap(ada, `${mapLink(web ?? '', map.id, map.editKey)}&debug`);
     const { page } = ada;
 
     // The key toggles the panel when no field has focus.

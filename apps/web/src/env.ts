@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ConfiguredStyle, OFFLINE_KEYWORD, parseMapStyles } from './basemap/catalog.ts';
 
 /**
  * The web server's configuration, read once from the process environment. It only ever runs on
@@ -16,8 +17,31 @@ const EnvSchema = z.object({
   REALTIME_INTERNAL_URL: z.preprocess(blankAsUnset, httpUrl.default('http://127.0.0.1:4000')),
   /** The realtime base URL browsers connect to; unset means "the page's host, port 4000". */
   MERIDIAN_PUBLIC_REALTIME_URL: z.preprocess(blankAsUnset, wsUrl.optional()),
-  /** A remote MapLibre style for real deployments; unset means the embedded offline basemap. */
-  MAP_STYLE_URL: z.preprocess(blankAsUnset, httpUrl.optional()),
+  /** The default basemap: a MapLibre style URL, `offline` (embedded), or unset (OpenFreeMap streets). */
+  MAP_STYLE_URL: z.preprocess(blankAsUnset, z.union([z.literal(OFFLINE_KEYWORD), httpUrl]).optional()),
+  /** More basemaps for the switcher: a JSON array of {name, url}, or `Name=url` pairs (`;` or newline). */
+  MAP_STYLES: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .transform((raw, context): ConfiguredStyle[] => {
+        try {
+          return parseMapStyles(raw);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  ),
+  /** How long a remote basemap may take to show its first tile before the offline one takes over. */
+  BASEMAP_FALLBACK_MS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int().min(500).max(120_000).default(8000),
+  ),
+  /** A place-search service (Photon or Nominatim); unset means search covers only the map's features. */
+  GEOCODER_URL: z.preprocess(blankAsUnset, httpUrl.optional()),
+  GEOCODER_KIND: z.preprocess(blankAsUnset, z.enum(['photon', 'nominatim']).default('photon')),
 });
 
 export type WebEnv = z.infer<typeof EnvSchema>;

@@ -1,6 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Locator,
+  type Page,
+} from 'playwright-core';
 
 /** Flags that give headless Chromium WebGL2 through SwiftShader on machines without a GPU. */
 export const CHROMIUM_ARGS = [
@@ -39,8 +46,10 @@ export async function newPerson(
   browser: Browser,
   name: string,
   viewport = DEFAULT_VIEWPORT,
+  /** More context settings: a phone's `isMobile` and `hasTouch`. */
+  options: BrowserContextOptions = {},
 ): Promise<Person> {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ ...options, viewport });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));

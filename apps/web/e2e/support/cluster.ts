@@ -98,30 +98,9 @@ export async function startCluster(options: {
     await options.buildReady;
     const web: string[] = [];
     for (const [index, realtimeUrl] of realtime.entries()) {
-      const port = await freePort();
-      const server = startProcess(
-        `web-${index}`,
-        process.execPath,
-        [
-          path.join(options.repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next'),
-          'start',
-          '-p',
-          String(port),
-          '-H',
-          '127.0.0.1',
-        ],
-        {
-          cwd: options.webDir,
-          logFile: log(`web-${index}`),
-          env: {
-            NEXT_TELEMETRY_DISABLED: '1',
-            REALTIME_INTERNAL_URL: realtimeUrl,
-            MERIDIAN_PUBLIC_REALTIME_URL: realtimeUrl.replace(/^http/, 'ws'),
-          },
-        },
-      );
+      const server = await startWebServer({ ...options, name: `web-${index}`, realtimeUrl });
       started.push(server);
-      web.push(`http://127.0.0.1:${port}`);
+      web.push(server.url);
     }
     await Promise.all(web.map((url, index) => waitForHttp(`${url}/`, READY_TIMEOUT_MS, `web-${index}`)));
     return { web, realtime, stop };
@@ -129,4 +108,44 @@ export async function startCluster(options: {
     await stop();
     throw error;
   }
+}
+
+/**
+ * One production Next server in front of a realtime node. The cluster's servers show the embedded
+ * basemap (no internet in tests); a test that needs other settings (a fixture style, a geocoder)
+ * starts one of its own with `env`.
+ */
+export async function startWebServer(options: {
+  repoRoot: string;
+  webDir: string;
+  logDir: string;
+  name: string;
+  realtimeUrl: string;
+  env?: Record<string, string>;
+}): Promise<Started & { url: string }> {
+  const port = await freePort();
+  const server = startProcess(
+    options.name,
+    process.execPath,
+    [
+      path.join(options.repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next'),
+      'start',
+      '-p',
+      String(port),
+      '-H',
+      '127.0.0.1',
+    ],
+    {
+      cwd: options.webDir,
+      logFile: path.join(options.logDir, `${options.name}.log`),
+      env: {
+        NEXT_TELEMETRY_DISABLED: '1',
+        REALTIME_INTERNAL_URL: options.realtimeUrl,
+        MERIDIAN_PUBLIC_REALTIME_URL: options.realtimeUrl.replace(/^http/, 'ws'),
+        MAP_STYLE_URL: 'offline',
+        ...options.env,
+      },
+    },
+  );
+  return { ...server, url: `http://127.0.0.1:${port}` };
 }

@@ -64,7 +64,13 @@ export function offlineStyle(overviewUrl: string): StyleSpecification {
     version: 8,
     name: 'Meridian offline',
     sources: {
-      [OFFLINE_BASEMAP.overviewSource]: { type: 'geojson', data: overviewUrl, tolerance: 0.5, maxzoom: 8 },
+      [OFFLINE_BASEMAP.overviewSource]: {
+        type: 'geojson',
+        data: overviewUrl,
+        tolerance: 0.5,
+        maxzoom: 8,
+        attribution: 'Natural Earth',
+      },
       [OFFLINE_BASEMAP.detailSource]: {
         type: 'geojson',
         data: { type: 'FeatureCollection', features: [] },

@@ -19,6 +19,7 @@ describe('layerStatusText', () => {
       state: 'unknown',
       line: 'waiting for the server…',
       notes: [],
+      detail: null,
     });
   });
 
@@ -26,7 +27,12 @@ describe('layerStatusText', () => {
     const live = layerStatusText(
       status({ state: 'live', mode: 'websub', detail: 'live (WebSub via 127.0.0.1)', entries: 1 }),
     );
-    expect(live).toEqual({ state: 'live', line: 'live (WebSub via 127.0.0.1)', notes: ['1 entry'] });
+    expect(live).toEqual({
+      state: 'live',
+      line: 'live (WebSub via 127.0.0.1)',
+      notes: ['1 entry'],
+      detail: null,
+    });
     const polling = layerStatusText(
       status({ state: 'polling', mode: 'poll', detail: 'polling every 60 s (no hub)', entries: 12 }),
     );
@@ -41,11 +47,20 @@ describe('layerStatusText', () => {
     expect(layerStatusText(status({ state: 'error' })).line).toBe('error: unknown problem');
   });
 
+  it('says low-level failures in words, with the raw text as the detail', () => {
+    const dns = layerStatusText(
+      status({ state: 'error', detail: 'feed unreachable: getaddrinfo ENOTFOUND earthquake.usgs.gov' }),
+    );
+    expect(dns.line).toBe('error: Could not reach earthquake.usgs.gov (feed unreachable)');
+    expect(dns.detail).toBe('feed unreachable: getaddrinfo ENOTFOUND earthquake.usgs.gov');
+  });
+
   it('marks errors as errors once, and reports bad signatures only when there are some', () => {
-    const unreachable = layerStatusText(status({ state: 'error', detail: 'hub unreachable: ECONNREFUSED' }));
-    expect(unreachable.line).toBe('error: hub unreachable: ECONNREFUSED');
+    const unreachable = layerStatusText(status({ state: 'error', detail: 'hub unreachable: not a feed' }));
+    expect(unreachable.line).toBe('error: hub unreachable: not a feed');
+    expect(unreachable.detail).toBeNull();
     expect(layerStatusText(status({ state: 'error', detail: 'Error: not a feed' })).line).toBe(
-      'Error: not a feed',
+      'error: not a feed',
     );
     expect(unreachable.notes).toEqual(['0 entries']);
     const signed = layerStatusText(status({ state: 'live', badSignatures: 3, entries: 2 }));

@@ -40,6 +40,12 @@ export const LAYERS = {
   editors: 'meridian-editors',
 } as const;
 
+/**
+ * Our labels' font: served by the glyph servers of OpenFreeMap, MapTiler and Protomaps alike (a
+ * style with `glyphs` fetches it from there); with no `glyphs` MapLibre draws it with local fonts.
+ */
+const LABEL_FONT = ['Noto Sans Regular'];
+
 /** Points merge into clusters below this zoom. */
 export const CLUSTER_MAX_ZOOM = 11;
 
@@ -121,7 +127,12 @@ export function meridianLayers(): LayerSpecification[] {
       source: SOURCES.shapes,
       filter: filters[LAYERS.shapeLabels],
       minzoom: 3,
-      layout: { 'text-field': ['get', 'title'], 'text-size': 12, 'text-max-width': 10 },
+      layout: {
+        'text-font': LABEL_FONT,
+        'text-field': ['get', 'title'],
+        'text-size': 12,
+        'text-max-width': 10,
+      },
       paint: { 'text-color': '#111827', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
     },
     {
@@ -143,6 +154,7 @@ export function meridianLayers(): LayerSpecification[] {
       source: SOURCES.points,
       filter: ['has', 'point_count'],
       layout: {
+        'text-font': LABEL_FONT,
         'text-field': ['get', 'point_count_abbreviated'],
         'text-size': 12,
         'text-allow-overlap': true,
@@ -168,6 +180,7 @@ export function meridianLayers(): LayerSpecification[] {
       filter: filters[LAYERS.pointLabels],
       minzoom: 4,
       layout: {
+        'text-font': LABEL_FONT,
         'text-field': ['get', 'title'],
         'text-size': 12,
         'text-anchor': 'top',
@@ -202,6 +215,7 @@ export function meridianLayers(): LayerSpecification[] {
       source: SOURCES.feed,
       minzoom: 4,
       layout: {
+        'text-font': LABEL_FONT,
         'text-field': ['get', 'title'],
         'text-size': 11,
         'text-anchor': 'top',
@@ -265,6 +279,7 @@ export function meridianLayers(): LayerSpecification[] {
       type: 'symbol',
       source: SOURCES.editors,
       layout: {
+        'text-font': LABEL_FONT,
         'text-field': ['get', 'label'],
         'text-size': 11,
         'text-anchor': 'bottom',

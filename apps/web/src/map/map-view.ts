@@ -2,6 +2,7 @@ import type { Cursor, Feature, Geometry, Layer, Position, PresenceEntry, Viewpor
 import type { Changed } from '@meridian/protocol/client';
 import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
+import { Protocol as PmtilesProtocol } from 'pmtiles';
 import { OFFLINE_BASEMAP } from '../basemap/style.ts';
 import {
   anchorOf,
@@ -28,7 +29,8 @@ import { CursorOverlay } from './cursor-overlay.ts';
 import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
 import { viewportCenter, viewportOf, viewportRing } from './viewport.ts';
 
-export type DrawMode = 'select' | 'marker' | 'line' | 'polygon';
+/** `measure` draws a line only this person sees: it is never an op and never sent. */
+export type DrawMode = 'select' | 'marker' | 'line' | 'polygon' | 'measure';
 
 /** What the map view reports; the React side turns these into ops and UI state. */
 export interface MapViewCallbacks {
@@ -42,14 +44,30 @@ export interface MapViewCallbacks {
   /** The person panned or zoomed the map themselves (ends following). */
   onUserMove(): void;
   onDraftChange(vertexCount: number): void;
+  /** The measure tool's path changed (its points, plus the pointer while measuring). */
+  onMeasure(path: Position[]): void;
   onError(message: string): void;
+  /** A remote basemap failed (or took too long) and the offline one took its place. */
+  onBasemapFallback(failedId: string, reason: string): void;
+}
+
+/** A basemap ready for MapLibre: a remote style URL, or the embedded style built in the browser. */
+export interface BasemapStyle {
+  id: string;
+  style: maplibregl.StyleSpecification | string;
+  /** A remote style may fail; it is watched and replaced by the offline basemap if it does. */
+  remote: boolean;
+  /** With the offline style: where the detailed basemap is, loaded once someone zooms in. */
+  detailUrl: string | null;
 }
 
 export interface MapViewOptions {
   container: HTMLElement;
-  style: maplibregl.StyleSpecification | string;
-  /** With the offline style: where the detailed basemap is, loaded once someone zooms in. */
-  basemapDetailUrl: string | null;
+  basemap: BasemapStyle;
+  /** Takes over when a remote basemap fails. */
+  offlineBasemap: BasemapStyle;
+  /** How long a remote basemap may take to draw its first tile before the offline one takes over. */
+  basemapFallbackMs: number;
   editable: boolean;
   callbacks: MapViewCallbacks;
 }
@@ -67,6 +85,12 @@ const DRAG_THRESHOLD_PX = 4;
 /** Touch needs a more forgiving hit area than a mouse. */
 const HIT_RADIUS_PX = 8;
 const CLOSE_RING_PX = 12;
+/** A finger held this long without moving adds a marker (touch has no hover, no right click). */
+const LONG_PRESS_MS = 550;
+const LONG_PRESS_SLOP_PX = 10;
+/** Tile failures, before any tile of a new basemap loaded, that mean "this basemap is not reachable". */
+const BASEMAP_TILE_ERRORS_TO_FALL_BACK = 3;
+const OWN_SOURCES: ReadonlySet<string> = new Set(Object.values(SOURCES));
 const DEFAULT_VIEW: HashView = { zoom: 1.6, lat: 25, lng: 10 };
 
 const round7 = (value: number) => Math.round(value * 1e7) / 1e7;
@@ -128,24 +152,37 @@ export class MapView {
   #featureFrame = 0;
   #destroyed = false;
   #basemapDetailUrl: string | null;
+  #basemap: BasemapStyle;
+  readonly #offlineBasemap: BasemapStyle;
+  readonly #basemapFallbackMs: number;
+  #styleLoaded = false;
+  #basemapHealthy = false;
+  #basemapTileErrors = 0;
+  #fallbackTimer: ReturnType<typeof setTimeout> | null = null;
+  #longPress: { timer: ReturnType<typeof setTimeout>; start: maplibregl.Point } | null = null;
 
   constructor(options: MapViewOptions) {
     if (!workerConfigured) {
       // Under Next/Turbopack the bundled worker never starts; serve MapLibre's own worker file.
       maplibregl.setWorkerUrl(new URL('/maplibre-gl-worker.mjs', window.location.origin).href);
+      // Self-hosted basemaps: a style's source may read `pmtiles://https://…/extract.pmtiles`.
+      maplibregl.addProtocol('pmtiles', new PmtilesProtocol().tile);
       workerConfigured = true;
     }
     this.#container = options.container;
     this.#callbacks = options.callbacks;
     this.#editable = options.editable;
-    this.#basemapDetailUrl = options.basemapDetailUrl;
+    this.#basemap = options.basemap;
+    this.#offlineBasemap = options.offlineBasemap;
+    this.#basemapFallbackMs = options.basemapFallbackMs;
+    this.#basemapDetailUrl = options.basemap.detailUrl;
     const view = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
     this.map = new maplibregl.Map({
       container: options.container,
-      style: options.style,
+      style: options.basemap.style,
       center: [view.lng, view.lat],
       zoom: view.zoom,
-      attributionControl: { compact: true, customAttribution: 'Natural Earth' },
+      attributionControl: { compact: true },
       pitchWithRotate: false,
       touchPitch: false,
       maxPitch: 0,
@@ -157,7 +194,64 @@ export class MapView {
     this.#resizeObserver = new ResizeObserver(() => this.map.resize());
     this.#resizeObserver.observe(options.container);
     this.#bindEvents();
+    this.#watchBasemap();
     this.#describe();
+  }
+
+  // ---- basemap ----
+
+  /** Swap the basemap; the map's own sources and layers are added again once the style loads. */
+  setBasemap(basemap: BasemapStyle): void {
+    if (basemap.id === this.#basemap.id && this.#styleLoaded) return;
+    this.#basemap = basemap;
+    this.#basemapDetailUrl = basemap.detailUrl;
+    this.#ready = false;
+    this.#styleLoaded = false;
+    this.map.setStyle(basemap.style, { diff: false });
+    this.#watchBasemap();
+  }
+
+  #watchBasemap(): void {
+    if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
+    this.#fallbackTimer = null;
+    this.#basemapHealthy = !this.#basemap.remote;
+    this.#basemapTileErrors = 0;
+    this.#container.dataset.basemap = this.#basemap.id;
+    this.#container.dataset.basemapState = this.#basemapHealthy ? 'ok' : 'loading';
+    if (this.#basemap.remote)
+      this.#fallbackTimer = setTimeout(
+        () => this.#fallBack(`it did not load within ${Math.round(this.#basemapFallbackMs / 1000)} s`),
+        this.#basemapFallbackMs,
+      );
+  }
+
+  #basemapLoaded(): void {
+    if (this.#basemapHealthy) return;
+    this.#basemapHealthy = true;
+    if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
+    this.#fallbackTimer = null;
+    this.#container.dataset.basemapState = 'ok';
+  }
+
+  #fallBack(reason: string): void {
+    if (this.#basemapHealthy || !this.#basemap.remote || this.#destroyed) return;
+    const failed = this.#basemap.id;
+    this.setBasemap(this.#offlineBasemap);
+    this.#container.dataset.basemapFallback = failed;
+    this.#callbacks.onBasemapFallback(failed, reason);
+  }
+
+  /** Basemap trouble is the fallback's business, never a toast: true when this error was that. */
+  #basemapError(event: maplibregl.ErrorEvent): boolean {
+    const sourceId = (event as { sourceId?: string }).sourceId;
+    const ours = sourceId !== undefined && OWN_SOURCES.has(sourceId);
+    if (ours || !this.#basemap.remote) return false;
+    if (this.#basemapHealthy) return true;
+    const host = hostOf(this.#basemap.style);
+    if (!this.#styleLoaded) this.#fallBack(host ? `could not reach ${host}` : 'its style could not be read');
+    else if (++this.#basemapTileErrors >= BASEMAP_TILE_ERRORS_TO_FALL_BACK)
+      this.#fallBack(host ? `its tiles could not be loaded from ${host}` : 'its tiles could not be loaded');
+    return true;
   }
 
   // ---- state in ----
@@ -189,20 +283,20 @@ export class MapView {
   }
 
   setMode(mode: DrawMode): void {
-    if (!this.#editable && mode !== 'select') return;
+    if (!this.#editable && mode !== 'select' && mode !== 'measure') return;
     this.#mode = mode;
     this.#draft = [];
     this.#hover = null;
     this.#renderDraft();
     // Double-click finishes a line or polygon instead of zooming while drawing.
-    if (mode === 'line' || mode === 'polygon') this.map.doubleClickZoom.disable();
+    if (this.#drawsPath()) this.map.doubleClickZoom.disable();
     else this.map.doubleClickZoom.enable();
     this.#container.dataset.mode = mode;
   }
 
   setEditable(editable: boolean): void {
     this.#editable = editable;
-    if (!editable) this.setMode('select');
+    if (!editable && this.#mode !== 'measure') this.setMode('select');
     this.#renderSelection();
   }
 
@@ -240,13 +334,52 @@ export class MapView {
     this.map.easeTo({ center: anchorOf(feature.geometry) as [number, number], duration: 300 });
   }
 
+  /** Fly to a feature found by search: its whole extent, or close in on a marker. */
+  showFeature(id: string): void {
+    const feature = this.#features.get(id);
+    if (!feature) return;
+    const positions = verticesOf(feature.geometry).map((v) => v.position);
+    if (feature.geometry.type === 'Point' || positions.length < 2) {
+      this.map.flyTo({
+        center: anchorOf(feature.geometry) as [number, number],
+        zoom: Math.max(this.map.getZoom(), 15),
+      });
+      return;
+    }
+    const lngs = positions.map((p) => p[0]);
+    const lats = positions.map((p) => p[1]);
+    this.map.fitBounds(
+      [
+        [Math.min(...lngs), Math.min(...lats)],
+        [Math.max(...lngs), Math.max(...lats)],
+      ],
+      { padding: 60, maxZoom: 16 },
+    );
+  }
+
+  /** Fly to a place found by the geocoder: its extent when it has one. */
+  showPlace(place: { lng: number; lat: number; bbox: [number, number, number, number] | null }): void {
+    if (place.bbox) this.map.fitBounds(place.bbox, { padding: 40, maxZoom: 16 });
+    else this.map.flyTo({ center: [place.lng, place.lat], zoom: 14 });
+  }
+
   /** Keyboard alternative to clicking: drop a marker where the map is centred. */
   placeMarkerAtCenter(): void {
     if (!this.#editable) return;
     this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(this.map.getCenter()) });
   }
 
+  #drawsPath(): boolean {
+    return this.#mode === 'line' || this.#mode === 'polygon' || this.#mode === 'measure';
+  }
+
   finishDrawing(): void {
+    if (this.#mode === 'measure') {
+      // The measured line stays on screen until Esc or another tool; nothing is created.
+      this.#hover = null;
+      this.#renderDraft();
+      return;
+    }
     if (this.#mode !== 'line' && this.#mode !== 'polygon') return;
     const geometry = this.#mode === 'line' ? lineFromVertices(this.#draft) : polygonFromVertices(this.#draft);
     if (!geometry) {
@@ -272,6 +405,8 @@ export class MapView {
     cancelAnimationFrame(this.#presenceFrame);
     cancelAnimationFrame(this.#featureFrame);
     if (this.#viewportTimer) clearTimeout(this.#viewportTimer);
+    if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
+    this.#cancelLongPress();
     this.#resizeObserver.disconnect();
     this.#cursors.destroy();
     window.removeEventListener('hashchange', this.#onHashChange);
@@ -290,10 +425,14 @@ export class MapView {
       if (!this.map.getSource(id)) this.map.addSource(id, source);
     for (const layer of meridianLayers()) if (!this.map.getLayer(layer.id)) this.map.addLayer(layer);
     this.#ready = true;
+    this.#styleLoaded = true;
     this.#pendingChange = 'all';
     this.#rendered.clear();
     this.#flushFeatures();
+    this.#renderSelection();
+    this.#renderDraft();
     this.#renderPresence();
+    this.#container.dataset.styleName = this.map.getStyle().name ?? '';
     this.#container.dataset.ready = 'true';
     this.#callbacks.onReady();
   }
@@ -376,6 +515,8 @@ export class MapView {
     void source.setData(collection);
     this.#container.dataset.draftVertices = String(this.#draft.length);
     this.#callbacks.onDraftChange(this.#draft.length);
+    if (this.#mode === 'measure')
+      this.#callbacks.onMeasure(this.#hover ? [...this.#draft, this.#hover] : [...this.#draft]);
   }
 
   #renderPresence(): void {
@@ -414,34 +555,51 @@ export class MapView {
 
   #bindEvents(): void {
     const map = this.map;
-    map.on('load', () => {
+    // Fired for the first style and after every setStyle: our layers go back on top each time.
+    map.on('style.load', () => {
       this.#onStyleLoaded();
       this.#loadBasemapDetail();
+    });
+    map.on('sourcedata', (event) => {
+      if (event.tile && event.sourceId && !OWN_SOURCES.has(event.sourceId)) this.#basemapLoaded();
     });
     map.on('zoomend', () => this.#loadBasemapDetail());
     // For tools (the 10,000-feature benchmark): how many features the map had when it last settled.
     map.on('idle', () => {
       this.#container.dataset.idleFeatureCount = String(this.#rendered.size);
+      // A style with nothing tiled to fetch is healthy once it has settled without errors.
+      if (this.#styleLoaded && this.#basemapTileErrors === 0) this.#basemapLoaded();
     });
     map.on('error', (event) => {
-      // Tile and style fetch failures are worth telling; MapLibre's internal noise is not.
-      const message = event.error?.message ?? 'The map failed to load.';
-      this.#callbacks.onError(`Map: ${message}`);
+      if (this.#basemapError(event)) return;
+      this.#callbacks.onError(event.error?.message ?? 'The map failed to load.');
     });
     map.on('mousemove', (event) => this.#onPointerMove(event.point, event.lngLat));
     map.on('touchmove', (event) => {
+      if (
+        this.#longPress &&
+        (event.points.length > 1 || event.point.dist(this.#longPress.start) > LONG_PRESS_SLOP_PX)
+      )
+        this.#cancelLongPress();
       if (this.#drag) this.#onPointerMove(event.point, event.lngLat);
     });
     map.on('mouseout', () => this.#callbacks.onCursor(null));
     map.on('mousedown', (event) => this.#onPointerDown(event, event.point, event.lngLat));
     map.on('touchstart', (event) => {
-      if (event.points.length === 1) this.#onPointerDown(event, event.point, event.lngLat);
+      this.#cancelLongPress();
+      if (event.points.length !== 1) return;
+      this.#onPointerDown(event, event.point, event.lngLat);
+      if (!this.#drag) this.#startLongPress(event.point, event.lngLat);
     });
-    map.on('touchend', () => this.#endDrag());
+    map.on('touchend', () => {
+      this.#cancelLongPress();
+      this.#endDrag();
+    });
+    map.on('touchcancel', () => this.#cancelLongPress());
     window.addEventListener('mouseup', this.#onWindowMouseUp);
     map.on('click', (event) => this.#onClick(event.point, event.lngLat));
     map.on('dblclick', (event) => {
-      if (this.#mode !== 'line' && this.#mode !== 'polygon') return;
+      if (!this.#drawsPath()) return;
       event.preventDefault();
       // The two clicks of the double-click each added a vertex; keep one.
       this.#draft = this.#draft.slice(0, -1);
@@ -466,6 +624,21 @@ export class MapView {
   }
 
   readonly #onWindowMouseUp = () => this.#endDrag();
+
+  #startLongPress(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+    if (!this.#editable || !this.#ready || (this.#mode !== 'select' && this.#mode !== 'marker')) return;
+    const timer = setTimeout(() => {
+      this.#longPress = null;
+      if (this.#destroyed) return;
+      this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(lngLat) });
+    }, LONG_PRESS_MS);
+    this.#longPress = { timer, start: point };
+  }
+
+  #cancelLongPress(): void {
+    if (this.#longPress) clearTimeout(this.#longPress.timer);
+    this.#longPress = null;
+  }
 
   readonly #onHashChange = () => {
     const view = parseViewHash(window.location.hash);
@@ -534,7 +707,7 @@ export class MapView {
       this.#continueDrag(point, lngLat);
       return;
     }
-    if (this.#mode === 'line' || this.#mode === 'polygon') {
+    if (this.#drawsPath()) {
       if (this.#draft.length > 0) {
         this.#hover = toPosition(lngLat);
         this.#renderDraft();
@@ -645,7 +818,8 @@ export class MapView {
         this.#callbacks.onCreate({ type: 'Point', coordinates: toPosition(lngLat) });
         return;
       case 'line':
-      case 'polygon': {
+      case 'polygon':
+      case 'measure': {
         const first = this.#draft[0];
         if (this.#mode === 'polygon' && first && this.#draft.length >= 3) {
           const firstPoint = this.map.project(first as [number, number]);
@@ -686,6 +860,15 @@ export class MapView {
     if (!source || !Number.isFinite(clusterId) || cluster.geometry.type !== 'Point') return;
     const zoom = await source.getClusterExpansionZoom(clusterId);
     this.map.easeTo({ center: cluster.geometry.coordinates as [number, number], zoom, duration: 400 });
+  }
+}
+
+function hostOf(style: maplibregl.StyleSpecification | string): string | null {
+  if (typeof style !== 'string') return null;
+  try {
+    return new URL(style).host;
+  } catch {
+    return null;
   }
 }
 

@@ -40,6 +40,13 @@ describe('connectionText', () => {
     expect(connectionText(backoff, none, false, 0)).toMatchObject({ tone: 'bad', label: 'Offline' });
   });
 
+  it('says Offline the moment the browser is, even while the socket still looks joined', () => {
+    expect(connectionText({ kind: 'joined' }, { pending: 2, retryAt: null }, false, 0)).toMatchObject({
+      tone: 'bad',
+      label: 'Offline · 2 changes waiting',
+    });
+  });
+
   it('says the server refused the connection after 1008, with the edits kept and a retry offered', () => {
     const text = connectionText(
       { kind: 'closed', code: 1008, reason: 'rate limit exceeded' },

@@ -22,6 +22,9 @@ export function connectionText(
   nowMs: number,
 ): ConnectionText {
   const waiting = counts.pending > 0 ? ` · ${plural(counts.pending, 'change')} waiting` : '';
+  // The browser knows before the socket does: an open socket on a dead network can take a
+  // heartbeat to notice, and saying "Connected" meanwhile would be a lie.
+  if (!online && state.kind !== 'closed') return { tone: 'bad', label: `Offline${waiting}`, canRetry: false };
   switch (state.kind) {
     case 'joined': {
       if (counts.retryAt !== null && counts.pending > 0)

@@ -2,6 +2,7 @@
 
 import { type Feature, type FeaturePropertiesPatch, LIMITS } from '@meridian/protocol';
 import { useEffect, useId, useRef, useState } from 'react';
+import { formatArea, formatLength, measureGeometry } from '../../features/measure.ts';
 import { featureColor } from '../../features/render-features.ts';
 import { PRESENCE_COLORS } from '../../presence/identity.ts';
 
@@ -89,6 +90,7 @@ export function FeatureDetails({
   const color = layer?.color ?? featureColor(feature);
   const kind = layer ? 'Feed entry' : KIND_LABEL[feature.geometry.type];
   const position = feature.geometry.type === 'Point' ? feature.geometry.coordinates : null;
+  const measurement = measureGeometry(feature.geometry);
 
   return (
     <section
@@ -208,6 +210,17 @@ export function FeatureDetails({
       {position ? (
         <p className="muted" data-testid="feature-position">
           {position[1].toFixed(5)}, {position[0].toFixed(5)}
+        </p>
+      ) : null}
+      {measurement?.kind === 'length' ? (
+        <p className="measurement" data-testid="feature-length" data-meters={measurement.meters}>
+          Length <strong>{formatLength(measurement.meters)}</strong>
+        </p>
+      ) : null}
+      {measurement?.kind === 'area' ? (
+        <p className="measurement" data-testid="feature-area" data-square-meters={measurement.squareMeters}>
+          Area <strong>{formatArea(measurement.squareMeters)}</strong> · perimeter{' '}
+          {formatLength(measurement.perimeterMeters)}
         </p>
       ) : null}
       {editable ? (

@@ -2,8 +2,10 @@
 
 import type { Feature } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
+import { useState } from 'react';
 import { anchorOf } from '../../features/geometry.ts';
 import { featureColor } from '../../features/render-features.ts';
+import { searchFeatures } from '../../search/feature-search.ts';
 import { useClientVersion } from '../../session/use-client.ts';
 
 /** A list is for finding things; past this many, the map (and export) is the way to see them all. */
@@ -28,8 +30,12 @@ export function FeatureList({
   onSelect(id: string): void;
 }) {
   useClientVersion(client, ['featuresChanged']);
+  const [filter, setFilter] = useState('');
   const features = client ? client.features : new Map<string, Feature>();
-  const listed = [...features.values()].slice(-MAX_LISTED).reverse();
+  const filtering = filter.trim() !== '';
+  // A filter looks through every feature, not only the latest ones listed.
+  const matches = filtering ? searchFeatures(features.values(), filter, Number.POSITIVE_INFINITY) : null;
+  const listed = matches ? matches.slice(0, MAX_LISTED) : [...features.values()].slice(-MAX_LISTED).reverse();
   return (
     <section
       className="feature-list"
@@ -40,6 +46,22 @@ export function FeatureList({
       <h2>
         Features <span className="muted">({features.size})</span>
       </h2>
+      {features.size > 0 ? (
+        <input
+          type="search"
+          className="feature-filter"
+          placeholder="Filter by title, description…"
+          aria-label="Filter features"
+          data-testid="feature-filter"
+          value={filter}
+          onChange={(event) => setFilter(event.target.value)}
+        />
+      ) : null}
+      {matches ? (
+        <p className="muted" data-testid="feature-filter-count" data-count={matches.length}>
+          {matches.length === 0 ? 'No feature matches.' : `${matches.length} matching`}
+        </p>
+      ) : null}
       {features.size === 0 ? <p className="muted">Nothing here yet.</p> : null}
       <ul>
         {listed.map((feature) => {
@@ -77,7 +99,12 @@ export function FeatureList({
           );
         })}
       </ul>
-      {features.size > MAX_LISTED ? <p className="muted">Showing the latest {MAX_LISTED}.</p> : null}
+      {!filtering && features.size > MAX_LISTED ? (
+        <p className="muted">Showing the latest {MAX_LISTED}; filter to find any of them.</p>
+      ) : null}
+      {matches && matches.length > MAX_LISTED ? (
+        <p className="muted">Showing the first {MAX_LISTED} matches.</p>
+      ) : null}
     </section>
   );
 }

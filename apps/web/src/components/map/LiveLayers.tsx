@@ -74,6 +74,12 @@ export function LiveLayers({ client, editable, layerColors, onAdd, onRemove }: L
                 >
                   {status.line}
                 </p>
+                {status.detail ? (
+                  <details className="error-detail" data-testid="layer-status-detail">
+                    <summary>Details</summary>
+                    <code>{status.detail}</code>
+                  </details>
+                ) : null}
                 {status.notes.length > 0 ? (
                   <p className="muted layer-notes" data-testid="layer-notes">
                     {status.notes.join(' · ')}

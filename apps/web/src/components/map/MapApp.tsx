@@ -5,19 +5,25 @@ import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
+import type { Basemap } from '../../basemap/catalog.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
+import { pathMeters } from '../../features/measure.ts';
 import { isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
+import { humanError } from '../../messages/human-error.ts';
 import { type Identity, loadIdentity, saveIdentity } from '../../presence/identity.ts';
 import { Editor } from '../../session/editor.ts';
 import { useClientVersion } from '../../session/use-client.ts';
 import { useMeridianSession } from '../../session/use-meridian-session.ts';
 import { useSessionNotices } from '../../session/use-session-notices.ts';
 import { TrafficInspector } from '../inspector/TrafficInspector.tsx';
+import { BasemapNotice, BasemapSwitcher } from './BasemapSwitcher.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { FeatureDetails } from './FeatureDetails.tsx';
 import { FeatureList } from './FeatureList.tsx';
+import { useBasemap } from './hooks/use-basemap.ts';
+import { useDebugSwitch } from './hooks/use-debug.ts';
 import { usePresence } from './hooks/use-presence.ts';
 import { useSelection } from './hooks/use-selection.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
@@ -26,6 +32,7 @@ import { LiveLayers } from './LiveLayers.tsx';
 import { MapTitle } from './MapTitle.tsx';
 import { NameDialog } from './NameDialog.tsx';
 import { PresenceBar } from './PresenceBar.tsx';
+import { type GeocoderInfo, SearchBox } from './SearchBox.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { Toasts } from './Toasts.tsx';
 import { Toolbar } from './Toolbar.tsx';
@@ -44,7 +51,11 @@ export interface MapAppProps {
   token: string;
   tokenExpiresAt: number;
   realtimeUrl: string;
-  styleUrl: string | null;
+  basemaps: Basemap[];
+  defaultBasemap: string;
+  basemapFallbackMs: number;
+  /** The place-search service, when one is configured (its URL stays on the server). */
+  geocoder: GeocoderInfo | null;
   shareLinks: { edit: string; view: string | null } | null;
 }
 
@@ -54,7 +65,10 @@ export function MapApp(props: MapAppProps) {
   const [view, setView] = useState<MapView | null>(null);
   const [mode, setModeState] = useState<DrawMode>('select');
   const [draftVertices, setDraftVertices] = useState(0);
+  const [measuredMeters, setMeasuredMeters] = useState<number | null>(null);
   const [shareOpen, setShareOpen] = useState(false);
+  /** On a phone the side panel is a bottom sheet, folded down to its handle unless opened. */
+  const [sheetOpen, setSheetOpen] = useState(false);
   /** A view link minted in this session, when the page did not come with one (see SharePanel). */
   const [mintedViewLink, setMintedViewLink] = useState<string | null>(null);
 
@@ -75,6 +89,8 @@ export function MapApp(props: MapAppProps) {
   useSessionNotices(client, notify, props);
   const { following, follow, remoteEdits } = usePresence(client, view, notify);
   const { selected, setSelected, reveal } = useSelection(client, view);
+  const basemap = useBasemap(props.basemaps, props.defaultBasemap);
+  const debug = useDebugSwitch(view);
 
   const editor = useMemo(() => (client ? new Editor(client) : null), [client]);
   const editorVersion = useSyncExternalStore(
@@ -116,7 +132,7 @@ export function MapApp(props: MapAppProps) {
     [view],
   );
   useEffect(() => {
-    if (!editable) setModeState('select');
+    if (!editable) setModeState((current) => (current === 'measure' ? current : 'select'));
   }, [editable]);
 
   // ---- map callbacks ----
@@ -136,7 +152,12 @@ export function MapApp(props: MapAppProps) {
       if (following) follow(null);
     },
     onDraftChange: setDraftVertices,
-    onError: (message) => notify(message, 'error'),
+    onMeasure: (path) => setMeasuredMeters(path.length >= 2 ? pathMeters(path) : null),
+    onError: (message) => {
+      const said = humanError(message);
+      notify(`Map: ${said.message}`, 'error', said.detail ?? undefined);
+    },
+    onBasemapFallback: basemap.fellBack,
   };
 
   const updateFeature = (id: string, patch: FeaturePropertiesPatch) => editor?.update(id, patch);
@@ -207,6 +228,15 @@ export function MapApp(props: MapAppProps) {
           </span>
         )}
         <ConnectionStatus client={client} />
+        <SearchBox
+          client={client}
+          geocoder={props.geocoder}
+          onFeature={(id) => {
+            setSelected(id);
+            view?.showFeature(id);
+          }}
+          onPlace={(place) => view?.showPlace(place)}
+        />
         {queued > 0 ? (
           <span className="muted" role="status" data-testid="sending">
             Sending {queued} edits…
@@ -228,9 +258,13 @@ export function MapApp(props: MapAppProps) {
               className="small"
               data-testid="summon"
               title="Move everyone's map to what you see"
+              aria-label="Bring everyone here"
               onClick={() => view && client?.summon(view.viewport())}
             >
-              Bring everyone here
+              <span className="label-long">Bring everyone here</span>
+              <span className="label-short" aria-hidden="true">
+                ⤓ All here
+              </span>
             </button>
           ) : null}
           {props.shareLinks ? (
@@ -270,6 +304,7 @@ export function MapApp(props: MapAppProps) {
             draftVertices={draftVertices}
             canUndo={editor?.canUndo ?? false}
             canRedo={editor?.canRedo ?? false}
+            measuredMeters={mode === 'measure' ? measuredMeters : null}
             onMode={setMode}
             onFinishDrawing={() => view?.finishDrawing()}
             onUndo={() => editor?.undo()}
@@ -280,12 +315,34 @@ export function MapApp(props: MapAppProps) {
           <MapCanvas
             client={client}
             editable={editable}
-            styleUrl={props.styleUrl}
+            basemap={basemap.basemap}
+            basemapFallbackMs={props.basemapFallbackMs}
             callbacks={callbacks}
             onView={setView}
           />
+          <div className="map-corner">
+            <BasemapSwitcher basemaps={props.basemaps} current={basemap.basemap} onChoose={basemap.choose} />
+            {basemap.fallback ? (
+              <BasemapNotice fallback={basemap.fallback} onDismiss={basemap.dismissFallback} />
+            ) : null}
+          </div>
         </main>
-        <aside className="sidepanel" aria-label="Details">
+        <aside className="sidepanel" aria-label="Details" data-sheet={sheetOpen ? 'open' : 'folded'}>
+          <button
+            type="button"
+            className="sheet-toggle"
+            aria-expanded={sheetOpen}
+            data-testid="sheet-toggle"
+            onClick={() => setSheetOpen((open) => !open)}
+          >
+            <span className="sheet-grip" aria-hidden="true" />
+            <span>
+              {selectedFeature
+                ? `${selectedFeature.properties.title || 'Untitled'} · details`
+                : `Features (${client?.features.size ?? 0}) · layers`}
+            </span>
+            <span aria-hidden="true">{sheetOpen ? '▾' : '▴'}</span>
+          </button>
           {selectedFeature ? (
             <FeatureDetails
               key={selectedFeature.id}
@@ -308,7 +365,7 @@ export function MapApp(props: MapAppProps) {
           <FeatureList client={client} selected={selected} layerColors={layerColors} onSelect={reveal} />
         </aside>
       </div>
-      <TrafficInspector client={client} mapId={props.mapId} />
+      {debug ? <TrafficInspector client={client} mapId={props.mapId} /> : null}
       <Toasts toasts={toasts} onDismiss={dismiss} />
       {nameDialog ? (
         <NameDialog

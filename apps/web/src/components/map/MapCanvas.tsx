@@ -3,26 +3,52 @@
 import type { MeridianClient } from '@meridian/protocol/client';
 import { useEffect, useRef, useState } from 'react';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import type { Basemap } from '../../basemap/catalog.ts';
 import { offlineStyle } from '../../basemap/style.ts';
-import { MapView, type MapViewCallbacks } from '../../map/map-view.ts';
+import { type BasemapStyle, MapView, type MapViewCallbacks } from '../../map/map-view.ts';
+
+const OFFLINE_ID = 'offline';
+
+function offlineBasemap(): BasemapStyle {
+  const origin = window.location.origin;
+  return {
+    id: OFFLINE_ID,
+    style: offlineStyle(new URL('/basemap-overview.geojson', origin).href),
+    remote: false,
+    detailUrl: new URL('/basemap-detail.geojson', origin).href,
+  };
+}
+
+function basemapStyle(basemap: Basemap): BasemapStyle {
+  if (basemap.url === null) return { ...offlineBasemap(), id: basemap.id };
+  return { id: basemap.id, style: basemap.url, remote: true, detailUrl: null };
+}
 
 export interface MapCanvasProps {
   client: MeridianClient | null;
   editable: boolean;
-  /** A remote style URL, or null for the embedded offline basemap. */
-  styleUrl: string | null;
+  /** The basemap this person chose (switching keeps the map's own layers). */
+  basemap: Basemap;
+  basemapFallbackMs: number;
   callbacks: MapViewCallbacks;
   onView(view: MapView | null): void;
 }
 
 /** Hosts the MapLibre map (client-only: loaded with `ssr: false`) and feeds it the client's state. */
-export default function MapCanvas({ client, editable, styleUrl, callbacks, onView }: MapCanvasProps) {
+export default function MapCanvas({
+  client,
+  editable,
+  basemap,
+  basemapFallbackMs,
+  callbacks,
+  onView,
+}: MapCanvasProps) {
   const container = useRef<HTMLDivElement>(null);
-  const latest = useRef({ callbacks, onView, editable });
+  const latest = useRef({ callbacks, onView, editable, basemap, basemapFallbackMs });
   const [view, setView] = useState<MapView | null>(null);
 
   useEffect(() => {
-    latest.current = { callbacks, onView, editable };
+    latest.current = { callbacks, onView, editable, basemap, basemapFallbackMs };
   });
 
   useEffect(() => {
@@ -34,8 +60,9 @@ export default function MapCanvas({ client, editable, styleUrl, callbacks, onVie
     });
     const mapView = new MapView({
       container: element,
-      style: styleUrl ?? offlineStyle(new URL('/basemap-overview.geojson', window.location.origin).href),
-      basemapDetailUrl: styleUrl ? null : new URL('/basemap-detail.geojson', window.location.origin).href,
+      basemap: basemapStyle(latest.current.basemap),
+      offlineBasemap: offlineBasemap(),
+      basemapFallbackMs: latest.current.basemapFallbackMs,
       editable: latest.current.editable,
       callbacks: forward,
     });
@@ -46,7 +73,11 @@ export default function MapCanvas({ client, editable, styleUrl, callbacks, onVie
       setView(null);
       mapView.destroy();
     };
-  }, [styleUrl]);
+  }, []);
+
+  useEffect(() => {
+    view?.setBasemap(basemapStyle(basemap));
+  }, [view, basemap]);
 
   useEffect(() => {
     view?.setEditable(editable);

@@ -1,6 +1,7 @@
 'use client';
 
 import { type ChangeEvent, useRef } from 'react';
+import { formatLength } from '../../features/measure.ts';
 import type { DrawMode } from '../../map/map-view.ts';
 
 interface ToolbarProps {
@@ -9,6 +10,8 @@ interface ToolbarProps {
   draftVertices: number;
   canUndo: boolean;
   canRedo: boolean;
+  /** The measure tool's path length, when there is one. */
+  measuredMeters: number | null;
   onMode(mode: DrawMode): void;
   onFinishDrawing(): void;
   onUndo(): void;
@@ -29,6 +32,14 @@ const HINTS: Record<DrawMode, string> = {
   marker: 'Click the map to place a marker (Enter: at the centre).',
   line: 'Click to add points. Double-click or Enter to finish, Esc to cancel.',
   polygon: 'Click to add corners. Click the first corner, double-click or Enter to finish.',
+  measure: 'Click to measure a path; only you see it. Esc clears it.',
+};
+
+const MEASURE_TOOL = {
+  mode: 'measure' as const,
+  label: 'Measure distance (only you see it)',
+  key: 'R',
+  icon: '⟷',
 };
 
 export function Toolbar(props: ToolbarProps) {
@@ -59,6 +70,17 @@ export function Toolbar(props: ToolbarProps) {
               </button>
             ))
           : null}
+        <button
+          type="button"
+          className="tool"
+          aria-pressed={props.mode === MEASURE_TOOL.mode}
+          aria-label={`${MEASURE_TOOL.label} (${MEASURE_TOOL.key})`}
+          title={`${MEASURE_TOOL.label} (${MEASURE_TOOL.key})`}
+          data-testid="tool-measure"
+          onClick={() => props.onMode(props.mode === 'measure' ? 'select' : 'measure')}
+        >
+          <span aria-hidden="true">{MEASURE_TOOL.icon}</span>
+        </button>
         {props.editable ? (
           <>
             <span className="separator" aria-hidden="true" />
@@ -115,9 +137,14 @@ export function Toolbar(props: ToolbarProps) {
           <span aria-hidden="true">⇩</span>
         </button>
       </div>
-      {props.editable && props.mode !== 'select' ? (
+      {props.mode !== 'select' && (props.editable || props.mode === 'measure') ? (
         <div className="draw-hint" role="status" data-testid="draw-hint">
           <span>{HINTS[props.mode]}</span>
+          {props.mode === 'measure' && props.measuredMeters !== null ? (
+            <strong data-testid="measure-readout" data-meters={props.measuredMeters}>
+              {formatLength(props.measuredMeters)}
+            </strong>
+          ) : null}
           {(props.mode === 'line' || props.mode === 'polygon') && props.draftVertices > 0 ? (
             <button
               type="button"

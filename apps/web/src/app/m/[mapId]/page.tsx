@@ -3,9 +3,11 @@ import type { Metadata } from 'next';
 import { cookies, headers } from 'next/headers';
 import { notFound } from 'next/navigation';
 import { cache } from 'react';
+import { basemapCatalog } from '../../../basemap/catalog.ts';
 import { LinkProblem } from '../../../components/LinkProblem.tsx';
 import { MapApp } from '../../../components/map/MapApp.tsx';
 import { webEnv } from '../../../env.ts';
+import { GEOCODER_ATTRIBUTION } from '../../../search/geocoder.ts';
 import { publicRealtimeUrl } from '../../../server/public-realtime-url.ts';
 import { createRealtimeApi, RealtimeApiError, type Session } from '../../../server/realtime-api.ts';
 import { shareLinkPath, viewKeyCookie } from '../../../server/share-links.ts';
@@ -68,6 +70,7 @@ export default async function MapPage(props: MapPageProps) {
     host: requestHeaders.get('x-forwarded-host') ?? requestHeaders.get('host'),
     proto: requestHeaders.get('x-forwarded-proto'),
   });
+  const { basemaps, defaultId } = basemapCatalog(env.MAP_STYLE_URL, env.MAP_STYLES ?? []);
   const viewKey = session.role === 'edit' ? (await cookies()).get(viewKeyCookie(mapId))?.value : undefined;
 
   return (
@@ -79,7 +82,14 @@ export default async function MapPage(props: MapPageProps) {
       token={session.token}
       tokenExpiresAt={session.expiresAt}
       realtimeUrl={`${realtimeBase}${REALTIME_PATH}`}
-      styleUrl={env.MAP_STYLE_URL ?? null}
+      basemaps={basemaps}
+      defaultBasemap={defaultId}
+      basemapFallbackMs={env.BASEMAP_FALLBACK_MS}
+      geocoder={
+        env.GEOCODER_URL
+          ? { kind: env.GEOCODER_KIND, attribution: GEOCODER_ATTRIBUTION[env.GEOCODER_KIND] }
+          : null
+      }
       shareLinks={
         session.role === 'edit'
           ? { edit: shareLinkPath(mapId, key), view: viewKey ? shareLinkPath(mapId, viewKey) : null }

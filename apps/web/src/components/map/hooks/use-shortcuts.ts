@@ -23,9 +23,9 @@ export interface ShortcutActions {
   setMode(mode: DrawMode): void;
 }
 
-const TOOLS: Record<string, DrawMode> = { v: 'select', m: 'marker', l: 'line', p: 'polygon' };
+const TOOLS: Record<string, DrawMode> = { v: 'select', m: 'marker', l: 'line', p: 'polygon', r: 'measure' };
 
-/** The map page's keyboard: undo/redo, Escape, Enter, Delete and the tool keys V M L P. */
+/** The map page's keyboard: undo/redo, Escape, Enter, Delete and the tool keys V M L P R. */
 export function useShortcuts(actions: ShortcutActions): void {
   // One listener for the page's life; it always calls the latest actions.
   const latest = useRef(actions);
@@ -57,7 +57,8 @@ export function useShortcuts(actions: ShortcutActions): void {
           return;
       }
       const tool = TOOLS[key];
-      if (a.editable && tool) a.setMode(tool);
+      // Measuring changes nothing, so a view link may measure too.
+      if (tool && (a.editable || tool === 'measure' || tool === 'select')) a.setMode(tool);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
