@@ -120,6 +120,8 @@ describe.skipIf(!docker.ok)('the compose stack, built from scratch and run for r
         ...images,
         // Where the machine's hard open-files limit is low (20,000 here), stay under it.
         HAPROXY_NOFILE: '16384',
+        // Tests reach loopback only: the embedded basemap, never the public street style.
+        MAP_STYLE_URL: 'offline',
       };
       const build = (file: string, tag: string) =>
         runCommand(DOCKER, [
