@@ -69,9 +69,33 @@ describe('the upgrade handshake, byte for byte', () => {
       expect(response.headers.upgrade?.toLowerCase()).toBe('websocket');
       expect(response.headers.connection?.toLowerCase()).toBe('upgrade');
       expect(response.headers['sec-websocket-accept']).toBe(expectedAccept(key));
-      // Meridian uses no subprotocol, and offers deflate only when configured on /ws.
+      // No subprotocol was offered, so none is selected; deflate only when configured on /ws.
       expect(response.headers['sec-websocket-protocol']).toBeUndefined();
     }
+  });
+
+  it('takes the token from an offered bearer.<token> subprotocol, selects meridian, and never echoes the token', async () => {
+    const key = randomBytes(16).toString('base64');
+    const response = await send(
+      upgradeLines('/ws', key, { 'Sec-WebSocket-Protocol': `meridian, bearer.${token}` }),
+    );
+    expect(response.statusLine).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(response.headers['sec-websocket-protocol']).toBe('meridian');
+    // A bad token in the subprotocol is refused like a bad one in the query.
+    const forged = await send(
+      upgradeLines('/ws', randomBytes(16).toString('base64'), {
+        'Sec-WebSocket-Protocol': 'meridian, bearer.not.a.token',
+      }),
+    );
+    expect(forged.status).toBe(401);
+    // Offered alone, the token's subprotocol is not selected: the answer names none.
+    const alone = await send(
+      upgradeLines('/ws', randomBytes(16).toString('base64'), {
+        'Sec-WebSocket-Protocol': `bearer.${token}`,
+      }),
+    );
+    expect(alone.statusLine).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(alone.headers['sec-websocket-protocol']).toBeUndefined();
   });
 
   it('refuses another Sec-WebSocket-Version with 426 naming version 13', async () => {

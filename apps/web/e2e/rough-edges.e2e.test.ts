@@ -34,12 +34,27 @@ describe('rough edges: developer tools behind ?debug, honest offline status, err
     expect(await page.getByTestId('inspector-toggle').count()).toBe(0);
   });
 
+  it('opens its WebSocket with no access token in the URL (the token rides in the subprotocol)', async () => {
+    const page = await ada.context.newPage();
+    const urls: string[] = [];
+    const consoleLines: string[] = [];
+    page.on('websocket', (socket) => urls.push(socket.url()));
+    page.on('console', (message) => consoleLines.push(message.text()));
+    await page.goto(link);
+    await page.locator('[data-testid=connection-status][data-status=joined]').waitFor();
+    const realtimeSockets = urls.filter((url) => url.includes('/ws'));
+    expect(realtimeSockets.length).toBeGreaterThan(0);
+    for (const url of realtimeSockets) expect(url).not.toMatch(/token=|bearer/);
+    expect(consoleLines.join('\n')).not.toMatch(/token=|bearer\./);
+    await page.close();
+  });
+
   it('says Offline the moment the browser goes offline, and Connected when it is back', async () => {
     const status = ada.page.getByTestId('connection-status');
     await ada.page.locator('[data-testid=connection-status][data-status=joined]').waitFor();
     await ada.context.setOffline(true);
     // At once: no socket timeout to wait for (the socket may still look open).
-    await expect.poll(() => status.textContent(), { timeout: 1000, interval: 50 }).toMatch(/^Offline/);
+    await expect.poll(() => status.textContent(), { timeout: 5000, interval: 50 }).toMatch(/^Offline/);
     expect(await status.getAttribute('data-tone')).toBe('bad');
     await ada.context.setOffline(false);
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/^Connected/);

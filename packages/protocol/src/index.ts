@@ -23,4 +23,10 @@ export {
   parseServerMessage,
 } from './parse.ts';
 export * from './state.ts';
-export { PROTOCOL_VERSION, REALTIME_PATH } from './version.ts';
+export {
+  PROTOCOL_VERSION,
+  REALTIME_PATH,
+  REALTIME_SUBPROTOCOL,
+  subprotocolsFor,
+  TOKEN_SUBPROTOCOL_PREFIX,
+} from './version.ts';

@@ -7,3 +7,19 @@ export const PROTOCOL_VERSION = 1 as const;
 
 /** Path of the realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/ws' as const;
+
+/**
+ * The WebSocket subprotocol the client offers and the server selects. The access token travels
+ * beside it as a second offered subprotocol, `bearer.<token>` (`Sec-WebSocket-Protocol`), so it is
+ * never part of a URL that browsers print on a failed connection or that proxies log; the server
+ * never selects (echoes) that one.
+ */
+export const REALTIME_SUBPROTOCOL = 'meridian' as const;
+
+/** Prefix of the offered subprotocol that carries the access token. */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'bearer.' as const;
+
+/** The subprotocols a client offers for `token`: Meridian's, then the one carrying the token. */
+export function subprotocolsFor(token: string | undefined): string[] {
+  return token ? [REALTIME_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${token}`] : [REALTIME_SUBPROTOCOL];
+}

@@ -8,7 +8,7 @@ import { CloseCode, ErrorCode, parseClientMessage } from '@meridian/protocol';
 import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
 import { sendPlain } from '../http/respond.ts';
-import { checkUpgradeRequest, refuseUpgrade, selectSubprotocol } from '../http/upgrade.ts';
+import { checkUpgradeRequest, readSubprotocols, refuseUpgrade } from '../http/upgrade.ts';
 import { refuseInvalid } from './admission.ts';
 import { dispatch } from './handlers.ts';
 import { leaveRoom } from './join.ts';
@@ -52,10 +52,11 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
 
   const upgrade = (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
     const key = req.getHeader('sec-websocket-key');
-    const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     const origin = req.getHeader('origin');
-    const token = req.getQuery('token') ?? '';
+    const offered = readSubprotocols(req.getHeader('sec-websocket-protocol'));
+    // Browsers send it as a subprotocol; `?token=` stays for tools that cannot set one (curl, wscat).
+    const token = offered.token ?? req.getQuery('token') ?? '';
     const refusal = checkUpgradeRequest(req);
     if (refusal) {
       refuseUpgrade(res, refusal);
@@ -80,7 +81,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     }
     const session = new Session(++nextSessionId, verified.claims, budgets, ctx.clock.now());
     session.stats.deflate = config.compression !== 'off' && /permessage-deflate/i.test(extensions);
-    res.upgrade<SocketData>({ session }, key, selectSubprotocol(protocol), extensions, context);
+    res.upgrade<SocketData>({ session }, key, offered.selected, extensions, context);
   };
 
   return {

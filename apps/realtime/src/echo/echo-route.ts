@@ -3,7 +3,7 @@ import { CloseCode } from '@meridian/protocol';
 import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
 import { sendPlain } from '../http/respond.ts';
-import { checkUpgradeRequest, refuseNonUpgrade, refuseUpgrade, selectSubprotocol } from '../http/upgrade.ts';
+import { checkUpgradeRequest, readSubprotocols, refuseNonUpgrade, refuseUpgrade } from '../http/upgrade.ts';
 
 /**
  * The echo WebSocket path: every text and binary message comes back unchanged. Under `/ws/` so
@@ -57,7 +57,7 @@ export function registerEchoRoute(app: TemplatedApp, ctx: ServerContext): EchoRo
         res.upgrade<EchoData>(
           {},
           req.getHeader('sec-websocket-key'),
-          selectSubprotocol(req.getHeader('sec-websocket-protocol')),
+          readSubprotocols(req.getHeader('sec-websocket-protocol')).selected,
           req.getHeader('sec-websocket-extensions'),
           context,
         );

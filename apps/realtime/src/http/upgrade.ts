@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { REALTIME_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '@meridian/protocol';
 import { statusLine } from './respond.ts';
 
 /** The only WebSocket version there is (RFC 6455 §4.1); anything else gets 426 naming it. */
@@ -69,6 +70,19 @@ export function refuseNonUpgrade(res: HttpResponse, req: HttpRequest): void {
  * The subprotocol to answer with: the first one offered (RFC 6455 §4.2.2 lets the server pick one;
  * echoing the whole offered list back would fail the client's handshake).
  */
-export function selectSubprotocol(offered: string): string {
-  return offered.split(',')[0]?.trim() ?? '';
+/**
+ * What the upgrade's `Sec-WebSocket-Protocol` offers: the access token (an offered `bearer.<token>`)
+ * and the subprotocol to select, which is Meridian's when offered and never the token's.
+ */
+export function readSubprotocols(offered: string): { token: string | undefined; selected: string } {
+  const items = offered
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const bearer = items.find((item) => item.startsWith(TOKEN_SUBPROTOCOL_PREFIX));
+  const others = items.filter((item) => !item.startsWith(TOKEN_SUBPROTOCOL_PREFIX));
+  return {
+    token: bearer?.slice(TOKEN_SUBPROTOCOL_PREFIX.length) || undefined,
+    selected: others.includes(REALTIME_SUBPROTOCOL) ? REALTIME_SUBPROTOCOL : (others[0] ?? ''),
+  };
 }

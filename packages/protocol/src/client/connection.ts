@@ -3,6 +3,7 @@ import { LIMITS } from '../limits.ts';
 import type { ClientMessage } from '../messages/client.ts';
 import type { ServerMessage } from '../messages/server.ts';
 import { encodeMessage, parseServerMessage } from '../parse.ts';
+import { subprotocolsFor } from '../version.ts';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
 import { type Clock, systemClock, Timer } from './clock.ts';
 import { type BackoffReason, type ConnectionState, transition } from './connection-state.ts';
@@ -19,7 +20,7 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 export interface FrameEvent {
   direction: 'in' | 'out';
@@ -181,13 +182,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     // close() (and perhaps connect() again) while the token was on its way.
     if (generation !== this.#generation) return;
-    const separator = this.#options.url.includes('?') ? '&' : '?';
-    const url = token
-      ? `${this.#options.url}${separator}token=${encodeURIComponent(token)}`
-      : this.#options.url;
     let socket: WebSocketLike;
     try {
-      socket = new this.#WebSocket(url);
+      // The token rides in Sec-WebSocket-Protocol, not the URL: browsers print a failed socket's
+      // URL in the console, and proxies log URLs.
+      socket = new this.#WebSocket(this.#options.url, subprotocolsFor(token));
     } catch (error) {
       const message = `could not open a WebSocket: ${String(error)}`;
       this.emit('error', { code: ErrorCode.INTERNAL, message });

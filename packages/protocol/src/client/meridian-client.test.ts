@@ -75,6 +75,13 @@ describe('connection state machine', () => {
     expect(client.joined).toBe(true);
   });
 
+  it('sends the token as a subprotocol beside meridian, never in the URL', async () => {
+    const { client } = makeClient(clock);
+    const socket = await join(client);
+    expect(socket.url).toBe('ws://test/ws');
+    expect(socket.protocols).toEqual(['meridian', 'bearer.t']);
+  });
+
   it('backs off after a lost socket, for the jittered delay, then reconnects and resumes from its seq', async () => {
     const { client, states, kinds } = makeClient(clock);
     const first = await join(client, 7);
@@ -174,7 +181,7 @@ describe('connection state machine', () => {
     first('stale');
     release('fresh');
     await settle();
-    expect(ScriptedSocket.all.map((s) => s.url)).toEqual(['ws://test/ws?token=fresh']);
+    expect(ScriptedSocket.all.map((s) => s.protocols)).toEqual([['meridian', 'bearer.fresh']]);
     expect(client.status).toEqual({ kind: 'connecting', attempt: 0 });
   });
 

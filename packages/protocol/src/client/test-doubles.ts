@@ -49,9 +49,11 @@ export class ScriptedSocket implements WebSocketLike {
   onerror: ((event: unknown) => void) | null = null;
   readonly sent: ClientMessage[] = [];
   readonly url: string;
+  readonly protocols: readonly string[];
 
-  constructor(url: string) {
+  constructor(url: string, protocols: string | string[] = []) {
     this.url = url;
+    this.protocols = typeof protocols === 'string' ? [protocols] : protocols;
     ScriptedSocket.all.push(this);
   }
   send(data: string): void {
