@@ -83,7 +83,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     nodeId: config.nodeId,
     db,
     bus,
-    outbox,
+    topics: outbox,
     logger,
     metrics,
     clock,

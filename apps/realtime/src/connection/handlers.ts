@@ -41,10 +41,10 @@ interface HandlerSpec<T extends ClientMessageType> {
 
 type HandlerTable = { [T in ClientMessageType]: HandlerSpec<T> };
 
-/** The room of `mapId` if this session is on it; otherwise answers NOT_JOINED and returns null. */
+/** The room of `mapId` and this session's membership if it is on it; otherwise answers NOT_JOINED and returns null. */
 function joinedRoom(ctx: ServerContext, session: Session, mapId: string, ref: string) {
-  const room = session.room;
-  if (room && room.mapId === mapId && !session.joinPending) return room;
+  const { room, member } = session;
+  if (room && member && room.mapId === mapId && !session.joinPending) return { room, member };
   sendError(ctx, session, ErrorCode.NOT_JOINED, `join map ${mapId} first`, ref, mapId);
   return null;
 }
@@ -172,7 +172,7 @@ const handlers: HandlerTable = {
     cost: syncCost,
     async run(ctx, session, message) {
       const { mapId, fromSeq } = message;
-      const room = joinedRoom(ctx, session, mapId, 'sync');
+      const room = joinedRoom(ctx, session, mapId, 'sync')?.room;
       if (!room) return;
       const toSeq = Math.min(message.toSeq, fromSeq + LIMITS.MAX_SYNC_RANGE - 1);
       try {
@@ -188,9 +188,9 @@ const handlers: HandlerTable = {
     ordered: false,
     cost: small,
     run(ctx, session, message) {
-      const room = joinedRoom(ctx, session, message.mapId, 'presence');
-      if (!room) return;
-      room.updatePresence(session, {
+      const joined = joinedRoom(ctx, session, message.mapId, 'presence');
+      if (!joined) return;
+      joined.room.updatePresence(joined.member, {
         ...(message.cursor === undefined ? {} : { cursor: message.cursor }),
         ...(message.viewport === undefined ? {} : { viewport: message.viewport }),
         ...(message.name === undefined ? {} : { name: message.name }),
@@ -202,17 +202,16 @@ const handlers: HandlerTable = {
     ordered: false,
     cost: small,
     run(ctx, session, message) {
-      joinedRoom(ctx, session, message.mapId, 'follow')?.updatePresence(session, {
-        following: message.target,
-      });
+      const joined = joinedRoom(ctx, session, message.mapId, 'follow');
+      joined?.room.updatePresence(joined.member, { following: message.target });
     },
   },
   summon: {
     ordered: false,
     cost: small,
     run(ctx, session, message) {
-      const room = joinedRoom(ctx, session, message.mapId, 'summon');
-      if (!room) return;
+      const joined = joinedRoom(ctx, session, message.mapId, 'summon');
+      if (!joined) return;
       if (session.role !== 'edit') {
         sendError(
           ctx,
@@ -224,7 +223,7 @@ const handlers: HandlerTable = {
         );
         return;
       }
-      room.summon(session, message.viewport);
+      joined.room.summon(joined.member, message.viewport);
     },
   },
   ping: {

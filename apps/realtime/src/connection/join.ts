@@ -3,17 +3,20 @@ import { type ClientMessageOf, ErrorCode, MeridianError, type PresenceEntry } fr
 import type { AccessClaims } from '../auth/tokens.ts';
 import type { ServerContext } from '../context.ts';
 import type { Room } from '../rooms/room.ts';
+import type { RoomMember } from '../rooms/room-member.ts';
 import { codeOf, sendError } from './replies.ts';
 import type { Session } from './session.ts';
+import { SessionMember } from './session-member.ts';
 
 /** Leave the current map, if any: presence goes, topics are dropped, the room may close. */
 export function leaveRoom(session: Session): void {
   session.joinEpoch++;
   session.joinPending = false;
-  const room = session.room;
+  const { room, member } = session;
   session.room = null;
   session.role = null;
-  room?.remove(session);
+  session.member = null;
+  if (room && member) room.remove(member);
 }
 
 /**
@@ -53,11 +56,13 @@ export async function join(
       room.unreserve();
       return;
     }
-    room.addJoiner(session);
+    const member = new SessionMember(session, claims.role, ctx.outbox);
+    room.addJoiner(member);
     // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
     const coverSeq = room.sequencer.deliveredSeq ?? Number.POSITIVE_INFINITY;
     session.room = room;
     session.role = claims.role;
+    session.member = member;
     // The server's sweep reads the current claims, so the new expiry applies from now on.
     session.claims = claims;
     const entry: PresenceEntry = {
@@ -72,9 +77,9 @@ export async function join(
     const { lastSeq } = message;
     const resumed =
       lastSeq !== undefined &&
-      (resumeFromTail(ctx, session, room, entry, lastSeq, coverSeq) ||
-        (await resume(ctx, session, room, entry, lastSeq, current)));
-    if (!resumed && current()) await sendSnapshot(ctx, session, room, entry, coverSeq, current);
+      (resumeFromTail(ctx, member, room, entry, lastSeq, coverSeq) ||
+        (await resume(ctx, member, room, entry, lastSeq, current)));
+    if (!resumed && current()) await sendSnapshot(member, room, entry, coverSeq, current);
   } catch (error) {
     // Back to not joined, cleanly: a join sent again on this socket starts from scratch.
     if (room && session.room === room && session.joinEpoch === epoch) leaveRoom(session);
@@ -93,7 +98,7 @@ export async function join(
  */
 function resumeFromTail(
   ctx: ServerContext,
-  session: Session,
+  member: RoomMember,
   room: Room,
   entry: PresenceEntry,
   lastSeq: number,
@@ -102,8 +107,8 @@ function resumeFromTail(
   if (lastSeq > coverSeq || coverSeq - lastSeq > ctx.config.maxReplayOps) return false;
   const ops = room.tail.range(lastSeq + 1, coverSeq);
   if (!ops) return false;
-  room.admit(session, entry);
-  ctx.outbox.send(session, {
+  room.admit(member, entry);
+  member.send({
     type: 'replay',
     mapId: room.mapId,
     fromSeq: lastSeq + 1,
@@ -113,15 +118,15 @@ function resumeFromTail(
     map: { id: room.mapId, name: room.mapName },
     presence: room.presence.list(),
   });
-  sendLayerStatuses(ctx, session, room);
-  room.completeJoin(session, coverSeq);
+  sendLayerStatuses(member, room);
+  room.completeJoin(member, coverSeq);
   return true;
 }
 
 /** Replay (lastSeq, head] from storage when that is short enough; false when a snapshot is needed instead. */
 async function resume(
   ctx: ServerContext,
-  session: Session,
+  member: RoomMember,
   room: Room,
   entry: PresenceEntry,
   lastSeq: number,
@@ -134,8 +139,8 @@ async function resume(
   const ops = lastSeq < map.seq ? await readOps(ctx.db, room.mapId, lastSeq + 1, map.seq) : [];
   if (!current()) return true;
   if (ops.length !== map.seq - lastSeq) return false;
-  room.admit(session, entry);
-  ctx.outbox.send(session, {
+  room.admit(member, entry);
+  member.send({
     type: 'replay',
     mapId: room.mapId,
     fromSeq: lastSeq + 1,
@@ -145,14 +150,13 @@ async function resume(
     map: { id: map.id, name: map.name },
     presence: room.presence.list(),
   });
-  sendLayerStatuses(ctx, session, room);
-  room.completeJoin(session, map.seq);
+  sendLayerStatuses(member, room);
+  room.completeJoin(member, map.seq);
   return true;
 }
 
 async function sendSnapshot(
-  ctx: ServerContext,
-  session: Session,
+  member: RoomMember,
   room: Room,
   entry: PresenceEntry,
   coverSeq: number,
@@ -161,8 +165,8 @@ async function sendSnapshot(
   const snapshot = await room.snapshots.get(coverSeq);
   if (!snapshot) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${room.mapId}`);
   if (!current()) return;
-  room.admit(session, entry);
-  ctx.outbox.send(session, {
+  room.admit(member, entry);
+  member.send({
     type: 'snapshot',
     mapId: room.mapId,
     seq: snapshot.seq,
@@ -172,13 +176,13 @@ async function sendSnapshot(
     layers: snapshot.layers,
     presence: room.presence.list(),
   });
-  sendLayerStatuses(ctx, session, room);
-  room.completeJoin(session, snapshot.seq);
+  sendLayerStatuses(member, room);
+  room.completeJoin(member, snapshot.seq);
 }
 
 /** How each live-feed layer is doing, right after the state that lists the layers. */
-function sendLayerStatuses(ctx: ServerContext, session: Session, room: Room): void {
+function sendLayerStatuses(member: RoomMember, room: Room): void {
   for (const status of room.layerStatuses) {
-    ctx.outbox.send(session, { type: 'layerStatus', mapId: room.mapId, ...status });
+    member.send({ type: 'layerStatus', mapId: room.mapId, ...status });
   }
 }

@@ -101,7 +101,6 @@ export function createOutbox(
     const ws = session.ws;
     if (!session.open || session.closing || !ws) return;
     for (const topic of ws.getTopics()) outbox.unsubscribe(session, topic);
-    session.volatileOn = false;
     finishSlow(session, slowSince.get(session) ?? clock.now());
   };
   // Below this a send can never be dropped by uWS (it drops only past maxBackpressure).
@@ -186,7 +185,7 @@ export function createOutbox(
     },
     publish(topic, message, exclude) {
       const text = encodeMessage(message);
-      const receivers = app.numSubscribers(topic) - (exclude?.volatileOn ? 1 : 0);
+      const receivers = app.numSubscribers(topic) - (exclude?.stats.isOn(topic) ? 1 : 0);
       if (receivers <= 0) return;
       const bytes = Buffer.byteLength(text);
       ledger.published(topic, bytes);

@@ -1,8 +1,9 @@
 import type { WebSocket } from 'uWebSockets.js';
-import type { PresenceEntry, Role } from '@meridian/protocol';
+import type { Role } from '@meridian/protocol';
 import type { AccessClaims } from '../auth/tokens.ts';
 import { ConnectionStats } from '../inspect/connection-stats.ts';
 import type { Room } from '../rooms/room.ts';
+import type { RoomMember } from '../rooms/room-member.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** What uWS keeps for each socket: a reference to our session object. */
@@ -90,12 +91,11 @@ export class Session {
   /** The map this connection joined (set as soon as the join starts, cleared on leave). */
   room: Room | null = null;
   role: Role | null = null;
+  /** This connection as a member of `room` (one per join). */
+  member: RoomMember | null = null;
   /** Bumped on each join/leave so a join that finishes after a leave knows it is stale. */
   joinEpoch = 0;
   joinPending = false;
-  presence: PresenceEntry | null = null;
-  /** Subscribed to the map's volatile topic (off while this socket is over the soft backpressure limit). */
-  volatileOn = false;
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
   /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */

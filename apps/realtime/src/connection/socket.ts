@@ -137,7 +137,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     drain: guard('drain', (ws) => {
       const session = ws.getUserData().session;
       outbox.flushBacklog(session);
-      session.room?.onSocketDrain(session);
+      if (session.room && session.member) session.room.onDrain(session.member);
     }),
     dropped: guard('dropped', (ws, data) => {
       const session = ws.getUserData().session;

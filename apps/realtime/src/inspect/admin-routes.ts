@@ -35,7 +35,7 @@ export function describeConnections(ctx: ServerContext) {
       /** Bytes uWS holds for this socket that the kernel has not taken yet (backpressure). */
       bufferedBytes: session.open && session.ws ? session.ws.getBufferedAmount() : 0,
       volatileDropped: stats.volatileDropped,
-      volatileOn: session.volatileOn,
+      volatileOn: session.room ? stats.isOn(session.room.volatileTopic) : false,
       deflate: stats.deflate,
     };
   });

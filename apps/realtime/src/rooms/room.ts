@@ -11,21 +11,21 @@ import {
 } from '@meridian/protocol';
 import type { Bus, BusSubscription } from '../bus/bus.ts';
 import type { Clock } from '../clock.ts';
-import type { Outbox } from '../connection/outbox.ts';
-import type { Session } from '../connection/session.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { OpTail, type OpTailLimits } from './op-tail.ts';
 import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
+import type { RoomMember, RoomTopics } from './room-member.ts';
 import { SnapshotShare } from './snapshot-share.ts';
 
 export interface RoomDeps {
   nodeId: string;
   db: Database;
   bus: Bus;
-  outbox: Outbox;
+  /** Publishes to the members on a topic (the connection layer's outbox). */
+  topics: RoomTopics;
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
@@ -56,6 +56,12 @@ interface Joiner {
   buffer: OpRecord[];
 }
 
+/** What the room keeps for each member. */
+interface MemberState {
+  /** Its presence entry, from when it is admitted (listed in the snapshot it is sent). */
+  presence: PresenceEntry | null;
+}
+
 /** A joiner this far behind is not going to catch up; it is closed and resumes later. */
 const MAX_JOINER_BUFFER = 10_000;
 
@@ -80,18 +86,18 @@ export class Room {
   readonly tail: OpTail;
   readonly #deps: RoomDeps;
   readonly #onEmpty: (room: Room) => void;
-  readonly #members = new Set<Session>();
-  readonly #joiners = new Map<Session, Joiner>();
-  /** Which session owns each local presence entry (a client id reconnecting may overlap itself). */
-  readonly #owners = new Map<string, Session>();
+  readonly #members = new Map<RoomMember, MemberState>();
+  readonly #joiners = new Map<RoomMember, Joiner>();
+  /** Which member owns each local presence entry (a client id reconnecting may overlap itself). */
+  readonly #owners = new Map<string, RoomMember>();
   /** Paces local senders' presence: a change goes out at once, or (conflated) when the sender's interval ends. */
-  readonly #presencePacing: PresenceThrottle<Session>;
+  readonly #presencePacing: PresenceThrottle<RoomMember>;
   /** Sends the held presence changes when the earliest one is due. */
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceTimerAtMs = Number.POSITIVE_INFINITY;
   #volatileCheckedAtMs = Number.NEGATIVE_INFINITY;
   /** Members off the volatile topic at the last check: they miss the presence sent meanwhile. */
-  #volatileOff: Session[] = [];
+  #volatileOff: RoomMember[] = [];
   /** The latest status of each live-feed layer, sent to each client after its snapshot or replay. */
   readonly #layerStatuses = new Map<string, LayerStatus>();
   /** Layers whose status this node published (it holds their feed). */
@@ -264,38 +270,42 @@ export class Room {
     this.#closeIfEmpty();
   }
 
-  /** The session (holding a reservation) joins: live ops are buffered for it from now on. */
-  addJoiner(session: Session): void {
+  /** The member (holding a reservation) joins: live ops are buffered for it from now on. */
+  addJoiner(member: RoomMember): void {
     this.#reservations--;
-    this.#members.add(session);
-    this.#joiners.set(session, { afterSeq: null, buffer: [] });
+    this.#members.set(member, { presence: null });
+    this.#joiners.set(member, { afterSeq: null, buffer: [] });
   }
 
-  /** The session's presence starts (it is listed in the snapshot about to be sent). */
-  admit(session: Session, entry: PresenceEntry): void {
-    session.presence = entry;
+  /** The member's presence starts (it is listed in the snapshot about to be sent). */
+  admit(member: RoomMember, entry: PresenceEntry): void {
+    const state = this.#members.get(member);
+    if (!state) return;
+    state.presence = entry;
     this.presence.setLocal(entry);
-    this.#owners.set(entry.clientId, session);
-    this.#presenceChanged(session);
+    this.#owners.set(entry.clientId, member);
+    this.#presenceChanged(member);
   }
 
   /** The snapshot or replay at `seq` was sent: deliver what came after it, then move to the topics. */
-  completeJoin(session: Session, seq: number): void {
-    const joiner = this.#joiners.get(session);
+  completeJoin(member: RoomMember, seq: number): void {
+    const joiner = this.#joiners.get(member);
     if (!joiner) return;
     joiner.afterSeq = seq;
     joiner.buffer = joiner.buffer.filter((record) => record.seq > seq);
-    this.#pumpJoiner(session, joiner);
+    this.#pumpJoiner(member, joiner);
   }
 
-  /** The session left the map or closed. */
-  remove(session: Session): void {
-    if (!this.#members.delete(session)) return;
-    this.#joiners.delete(session);
-    this.#presencePacing.forget(session);
-    const entry = session.presence;
-    session.presence = null;
-    if (entry && this.#owners.get(entry.clientId) === session) {
+  /** The member left the map or closed. */
+  remove(member: RoomMember): void {
+    const state = this.#members.get(member);
+    if (!state) return;
+    this.#members.delete(member);
+    this.#joiners.delete(member);
+    this.#presencePacing.forget(member);
+    const entry = state.presence;
+    state.presence = null;
+    if (entry && this.#owners.get(entry.clientId) === member) {
       this.#owners.delete(entry.clientId);
       if (this.presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
       this.#deps.bus.publish({
@@ -305,24 +315,24 @@ export class Room {
         clientId: entry.clientId,
       });
     }
-    this.#deps.outbox.unsubscribe(session, this.opsTopic);
-    this.#deps.outbox.unsubscribe(session, this.volatileTopic);
-    session.volatileOn = false;
+    member.unsubscribe(this.opsTopic);
+    member.unsubscribe(this.volatileTopic);
     this.#closeIfEmpty();
   }
 
-  /** The session's presence changed: it goes out now, or when the sender's interval ends (latest wins). */
-  updatePresence(session: Session, change: Partial<Omit<PresenceEntry, 'clientId' | 'role'>>): void {
-    if (!session.presence) return;
-    const entry: PresenceEntry = { ...session.presence, ...change };
-    session.presence = entry;
-    if (this.#owners.get(entry.clientId) === session) this.presence.setLocal(entry);
-    this.#presenceChanged(session);
+  /** The member's presence changed: it goes out now, or when the sender's interval ends (latest wins). */
+  updatePresence(member: RoomMember, change: Partial<Omit<PresenceEntry, 'clientId' | 'role'>>): void {
+    const state = this.#members.get(member);
+    if (!state?.presence) return;
+    const entry: PresenceEntry = { ...state.presence, ...change };
+    state.presence = entry;
+    if (this.#owners.get(entry.clientId) === member) this.presence.setLocal(entry);
+    this.#presenceChanged(member);
   }
 
-  summon(session: Session, viewport: Viewport): void {
-    const from = session.clientId;
-    this.#broadcast(this.volatileTopic, { type: 'summon', mapId: this.mapId, from, viewport }, session);
+  summon(member: RoomMember, viewport: Viewport): void {
+    const from = member.clientId;
+    this.#broadcast(this.volatileTopic, { type: 'summon', mapId: this.mapId, from, viewport }, member);
     this.#deps.bus.publish({ type: 'summon', mapId: this.mapId, nodeId: this.#deps.nodeId, from, viewport });
   }
 
@@ -332,9 +342,9 @@ export class Room {
    * state sent when that interval ends: a storm still makes at most one message per sender per
    * interval.
    */
-  #presenceChanged(session: Session): void {
+  #presenceChanged(member: RoomMember): void {
     const now = this.#deps.clock.now();
-    if (this.#presencePacing.offer(session, now)) this.#sendPresence([session], now);
+    if (this.#presencePacing.offer(member, now)) this.#sendPresence([member], now);
     else this.#armPresenceTimer(now);
   }
 
@@ -362,18 +372,18 @@ export class Room {
   }
 
   /** Send these senders' current presence to local sockets and peers. */
-  #sendPresence(senders: readonly Session[], now: number): void {
+  #sendPresence(senders: readonly RoomMember[], now: number): void {
     const { bus, nodeId, metrics } = this.#deps;
     this.#checkVolatileBackpressure(now);
-    for (const session of senders) {
-      const entry = session.presence;
+    for (const sender of senders) {
+      const entry = this.#members.get(sender)?.presence;
       if (!entry) continue;
-      this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, session);
+      this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, sender);
       bus.publish({ type: 'presence', mapId: this.mapId, nodeId, entry });
       for (const off of this.#volatileOff) {
-        if (off.volatileOn || off === session || !this.#members.has(off)) continue;
+        if (off === sender || !this.#members.has(off) || off.isSubscribed(this.volatileTopic)) continue;
         metrics.volatileDropped.inc();
-        off.stats.volatileDropped++;
+        off.countVolatileDropped();
       }
     }
   }
@@ -384,21 +394,17 @@ export class Room {
    * before presence is sent, at most once per PRESENCE_FLUSH_MS (it visits every member).
    */
   #checkVolatileBackpressure(now: number): void {
-    const { limits, outbox } = this.#deps;
+    const { limits } = this.#deps;
     if (now - this.#volatileCheckedAtMs < limits.presenceFlushMs) return;
     this.#volatileCheckedAtMs = now;
-    const off: Session[] = [];
-    for (const session of this.#members) {
-      if (!session.open || session.closing || !session.ws || this.#joiners.has(session)) continue;
-      const over = session.ws.getBufferedAmount() > limits.volatileBackpressureBytes;
-      if (over && session.volatileOn) {
-        outbox.unsubscribe(session, this.volatileTopic);
-        session.volatileOn = false;
-      } else if (!over && !session.volatileOn) {
-        outbox.subscribe(session, this.volatileTopic);
-        session.volatileOn = true;
-      }
-      if (!session.volatileOn) off.push(session);
+    const off: RoomMember[] = [];
+    for (const member of this.#members.keys()) {
+      if (!member.live || this.#joiners.has(member)) continue;
+      const over = member.bufferedAmount() > limits.volatileBackpressureBytes;
+      const on = member.isSubscribed(this.volatileTopic);
+      if (over && on) member.unsubscribe(this.volatileTopic);
+      else if (!over && !on) member.subscribe(this.volatileTopic);
+      if (!member.isSubscribed(this.volatileTopic)) off.push(member);
     }
     this.#volatileOff = off;
   }
@@ -461,18 +467,16 @@ export class Room {
     this.requestPresence();
   }
 
-  /** uWS says this socket's send buffer drained. */
-  onSocketDrain(session: Session): void {
-    const joiner = this.#joiners.get(session);
+  /** The member's send buffer drained. */
+  onDrain(member: RoomMember): void {
+    const joiner = this.#joiners.get(member);
     if (joiner) {
-      this.#pumpJoiner(session, joiner);
+      this.#pumpJoiner(member, joiner);
       return;
     }
-    const ws = session.ws;
-    if (session.open && ws && !session.volatileOn && this.#members.has(session)) {
-      if (ws.getBufferedAmount() <= this.#deps.limits.volatileBackpressureBytes) {
-        this.#deps.outbox.subscribe(session, this.volatileTopic);
-        session.volatileOn = true;
+    if (member.live && this.#members.has(member) && !member.isSubscribed(this.volatileTopic)) {
+      if (member.bufferedAmount() <= this.#deps.limits.volatileBackpressureBytes) {
+        member.subscribe(this.volatileTopic);
       }
     }
   }
@@ -508,10 +512,10 @@ export class Room {
 
   /** Called by the sequencer once per seq, in order. */
   #deliver(record: OpRecord): void {
-    const { outbox, metrics, clock } = this.#deps;
+    const { topics, metrics, clock } = this.#deps;
     this.tail.append(record);
     if (record.op.kind === 'map.rename') this.#mapName = record.op.name;
-    outbox.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
+    topics.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
     if (record.op.kind === 'layer.remove') {
       this.#removedLayers.add(record.op.id);
@@ -519,10 +523,10 @@ export class Room {
       this.#ownLayerStatuses.delete(record.op.id);
     }
     this.#notifyRecord(record);
-    for (const [session, joiner] of this.#joiners) {
+    for (const [member, joiner] of this.#joiners) {
       if (joiner.afterSeq === null || record.seq > joiner.afterSeq) joiner.buffer.push(record);
-      if (joiner.afterSeq !== null) this.#pumpJoiner(session, joiner);
-      else if (joiner.buffer.length > MAX_JOINER_BUFFER) outbox.closeSlowConsumer(session);
+      if (joiner.afterSeq !== null) this.#pumpJoiner(member, joiner);
+      else if (joiner.buffer.length > MAX_JOINER_BUFFER) member.closeSlow();
     }
   }
 
@@ -535,38 +539,37 @@ export class Room {
   }
 
   /** Send a joiner its buffered ops while its socket has room; put it on the topics once caught up. */
-  #pumpJoiner(session: Session, joiner: Joiner): void {
-    const ws = session.ws;
-    if (!session.open || session.closing || !ws || joiner.afterSeq === null) return;
-    const { outbox, limits } = this.#deps;
-    const roomy = () => ws.getBufferedAmount() < limits.maxBackpressureBytes / 2;
+  #pumpJoiner(member: RoomMember, joiner: Joiner): void {
+    if (!member.live || joiner.afterSeq === null) return;
+    const { limits } = this.#deps;
+    const roomy = () => member.bufferedAmount() < limits.maxBackpressureBytes / 2;
     while (joiner.buffer.length > 0 && roomy()) {
       const record = joiner.buffer.shift();
-      if (record && !outbox.send(session, { type: 'op', mapId: this.mapId, record })) return;
+      if (record && !member.send({ type: 'op', mapId: this.mapId, record })) return;
     }
     const delivered = this.sequencer.deliveredSeq;
     if (joiner.buffer.length === 0 && delivered !== null && delivered >= joiner.afterSeq && roomy()) {
-      this.#joiners.delete(session);
-      outbox.subscribe(session, this.opsTopic);
-      outbox.subscribe(session, this.volatileTopic);
-      session.volatileOn = true;
+      this.#joiners.delete(member);
+      member.subscribe(this.opsTopic);
+      member.subscribe(this.volatileTopic);
     } else if (joiner.buffer.length > MAX_JOINER_BUFFER) {
-      outbox.closeSlowConsumer(session);
+      member.closeSlow();
     }
   }
 
   /** Publish to a topic and send to joiners that already have their snapshot (they are not on topics yet). */
-  #broadcast(topic: string, message: ServerMessage, exclude?: Session): void {
-    const { outbox, limits, metrics } = this.#deps;
-    outbox.publish(topic, message, exclude);
+  #broadcast(topic: string, message: ServerMessage, exclude?: RoomMember): void {
+    const { topics, limits, metrics } = this.#deps;
+    if (exclude) exclude.publish(topic, message);
+    else topics.publish(topic, message);
     const volatile = topic === this.volatileTopic;
-    for (const [session, joiner] of this.#joiners) {
-      if (joiner.afterSeq === null || session === exclude) continue;
-      if (volatile && session.ws && session.ws.getBufferedAmount() > limits.volatileBackpressureBytes) {
+    for (const [member, joiner] of this.#joiners) {
+      if (joiner.afterSeq === null || member === exclude) continue;
+      if (volatile && member.live && member.bufferedAmount() > limits.volatileBackpressureBytes) {
         metrics.volatileDropped.inc();
         continue;
       }
-      outbox.send(session, message);
+      member.send(message);
     }
   }
 
