@@ -94,6 +94,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,
+      maxReplayOps: config.maxReplayOps,
       opTail: config.opTail,
     },
   });

@@ -49,6 +49,6 @@ export async function commitTracked(path: CommitPath, input: OpInput): Promise<C
  * published again in case the first attempt's node died between commit and publish (peers drop repeats).
  */
 export function fanOut(path: CommitPath, mapId: string, record: OpRecord): void {
-  path.rooms.get(mapId)?.sequencer.offer(record);
+  path.rooms.get(mapId)?.deliver(record);
   path.bus.publish({ type: 'op', mapId, nodeId: path.config.nodeId, record });
 }

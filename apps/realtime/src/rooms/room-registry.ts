@@ -54,7 +54,7 @@ export class RoomRegistry {
 
   /**
    * The open room of `mapId`, with a reservation that keeps it open: the caller must turn it into
-   * a member (`room.addJoiner`) or give it back (`room.unreserve`). Throws a MeridianError when the
+   * a member (`room.join`) or give it back (`room.unreserve`). Throws a MeridianError when the
    * map is unknown or storage is down.
    */
   async enter(mapId: string): Promise<Room> {

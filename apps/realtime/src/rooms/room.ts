@@ -37,6 +37,8 @@ export interface RoomDeps {
     presenceHeartbeatMs: number;
     presenceTtlMs: number;
     gapHoldMs: number;
+    /** MAX_REPLAY_OPS: a member resuming further behind than this gets a snapshot instead. */
+    maxReplayOps: number;
     /** The in-memory tail of recent ops that serves `sync` and resume-by-replay. */
     opTail: OpTailLimits;
   };
@@ -78,12 +80,12 @@ export class Room {
   readonly opsTopic: string;
   /** uWS topic of volatile traffic (presence, summon): slow sockets are taken off it. */
   readonly volatileTopic: string;
-  readonly presence = new PresenceTable();
+  readonly #presence = new PresenceTable();
   /** Snapshot reads shared by the joins that arrive together. */
-  readonly snapshots: SnapshotShare;
-  readonly sequencer: OpSequencer;
+  readonly #snapshots: SnapshotShare;
+  readonly #sequencer: OpSequencer;
   /** The most recent delivered ops, in seq order: replays are served from here before storage. */
-  readonly tail: OpTail;
+  readonly #tail: OpTail;
   readonly #deps: RoomDeps;
   readonly #onEmpty: (room: Room) => void;
   readonly #members = new Map<RoomMember, MemberState>();
@@ -131,25 +133,25 @@ export class Room {
     this.volatileTopic = `map/${mapId}/v`;
     this.#deps = deps;
     this.#onEmpty = onEmpty;
-    this.snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
-    this.tail = new OpTail(deps.limits.opTail);
+    this.#snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
+    this.#tail = new OpTail(deps.limits.opTail);
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
-    this.sequencer = new OpSequencer({
+    this.#sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
       fetch: (fromSeq, toSeq) => readOps(deps.db, mapId, fromSeq, toSeq),
-      deliver: (record) => this.#deliver(record),
+      deliver: (record) => this.#deliverInOrder(record),
       onFetchError: (error) =>
         deps.logger.warn({ mapId, err: String(error) }, 'op log read failed; retrying'),
       onFill: () => deps.metrics.gapFills.inc(),
     });
     this.#busHandlers = {
-      op: (message) => this.sequencer.offer(message.record),
+      op: (message) => this.deliver(message.record),
       presence: (message) => {
-        this.presence.setRemote(message.nodeId, message.entry, deps.clock.now());
+        this.#presence.setRemote(message.nodeId, message.entry, deps.clock.now());
         this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry: message.entry });
       },
       presenceLeft: (message) => {
-        if (this.presence.removeRemote(message.nodeId, message.clientId)) this.#departed(message.clientId);
+        if (this.#presence.removeRemote(message.nodeId, message.clientId)) this.#departed(message.clientId);
       },
       summon: (message) => {
         this.#broadcast(this.volatileTopic, {
@@ -160,8 +162,8 @@ export class Room {
         });
       },
       heartbeat: (message) => {
-        this.sequencer.noteHead(message.seq);
-        const { left, unknown } = this.presence.heartbeat(
+        this.#sequencer.noteHead(message.seq);
+        const { left, unknown } = this.#presence.heartbeat(
           message.nodeId,
           message.clientIds,
           deps.clock.now(),
@@ -170,7 +172,7 @@ export class Room {
         if (unknown) this.requestPresence();
       },
       presenceRequest: () => {
-        const entries = this.presence.localEntries;
+        const entries = this.#presence.localEntries;
         if (entries.length > 0) {
           deps.bus.publish({ type: 'presenceState', mapId, nodeId: deps.nodeId, entries });
         }
@@ -185,7 +187,7 @@ export class Room {
         this.setLayerStatus(status, false);
       },
       presenceState: (message) => {
-        const change = this.presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
+        const change = this.#presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
         for (const clientId of change.left) this.#departed(clientId);
         for (const entry of change.updated)
           this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry });
@@ -213,18 +215,18 @@ export class Room {
    * Throws MeridianError(STORAGE_UNAVAILABLE) when storage is needed and fails.
    */
   async readOps(fromSeq: number, toSeq: number): Promise<OpRecord[]> {
-    const delivered = this.sequencer.deliveredSeq;
+    const delivered = this.#sequencer.deliveredSeq;
     if (delivered === null) return readOps(this.#deps.db, this.mapId, fromSeq, toSeq);
     const to = Math.min(toSeq, delivered);
-    const held = this.tail.range(fromSeq, to);
+    const held = this.#tail.range(fromSeq, to);
     if (held) return held;
-    const first = this.tail.firstSeq ?? delivered + 1;
+    const first = this.#tail.firstSeq ?? delivered + 1;
     // Only a range the tail can keep is worth filling it with; anything older is read as asked.
-    if (first - fromSeq <= this.tail.room) {
+    if (first - fromSeq <= this.#tail.room) {
       const pending = this.#backfill;
       if (pending && pending.fromSeq <= fromSeq) await pending.done;
       else await this.#fillTail(fromSeq, first - 1);
-      const filled = this.tail.range(fromSeq, to);
+      const filled = this.#tail.range(fromSeq, to);
       if (filled) return filled;
     }
     return readOps(this.#deps.db, this.mapId, fromSeq, to);
@@ -232,7 +234,7 @@ export class Room {
 
   #fillTail(fromSeq: number, toSeq: number): Promise<void> {
     const done = readOps(this.#deps.db, this.mapId, fromSeq, toSeq).then((records) => {
-      if (!this.#closed) this.tail.prepend(records);
+      if (!this.#closed) this.#tail.prepend(records);
     });
     const backfill = { fromSeq, done };
     this.#backfill = backfill;
@@ -254,8 +256,8 @@ export class Room {
     const map = await getMap(this.#deps.db, this.mapId);
     if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
     this.#mapName = map.name;
-    this.tail.reset(map.seq);
-    this.sequencer.start(map.seq);
+    this.#tail.reset(map.seq);
+    this.#sequencer.start(map.seq);
     this.requestPresence();
   }
 
@@ -270,25 +272,129 @@ export class Room {
     this.#closeIfEmpty();
   }
 
-  /** The member (holding a reservation) joins: live ops are buffered for it from now on. */
-  addJoiner(member: RoomMember): void {
+  /**
+   * The member (holding the reservation RoomRegistry.enter made) joins: a replay of the ops it
+   * missed when it resumes from a recent `lastSeq`, otherwise a snapshot, then the live ops. It is
+   * a member (and live ops are buffered for it) before anything is read, so nothing committed
+   * meanwhile can fall between the read and the topic. Resolves once it was sent its replay or
+   * snapshot, or left meanwhile. Throws MeridianError (MAP_NOT_FOUND, STORAGE_UNAVAILABLE), and
+   * the member is then no longer on the map.
+   */
+  async join(member: RoomMember, lastSeq?: number): Promise<void> {
     this.#reservations--;
-    this.#members.set(member, { presence: null });
+    const state: MemberState = { presence: null };
+    this.#members.set(member, state);
     this.#joiners.set(member, { afterSeq: null, buffer: [] });
+    // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
+    const coverSeq = this.#sequencer.deliveredSeq ?? Number.POSITIVE_INFINITY;
+    // False once it left (a leave, a close, or a later join of the same socket) or cannot be sent to.
+    const current = () => member.live && this.#members.get(member) === state;
+    try {
+      const resumed =
+        lastSeq !== undefined &&
+        (this.#resumeFromTail(member, lastSeq, coverSeq) || (await this.#resume(member, lastSeq, current)));
+      if (!resumed && current()) await this.#sendSnapshot(member, coverSeq, current);
+    } catch (error) {
+      if (this.#members.get(member) === state) this.remove(member);
+      throw error;
+    }
   }
 
-  /** The member's presence starts (it is listed in the snapshot about to be sent). */
-  admit(member: RoomMember, entry: PresenceEntry): void {
+  /**
+   * Replay (lastSeq, coverSeq] from the in-memory tail, without touching storage, when the tail
+   * holds all of it and the gap is within MAX_REPLAY_OPS. `coverSeq` is the delivered seq when the
+   * member became a joiner: everything after it reaches the member from its joiner buffer. False
+   * when storage must decide (a client ahead of this node, or behind the tail).
+   */
+  #resumeFromTail(member: RoomMember, lastSeq: number, coverSeq: number): boolean {
+    if (lastSeq > coverSeq || coverSeq - lastSeq > this.#deps.limits.maxReplayOps) return false;
+    const ops = this.#tail.range(lastSeq + 1, coverSeq);
+    if (!ops) return false;
+    this.#admit(member);
+    member.send({
+      type: 'replay',
+      mapId: this.mapId,
+      fromSeq: lastSeq + 1,
+      toSeq: coverSeq,
+      ops,
+      role: member.role,
+      map: { id: this.mapId, name: this.#mapName },
+      presence: this.#presence.list(),
+    });
+    this.#completeJoin(member, coverSeq);
+    return true;
+  }
+
+  /** Replay (lastSeq, head] from storage when that is short enough; false when a snapshot is needed instead. */
+  async #resume(member: RoomMember, lastSeq: number, current: () => boolean): Promise<boolean> {
+    const { db, limits } = this.#deps;
+    const map = await getMap(db, this.mapId);
+    if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
+    // A client ahead of the server (a restored database) or too far behind gets a snapshot.
+    if (lastSeq > map.seq || map.seq - lastSeq > limits.maxReplayOps) return false;
+    const ops = lastSeq < map.seq ? await readOps(db, this.mapId, lastSeq + 1, map.seq) : [];
+    if (!current()) return true;
+    if (ops.length !== map.seq - lastSeq) return false;
+    this.#admit(member);
+    member.send({
+      type: 'replay',
+      mapId: this.mapId,
+      fromSeq: lastSeq + 1,
+      toSeq: map.seq,
+      ops,
+      role: member.role,
+      map: { id: map.id, name: map.name },
+      presence: this.#presence.list(),
+    });
+    this.#completeJoin(member, map.seq);
+    return true;
+  }
+
+  async #sendSnapshot(member: RoomMember, coverSeq: number, current: () => boolean): Promise<void> {
+    const snapshot = await this.#snapshots.get(coverSeq);
+    if (!snapshot) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
+    if (!current()) return;
+    this.#admit(member);
+    member.send({
+      type: 'snapshot',
+      mapId: this.mapId,
+      seq: snapshot.seq,
+      role: member.role,
+      map: snapshot.map,
+      features: snapshot.features,
+      layers: snapshot.layers,
+      presence: this.#presence.list(),
+    });
+    this.#completeJoin(member, snapshot.seq);
+  }
+
+  /** The member's presence starts (it is listed in the snapshot or replay about to be sent). */
+  #admit(member: RoomMember): void {
     const state = this.#members.get(member);
     if (!state) return;
+    const entry: PresenceEntry = {
+      clientId: member.clientId,
+      name: member.name,
+      color: member.color,
+      role: member.role,
+      cursor: null,
+      viewport: null,
+      following: null,
+    };
     state.presence = entry;
-    this.presence.setLocal(entry);
+    this.#presence.setLocal(entry);
     this.#owners.set(entry.clientId, member);
     this.#presenceChanged(member);
   }
 
-  /** The snapshot or replay at `seq` was sent: deliver what came after it, then move to the topics. */
-  completeJoin(member: RoomMember, seq: number): void {
+  /**
+   * The snapshot or replay at `seq` was sent: then how each live-feed layer is doing, then what
+   * came after `seq`; then it moves to the topics.
+   */
+  #completeJoin(member: RoomMember, seq: number): void {
+    for (const status of this.#layerStatuses.values()) {
+      member.send({ type: 'layerStatus', mapId: this.mapId, ...status });
+    }
     const joiner = this.#joiners.get(member);
     if (!joiner) return;
     joiner.afterSeq = seq;
@@ -307,7 +413,7 @@ export class Room {
     state.presence = null;
     if (entry && this.#owners.get(entry.clientId) === member) {
       this.#owners.delete(entry.clientId);
-      if (this.presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
+      if (this.#presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
       this.#deps.bus.publish({
         type: 'presenceLeft',
         mapId: this.mapId,
@@ -326,7 +432,7 @@ export class Room {
     if (!state?.presence) return;
     const entry: PresenceEntry = { ...state.presence, ...change };
     state.presence = entry;
-    if (this.#owners.get(entry.clientId) === member) this.presence.setLocal(entry);
+    if (this.#owners.get(entry.clientId) === member) this.#presence.setLocal(entry);
     this.#presenceChanged(member);
   }
 
@@ -421,11 +527,6 @@ export class Room {
     this.#broadcast(this.opsTopic, { type: 'layerStatus', mapId: this.mapId, ...status });
   }
 
-  /** The cached layer statuses, for a client that just got its snapshot or replay. */
-  get layerStatuses(): LayerStatus[] {
-    return [...this.#layerStatuses.values()];
-  }
-
   /**
    * Tell peers we are alive (with our clients and seq); drop peers that stopped doing so (every
    * PRESENCE_HEARTBEAT_MS: a dead peer's users go within PRESENCE_TTL_MS of its last message).
@@ -433,14 +534,14 @@ export class Room {
    */
   heartbeat(): void {
     const { bus, nodeId, clock, limits } = this.#deps;
-    const seq = this.sequencer.deliveredSeq;
+    const seq = this.#sequencer.deliveredSeq;
     if (seq !== null) {
-      bus.publish({ type: 'heartbeat', mapId: this.mapId, nodeId, seq, clientIds: this.presence.localIds });
+      bus.publish({ type: 'heartbeat', mapId: this.mapId, nodeId, seq, clientIds: this.#presence.localIds });
     }
     const now = clock.now();
     if (bus.isReady()) {
       const silenceMs = silenceLimitMs(limits.presenceTtlMs, limits.presenceHeartbeatMs);
-      for (const clientId of this.presence.expire(now - silenceMs)) this.#departed(clientId);
+      for (const clientId of this.#presence.expire(now - silenceMs)) this.#departed(clientId);
     }
     if (!this.#settling(now)) this.#releaseHeldDepartures();
   }
@@ -460,8 +561,8 @@ export class Room {
    */
   recoverFromBusOutage(): void {
     const now = this.#deps.clock.now();
-    this.sequencer.catchUp();
-    this.presence.touchAll(now);
+    this.#sequencer.catchUp();
+    this.#presence.touchAll(now);
     this.#settleUntilMs = now + this.#deps.limits.presenceTtlMs;
     this.#lastPresenceRequestMs = Number.NEGATIVE_INFINITY;
     this.requestPresence();
@@ -484,11 +585,11 @@ export class Room {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.sequencer.stop();
+    this.#sequencer.stop();
     if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
     this.#presenceTimer = null;
     this.#volatileOff = [];
-    this.snapshots.clear();
+    this.#snapshots.clear();
     const subscription = this.#subscription;
     this.#subscription = null;
     void subscription?.unsubscribe();
@@ -510,10 +611,18 @@ export class Room {
     }
   }
 
+  /**
+   * A committed record of this map (a local commit, or one a peer published): delivered to the
+   * members once every record before it has been, exactly once per seq.
+   */
+  deliver(record: OpRecord): void {
+    this.#sequencer.offer(record);
+  }
+
   /** Called by the sequencer once per seq, in order. */
-  #deliver(record: OpRecord): void {
+  #deliverInOrder(record: OpRecord): void {
     const { topics, metrics, clock } = this.#deps;
-    this.tail.append(record);
+    this.#tail.append(record);
     if (record.op.kind === 'map.rename') this.#mapName = record.op.name;
     topics.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
@@ -547,7 +656,7 @@ export class Room {
       const record = joiner.buffer.shift();
       if (record && !member.send({ type: 'op', mapId: this.mapId, record })) return;
     }
-    const delivered = this.sequencer.deliveredSeq;
+    const delivered = this.#sequencer.deliveredSeq;
     if (joiner.buffer.length === 0 && delivered !== null && delivered >= joiner.afterSeq && roomy()) {
       this.#joiners.delete(member);
       member.subscribe(this.opsTopic);
@@ -587,7 +696,7 @@ export class Room {
   /** Presence settled: announce the held departures of clients that no node holds now. */
   #releaseHeldDepartures(): void {
     for (const clientId of this.#heldDepartures) {
-      if (!this.presence.has(clientId)) this.#announceLeft(clientId);
+      if (!this.#presence.has(clientId)) this.#announceLeft(clientId);
     }
     this.#heldDepartures.clear();
   }
