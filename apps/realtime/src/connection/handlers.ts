@@ -44,7 +44,7 @@ type HandlerTable = { [T in ClientMessageType]: HandlerSpec<T> };
 /** The room of `mapId` and this session's membership if it is on it; otherwise answers NOT_JOINED and returns null. */
 function joinedRoom(ctx: ServerContext, session: Session, mapId: string, ref: string) {
   const { room, member } = session;
-  if (room && member && room.mapId === mapId && !session.joinPending) return { room, member };
+  if (room && member && room.mapId === mapId && session.joined) return { room, member };
   sendError(ctx, session, ErrorCode.NOT_JOINED, `join map ${mapId} first`, ref, mapId);
   return null;
 }
@@ -119,7 +119,7 @@ const handlers: HandlerTable = {
         });
         return;
       }
-      if (session.role !== 'edit') {
+      if (session.member?.role !== 'edit') {
         sendReject(ctx, session, {
           mapId,
           opId,
@@ -212,7 +212,7 @@ const handlers: HandlerTable = {
     run(ctx, session, message) {
       const joined = joinedRoom(ctx, session, message.mapId, 'summon');
       if (!joined) return;
-      if (session.role !== 'edit') {
+      if (joined.member.role !== 'edit') {
         sendError(
           ctx,
           session,
@@ -241,8 +241,8 @@ const handlers: HandlerTable = {
  * is decided before any work is queued. Never throws.
  */
 export function dispatch(ctx: ServerContext, session: Session, message: ClientMessage, bytes: number): void {
-  if (message.type === 'hello') session.helloSeen = true;
-  else if (!session.helloSeen) {
+  if (message.type === 'hello') session.helloRead();
+  else if (session.state.kind === 'greeting') {
     refuseInvalid(ctx, session, ErrorCode.HELLO_REQUIRED, 'send hello first', message.type);
     return;
   }
@@ -255,7 +255,7 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
   ) => void | Promise<void>;
   if (!chargeMessage(ctx, session, message, cost(message, bytes))) return;
   // A presence or follow sent right after `join` waits for that join instead of failing NOT_JOINED.
-  const waitForJoin = session.joinPending && 'mapId' in message;
+  const waitForJoin = session.state.kind === 'joining' && 'mapId' in message;
   if (!spec.ordered && !waitForJoin) {
     safely(ctx, message.type, () => run(ctx, session, message));
     return;
@@ -273,7 +273,7 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     try {
       // Abandoned while it waited (the connection is being closed for abuse): already answered.
       if (accepted && !session.startOp(accepted)) return;
-      if (session.open && !session.closing && !session.policyClosing) {
+      if (session.isActive) {
         await safely(ctx, message.type, () => run(ctx, session, message));
       }
     } finally {

@@ -2,20 +2,14 @@ import type { ClientMessageOf } from '@meridian/protocol';
 import { ErrorCode } from '@meridian/protocol';
 import type { AccessClaims } from '../auth/tokens.ts';
 import type { ServerContext } from '../context.ts';
-import type { Room } from '../rooms/room.ts';
 import { codeOf, sendError } from './replies.ts';
 import type { Session } from './session.ts';
 import { SessionMember } from './session-member.ts';
 
 /** Leave the current map, if any: presence goes, topics are dropped, the room may close. */
 export function leaveRoom(session: Session): void {
-  session.joinEpoch++;
-  session.joinPending = false;
-  const { room, member } = session;
-  session.room = null;
-  session.role = null;
-  session.member = null;
-  if (room && member) room.remove(member);
+  const left = session.leave();
+  left?.room.remove(left.member);
 }
 
 /**
@@ -41,31 +35,25 @@ export async function join(
     sendError(ctx, session, ErrorCode.FORBIDDEN, 'the token is for another map', 'join', mapId);
     return;
   }
-  if (!session.client || !session.open) return;
-  if (session.room) leaveRoom(session);
-  const epoch = ++session.joinEpoch;
-  const current = () => session.open && !session.closing && session.joinEpoch === epoch;
-  session.joinPending = true;
-  let room: Room | null = null;
+  if (!session.client) return;
+  leaveRoom(session);
+  const joining = session.startJoin(mapId);
+  if (!joining) return;
   try {
-    room = await ctx.rooms.enter(mapId);
-    if (!current()) {
+    const room = await ctx.rooms.enter(mapId);
+    const member = new SessionMember(session, claims.role, ctx.outbox);
+    if (!session.enterRoom(joining, room, member)) {
       room.unreserve();
       return;
     }
-    const member = new SessionMember(session, claims.role, ctx.outbox);
-    session.room = room;
-    session.role = claims.role;
-    session.member = member;
     // The server's sweep reads the current claims, so the new expiry applies from now on.
     session.claims = claims;
     await room.join(member, message.lastSeq);
+    session.finishJoin(joining);
   } catch (error) {
     // Back to not joined, cleanly: a join sent again on this socket starts from scratch.
-    if (room && session.room === room && session.joinEpoch === epoch) leaveRoom(session);
+    if (session.state === joining) leaveRoom(session);
     const { code, message: text, retryAfterMs } = codeOf(ctx, error, 'join');
     sendError(ctx, session, code, text, 'join', mapId, retryAfterMs);
-  } finally {
-    if (session.joinEpoch === epoch) session.joinPending = false;
   }
 }

@@ -31,7 +31,7 @@ export class SessionMember implements RoomMember {
   }
 
   get live(): boolean {
-    return this.session.open && !this.session.closing && this.session.ws !== null;
+    return this.session.isOpen;
   }
 
   send(message: ServerMessage): boolean {
@@ -39,8 +39,7 @@ export class SessionMember implements RoomMember {
   }
 
   bufferedAmount(): number {
-    const { ws } = this.session;
-    return this.session.open && ws ? ws.getBufferedAmount() : 0;
+    return this.session.ws?.getBufferedAmount() ?? 0;
   }
 
   publish(topic: string, message: ServerMessage): void {
