@@ -42,8 +42,24 @@ export interface RoomDeps {
     /** The in-memory tail of recent ops that serves `sync` and resume-by-replay. */
     opTail: OpTailLimits;
   };
-  /** Told of every record this room delivers, in seq order (the feed manager listens). */
-  onRecord?: (mapId: string, record: OpRecord) => void;
+  /** Told of the room's events (RoomRegistry passes them on to its observers). */
+  hooks?: RoomHooks;
+}
+
+/**
+ * What other parts of the node keep about an open map, told of the room's events: the feed
+ * manager follows its records, and feeds/layer-status-cache.ts keeps the live-feed layers'
+ * statuses. A hook that throws is logged; it never breaks the room.
+ */
+export interface RoomHooks {
+  /** Every record the room delivers, in seq order. */
+  record?(room: Room, record: OpRecord): void;
+  /** A peer published a layer status for the map. */
+  layerStatus?(room: Room, status: LayerStatus): void;
+  /** A peer that just opened the map asked what this node holds (after this node's presence answered). */
+  stateRequested?(room: Room): void;
+  /** Messages a member is sent right after its snapshot or replay, before the live ops. */
+  catchUp?(room: Room): ServerMessage[];
 }
 
 /**
@@ -100,15 +116,6 @@ export class Room {
   #volatileCheckedAtMs = Number.NEGATIVE_INFINITY;
   /** Members off the volatile topic at the last check: they miss the presence sent meanwhile. */
   #volatileOff: RoomMember[] = [];
-  /** The latest status of each live-feed layer, sent to each client after its snapshot or replay. */
-  readonly #layerStatuses = new Map<string, LayerStatus>();
-  /** Layers whose status this node published (it holds their feed). */
-  readonly #ownLayerStatuses = new Set<string>();
-  /**
-   * Layers removed while this room was open: a status about one (a fetch that was in flight when
-   * it went) is dropped. Layer ids are never reused, so this never hides a newer layer.
-   */
-  readonly #removedLayers = new Set<string>();
   #reservations = 0;
   #subscription: BusSubscription | null = null;
   #closed = false;
@@ -177,14 +184,11 @@ export class Room {
           deps.bus.publish({ type: 'presenceState', mapId, nodeId: deps.nodeId, entries });
         }
         // A node that just opened the map asks this way; the feed holder tells it how its layers are.
-        for (const layerId of this.#ownLayerStatuses) {
-          const status = this.#layerStatuses.get(layerId);
-          if (status) deps.bus.publish({ type: 'layerStatus', mapId, nodeId: deps.nodeId, ...status });
-        }
+        this.#hook('state request', (hooks) => hooks.stateRequested?.(this));
       },
       layerStatus: (message) => {
         const { type: _type, mapId: _mapId, nodeId: _nodeId, ...status } = message;
-        this.setLayerStatus(status, false);
+        this.#hook('layer status', (hooks) => hooks.layerStatus?.(this, status));
       },
       presenceState: (message) => {
         const change = this.#presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
@@ -388,13 +392,15 @@ export class Room {
   }
 
   /**
-   * The snapshot or replay at `seq` was sent: then how each live-feed layer is doing, then what
-   * came after `seq`; then it moves to the topics.
+   * The snapshot or replay at `seq` was sent: then what the hooks add (how each live-feed layer is
+   * doing), then what came after `seq`; then it moves to the topics.
    */
   #completeJoin(member: RoomMember, seq: number): void {
-    for (const status of this.#layerStatuses.values()) {
-      member.send({ type: 'layerStatus', mapId: this.mapId, ...status });
-    }
+    let extra: ServerMessage[] = [];
+    this.#hook('catch-up', (hooks) => {
+      extra = hooks.catchUp?.(this) ?? [];
+    });
+    for (const message of extra) member.send(message);
     const joiner = this.#joiners.get(member);
     if (!joiner) return;
     joiner.afterSeq = seq;
@@ -516,15 +522,11 @@ export class Room {
   }
 
   /**
-   * Remember a layer's latest status and tell this node's clients on the map (never dropped as
-   * volatile). `own`: this node published it (it holds the feed), so it answers peers' requests.
+   * Tell every member (those on the topics, and joiners already sent their snapshot) a durable
+   * message that is not an op, such as a live-feed layer's status: never dropped as volatile.
    */
-  setLayerStatus(status: LayerStatus, own: boolean): void {
-    if (this.#removedLayers.has(status.layerId)) return;
-    this.#layerStatuses.set(status.layerId, status);
-    if (own) this.#ownLayerStatuses.add(status.layerId);
-    else this.#ownLayerStatuses.delete(status.layerId);
-    this.#broadcast(this.opsTopic, { type: 'layerStatus', mapId: this.mapId, ...status });
+  broadcast(message: ServerMessage): void {
+    this.#broadcast(this.opsTopic, message);
   }
 
   /**
@@ -626,12 +628,7 @@ export class Room {
     if (record.op.kind === 'map.rename') this.#mapName = record.op.name;
     topics.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
-    if (record.op.kind === 'layer.remove') {
-      this.#removedLayers.add(record.op.id);
-      this.#layerStatuses.delete(record.op.id);
-      this.#ownLayerStatuses.delete(record.op.id);
-    }
-    this.#notifyRecord(record);
+    this.#hook('record', (hooks) => hooks.record?.(this, record));
     for (const [member, joiner] of this.#joiners) {
       if (joiner.afterSeq === null || record.seq > joiner.afterSeq) joiner.buffer.push(record);
       if (joiner.afterSeq !== null) this.#pumpJoiner(member, joiner);
@@ -639,11 +636,13 @@ export class Room {
     }
   }
 
-  #notifyRecord(record: OpRecord): void {
+  #hook(what: string, call: (hooks: RoomHooks) => void): void {
+    const { hooks, logger } = this.#deps;
+    if (!hooks) return;
     try {
-      this.#deps.onRecord?.(this.mapId, record);
+      call(hooks);
     } catch (error) {
-      this.#deps.logger.error({ err: error, mapId: this.mapId }, 'record listener failed');
+      logger.error({ err: error, mapId: this.mapId }, `${what} hook failed`);
     }
   }
 
