@@ -6,11 +6,6 @@
 # runtime circle the day one side needs a value from the other (that is how connection/ came to
 # import FEED_CLIENT_ID from feeds/).
 #
-# One known edge is skipped, by name, until Room and Session stop knowing each other (issue #15:
-# rooms talk to members through a small interface): connection/session.ts imports `type Room`
-# from rooms/room.ts while rooms/room.ts imports `type Session`. Remove the --skip-imports line
-# when that lands; the check must then pass without it.
-#
 # Before checking the code, the check proves it can fail: a throwaway two-module circle joined by
 # a type-only import must be reported.
 #
@@ -19,10 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dpdm_cycles() {
-  # The globs go first: --skip-imports takes every value after it.
   npx --no-install dpdm "$@" --no-tree --no-warning --no-progress --exit-code circular:1 \
-    --exclude 'node_modules|/generated/' \
-    --skip-imports 'apps/realtime/src/connection/session\.ts:apps/realtime/src/rooms/room\.ts'
+    --exclude 'node_modules|/generated/'
 }
 
 canary=$(mktemp -d)

@@ -83,7 +83,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
     nodeId: config.nodeId,
     db,
     bus,
-    outbox,
+    topics: outbox,
     logger,
     metrics,
     clock,
@@ -94,6 +94,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,
+      maxReplayOps: config.maxReplayOps,
       opTail: config.opTail,
     },
   });

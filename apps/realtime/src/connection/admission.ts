@@ -95,8 +95,7 @@ export function refuseOverloaded(ctx: ServerContext, session: Session, message: 
  * any, so its ack or reject goes out first (at most POLICY_CLOSE_WAIT_MS). Nothing more is read.
  */
 export function closeForAbuse(ctx: ServerContext, session: Session, reason: string): void {
-  if (!session.open || session.closing || session.policyClosing) return;
-  session.policyClosing = true;
+  if (!session.isActive || !session.beginClose(CloseCode.POLICY_VIOLATION)) return;
   const retryAfterMs = Math.max(MIN_RETRY_AFTER_MS, session.messageWaitMs(ctx.clock.now()));
   for (const op of ctx.admission.abandonQueued(session)) {
     sendReject(ctx, session, {

@@ -41,10 +41,10 @@ interface HandlerSpec<T extends ClientMessageType> {
 
 type HandlerTable = { [T in ClientMessageType]: HandlerSpec<T> };
 
-/** The room of `mapId` if this session is on it; otherwise answers NOT_JOINED and returns null. */
+/** The room of `mapId` and this session's membership if it is on it; otherwise answers NOT_JOINED and returns null. */
 function joinedRoom(ctx: ServerContext, session: Session, mapId: string, ref: string) {
-  const room = session.room;
-  if (room && room.mapId === mapId && !session.joinPending) return room;
+  const { room, member } = session;
+  if (room && member && room.mapId === mapId && session.joined) return { room, member };
   sendError(ctx, session, ErrorCode.NOT_JOINED, `join map ${mapId} first`, ref, mapId);
   return null;
 }
@@ -119,7 +119,7 @@ const handlers: HandlerTable = {
         });
         return;
       }
-      if (session.role !== 'edit') {
+      if (session.member?.role !== 'edit') {
         sendReject(ctx, session, {
           mapId,
           opId,
@@ -172,7 +172,7 @@ const handlers: HandlerTable = {
     cost: syncCost,
     async run(ctx, session, message) {
       const { mapId, fromSeq } = message;
-      const room = joinedRoom(ctx, session, mapId, 'sync');
+      const room = joinedRoom(ctx, session, mapId, 'sync')?.room;
       if (!room) return;
       const toSeq = Math.min(message.toSeq, fromSeq + LIMITS.MAX_SYNC_RANGE - 1);
       try {
@@ -188,9 +188,9 @@ const handlers: HandlerTable = {
     ordered: false,
     cost: small,
     run(ctx, session, message) {
-      const room = joinedRoom(ctx, session, message.mapId, 'presence');
-      if (!room) return;
-      room.updatePresence(session, {
+      const joined = joinedRoom(ctx, session, message.mapId, 'presence');
+      if (!joined) return;
+      joined.room.updatePresence(joined.member, {
         ...(message.cursor === undefined ? {} : { cursor: message.cursor }),
         ...(message.viewport === undefined ? {} : { viewport: message.viewport }),
         ...(message.name === undefined ? {} : { name: message.name }),
@@ -202,18 +202,17 @@ const handlers: HandlerTable = {
     ordered: false,
     cost: small,
     run(ctx, session, message) {
-      joinedRoom(ctx, session, message.mapId, 'follow')?.updatePresence(session, {
-        following: message.target,
-      });
+      const joined = joinedRoom(ctx, session, message.mapId, 'follow');
+      joined?.room.updatePresence(joined.member, { following: message.target });
     },
   },
   summon: {
     ordered: false,
     cost: small,
     run(ctx, session, message) {
-      const room = joinedRoom(ctx, session, message.mapId, 'summon');
-      if (!room) return;
-      if (session.role !== 'edit') {
+      const joined = joinedRoom(ctx, session, message.mapId, 'summon');
+      if (!joined) return;
+      if (joined.member.role !== 'edit') {
         sendError(
           ctx,
           session,
@@ -224,7 +223,7 @@ const handlers: HandlerTable = {
         );
         return;
       }
-      room.summon(session, message.viewport);
+      joined.room.summon(joined.member, message.viewport);
     },
   },
   ping: {
@@ -242,8 +241,8 @@ const handlers: HandlerTable = {
  * is decided before any work is queued. Never throws.
  */
 export function dispatch(ctx: ServerContext, session: Session, message: ClientMessage, bytes: number): void {
-  if (message.type === 'hello') session.helloSeen = true;
-  else if (!session.helloSeen) {
+  if (message.type === 'hello') session.helloRead();
+  else if (session.state.kind === 'greeting') {
     refuseInvalid(ctx, session, ErrorCode.HELLO_REQUIRED, 'send hello first', message.type);
     return;
   }
@@ -256,7 +255,7 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
   ) => void | Promise<void>;
   if (!chargeMessage(ctx, session, message, cost(message, bytes))) return;
   // A presence or follow sent right after `join` waits for that join instead of failing NOT_JOINED.
-  const waitForJoin = session.joinPending && 'mapId' in message;
+  const waitForJoin = session.state.kind === 'joining' && 'mapId' in message;
   if (!spec.ordered && !waitForJoin) {
     safely(ctx, message.type, () => run(ctx, session, message));
     return;
@@ -274,7 +273,7 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     try {
       // Abandoned while it waited (the connection is being closed for abuse): already answered.
       if (accepted && !session.startOp(accepted)) return;
-      if (session.open && !session.closing && !session.policyClosing) {
+      if (session.isActive) {
         await safely(ctx, message.type, () => run(ctx, session, message));
       }
     } finally {

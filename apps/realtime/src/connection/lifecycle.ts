@@ -6,7 +6,8 @@ import type { Session } from './session.ts';
 export function armHelloTimeout(ctx: ServerContext, session: Session): void {
   session.helloTimer = setTimeout(() => {
     session.helloTimer = null;
-    if (!session.helloSeen) ctx.outbox.close(session, CloseCode.HELLO_TIMEOUT, 'no hello received in time');
+    if (session.state.kind === 'greeting')
+      ctx.outbox.close(session, CloseCode.HELLO_TIMEOUT, 'no hello received in time');
   }, ctx.config.helloTimeoutMs);
 }
 
@@ -23,7 +24,7 @@ export function disarmHelloTimeout(session: Session): void {
  * the current claims are read each time, whichever of upgrade, `hello` or `join` set them last.
  */
 export function sweepSession(ctx: ServerContext, session: Session, nowMs: number): void {
-  if (!session.open || session.closing) return;
+  if (!session.isOpen) return;
   if (session.claims.exp * 1000 <= nowMs) {
     ctx.outbox.close(session, CloseCode.TOKEN_EXPIRED, 'access token expired');
     return;

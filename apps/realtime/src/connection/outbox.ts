@@ -83,13 +83,13 @@ export function createOutbox(
   const slowSince = new WeakMap<Session, number>();
   const finishSlow = (session: Session, since: number): void => {
     const ws = session.ws;
-    if (!session.open || session.closing || !ws) return;
+    if (!ws) return;
     if (ws.getBufferedAmount() === 0) {
       outbox.close(session, CloseCode.SLOW_CONSUMER, 'too slow: reconnect and resume');
       return;
     }
     if (clock.now() - since < limits.slowCloseDeadlineMs) return;
-    session.closing = true;
+    session.beginClose(Number(CUT_CODE));
     metrics.closes.inc({ code: CUT_CODE });
     try {
       ws.close();
@@ -99,9 +99,8 @@ export function createOutbox(
   };
   const silence = (session: Session): void => {
     const ws = session.ws;
-    if (!session.open || session.closing || !ws) return;
+    if (!ws) return;
     for (const topic of ws.getTopics()) outbox.unsubscribe(session, topic);
-    session.volatileOn = false;
     finishSlow(session, slowSince.get(session) ?? clock.now());
   };
   // Below this a send can never be dropped by uWS (it drops only past maxBackpressure).
@@ -115,7 +114,7 @@ export function createOutbox(
   const outbox: Outbox = {
     send(session, message) {
       const ws = session.ws;
-      if (!session.open || !ws || slowSince.has(session)) return false;
+      if (!ws || slowSince.has(session)) return false;
       const volatile = VOLATILE_TYPES.has(message.type);
       if (session.backlog !== null || ws.getBufferedAmount() > softLimitBytes) {
         if (volatile) {
@@ -151,7 +150,7 @@ export function createOutbox(
       const ws = session.ws;
       const backlog = session.backlog;
       if (!backlog) return;
-      while (session.open && !session.closing && ws && backlog.length > 0) {
+      while (session.ws && ws && backlog.length > 0) {
         if (ws.getBufferedAmount() > softLimitBytes) return;
         const next = backlog.shift();
         if (!next) break;
@@ -166,7 +165,7 @@ export function createOutbox(
     },
     checkSlowConsumer(session) {
       const ws = session.ws;
-      if (!session.open || session.closing || !ws) return;
+      if (!ws) return;
       const since = slowSince.get(session);
       if (since !== undefined) {
         finishSlow(session, since);
@@ -186,12 +185,13 @@ export function createOutbox(
     },
     publish(topic, message, exclude) {
       const text = encodeMessage(message);
-      const receivers = app.numSubscribers(topic) - (exclude?.volatileOn ? 1 : 0);
+      const receivers = app.numSubscribers(topic) - (exclude?.stats.isOn(topic) ? 1 : 0);
       if (receivers <= 0) return;
       const bytes = Buffer.byteLength(text);
       ledger.published(topic, bytes);
-      if (exclude?.open && exclude.ws) {
-        exclude.ws.publish(topic, text, false);
+      const excluded = exclude?.ws;
+      if (exclude && excluded) {
+        excluded.publish(topic, text, false);
         if (exclude.stats.isOn(topic)) exclude.stats.skipped(bytes);
       } else {
         app.publish(topic, text, false);
@@ -200,28 +200,30 @@ export function createOutbox(
       metrics.bytesOut.inc(bytes * receivers);
     },
     subscribe(session, topic) {
-      if (!session.open || !session.ws || slowSince.has(session)) return;
-      session.ws.subscribe(topic);
+      const ws = session.ws;
+      if (!ws || slowSince.has(session)) return;
+      ws.subscribe(topic);
       ledger.subscribe(session.stats, topic);
     },
     unsubscribe(session, topic) {
       // uWS drops a closed socket's subscriptions itself; the ledger still needs to hear of it.
-      if (session.open && !session.closing && session.ws) session.ws.unsubscribe(topic);
+      session.ws?.unsubscribe(topic);
       ledger.unsubscribe(session.stats, topic);
     },
     close(session, code, reason) {
-      if (!session.open || session.closing || !session.ws) return;
-      session.closing = true;
+      const ws = session.ws;
+      if (!ws) return;
+      session.beginClose(code);
       metrics.closes.inc({ code: String(code) });
       try {
-        // uWS runs the close handler synchronously inside end().
-        session.ws.end(code, reason);
+        // uWS runs the close handler synchronously inside end(): the session is closed after it.
+        ws.end(code, reason);
       } catch (error) {
         logger.warn({ err: String(error), session: session.id }, 'closing a socket failed');
       }
     },
     closeSlowConsumer(session) {
-      if (!session.open || session.closing || slowSince.has(session)) return;
+      if (!session.ws || slowSince.has(session)) return;
       metrics.slowConsumerCloses.inc();
       slowSince.set(session, clock.now());
       session.backlog = null;

@@ -1,8 +1,8 @@
 import type { WebSocket } from 'uWebSockets.js';
-import type { PresenceEntry, Role } from '@meridian/protocol';
 import type { AccessClaims } from '../auth/tokens.ts';
 import { ConnectionStats } from '../inspect/connection-stats.ts';
 import type { Room } from '../rooms/room.ts';
+import type { RoomMember } from '../rooms/room-member.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** What uWS keeps for each socket: a reference to our session object. */
@@ -61,8 +61,60 @@ export interface AcceptedOp {
 }
 
 /**
- * One WebSocket connection's state, from upgrade to close. `ws` is only valid while `open`:
- * uWS throws on any use of a closed socket, so everything that sends checks `open` first.
+ * Where a connection is in its life. Transitions, each by one Session method:
+ * connecting → greeting (uWS opened it) → ready (`hello` read) → joining (a join started) →
+ * joined (its snapshot or replay was sent) → ready again on leave; from any open state to
+ * closing (the server decided to close: nothing more is read) and from any state to closed.
+ */
+export type SessionState =
+  /** Upgraded; uWS has not opened the socket yet. */
+  | { readonly kind: 'connecting' }
+  /** Open, and no `hello` read yet: anything else is refused. */
+  | { readonly kind: 'greeting' }
+  /** `hello` was read (its handling may still be queued); on no map. */
+  | { readonly kind: 'ready' }
+  /** A join of `mapId` is under way; `room` and `member` are set once its room was entered. */
+  | { readonly kind: 'joining'; readonly mapId: string; room: Room | null; member: RoomMember | null }
+  /** On `room` as `member`. */
+  | { readonly kind: 'joined'; readonly room: Room; readonly member: RoomMember }
+  /**
+   * The server decided to close with `code`: nothing more is read, and what was accepted is still
+   * answered (a close for abuse waits for the op being committed). Still on its map until closed.
+   */
+  | {
+      readonly kind: 'closing';
+      readonly code: number;
+      readonly room: Room | null;
+      readonly member: RoomMember | null;
+    }
+  /** The socket closed. */
+  | { readonly kind: 'closed' };
+
+/** A join under way (the state it started), which the joiner checks is still current. */
+export type JoiningState = Extract<SessionState, { kind: 'joining' }>;
+
+/** Where a connection is on a map, as a leave or a close hands it back to be removed from its room. */
+export interface Membership {
+  room: Room;
+  member: RoomMember;
+}
+
+const CONNECTING: SessionState = { kind: 'connecting' };
+const GREETING: SessionState = { kind: 'greeting' };
+const READY: SessionState = { kind: 'ready' };
+const CLOSED: SessionState = { kind: 'closed' };
+
+/** The membership a state holds, if any. */
+function membershipOf(state: SessionState): Membership | null {
+  if (state.kind !== 'joining' && state.kind !== 'joined' && state.kind !== 'closing') return null;
+  const { room, member } = state;
+  return room && member ? { room, member } : null;
+}
+
+/**
+ * One WebSocket connection, from upgrade to close: its state (a SessionState, changed only by
+ * the transition methods below), budgets, queue and counters. `ws` is only there while the
+ * socket is open: uWS throws on any use of a closed socket.
  *
  * A node holds tens of thousands of these, mostly idle, so a session keeps no timer, closure,
  * promise or collection of its own while idle: the token expiry is checked by the server's
@@ -72,30 +124,13 @@ export class Session {
   readonly id: number;
   /** Claims of the upgrade token (or of the token a later `hello`/`join` carried). */
   claims: AccessClaims;
-  ws: WebSocket<SocketData> | null = null;
-  open = false;
-  /** Set once the server decided to close, so late callbacks do not close twice. */
-  closing = false;
-  /**
-   * Set when the server decided to close for abuse (1008): nothing more is read, queued ops were
-   * answered with a transient reject, and the close waits for the op being committed (if any).
-   */
-  policyClosing = false;
-  /** Set as soon as a valid `hello` is read (its handling may still be queued). */
-  helloSeen = false;
+  #state: SessionState = CONNECTING;
+  /** The socket, from uWS's open to its close. */
+  #ws: WebSocket<SocketData> | null = null;
   /** Closes the connection unless `hello` comes in time; cleared once it has. */
   helloTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by `hello`. */
   client: { clientId: string; name: string; color: string } | null = null;
-  /** The map this connection joined (set as soon as the join starts, cleared on leave). */
-  room: Room | null = null;
-  role: Role | null = null;
-  /** Bumped on each join/leave so a join that finishes after a leave knows it is stale. */
-  joinEpoch = 0;
-  joinPending = false;
-  presence: PresenceEntry | null = null;
-  /** Subscribed to the map's volatile topic (off while this socket is over the soft backpressure limit). */
-  volatileOn = false;
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
   /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */
@@ -118,6 +153,110 @@ export class Session {
     this.claims = claims;
     this.stats = new ConnectionStats(nowMs);
     this.#budgets = budgets;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** uWS's socket while it is open (null before `opened` and after `closed`). */
+  get ws(): WebSocket<SocketData> | null {
+    return this.#ws;
+  }
+
+  /** Opened and not yet closed: it can be sent to (also while it is closing). */
+  get isOpen(): boolean {
+    return this.#ws !== null;
+  }
+
+  /** Open and no decision to close it: its messages are read and handled. */
+  get isActive(): boolean {
+    const { kind } = this.#state;
+    return kind === 'greeting' || kind === 'ready' || kind === 'joining' || kind === 'joined';
+  }
+
+  /** The room it joined or is joining (once entered), until it leaves or closes. */
+  get room(): Room | null {
+    return membershipOf(this.#state)?.room ?? null;
+  }
+
+  /** It as a member of `room`. */
+  get member(): RoomMember | null {
+    return membershipOf(this.#state)?.member ?? null;
+  }
+
+  /** Whether it is on a map with its snapshot or replay sent. */
+  get joined(): boolean {
+    return this.#state.kind === 'joined';
+  }
+
+  /** connecting → greeting: uWS opened the socket. */
+  opened(ws: WebSocket<SocketData>): void {
+    if (this.#state.kind !== 'connecting') return;
+    this.#ws = ws;
+    this.#state = GREETING;
+  }
+
+  /** greeting → ready: a valid `hello` was read. */
+  helloRead(): void {
+    if (this.#state.kind === 'greeting') this.#state = READY;
+  }
+
+  /** ready → joining `mapId` (leave the current map first). Null when the session is not ready. */
+  startJoin(mapId: string): JoiningState | null {
+    if (this.#state.kind !== 'ready') return null;
+    const joining: JoiningState = { kind: 'joining', mapId, room: null, member: null };
+    this.#state = joining;
+    return joining;
+  }
+
+  /** The join entered its room: false when it is no longer current (left, closing, closed). */
+  enterRoom(joining: JoiningState, room: Room, member: RoomMember): boolean {
+    if (this.#state !== joining) return false;
+    joining.room = room;
+    joining.member = member;
+    return true;
+  }
+
+  /** joining → joined: its snapshot or replay was sent. */
+  finishJoin(joining: JoiningState): void {
+    const { room, member } = joining;
+    if (this.#state === joining && room && member) this.#state = { kind: 'joined', room, member };
+  }
+
+  /** joining or joined → ready; returns the membership to remove from its room. */
+  leave(): Membership | null {
+    const kind = this.#state.kind;
+    if (kind !== 'joining' && kind !== 'joined') return null;
+    const left = membershipOf(this.#state);
+    this.#state = READY;
+    return left;
+  }
+
+  /**
+   * Any open state → closing with `code` (a later close decision, e.g. the close itself after a
+   * close for abuse waited, replaces the code). False when it was not open, or already closing.
+   */
+  beginClose(code: number): boolean {
+    const state = this.#state;
+    if (!this.isOpen || state.kind === 'connecting' || state.kind === 'closed') return false;
+    const membership = membershipOf(state);
+    this.#state = {
+      kind: 'closing',
+      code,
+      room: membership?.room ?? null,
+      member: membership?.member ?? null,
+    };
+    return state.kind !== 'closing';
+  }
+
+  /** → closed: uWS closed the socket. Returns the membership to remove from its room. */
+  closed(): Membership | null {
+    const left = membershipOf(this.#state);
+    this.#state = CLOSED;
+    this.#ws = null;
+    this.clearTimers();
+    return left;
   }
 
   get clientId(): string {

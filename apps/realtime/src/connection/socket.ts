@@ -11,7 +11,6 @@ import { sendPlain } from '../http/respond.ts';
 import { checkUpgradeRequest, readSubprotocols, refuseUpgrade } from '../http/upgrade.ts';
 import { refuseInvalid } from './admission.ts';
 import { dispatch } from './handlers.ts';
-import { leaveRoom } from './join.ts';
 import { armHelloTimeout, disarmHelloTimeout } from './lifecycle.ts';
 import { isVolatileFrame } from './outbox.ts';
 import { sendError } from './replies.ts';
@@ -95,8 +94,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     upgrade: guard('upgrade', upgrade),
     open: guard('open', (ws) => {
       const session = ws.getUserData().session;
-      session.ws = ws;
-      session.open = true;
+      session.opened(ws);
       ctx.sessions.add(session);
       metrics.connections.inc();
       armHelloTimeout(ctx, session);
@@ -105,7 +103,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     message: guard('message', (ws, data, isBinary) => {
       const session = ws.getUserData().session;
       // Past a decision to close for abuse nothing more is read (or accepted).
-      if (!session.open || session.closing || session.policyClosing) return;
+      if (!session.isActive) return;
       metrics.bytesIn.inc(data.byteLength);
       session.stats.received(data.byteLength);
       if (isBinary) {
@@ -133,12 +131,13 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
       metrics.messagesIn.inc({ type: parsed.value.type });
       logger.trace({ session: session.id, type: parsed.value.type }, 'message');
       dispatch(ctx, session, parsed.value, data.byteLength);
-      if (session.helloSeen && session.helloTimer) disarmHelloTimeout(session);
+      if (session.state.kind !== 'greeting' && session.helloTimer) disarmHelloTimeout(session);
     }),
     drain: guard('drain', (ws) => {
       const session = ws.getUserData().session;
       outbox.flushBacklog(session);
-      session.room?.onSocketDrain(session);
+      const { room, member } = session;
+      if (room && member) room.onDrain(member);
     }),
     dropped: guard('dropped', (ws, data) => {
       const session = ws.getUserData().session;
@@ -151,12 +150,10 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
     }),
     close: guard('close', (ws, code, message) => {
       const session = ws.getUserData().session;
-      session.open = false;
-      session.ws = null;
-      session.clearTimers();
+      const left = session.closed();
       ctx.sessions.delete(session);
       metrics.connections.dec();
-      if (session.room) leaveRoom(session);
+      left?.room.remove(left.member);
       logger.debug({ session: session.id, code, reason: decoder.decode(message) }, 'socket closed');
     }),
   };

@@ -3,6 +3,7 @@ import { FEED_CLIENT_ID, type Layer, type LayerStatus, type Op, type OpRecord } 
 import { createNanoEvents } from 'nanoevents';
 import type { Logger } from '../logger.ts';
 import { type CommitPath, commitTracked, fanOut } from '../rooms/commit-op.ts';
+import { LayerStatusCache } from './layer-status-cache.ts';
 
 /**
  * What the feed subscription manager (feeds/subscriptions.ts) needs from the realtime node, and
@@ -57,10 +58,13 @@ export function createFeedHost(path: CommitPath, logger: Logger): FeedHost {
         logger.error({ err: error }, `${what} listener failed`);
       }
     };
+  const statuses = new LayerStatusCache(path.bus, path.config.nodeId);
+  // First: a layer.remove is in the cache before the feed manager hears of it.
+  path.rooms.observe(statuses.observer);
   path.rooms.observe({
     opened: (mapId) => events.emit('roomOpened', mapId),
     closed: (mapId) => events.emit('roomClosed', mapId),
-    record: (mapId, record) => events.emit('record', mapId, record),
+    record: (room, record) => events.emit('record', room.mapId, record),
   });
   return {
     onRoomOpened: (listener) => events.on('roomOpened', guarded('room opened', listener)),
@@ -80,7 +84,8 @@ export function createFeedHost(path: CommitPath, logger: Logger): FeedHost {
             ? `${status.detail.slice(0, MAX_DETAIL_CHARS - 1)}…`
             : status.detail,
       };
-      path.rooms.get(mapId)?.setLayerStatus(clean, true);
+      const room = path.rooms.get(mapId);
+      if (room) statuses.set(room, clean, true);
       path.bus.publish({ type: 'layerStatus', mapId, nodeId: path.config.nodeId, ...clean });
     },
   };

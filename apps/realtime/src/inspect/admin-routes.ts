@@ -26,16 +26,16 @@ export function describeConnections(ctx: ServerContext) {
       clientId: session.client?.clientId ?? null,
       name: session.client?.name ?? null,
       mapId: session.room?.mapId ?? session.claims.mapId,
-      role: session.role ?? session.claims.role,
+      role: session.member?.role ?? session.claims.role,
       ageMs: now - stats.openedAtMs,
       messagesIn: stats.in.messages,
       bytesIn: stats.in.bytes,
       messagesOut: out.messages,
       bytesOut: out.bytes,
       /** Bytes uWS holds for this socket that the kernel has not taken yet (backpressure). */
-      bufferedBytes: session.open && session.ws ? session.ws.getBufferedAmount() : 0,
+      bufferedBytes: session.ws?.getBufferedAmount() ?? 0,
       volatileDropped: stats.volatileDropped,
-      volatileOn: session.volatileOn,
+      volatileOn: session.room ? stats.isOn(session.room.volatileTopic) : false,
       deflate: stats.deflate,
     };
   });

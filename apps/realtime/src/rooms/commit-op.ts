@@ -2,9 +2,13 @@ import { type CommitResult, commitOp, type Database } from '@meridian/db';
 import type { Op, OpRecord } from '@meridian/protocol';
 import type { Bus } from '../bus/bus.ts';
 import type { Clock } from '../clock.ts';
-import type { InflightCommits } from '../connection/inflight.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RoomRegistry } from './room-registry.ts';
+
+/** Keeps track of commits in progress (connection/inflight.ts: a draining node waits for them). */
+export interface CommitTracker {
+  track<T>(work: Promise<T>): Promise<T>;
+}
 
 /**
  * What committing and fanning out an op needs (a ServerContext has all of it). Spelled out rather
@@ -14,7 +18,7 @@ export interface CommitPath {
   db: Database;
   bus: Bus;
   rooms: RoomRegistry;
-  inflight: InflightCommits;
+  inflight: CommitTracker;
   metrics: Metrics;
   clock: Clock;
   config: { nodeId: string };
@@ -45,6 +49,6 @@ export async function commitTracked(path: CommitPath, input: OpInput): Promise<C
  * published again in case the first attempt's node died between commit and publish (peers drop repeats).
  */
 export function fanOut(path: CommitPath, mapId: string, record: OpRecord): void {
-  path.rooms.get(mapId)?.sequencer.offer(record);
+  path.rooms.get(mapId)?.deliver(record);
   path.bus.publish({ type: 'op', mapId, nodeId: path.config.nodeId, record });
 }

@@ -1,11 +1,13 @@
-import type { OpRecord } from '@meridian/protocol';
-import { Room, type RoomDeps } from './room.ts';
+import type { ServerMessage } from '@meridian/protocol';
+import { Room, type RoomDeps, type RoomHooks } from './room.ts';
 
-/** Told when rooms open and close on this node and of every record they deliver (feeds/feed-host.ts). */
-export interface RoomObserver {
+/**
+ * Told when rooms open and close on this node, and of their events (RoomHooks): feeds/feed-host.ts
+ * and feeds/layer-status-cache.ts watch this way. Observers are told in the order they started.
+ */
+export interface RoomObserver extends RoomHooks {
   opened?(mapId: string): void;
   closed?(mapId: string): void;
-  record?(mapId: string, record: OpRecord): void;
 }
 
 interface Entry {
@@ -27,7 +29,16 @@ export class RoomRegistry {
   constructor(deps: RoomDeps) {
     this.#deps = {
       ...deps,
-      onRecord: (mapId, record) => this.#tell('record', (o) => o.record?.(mapId, record)),
+      hooks: {
+        record: (room, record) => this.#tell('record', (o) => o.record?.(room, record)),
+        layerStatus: (room, status) => this.#tell('layer status', (o) => o.layerStatus?.(room, status)),
+        stateRequested: (room) => this.#tell('state request', (o) => o.stateRequested?.(room)),
+        catchUp: (room) => {
+          const messages: ServerMessage[] = [];
+          this.#tell('catch-up', (o) => messages.push(...(o.catchUp?.(room) ?? [])));
+          return messages;
+        },
+      },
     };
   }
 
@@ -54,7 +65,7 @@ export class RoomRegistry {
 
   /**
    * The open room of `mapId`, with a reservation that keeps it open: the caller must turn it into
-   * a member (`room.addJoiner`) or give it back (`room.unreserve`). Throws a MeridianError when the
+   * a member (`room.join`) or give it back (`room.unreserve`). Throws a MeridianError when the
    * map is unknown or storage is down.
    */
   async enter(mapId: string): Promise<Room> {

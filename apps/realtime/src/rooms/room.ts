@@ -11,21 +11,21 @@ import {
 } from '@meridian/protocol';
 import type { Bus, BusSubscription } from '../bus/bus.ts';
 import type { Clock } from '../clock.ts';
-import type { Outbox } from '../connection/outbox.ts';
-import type { Session } from '../connection/session.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { OpTail, type OpTailLimits } from './op-tail.ts';
 import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
+import type { RoomMember, RoomTopics } from './room-member.ts';
 import { SnapshotShare } from './snapshot-share.ts';
 
 export interface RoomDeps {
   nodeId: string;
   db: Database;
   bus: Bus;
-  outbox: Outbox;
+  /** Publishes to the members on a topic (the connection layer's outbox). */
+  topics: RoomTopics;
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
@@ -37,11 +37,29 @@ export interface RoomDeps {
     presenceHeartbeatMs: number;
     presenceTtlMs: number;
     gapHoldMs: number;
+    /** MAX_REPLAY_OPS: a member resuming further behind than this gets a snapshot instead. */
+    maxReplayOps: number;
     /** The in-memory tail of recent ops that serves `sync` and resume-by-replay. */
     opTail: OpTailLimits;
   };
-  /** Told of every record this room delivers, in seq order (the feed manager listens). */
-  onRecord?: (mapId: string, record: OpRecord) => void;
+  /** Told of the room's events (RoomRegistry passes them on to its observers). */
+  hooks?: RoomHooks;
+}
+
+/**
+ * What other parts of the node keep about an open map, told of the room's events: the feed
+ * manager follows its records, and feeds/layer-status-cache.ts keeps the live-feed layers'
+ * statuses. A hook that throws is logged; it never breaks the room.
+ */
+export interface RoomHooks {
+  /** Every record the room delivers, in seq order. */
+  record?(room: Room, record: OpRecord): void;
+  /** A peer published a layer status for the map. */
+  layerStatus?(room: Room, status: LayerStatus): void;
+  /** A peer that just opened the map asked what this node holds (after this node's presence answered). */
+  stateRequested?(room: Room): void;
+  /** Messages a member is sent right after its snapshot or replay, before the live ops. */
+  catchUp?(room: Room): ServerMessage[];
 }
 
 /**
@@ -54,6 +72,12 @@ interface Joiner {
   /** The seq of the snapshot or replay it was sent; null while that is still being read. */
   afterSeq: number | null;
   buffer: OpRecord[];
+}
+
+/** What the room keeps for each member. */
+interface MemberState {
+  /** Its presence entry, from when it is admitted (listed in the snapshot it is sent). */
+  presence: PresenceEntry | null;
 }
 
 /** A joiner this far behind is not going to catch up; it is closed and resumes later. */
@@ -72,35 +96,26 @@ export class Room {
   readonly opsTopic: string;
   /** uWS topic of volatile traffic (presence, summon): slow sockets are taken off it. */
   readonly volatileTopic: string;
-  readonly presence = new PresenceTable();
+  readonly #presence = new PresenceTable();
   /** Snapshot reads shared by the joins that arrive together. */
-  readonly snapshots: SnapshotShare;
-  readonly sequencer: OpSequencer;
+  readonly #snapshots: SnapshotShare;
+  readonly #sequencer: OpSequencer;
   /** The most recent delivered ops, in seq order: replays are served from here before storage. */
-  readonly tail: OpTail;
+  readonly #tail: OpTail;
   readonly #deps: RoomDeps;
   readonly #onEmpty: (room: Room) => void;
-  readonly #members = new Set<Session>();
-  readonly #joiners = new Map<Session, Joiner>();
-  /** Which session owns each local presence entry (a client id reconnecting may overlap itself). */
-  readonly #owners = new Map<string, Session>();
+  readonly #members = new Map<RoomMember, MemberState>();
+  readonly #joiners = new Map<RoomMember, Joiner>();
+  /** Which member owns each local presence entry (a client id reconnecting may overlap itself). */
+  readonly #owners = new Map<string, RoomMember>();
   /** Paces local senders' presence: a change goes out at once, or (conflated) when the sender's interval ends. */
-  readonly #presencePacing: PresenceThrottle<Session>;
+  readonly #presencePacing: PresenceThrottle<RoomMember>;
   /** Sends the held presence changes when the earliest one is due. */
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceTimerAtMs = Number.POSITIVE_INFINITY;
   #volatileCheckedAtMs = Number.NEGATIVE_INFINITY;
   /** Members off the volatile topic at the last check: they miss the presence sent meanwhile. */
-  #volatileOff: Session[] = [];
-  /** The latest status of each live-feed layer, sent to each client after its snapshot or replay. */
-  readonly #layerStatuses = new Map<string, LayerStatus>();
-  /** Layers whose status this node published (it holds their feed). */
-  readonly #ownLayerStatuses = new Set<string>();
-  /**
-   * Layers removed while this room was open: a status about one (a fetch that was in flight when
-   * it went) is dropped. Layer ids are never reused, so this never hides a newer layer.
-   */
-  readonly #removedLayers = new Set<string>();
+  #volatileOff: RoomMember[] = [];
   #reservations = 0;
   #subscription: BusSubscription | null = null;
   #closed = false;
@@ -125,25 +140,25 @@ export class Room {
     this.volatileTopic = `map/${mapId}/v`;
     this.#deps = deps;
     this.#onEmpty = onEmpty;
-    this.snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
-    this.tail = new OpTail(deps.limits.opTail);
+    this.#snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
+    this.#tail = new OpTail(deps.limits.opTail);
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
-    this.sequencer = new OpSequencer({
+    this.#sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
       fetch: (fromSeq, toSeq) => readOps(deps.db, mapId, fromSeq, toSeq),
-      deliver: (record) => this.#deliver(record),
+      deliver: (record) => this.#deliverInOrder(record),
       onFetchError: (error) =>
         deps.logger.warn({ mapId, err: String(error) }, 'op log read failed; retrying'),
       onFill: () => deps.metrics.gapFills.inc(),
     });
     this.#busHandlers = {
-      op: (message) => this.sequencer.offer(message.record),
+      op: (message) => this.deliver(message.record),
       presence: (message) => {
-        this.presence.setRemote(message.nodeId, message.entry, deps.clock.now());
+        this.#presence.setRemote(message.nodeId, message.entry, deps.clock.now());
         this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry: message.entry });
       },
       presenceLeft: (message) => {
-        if (this.presence.removeRemote(message.nodeId, message.clientId)) this.#departed(message.clientId);
+        if (this.#presence.removeRemote(message.nodeId, message.clientId)) this.#departed(message.clientId);
       },
       summon: (message) => {
         this.#broadcast(this.volatileTopic, {
@@ -154,8 +169,8 @@ export class Room {
         });
       },
       heartbeat: (message) => {
-        this.sequencer.noteHead(message.seq);
-        const { left, unknown } = this.presence.heartbeat(
+        this.#sequencer.noteHead(message.seq);
+        const { left, unknown } = this.#presence.heartbeat(
           message.nodeId,
           message.clientIds,
           deps.clock.now(),
@@ -164,22 +179,19 @@ export class Room {
         if (unknown) this.requestPresence();
       },
       presenceRequest: () => {
-        const entries = this.presence.localEntries;
+        const entries = this.#presence.localEntries;
         if (entries.length > 0) {
           deps.bus.publish({ type: 'presenceState', mapId, nodeId: deps.nodeId, entries });
         }
         // A node that just opened the map asks this way; the feed holder tells it how its layers are.
-        for (const layerId of this.#ownLayerStatuses) {
-          const status = this.#layerStatuses.get(layerId);
-          if (status) deps.bus.publish({ type: 'layerStatus', mapId, nodeId: deps.nodeId, ...status });
-        }
+        this.#hook('state request', (hooks) => hooks.stateRequested?.(this));
       },
       layerStatus: (message) => {
         const { type: _type, mapId: _mapId, nodeId: _nodeId, ...status } = message;
-        this.setLayerStatus(status, false);
+        this.#hook('layer status', (hooks) => hooks.layerStatus?.(this, status));
       },
       presenceState: (message) => {
-        const change = this.presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
+        const change = this.#presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
         for (const clientId of change.left) this.#departed(clientId);
         for (const entry of change.updated)
           this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry });
@@ -207,18 +219,18 @@ export class Room {
    * Throws MeridianError(STORAGE_UNAVAILABLE) when storage is needed and fails.
    */
   async readOps(fromSeq: number, toSeq: number): Promise<OpRecord[]> {
-    const delivered = this.sequencer.deliveredSeq;
+    const delivered = this.#sequencer.deliveredSeq;
     if (delivered === null) return readOps(this.#deps.db, this.mapId, fromSeq, toSeq);
     const to = Math.min(toSeq, delivered);
-    const held = this.tail.range(fromSeq, to);
+    const held = this.#tail.range(fromSeq, to);
     if (held) return held;
-    const first = this.tail.firstSeq ?? delivered + 1;
+    const first = this.#tail.firstSeq ?? delivered + 1;
     // Only a range the tail can keep is worth filling it with; anything older is read as asked.
-    if (first - fromSeq <= this.tail.room) {
+    if (first - fromSeq <= this.#tail.room) {
       const pending = this.#backfill;
       if (pending && pending.fromSeq <= fromSeq) await pending.done;
       else await this.#fillTail(fromSeq, first - 1);
-      const filled = this.tail.range(fromSeq, to);
+      const filled = this.#tail.range(fromSeq, to);
       if (filled) return filled;
     }
     return readOps(this.#deps.db, this.mapId, fromSeq, to);
@@ -226,7 +238,7 @@ export class Room {
 
   #fillTail(fromSeq: number, toSeq: number): Promise<void> {
     const done = readOps(this.#deps.db, this.mapId, fromSeq, toSeq).then((records) => {
-      if (!this.#closed) this.tail.prepend(records);
+      if (!this.#closed) this.#tail.prepend(records);
     });
     const backfill = { fromSeq, done };
     this.#backfill = backfill;
@@ -248,8 +260,8 @@ export class Room {
     const map = await getMap(this.#deps.db, this.mapId);
     if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
     this.#mapName = map.name;
-    this.tail.reset(map.seq);
-    this.sequencer.start(map.seq);
+    this.#tail.reset(map.seq);
+    this.#sequencer.start(map.seq);
     this.requestPresence();
   }
 
@@ -264,40 +276,150 @@ export class Room {
     this.#closeIfEmpty();
   }
 
-  /** The session (holding a reservation) joins: live ops are buffered for it from now on. */
-  addJoiner(session: Session): void {
+  /**
+   * The member (holding the reservation RoomRegistry.enter made) joins: a replay of the ops it
+   * missed when it resumes from a recent `lastSeq`, otherwise a snapshot, then the live ops. It is
+   * a member (and live ops are buffered for it) before anything is read, so nothing committed
+   * meanwhile can fall between the read and the topic. Resolves once it was sent its replay or
+   * snapshot, or left meanwhile. Throws MeridianError (MAP_NOT_FOUND, STORAGE_UNAVAILABLE), and
+   * the member is then no longer on the map.
+   */
+  async join(member: RoomMember, lastSeq?: number): Promise<void> {
     this.#reservations--;
-    this.#members.add(session);
-    this.#joiners.set(session, { afterSeq: null, buffer: [] });
+    const state: MemberState = { presence: null };
+    this.#members.set(member, state);
+    this.#joiners.set(member, { afterSeq: null, buffer: [] });
+    // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
+    const coverSeq = this.#sequencer.deliveredSeq ?? Number.POSITIVE_INFINITY;
+    // False once it left (a leave, a close, or a later join of the same socket) or cannot be sent to.
+    const current = () => member.live && this.#members.get(member) === state;
+    try {
+      const resumed =
+        lastSeq !== undefined &&
+        (this.#resumeFromTail(member, lastSeq, coverSeq) || (await this.#resume(member, lastSeq, current)));
+      if (!resumed && current()) await this.#sendSnapshot(member, coverSeq, current);
+    } catch (error) {
+      if (this.#members.get(member) === state) this.remove(member);
+      throw error;
+    }
   }
 
-  /** The session's presence starts (it is listed in the snapshot about to be sent). */
-  admit(session: Session, entry: PresenceEntry): void {
-    session.presence = entry;
-    this.presence.setLocal(entry);
-    this.#owners.set(entry.clientId, session);
-    this.#presenceChanged(session);
+  /**
+   * Replay (lastSeq, coverSeq] from the in-memory tail, without touching storage, when the tail
+   * holds all of it and the gap is within MAX_REPLAY_OPS. `coverSeq` is the delivered seq when the
+   * member became a joiner: everything after it reaches the member from its joiner buffer. False
+   * when storage must decide (a client ahead of this node, or behind the tail).
+   */
+  #resumeFromTail(member: RoomMember, lastSeq: number, coverSeq: number): boolean {
+    if (lastSeq > coverSeq || coverSeq - lastSeq > this.#deps.limits.maxReplayOps) return false;
+    const ops = this.#tail.range(lastSeq + 1, coverSeq);
+    if (!ops) return false;
+    this.#admit(member);
+    member.send({
+      type: 'replay',
+      mapId: this.mapId,
+      fromSeq: lastSeq + 1,
+      toSeq: coverSeq,
+      ops,
+      role: member.role,
+      map: { id: this.mapId, name: this.#mapName },
+      presence: this.#presence.list(),
+    });
+    this.#completeJoin(member, coverSeq);
+    return true;
   }
 
-  /** The snapshot or replay at `seq` was sent: deliver what came after it, then move to the topics. */
-  completeJoin(session: Session, seq: number): void {
-    const joiner = this.#joiners.get(session);
+  /** Replay (lastSeq, head] from storage when that is short enough; false when a snapshot is needed instead. */
+  async #resume(member: RoomMember, lastSeq: number, current: () => boolean): Promise<boolean> {
+    const { db, limits } = this.#deps;
+    const map = await getMap(db, this.mapId);
+    if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
+    // A client ahead of the server (a restored database) or too far behind gets a snapshot.
+    if (lastSeq > map.seq || map.seq - lastSeq > limits.maxReplayOps) return false;
+    const ops = lastSeq < map.seq ? await readOps(db, this.mapId, lastSeq + 1, map.seq) : [];
+    if (!current()) return true;
+    if (ops.length !== map.seq - lastSeq) return false;
+    this.#admit(member);
+    member.send({
+      type: 'replay',
+      mapId: this.mapId,
+      fromSeq: lastSeq + 1,
+      toSeq: map.seq,
+      ops,
+      role: member.role,
+      map: { id: map.id, name: map.name },
+      presence: this.#presence.list(),
+    });
+    this.#completeJoin(member, map.seq);
+    return true;
+  }
+
+  async #sendSnapshot(member: RoomMember, coverSeq: number, current: () => boolean): Promise<void> {
+    const snapshot = await this.#snapshots.get(coverSeq);
+    if (!snapshot) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
+    if (!current()) return;
+    this.#admit(member);
+    member.send({
+      type: 'snapshot',
+      mapId: this.mapId,
+      seq: snapshot.seq,
+      role: member.role,
+      map: snapshot.map,
+      features: snapshot.features,
+      layers: snapshot.layers,
+      presence: this.#presence.list(),
+    });
+    this.#completeJoin(member, snapshot.seq);
+  }
+
+  /** The member's presence starts (it is listed in the snapshot or replay about to be sent). */
+  #admit(member: RoomMember): void {
+    const state = this.#members.get(member);
+    if (!state) return;
+    const entry: PresenceEntry = {
+      clientId: member.clientId,
+      name: member.name,
+      color: member.color,
+      role: member.role,
+      cursor: null,
+      viewport: null,
+      following: null,
+    };
+    state.presence = entry;
+    this.#presence.setLocal(entry);
+    this.#owners.set(entry.clientId, member);
+    this.#presenceChanged(member);
+  }
+
+  /**
+   * The snapshot or replay at `seq` was sent: then what the hooks add (how each live-feed layer is
+   * doing), then what came after `seq`; then it moves to the topics.
+   */
+  #completeJoin(member: RoomMember, seq: number): void {
+    let extra: ServerMessage[] = [];
+    this.#hook('catch-up', (hooks) => {
+      extra = hooks.catchUp?.(this) ?? [];
+    });
+    for (const message of extra) member.send(message);
+    const joiner = this.#joiners.get(member);
     if (!joiner) return;
     joiner.afterSeq = seq;
     joiner.buffer = joiner.buffer.filter((record) => record.seq > seq);
-    this.#pumpJoiner(session, joiner);
+    this.#pumpJoiner(member, joiner);
   }
 
-  /** The session left the map or closed. */
-  remove(session: Session): void {
-    if (!this.#members.delete(session)) return;
-    this.#joiners.delete(session);
-    this.#presencePacing.forget(session);
-    const entry = session.presence;
-    session.presence = null;
-    if (entry && this.#owners.get(entry.clientId) === session) {
+  /** The member left the map or closed. */
+  remove(member: RoomMember): void {
+    const state = this.#members.get(member);
+    if (!state) return;
+    this.#members.delete(member);
+    this.#joiners.delete(member);
+    this.#presencePacing.forget(member);
+    const entry = state.presence;
+    state.presence = null;
+    if (entry && this.#owners.get(entry.clientId) === member) {
       this.#owners.delete(entry.clientId);
-      if (this.presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
+      if (this.#presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
       this.#deps.bus.publish({
         type: 'presenceLeft',
         mapId: this.mapId,
@@ -305,24 +427,24 @@ export class Room {
         clientId: entry.clientId,
       });
     }
-    this.#deps.outbox.unsubscribe(session, this.opsTopic);
-    this.#deps.outbox.unsubscribe(session, this.volatileTopic);
-    session.volatileOn = false;
+    member.unsubscribe(this.opsTopic);
+    member.unsubscribe(this.volatileTopic);
     this.#closeIfEmpty();
   }
 
-  /** The session's presence changed: it goes out now, or when the sender's interval ends (latest wins). */
-  updatePresence(session: Session, change: Partial<Omit<PresenceEntry, 'clientId' | 'role'>>): void {
-    if (!session.presence) return;
-    const entry: PresenceEntry = { ...session.presence, ...change };
-    session.presence = entry;
-    if (this.#owners.get(entry.clientId) === session) this.presence.setLocal(entry);
-    this.#presenceChanged(session);
+  /** The member's presence changed: it goes out now, or when the sender's interval ends (latest wins). */
+  updatePresence(member: RoomMember, change: Partial<Omit<PresenceEntry, 'clientId' | 'role'>>): void {
+    const state = this.#members.get(member);
+    if (!state?.presence) return;
+    const entry: PresenceEntry = { ...state.presence, ...change };
+    state.presence = entry;
+    if (this.#owners.get(entry.clientId) === member) this.#presence.setLocal(entry);
+    this.#presenceChanged(member);
   }
 
-  summon(session: Session, viewport: Viewport): void {
-    const from = session.clientId;
-    this.#broadcast(this.volatileTopic, { type: 'summon', mapId: this.mapId, from, viewport }, session);
+  summon(member: RoomMember, viewport: Viewport): void {
+    const from = member.clientId;
+    this.#broadcast(this.volatileTopic, { type: 'summon', mapId: this.mapId, from, viewport }, member);
     this.#deps.bus.publish({ type: 'summon', mapId: this.mapId, nodeId: this.#deps.nodeId, from, viewport });
   }
 
@@ -332,9 +454,9 @@ export class Room {
    * state sent when that interval ends: a storm still makes at most one message per sender per
    * interval.
    */
-  #presenceChanged(session: Session): void {
+  #presenceChanged(member: RoomMember): void {
     const now = this.#deps.clock.now();
-    if (this.#presencePacing.offer(session, now)) this.#sendPresence([session], now);
+    if (this.#presencePacing.offer(member, now)) this.#sendPresence([member], now);
     else this.#armPresenceTimer(now);
   }
 
@@ -362,18 +484,18 @@ export class Room {
   }
 
   /** Send these senders' current presence to local sockets and peers. */
-  #sendPresence(senders: readonly Session[], now: number): void {
+  #sendPresence(senders: readonly RoomMember[], now: number): void {
     const { bus, nodeId, metrics } = this.#deps;
     this.#checkVolatileBackpressure(now);
-    for (const session of senders) {
-      const entry = session.presence;
+    for (const sender of senders) {
+      const entry = this.#members.get(sender)?.presence;
       if (!entry) continue;
-      this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, session);
+      this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, sender);
       bus.publish({ type: 'presence', mapId: this.mapId, nodeId, entry });
       for (const off of this.#volatileOff) {
-        if (off.volatileOn || off === session || !this.#members.has(off)) continue;
+        if (off === sender || !this.#members.has(off) || off.isSubscribed(this.volatileTopic)) continue;
         metrics.volatileDropped.inc();
-        off.stats.volatileDropped++;
+        off.countVolatileDropped();
       }
     }
   }
@@ -384,40 +506,27 @@ export class Room {
    * before presence is sent, at most once per PRESENCE_FLUSH_MS (it visits every member).
    */
   #checkVolatileBackpressure(now: number): void {
-    const { limits, outbox } = this.#deps;
+    const { limits } = this.#deps;
     if (now - this.#volatileCheckedAtMs < limits.presenceFlushMs) return;
     this.#volatileCheckedAtMs = now;
-    const off: Session[] = [];
-    for (const session of this.#members) {
-      if (!session.open || session.closing || !session.ws || this.#joiners.has(session)) continue;
-      const over = session.ws.getBufferedAmount() > limits.volatileBackpressureBytes;
-      if (over && session.volatileOn) {
-        outbox.unsubscribe(session, this.volatileTopic);
-        session.volatileOn = false;
-      } else if (!over && !session.volatileOn) {
-        outbox.subscribe(session, this.volatileTopic);
-        session.volatileOn = true;
-      }
-      if (!session.volatileOn) off.push(session);
+    const off: RoomMember[] = [];
+    for (const member of this.#members.keys()) {
+      if (!member.live || this.#joiners.has(member)) continue;
+      const over = member.bufferedAmount() > limits.volatileBackpressureBytes;
+      const on = member.isSubscribed(this.volatileTopic);
+      if (over && on) member.unsubscribe(this.volatileTopic);
+      else if (!over && !on) member.subscribe(this.volatileTopic);
+      if (!member.isSubscribed(this.volatileTopic)) off.push(member);
     }
     this.#volatileOff = off;
   }
 
   /**
-   * Remember a layer's latest status and tell this node's clients on the map (never dropped as
-   * volatile). `own`: this node published it (it holds the feed), so it answers peers' requests.
+   * Tell every member (those on the topics, and joiners already sent their snapshot) a durable
+   * message that is not an op, such as a live-feed layer's status: never dropped as volatile.
    */
-  setLayerStatus(status: LayerStatus, own: boolean): void {
-    if (this.#removedLayers.has(status.layerId)) return;
-    this.#layerStatuses.set(status.layerId, status);
-    if (own) this.#ownLayerStatuses.add(status.layerId);
-    else this.#ownLayerStatuses.delete(status.layerId);
-    this.#broadcast(this.opsTopic, { type: 'layerStatus', mapId: this.mapId, ...status });
-  }
-
-  /** The cached layer statuses, for a client that just got its snapshot or replay. */
-  get layerStatuses(): LayerStatus[] {
-    return [...this.#layerStatuses.values()];
+  broadcast(message: ServerMessage): void {
+    this.#broadcast(this.opsTopic, message);
   }
 
   /**
@@ -427,14 +536,14 @@ export class Room {
    */
   heartbeat(): void {
     const { bus, nodeId, clock, limits } = this.#deps;
-    const seq = this.sequencer.deliveredSeq;
+    const seq = this.#sequencer.deliveredSeq;
     if (seq !== null) {
-      bus.publish({ type: 'heartbeat', mapId: this.mapId, nodeId, seq, clientIds: this.presence.localIds });
+      bus.publish({ type: 'heartbeat', mapId: this.mapId, nodeId, seq, clientIds: this.#presence.localIds });
     }
     const now = clock.now();
     if (bus.isReady()) {
       const silenceMs = silenceLimitMs(limits.presenceTtlMs, limits.presenceHeartbeatMs);
-      for (const clientId of this.presence.expire(now - silenceMs)) this.#departed(clientId);
+      for (const clientId of this.#presence.expire(now - silenceMs)) this.#departed(clientId);
     }
     if (!this.#settling(now)) this.#releaseHeldDepartures();
   }
@@ -454,25 +563,23 @@ export class Room {
    */
   recoverFromBusOutage(): void {
     const now = this.#deps.clock.now();
-    this.sequencer.catchUp();
-    this.presence.touchAll(now);
+    this.#sequencer.catchUp();
+    this.#presence.touchAll(now);
     this.#settleUntilMs = now + this.#deps.limits.presenceTtlMs;
     this.#lastPresenceRequestMs = Number.NEGATIVE_INFINITY;
     this.requestPresence();
   }
 
-  /** uWS says this socket's send buffer drained. */
-  onSocketDrain(session: Session): void {
-    const joiner = this.#joiners.get(session);
+  /** The member's send buffer drained. */
+  onDrain(member: RoomMember): void {
+    const joiner = this.#joiners.get(member);
     if (joiner) {
-      this.#pumpJoiner(session, joiner);
+      this.#pumpJoiner(member, joiner);
       return;
     }
-    const ws = session.ws;
-    if (session.open && ws && !session.volatileOn && this.#members.has(session)) {
-      if (ws.getBufferedAmount() <= this.#deps.limits.volatileBackpressureBytes) {
-        this.#deps.outbox.subscribe(session, this.volatileTopic);
-        session.volatileOn = true;
+    if (member.live && this.#members.has(member) && !member.isSubscribed(this.volatileTopic)) {
+      if (member.bufferedAmount() <= this.#deps.limits.volatileBackpressureBytes) {
+        member.subscribe(this.volatileTopic);
       }
     }
   }
@@ -480,11 +587,11 @@ export class Room {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.sequencer.stop();
+    this.#sequencer.stop();
     if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
     this.#presenceTimer = null;
     this.#volatileOff = [];
-    this.snapshots.clear();
+    this.#snapshots.clear();
     const subscription = this.#subscription;
     this.#subscription = null;
     void subscription?.unsubscribe();
@@ -506,67 +613,71 @@ export class Room {
     }
   }
 
+  /**
+   * A committed record of this map (a local commit, or one a peer published): delivered to the
+   * members once every record before it has been, exactly once per seq.
+   */
+  deliver(record: OpRecord): void {
+    this.#sequencer.offer(record);
+  }
+
   /** Called by the sequencer once per seq, in order. */
-  #deliver(record: OpRecord): void {
-    const { outbox, metrics, clock } = this.#deps;
-    this.tail.append(record);
+  #deliverInOrder(record: OpRecord): void {
+    const { topics, metrics, clock } = this.#deps;
+    this.#tail.append(record);
     if (record.op.kind === 'map.rename') this.#mapName = record.op.name;
-    outbox.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
+    topics.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
-    if (record.op.kind === 'layer.remove') {
-      this.#removedLayers.add(record.op.id);
-      this.#layerStatuses.delete(record.op.id);
-      this.#ownLayerStatuses.delete(record.op.id);
-    }
-    this.#notifyRecord(record);
-    for (const [session, joiner] of this.#joiners) {
+    this.#hook('record', (hooks) => hooks.record?.(this, record));
+    for (const [member, joiner] of this.#joiners) {
       if (joiner.afterSeq === null || record.seq > joiner.afterSeq) joiner.buffer.push(record);
-      if (joiner.afterSeq !== null) this.#pumpJoiner(session, joiner);
-      else if (joiner.buffer.length > MAX_JOINER_BUFFER) outbox.closeSlowConsumer(session);
+      if (joiner.afterSeq !== null) this.#pumpJoiner(member, joiner);
+      else if (joiner.buffer.length > MAX_JOINER_BUFFER) member.closeSlow();
     }
   }
 
-  #notifyRecord(record: OpRecord): void {
+  #hook(what: string, call: (hooks: RoomHooks) => void): void {
+    const { hooks, logger } = this.#deps;
+    if (!hooks) return;
     try {
-      this.#deps.onRecord?.(this.mapId, record);
+      call(hooks);
     } catch (error) {
-      this.#deps.logger.error({ err: error, mapId: this.mapId }, 'record listener failed');
+      logger.error({ err: error, mapId: this.mapId }, `${what} hook failed`);
     }
   }
 
   /** Send a joiner its buffered ops while its socket has room; put it on the topics once caught up. */
-  #pumpJoiner(session: Session, joiner: Joiner): void {
-    const ws = session.ws;
-    if (!session.open || session.closing || !ws || joiner.afterSeq === null) return;
-    const { outbox, limits } = this.#deps;
-    const roomy = () => ws.getBufferedAmount() < limits.maxBackpressureBytes / 2;
+  #pumpJoiner(member: RoomMember, joiner: Joiner): void {
+    if (!member.live || joiner.afterSeq === null) return;
+    const { limits } = this.#deps;
+    const roomy = () => member.bufferedAmount() < limits.maxBackpressureBytes / 2;
     while (joiner.buffer.length > 0 && roomy()) {
       const record = joiner.buffer.shift();
-      if (record && !outbox.send(session, { type: 'op', mapId: this.mapId, record })) return;
+      if (record && !member.send({ type: 'op', mapId: this.mapId, record })) return;
     }
-    const delivered = this.sequencer.deliveredSeq;
+    const delivered = this.#sequencer.deliveredSeq;
     if (joiner.buffer.length === 0 && delivered !== null && delivered >= joiner.afterSeq && roomy()) {
-      this.#joiners.delete(session);
-      outbox.subscribe(session, this.opsTopic);
-      outbox.subscribe(session, this.volatileTopic);
-      session.volatileOn = true;
+      this.#joiners.delete(member);
+      member.subscribe(this.opsTopic);
+      member.subscribe(this.volatileTopic);
     } else if (joiner.buffer.length > MAX_JOINER_BUFFER) {
-      outbox.closeSlowConsumer(session);
+      member.closeSlow();
     }
   }
 
   /** Publish to a topic and send to joiners that already have their snapshot (they are not on topics yet). */
-  #broadcast(topic: string, message: ServerMessage, exclude?: Session): void {
-    const { outbox, limits, metrics } = this.#deps;
-    outbox.publish(topic, message, exclude);
+  #broadcast(topic: string, message: ServerMessage, exclude?: RoomMember): void {
+    const { topics, limits, metrics } = this.#deps;
+    if (exclude) exclude.publish(topic, message);
+    else topics.publish(topic, message);
     const volatile = topic === this.volatileTopic;
-    for (const [session, joiner] of this.#joiners) {
-      if (joiner.afterSeq === null || session === exclude) continue;
-      if (volatile && session.ws && session.ws.getBufferedAmount() > limits.volatileBackpressureBytes) {
+    for (const [member, joiner] of this.#joiners) {
+      if (joiner.afterSeq === null || member === exclude) continue;
+      if (volatile && member.live && member.bufferedAmount() > limits.volatileBackpressureBytes) {
         metrics.volatileDropped.inc();
         continue;
       }
-      outbox.send(session, message);
+      member.send(message);
     }
   }
 
@@ -584,7 +695,7 @@ export class Room {
   /** Presence settled: announce the held departures of clients that no node holds now. */
   #releaseHeldDepartures(): void {
     for (const clientId of this.#heldDepartures) {
-      if (!this.presence.has(clientId)) this.#announceLeft(clientId);
+      if (!this.#presence.has(clientId)) this.#announceLeft(clientId);
     }
     this.#heldDepartures.clear();
   }

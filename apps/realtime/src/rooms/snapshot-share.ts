@@ -16,7 +16,7 @@ interface Read {
  * which is what grew the heap (and RSS) of a node filling up with connections.
  *
  * A joiner needs a snapshot that holds every op the room had delivered when it became a joiner
- * (`coverSeq`): ops delivered after that are buffered for it (Room.addJoiner). A read that starts
+ * (`coverSeq`): ops delivered after that are buffered for it (Room.join). A read that starts
  * after that moment always holds them; an earlier read, in flight or done, does when its seq is
  * at least `coverSeq`. Shared snapshots are never mutated: joins only encode them.
  */

@@ -1,0 +1,331 @@
+import { commitOp, createMap, type Database, openDatabase } from '@meridian/db';
+import type { OpRecord, Role, ServerMessage } from '@meridian/protocol';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEmbeddedDataDir } from '../../test/databases.ts';
+import { waitFor } from '../../test/wait.ts';
+import type { Bus } from '../bus/bus.ts';
+import { createMemoryBus } from '../bus/memory-bus.ts';
+import { systemClock } from '../clock.ts';
+import { createLogger } from '../logger.ts';
+import { createMetrics } from '../metrics.ts';
+import { Room, type RoomDeps, type RoomHooks } from './room.ts';
+import type { RoomMember, RoomTopics } from './room-member.ts';
+
+// A room with its real parts (embedded PGlite, the in-memory bus, the sequencer, presence), and
+// members that are not sockets: what a room sends them is recorded in order.
+
+/** Topic subscriptions of the test's members: what uWS topics are to socket members. */
+class Topics implements RoomTopics {
+  readonly subscribers = new Map<string, Set<TestMember>>();
+
+  publish(topic: string, message: ServerMessage, exclude?: TestMember): void {
+    for (const member of this.subscribers.get(topic) ?? []) {
+      if (member !== exclude) member.received.push(message);
+    }
+  }
+}
+
+class TestMember implements RoomMember {
+  readonly received: ServerMessage[] = [];
+  live = true;
+  /** What bufferedAmount() reports. */
+  buffered = 0;
+  volatileDropped = 0;
+  closedSlow = false;
+  readonly #topics: Topics;
+
+  constructor(
+    topics: Topics,
+    readonly clientId: string,
+    readonly role: Role = 'edit',
+    readonly name = clientId,
+    readonly color = '#336699',
+  ) {
+    this.#topics = topics;
+  }
+
+  send(message: ServerMessage): boolean {
+    if (!this.live) return false;
+    this.received.push(message);
+    return true;
+  }
+
+  bufferedAmount(): number {
+    return this.buffered;
+  }
+
+  publish(topic: string, message: ServerMessage): void {
+    this.#topics.publish(topic, message, this);
+  }
+
+  subscribe(topic: string): void {
+    let members = this.#topics.subscribers.get(topic);
+    if (!members) {
+      members = new Set();
+      this.#topics.subscribers.set(topic, members);
+    }
+    members.add(this);
+  }
+
+  unsubscribe(topic: string): void {
+    this.#topics.subscribers.get(topic)?.delete(this);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.#topics.subscribers.get(topic)?.has(this) ?? false;
+  }
+
+  countVolatileDropped(): void {
+    this.volatileDropped++;
+  }
+
+  closeSlow(): void {
+    this.closedSlow = true;
+  }
+
+  ofType<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.received.filter(
+      (message): message is Extract<ServerMessage, { type: T }> => message.type === type,
+    );
+  }
+
+  /** The seqs of the ops it was sent, in the order sent. */
+  get opSeqs(): number[] {
+    return this.ofType('op').map((message) => message.record.seq);
+  }
+}
+
+let data: { dir: string; remove(): Promise<void> };
+let db: Database;
+let bus: Bus;
+
+beforeAll(async () => {
+  data = await createEmbeddedDataDir();
+  db = await openDatabase({ dataDir: data.dir });
+  bus = createMemoryBus();
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await db?.close();
+  await data?.remove();
+});
+
+let topics: Topics;
+let mapId: string;
+let opens: Room[];
+
+beforeEach(async () => {
+  topics = new Topics();
+  mapId = (await createMap(db, { name: 'Room test' })).map.id;
+  opens = [];
+});
+
+afterEach(() => {
+  for (const room of opens) room.close();
+});
+
+async function openRoom(options: { maxReplayOps?: number; hooks?: RoomHooks } = {}) {
+  const emptied: Room[] = [];
+  const deps: RoomDeps = {
+    nodeId: 'room-test',
+    db,
+    bus,
+    topics,
+    logger: createLogger('silent', 'room-test'),
+    metrics: createMetrics({ processMetrics: false, nodeId: 'room-test' }),
+    clock: systemClock,
+    limits: {
+      maxBackpressureBytes: 1 << 20,
+      volatileBackpressureBytes: 1 << 16,
+      presenceFlushMs: 20,
+      presenceHeartbeatMs: 1000,
+      presenceTtlMs: 5000,
+      gapHoldMs: 50,
+      maxReplayOps: options.maxReplayOps ?? 100,
+      opTail: { maxOps: 1000, maxBytes: 1 << 20 },
+    },
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  };
+  const room = new Room(mapId, deps, (empty) => {
+    emptied.push(empty);
+    empty.close();
+  });
+  await room.open();
+  opens.push(room);
+  return { room, emptied };
+}
+
+let nextOp = 0;
+/** Commit a rename (the op kind least tied to the feature model) and return its record. */
+async function commit(name: string): Promise<OpRecord> {
+  const result = await commitOp(db, {
+    mapId,
+    clientId: 'writer',
+    opId: `op-${++nextOp}`,
+    op: { kind: 'map.rename', name },
+  });
+  if (result.status === 'rejected') throw new Error(result.message);
+  return result.record;
+}
+
+/** Reserve (as RoomRegistry.enter does) and join. */
+async function join(room: Room, member: TestMember, lastSeq?: number): Promise<void> {
+  room.reserve();
+  await room.join(member, lastSeq);
+}
+
+describe('Room', () => {
+  it('sends a joiner a snapshot listing it, then every later op once, in seq order', async () => {
+    const { room } = await openRoom();
+    const first = await commit('one');
+    room.deliver(first);
+    const alice = new TestMember(topics, 'alice');
+    await join(room, alice);
+    const [snapshot] = alice.ofType('snapshot');
+    expect(snapshot?.seq).toBe(1);
+    expect(snapshot?.map.name).toBe('one');
+    expect(snapshot?.presence.map((entry) => entry.clientId)).toEqual(['alice']);
+    expect(alice.isSubscribed(room.opsTopic)).toBe(true);
+
+    room.deliver(await commit('two'));
+
+    // Committed before Bob's snapshot is read, delivered while it is: in his snapshot, so not sent again.
+    const third = await commit('three');
+    const bob = new TestMember(topics, 'bob');
+    room.reserve();
+    const joining = room.join(bob);
+    room.deliver(third);
+    await joining;
+    expect(bob.ofType('snapshot')[0]?.seq).toBe(3);
+
+    const fourth = await commit('four');
+    const fifth = await commit('five');
+    // Out of order, and the fourth twice: the sequencer holds the fifth until the fourth is here.
+    room.deliver(fifth);
+    room.deliver(fourth);
+    room.deliver(fourth);
+    await waitFor('bob has op 5', () => (bob.opSeqs.includes(5) ? true : null));
+
+    expect(alice.opSeqs).toEqual([2, 3, 4, 5]);
+    expect(bob.opSeqs).toEqual([4, 5]);
+    expect(room.mapName).toBe('five');
+  });
+
+  it('resumes a member from a recent lastSeq with a replay of exactly what it missed, from the tail or storage', async () => {
+    const beforeOpen = [await commit('a'), await commit('b')];
+    const { room } = await openRoom({ maxReplayOps: 3 });
+    for (const name of ['c', 'd']) room.deliver(await commit(name));
+
+    // Seq 1 and 2 were committed before the room opened: not in its tail, so read from storage.
+    const fromStorage = new TestMember(topics, 'carol');
+    await join(room, fromStorage, 1);
+    const replay = fromStorage.ofType('replay')[0];
+    expect(replay && [replay.fromSeq, replay.toSeq]).toEqual([2, 4]);
+    expect(replay?.ops.map((record) => record.seq)).toEqual([2, 3, 4]);
+    expect(replay?.ops[0]?.opId).toBe(beforeOpen[1]?.opId);
+    expect(replay?.presence?.map((entry) => entry.clientId)).toEqual(['carol']);
+    expect(fromStorage.ofType('snapshot')).toHaveLength(0);
+
+    // Seq 3 and 4 were delivered by the room: served from its tail.
+    const fromTail = new TestMember(topics, 'dave');
+    await join(room, fromTail, 3);
+    const tailReplay = fromTail.ofType('replay')[0];
+    expect(tailReplay?.ops.map((record) => record.seq)).toEqual([4]);
+    expect(tailReplay?.map?.name).toBe('d');
+
+    // Up to date: an empty replay, no snapshot.
+    const current = new TestMember(topics, 'erin');
+    await join(room, current, 4);
+    expect(current.ofType('replay')[0]?.ops).toEqual([]);
+
+    // Further behind than MAX_REPLAY_OPS, or ahead of the map: a snapshot instead.
+    const behind = new TestMember(topics, 'frank');
+    await join(room, behind, 0);
+    expect(behind.ofType('snapshot')[0]?.seq).toBe(4);
+    expect(behind.ofType('replay')).toHaveLength(0);
+    const ahead = new TestMember(topics, 'grace');
+    await join(room, ahead, 9);
+    expect(ahead.ofType('snapshot')[0]?.seq).toBe(4);
+
+    // Each of them then gets the next op live, once.
+    room.deliver(await commit('e'));
+    for (const member of [fromStorage, fromTail, current, behind, ahead]) {
+      expect(member.opSeqs).toEqual([5]);
+    }
+  });
+
+  it('sends what the hooks add right after the snapshot, before the live ops', async () => {
+    const { room } = await openRoom({
+      hooks: {
+        catchUp: (of) => [
+          {
+            type: 'layerStatus',
+            mapId: of.mapId,
+            layerId: 'quakes',
+            state: 'polling',
+            mode: 'poll',
+            detail: 'every 60 s',
+            badSignatures: 0,
+            entries: 0,
+            at: 1,
+          },
+        ],
+      },
+    });
+    const alice = new TestMember(topics, 'alice');
+    await join(room, alice);
+    expect(alice.received.map((message) => message.type).slice(0, 2)).toEqual(['snapshot', 'layerStatus']);
+  });
+
+  it('shows members to each other, paces presence, drops it for a member over the soft limit, and announces a leave', async () => {
+    const { room, emptied } = await openRoom();
+    const alice = new TestMember(topics, 'alice');
+    const bob = new TestMember(topics, 'bob', 'view', 'Bob', '#aa0000');
+    await join(room, alice);
+    await join(room, bob);
+    expect(
+      bob
+        .ofType('snapshot')[0]
+        ?.presence.map((entry) => entry.clientId)
+        .sort(),
+    ).toEqual(['alice', 'bob']);
+    await waitFor(
+      "alice sees bob's entry",
+      () => alice.ofType('presence').find((message) => message.entry.clientId === 'bob') ?? null,
+    );
+    const bobEntry = alice.ofType('presence').find((message) => message.entry.clientId === 'bob')?.entry;
+    expect(bobEntry).toMatchObject({ name: 'Bob', color: '#aa0000', role: 'view', cursor: null });
+    // Nobody is sent their own presence.
+    expect(bob.ofType('presence').filter((message) => message.entry.clientId === 'bob')).toEqual([]);
+
+    // A burst of cursor moves: the latest always arrives, and never more messages than moves.
+    for (let x = 1; x <= 10; x++) room.updatePresence(bob, { cursor: [x, 0] });
+    await waitFor("alice sees bob's last cursor", () =>
+      alice.ofType('presence').some((message) => message.entry.cursor?.[0] === 10) ? true : null,
+    );
+    const bobUpdates = alice.ofType('presence').filter((message) => message.entry.clientId === 'bob');
+    expect(bobUpdates.length).toBeLessThan(11);
+
+    // Over the soft backpressure limit, Alice is taken off the volatile topic and the drop counted.
+    alice.buffered = 1 << 17;
+    const before = alice.ofType('presence').length;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    room.updatePresence(bob, { cursor: [99, 0] });
+    await waitFor('the drop is counted', () => (alice.volatileDropped > 0 ? true : null));
+    expect(alice.isSubscribed(room.volatileTopic)).toBe(false);
+    expect(alice.ofType('presence').length).toBe(before);
+    // Drained: back on the topic.
+    alice.buffered = 0;
+    room.onDrain(alice);
+    expect(alice.isSubscribed(room.volatileTopic)).toBe(true);
+
+    room.remove(bob);
+    expect(alice.ofType('presenceLeft').map((message) => message.clientId)).toEqual(['bob']);
+    expect(bob.isSubscribed(room.opsTopic)).toBe(false);
+    expect(emptied).toEqual([]);
+    room.remove(alice);
+    expect(emptied).toHaveLength(1);
+    expect(emptied[0]).toBe(room);
+  });
+});
