@@ -1,31 +1,28 @@
-/** A minimal typed event emitter that works the same in browsers and Node. */
-export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) => void }> {
-  readonly #listeners = new Map<keyof Events, Set<Events[keyof Events]>>();
+import { createNanoEvents } from 'nanoevents';
 
+type Listener = (...args: never[]) => void;
+
+/**
+ * The client's typed events, on nanoevents (the same small library the realtime service uses),
+ * with one addition: a listener that throws is reported and skipped, so an app's bug cannot break
+ * the client's own state machine halfway through an emit.
+ */
+export class Emitter<Events extends { [K in keyof Events]: Listener }> {
+  readonly #events = createNanoEvents<{ [K in keyof Events]: (...args: Parameters<Events[K]>) => void }>();
+
+  /** Listen to `event`; returns the function that stops listening. */
   on<K extends keyof Events>(event: K, listener: Events[K]): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(event, set);
-    }
-    set.add(listener);
-    return () => this.off(event, listener);
-  }
-
-  off<K extends keyof Events>(event: K, listener: Events[K]): void {
-    this.#listeners.get(event)?.delete(listener);
-  }
-
-  protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
-    const set = this.#listeners.get(event);
-    if (!set) return;
-    for (const listener of [...set]) {
-      // A throwing listener must not break the client's own state machine.
+    const call = listener as unknown as (...args: Parameters<Events[K]>) => void;
+    return this.#events.on(event, ((...args: Parameters<Events[K]>) => {
       try {
-        (listener as (...a: Parameters<Events[K]>) => void)(...args);
+        call(...args);
       } catch (error) {
         console.error(`[meridian] listener for "${String(event)}" threw`, error);
       }
-    }
+    }) as never);
+  }
+
+  protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
+    (this.#events.emit as (event: K, ...args: Parameters<Events[K]>) => void)(event, ...args);
   }
 }

@@ -1,3 +1,4 @@
+export { randomId } from '../ids.ts';
 export { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
 export { type Clock, systemClock } from './clock.ts';
 export {
@@ -16,7 +17,6 @@ export {
   transition,
 } from './connection-state.ts';
 export { Emitter } from './emitter.ts';
-export { randomId } from './ids.ts';
 export { type ClientEvents, MeridianClient, type MeridianClientOptions } from './meridian-client.ts';
 export { PresenceChannel } from './presence.ts';
 export { type Changed, MapReplica, type PendingOp, type ReceiveResult } from './replica.ts';

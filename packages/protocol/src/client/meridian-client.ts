@@ -1,4 +1,5 @@
 import type { Feature, FeatureProperties, FeaturePropertiesPatch, Geometry } from '../geo.ts';
+import { randomId } from '../ids.ts';
 import type { Cursor, Layer, Op, PresenceEntry, Role, Viewport } from '../messages/common.ts';
 import type { LayerStatus, ServerMessage } from '../messages/server.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
@@ -7,7 +8,6 @@ import { type Clock, systemClock } from './clock.ts';
 import { Connection, type FrameEvent, type WebSocketConstructor } from './connection.ts';
 import type { ConnectionState } from './connection-state.ts';
 import { Emitter } from './emitter.ts';
-import { randomId } from './ids.ts';
 import { PresenceChannel } from './presence.ts';
 import type { MapReplica } from './replica.ts';
 import type { ResendPacing } from './resend-pacer.ts';

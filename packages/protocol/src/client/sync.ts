@@ -1,11 +1,11 @@
 import { ErrorCode, isTransientCode } from '../codes.ts';
+import { randomId } from '../ids.ts';
 import type { ClientMessage } from '../messages/client.ts';
 import type { Op, PresenceEntry, Role } from '../messages/common.ts';
 import type { LayerStatus, ServerMessage, ServerMessageOf } from '../messages/server.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
 import { type Clock, Timer } from './clock.ts';
 import { Emitter } from './emitter.ts';
-import { randomId } from './ids.ts';
 import { type Changed, MapReplica } from './replica.ts';
 import { DEFAULT_RESEND_PACING, ResendPacer, type ResendPacing } from './resend-pacer.ts';
 
