@@ -1,4 +1,6 @@
+import { MeridianError } from '../codes.ts';
 import type { Feature, FeatureProperties, FeaturePropertiesPatch, Geometry } from '../geo.ts';
+import { LIMITS } from '../limits.ts';
 import type { Cursor, Layer, Op, PresenceEntry, Role, Viewport } from '../messages/common.ts';
 import type { LayerStatus, ServerMessage } from '../messages/server.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
@@ -8,6 +10,7 @@ import { Connection, type FrameEvent, type WebSocketConstructor } from './connec
 import type { ConnectionState } from './connection-state.ts';
 import { Emitter } from './emitter.ts';
 import { randomId } from './ids.ts';
+import { type ImportProgress, importChunks, validateImport } from './import.ts';
 import { PresenceChannel } from './presence.ts';
 import type { MapReplica } from './replica.ts';
 import type { ResendPacing } from './resend-pacer.ts';
@@ -224,6 +227,69 @@ export class MeridianClient extends Emitter<ClientEvents> {
   }
   removeLayer(id: string): string {
     return this.submit({ kind: 'layer.remove', id });
+  }
+  /**
+   * Import many features: checked first (a bad one throws, naming its index, before anything is
+   * sent), then split into `features.import` chunks that each fit in a frame and commit atomically
+   * under their own op id (so a retry or a resend after a reconnect never applies one twice).
+   * Chunks go out one after another; `onProgress` hears each commit. Resolves with the chunks'
+   * op ids (undo deletes their features) once all are committed; rejects on a final refusal of a
+   * chunk (chunks committed before it stay; the ones after it are still sent).
+   */
+  importFeatures(
+    features: readonly unknown[],
+    options: { onProgress?: (progress: ImportProgress) => void; maxFrameBytes?: number } = {},
+  ): Promise<{ opIds: string[]; featureIds: string[] }> {
+    const valid = validateImport(features);
+    const chunks = importChunks(valid, options.maxFrameBytes);
+    const sizes = new Map<string, number>();
+    const progress: ImportProgress = {
+      committedFeatures: 0,
+      totalFeatures: valid.length,
+      committedChunks: 0,
+      totalChunks: chunks.length,
+    };
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        offAck();
+        offReject();
+      };
+      const offAck = this.on('ack', (opId) => {
+        const size = sizes.get(opId);
+        if (size === undefined) return;
+        sizes.delete(opId);
+        progress.committedFeatures += size;
+        progress.committedChunks += 1;
+        options.onProgress?.({ ...progress });
+        if (sizes.size === 0) {
+          done();
+          resolve({ opIds, featureIds: valid.map((f) => f.id) });
+        }
+      });
+      const offReject = this.on('opRejected', (event) => {
+        if (!event.final || !sizes.has(event.opId)) return;
+        done();
+        reject(new MeridianError(event.code, `import chunk ${event.opId} refused: ${event.message}`));
+      });
+      const opIds = chunks.map((op) => {
+        const opId = this.submit(op);
+        sizes.set(opId, op.features.length);
+        return opId;
+      });
+      if (chunks.length === 0) {
+        done();
+        resolve({ opIds, featureIds: [] });
+      }
+    });
+  }
+  /** Delete many features, in `features.delete` ops of at most LIMITS.MAX_DELETE_IDS_PER_OP ids. */
+  deleteFeatures(ids: readonly string[]): string[] {
+    const opIds: string[] = [];
+    for (let i = 0; i < ids.length; i += LIMITS.MAX_DELETE_IDS_PER_OP)
+      opIds.push(
+        this.submit({ kind: 'features.delete', ids: ids.slice(i, i + LIMITS.MAX_DELETE_IDS_PER_OP) }),
+      );
+    return opIds;
   }
   /** Submit any op; returns its op id. Shown at once, sent in its turn, queued while not joined. */
   submit(op: Op): string {

@@ -6,7 +6,7 @@ import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
-import { isFeedFeature } from '../../features/render-features.ts';
+import { colorProperties, isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
 import { type Identity, loadIdentity, saveIdentity } from '../../presence/identity.ts';
@@ -124,7 +124,7 @@ export function MapApp(props: MapAppProps) {
     onReady: () => {},
     onCreate: (geometry: Geometry) => {
       if (!editor || !identity) return;
-      const id = editor.create(geometry, { color: identity.color });
+      const id = editor.create(geometry, colorProperties(identity.color));
       setSelected(id);
       setMode('select');
     },
