@@ -16,6 +16,9 @@ import type { MapReplica } from './replica.ts';
 import type { ResendPacing } from './resend-pacer.ts';
 import { type FeaturesChangedEvent, MapSync, type OpRejectedEvent } from './sync.ts';
 
+/** Import chunks submitted and not yet committed at once (see `importFeatures`). */
+const IMPORT_WINDOW = 4;
+
 export interface ClientEvents {
   /** The connection moved to another state (see `ConnectionState`). */
   status: (state: ConnectionState) => void;
@@ -232,9 +235,10 @@ export class MeridianClient extends Emitter<ClientEvents> {
    * Import many features: checked first (a bad one throws, naming its index, before anything is
    * sent), then split into `features.import` chunks that each fit in a frame and commit atomically
    * under their own op id (so a retry or a resend after a reconnect never applies one twice).
-   * Chunks go out one after another; `onProgress` hears each commit. Resolves with the chunks'
-   * op ids (undo deletes their features) once all are committed; rejects on a final refusal of a
-   * chunk (chunks committed before it stay; the ones after it are still sent).
+   * Chunks go out one after another (a few submitted at a time); `onProgress` hears each commit.
+   * Resolves with the chunks' op ids and the feature ids (undo deletes them) once all are
+   * committed; rejects on a final refusal of a chunk (chunks committed before it stay, later
+   * ones are not sent).
    */
   importFeatures(
     features: readonly unknown[],
@@ -261,6 +265,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
         progress.committedFeatures += size;
         progress.committedChunks += 1;
         options.onProgress?.({ ...progress });
+        submitNext();
         if (sizes.size === 0) {
           done();
           resolve({ opIds, featureIds: valid.map((f) => f.id) });
@@ -271,11 +276,17 @@ export class MeridianClient extends Emitter<ClientEvents> {
         done();
         reject(new MeridianError(event.code, `import chunk ${event.opId} refused: ${event.message}`));
       });
-      const opIds = chunks.map((op) => {
+      // Chunks enter the replica a few at a time: each pending op is replayed over every record
+      // received, so 100,000 features pending at once would cost that much per record.
+      const opIds: string[] = [];
+      const submitNext = () => {
+        const op = chunks[opIds.length];
+        if (!op) return;
         const opId = this.submit(op);
         sizes.set(opId, op.features.length);
-        return opId;
-      });
+        opIds.push(opId);
+      };
+      while (opIds.length < Math.min(IMPORT_WINDOW, chunks.length)) submitNext();
       if (chunks.length === 0) {
         done();
         resolve({ opIds, featureIds: [] });
