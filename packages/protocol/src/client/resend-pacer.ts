@@ -38,11 +38,9 @@ export function opTarget(op: Op): string | null {
       return `feature:${op.id}`;
     case 'map.rename':
       return 'map';
-    // An import chunk only creates new ids, disjoint from every other chunk's: chunks may be in
-    // flight together (the client keeps a few pending, see importFeatures), whatever order they
-    // commit in. Bulk deletes go one at a time.
+    // Bulk ops go one at a time among themselves, so an import's chunks (and the undo that
+    // deletes them) commit in the order they were made.
     case 'features.import':
-      return `import:${op.features[0]?.id ?? ''}`;
     case 'features.delete':
       return 'bulk';
     case 'layer.add':
