@@ -172,10 +172,14 @@ function malformed(mapId: string): Case {
           type: 'op',
           mapId,
           opId: 'o',
-          op: { kind: 'feature.update', id: 'f', properties: { color: 'red' } },
+          op: { kind: 'feature.update', id: 'f', properties: { 'marker-color': 'red' } },
         },
         ErrorCode.INVALID_MESSAGE,
       ),
+    () => ({
+      frame: `{"type":"op","mapId":"${mapId}","opId":"o","op":{"kind":"feature.update","id":"f","properties":{"a":{"__proto__":{"polluted":true}}}}}`,
+      expect: ErrorCode.INVALID_MESSAGE,
+    }),
     // Prototype pollution attempt: an own "__proto__" key is just an unknown key to a strict schema.
     () => ({
       frame: `{"type":"presence","mapId":"${mapId}","__proto__":{"polluted":true}}`,

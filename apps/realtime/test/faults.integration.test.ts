@@ -1,5 +1,5 @@
 import { type Database, loadSnapshot, openDatabase, readOps } from '@meridian/db';
-import { createMapState, ErrorCode, stateHash } from '@meridian/protocol';
+import { createMapState, ErrorCode, PROTOCOL_VERSION, stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildNode, spawnNode } from './child-node.ts';
@@ -287,7 +287,7 @@ describe('faults', () => {
     proxy.cut();
     const socket = await RawSocket.open(`${node.wsUrl}?token=${token}`);
     cleanups.push(() => socket.terminate());
-    socket.send({ type: 'hello', v: 1, clientId: 'joiner', name: 'Joiner', color: '#112233' });
+    socket.send({ type: 'hello', v: PROTOCOL_VERSION, clientId: 'joiner', name: 'Joiner', color: '#112233' });
     await socket.next('welcome');
     socket.send({ type: 'join', mapId });
     const failed = await socket.next('error', (f) => f.ref === 'join', 30_000);

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { PROTOCOL_VERSION } from '@meridian/protocol';
 import WebSocket from 'ws';
 import { waitFor } from './wait.ts';
 
@@ -76,7 +77,7 @@ export class RawSocket {
 
   /** hello → welcome → join → snapshot. */
   async joinMap(mapId: string, clientId: string, extra: Record<string, unknown> = {}): Promise<ServerFrame> {
-    this.send({ type: 'hello', v: 1, clientId, name: clientId, color: '#112233' });
+    this.send({ type: 'hello', v: PROTOCOL_VERSION, clientId, name: clientId, color: '#112233' });
     await this.next('welcome').catch((error: Error) => {
       throw new Error(
         `${error.message}; state ${this.ws.readyState}, close ${JSON.stringify(this.#closeInfo)}, frames ${JSON.stringify(this.frames)}, url ${this.ws.url}`,

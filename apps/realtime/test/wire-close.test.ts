@@ -1,5 +1,5 @@
 import { type Database, openDatabase } from '@meridian/db';
-import { CloseCode } from '@meridian/protocol';
+import { CloseCode, PROTOCOL_VERSION } from '@meridian/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { createEmbeddedDataDir } from './databases.ts';
@@ -167,7 +167,13 @@ describe('protocol violations on /ws, as a client observes them', () => {
 
   it('an unmasked frame is not refused (RFC: close): uWS reads a mask key anyway and misreads it', async () => {
     const client = await mapSocket();
-    const hello = JSON.stringify({ type: 'hello', v: 1, clientId: 'unmasked', name: 'u', color: '#112233' });
+    const hello = JSON.stringify({
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      clientId: 'unmasked',
+      name: 'u',
+      color: '#112233',
+    });
     client.send(encodeFrame(Opcode.TEXT, hello, { mask: false }));
     // Its first four payload bytes were taken as the mask key, so uWS still waits for four more:
     // nothing is answered, nothing is closed.

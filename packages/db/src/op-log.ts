@@ -8,6 +8,7 @@ import {
   type Op,
   type OpRecord,
 } from '@meridian/protocol';
+import { applyBulkToRows } from './bulk.ts';
 import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 import { applyLayerOpToRows } from './layers.ts';
@@ -74,6 +75,10 @@ async function applyToRows(
 ): Promise<Rejection | null> {
   if (op.kind === 'layer.add' || op.kind === 'layer.remove' || op.kind === 'layer.entries') {
     const refused = await applyLayerOpToRows(tx, map.id, seq, op, at);
+    return refused ? reject(refused.code, refused.message) : null;
+  }
+  if (op.kind === 'features.import' || op.kind === 'features.delete') {
+    const refused = await applyBulkToRows(tx, map, seq, op, at);
     return refused ? reject(refused.code, refused.message) : null;
   }
   const featureId = op.kind === 'map.rename' ? null : op.kind === 'feature.create' ? op.feature.id : op.id;

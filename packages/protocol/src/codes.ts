@@ -64,6 +64,8 @@ export const ErrorCode = {
   FEATURE_NOT_FOUND: 'FEATURE_NOT_FOUND',
   FEATURE_EXISTS: 'FEATURE_EXISTS',
   OP_ID_REUSED: 'OP_ID_REUSED',
+  /** A well-formed op that would leave the feature invalid (patches adding up past the property bounds). */
+  INVALID_OP: 'INVALID_OP',
   // live-feed layers
   LAYER_NOT_FOUND: 'LAYER_NOT_FOUND',
   LAYER_EXISTS: 'LAYER_EXISTS',

@@ -6,9 +6,27 @@ export const LIMITS = {
   MAX_TITLE_CHARS: 200,
   MAX_DESCRIPTION_CHARS: 5000,
   MAX_ICON_CHARS: 32,
-  MAX_LINE_VERTICES: 5000,
-  MAX_POLYGON_RINGS: 50,
-  MAX_POLYGON_VERTICES: 5000,
+  /** Positions in one feature's geometry, all parts together (a 20,000-point GPX track fits). */
+  MAX_FEATURE_VERTICES: 20_000,
+  /** Parts of a multi-geometry, rings of a polygon, members of a GeometryCollection. */
+  MAX_GEOMETRY_PARTS: 1000,
+  /** GeometryCollections do not nest (RFC 7946 §3.1.8 discourages it): one level only. */
+  MAX_GEOMETRY_COLLECTION_DEPTH: 1,
+  /** Keys and array items in one feature's properties, every depth counted. */
+  MAX_PROPERTY_KEYS: 200,
+  MAX_PROPERTY_KEY_CHARS: 256,
+  /** Objects and arrays inside properties nest at most this deep. */
+  MAX_PROPERTY_DEPTH: 8,
+  /** Size of one feature's properties as JSON text (approximately: UTF-16 units). */
+  MAX_PROPERTIES_BYTES: 16 * 1024,
+  /** simplestyle `stroke-width`, in pixels. */
+  MAX_STROKE_WIDTH: 100,
+  /**
+   * Features in one `features.import` op, ids in one `features.delete` (equal, so the undo of an
+   * import is always one op). A chunk must also fit in one frame: the client packs by bytes.
+   */
+  MAX_IMPORT_FEATURES_PER_OP: 1000,
+  MAX_DELETE_IDS_PER_OP: 1000,
   /** Largest range a client may ask for in one `sync`. */
   MAX_SYNC_RANGE: 1000,
   MAX_URL_CHARS: 2048,

@@ -22,7 +22,11 @@ describe('parseClientMessage accepts the protocol', () => {
         type: 'op',
         mapId: 'm1',
         opId: 'o1',
-        op: { kind: 'feature.update', id: 'f1', properties: { title: null, color: '#aabbcc' } },
+        op: {
+          kind: 'feature.update',
+          id: 'f1',
+          properties: { title: null, 'marker-color': '#abc', note: { tags: ['a'] } },
+        },
       },
     ],
     [
@@ -85,7 +89,7 @@ describe('parseClientMessage accepts the protocol', () => {
 
 describe('parseClientMessage refuses malformed input with the right typed error', () => {
   const longString = 'x'.repeat(LIMITS.MAX_TITLE_CHARS + 1);
-  const manyVertices = Array.from({ length: LIMITS.MAX_LINE_VERTICES + 1 }, (_, i) => [i % 180, 0]);
+  const manyVertices = Array.from({ length: LIMITS.MAX_FEATURE_VERTICES + 1 }, (_, i) => [i % 180, 0]);
   const table: Array<[string, unknown, string, string?]> = [
     ['invalid JSON', '{"type":', ErrorCode.BAD_JSON],
     ['empty frame', '', ErrorCode.BAD_JSON],
@@ -148,13 +152,97 @@ describe('parseClientMessage refuses malformed input with the right typed error'
       ErrorCode.INVALID_MESSAGE,
     ],
     [
-      'unsupported geometry',
-      create({ type: 'MultiPoint', coordinates: [[0, 0]] }),
+      'nested GeometryCollection',
+      create({
+        type: 'GeometryCollection',
+        geometries: [{ type: 'GeometryCollection', geometries: [point] }],
+      }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'multipolygon with an open ring',
+      create({
+        type: 'MultiPolygon',
+        coordinates: [
+          [
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 1],
+            ],
+          ],
+        ],
+      }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'too many parts',
+      create({ type: 'MultiPoint', coordinates: [] })
+        .replace(
+          '"coordinates":[]',
+          `"coordinates":[${Array(LIMITS.MAX_GEOMETRY_PARTS + 1)
+            .fill('[[0,0],[1,1]]')
+            .join(',')}]`,
+        )
+        .replace('MultiPoint', 'MultiLineString'),
       ErrorCode.INVALID_MESSAGE,
     ],
     ['oversized title', create(point, { title: longString }), ErrorCode.INVALID_MESSAGE],
-    ['bad colour', create(point, { color: 'red' }), ErrorCode.INVALID_MESSAGE],
-    ['unknown property', create(point, { onclick: 'alert(1)' }), ErrorCode.INVALID_MESSAGE],
+    ['bad colour', create(point, { 'marker-color': 'red' }), ErrorCode.INVALID_MESSAGE],
+    ['bad marker-size', create(point, { 'marker-size': 'huge' }), ErrorCode.INVALID_MESSAGE],
+    ['stroke-opacity over 1', create(point, { 'stroke-opacity': 1.5 }), ErrorCode.INVALID_MESSAGE],
+    ['javascript: url', create(point, { url: 'javascript:alert(1)' }), ErrorCode.INVALID_MESSAGE],
+    [
+      'too many property keys',
+      create(
+        point,
+        Object.fromEntries(Array.from({ length: LIMITS.MAX_PROPERTY_KEYS + 1 }, (_, i) => [`k${i}`, i])),
+      ),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'properties nested too deep',
+      create(point, {
+        a: JSON.parse(`${'['.repeat(LIMITS.MAX_PROPERTY_DEPTH)}1${']'.repeat(LIMITS.MAX_PROPERTY_DEPTH)}`),
+      }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'property value over the byte bound',
+      create(point, { big: 'x'.repeat(LIMITS.MAX_PROPERTIES_BYTES) }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    ['properties that are an array', create(point, [1, 2]), ErrorCode.INVALID_MESSAGE],
+    [
+      'constructor key deep in properties',
+      create(point, { a: { b: [{ constructor: 1 }] } }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'layer in an update patch',
+      op({ kind: 'feature.update', id: 'f1', properties: { layer: 'quakes' } }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    ['empty import', op({ kind: 'features.import', features: [] }), ErrorCode.INVALID_MESSAGE],
+    [
+      'import over the feature bound',
+      op({ kind: 'features.import', features: Array(LIMITS.MAX_IMPORT_FEATURES_PER_OP + 1).fill(feature) }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'import with one bad feature',
+      op({
+        kind: 'features.import',
+        features: [feature, { ...feature, geometry: { type: 'Point', coordinates: [0, 91] } }],
+      }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'delete over the id bound',
+      op({ kind: 'features.delete', ids: Array(LIMITS.MAX_DELETE_IDS_PER_OP + 1).fill('f1') }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
     ['__proto__ key', '{"type":"join","mapId":"m1","__proto__":{"admin":true}}', ErrorCode.INVALID_MESSAGE],
     [
       'constructor key',
@@ -193,7 +281,11 @@ describe('parseClientMessage refuses malformed input with the right typed error'
   ];
 
   it.each(table)('%s', (_name, raw, code, path) => {
-    const result = parseClientMessage(raw);
+    // Unbounded frames, so the schema's own bounds are what refuses (the frame bound is tested apart).
+    const result = parseClientMessage(
+      raw,
+      code === ErrorCode.FRAME_TOO_LARGE ? undefined : Number.POSITIVE_INFINITY,
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe(code);

@@ -1,5 +1,10 @@
 import { ErrorCode } from './codes.ts';
-import type { Feature, FeatureProperties } from './geo.ts';
+import {
+  type Feature,
+  type FeatureProperties,
+  type FeaturePropertiesPatch,
+  jsonPropertiesProblem,
+} from './geo.ts';
 import { LIMITS } from './limits.ts';
 import type { Layer, Op } from './messages/common.ts';
 
@@ -17,9 +22,9 @@ export type ApplyResult =
       feature?: Feature;
       /** The feature a `feature.delete` removed. */
       removed?: string;
-      /** Features a `layer.entries` created or replaced. */
+      /** Features a `layer.entries` or `features.import` created or replaced. */
       upserted?: Feature[];
-      /** Features a `layer.remove` took off the map with its layer. */
+      /** Features a `layer.remove` or `features.delete` took off the map. */
       removedMany?: string[];
     }
   | {
@@ -29,7 +34,8 @@ export type ApplyResult =
         | typeof ErrorCode.FEATURE_EXISTS
         | typeof ErrorCode.LAYER_NOT_FOUND
         | typeof ErrorCode.LAYER_EXISTS
-        | typeof ErrorCode.TOO_MANY_LAYERS;
+        | typeof ErrorCode.TOO_MANY_LAYERS
+        | typeof ErrorCode.INVALID_OP;
       message: string;
     };
 
@@ -72,7 +78,10 @@ export function touchedFeatureIds(state: MapState, op: Op): string[] {
     case 'layer.remove':
       return layerFeatureIds(state, op.id);
     case 'layer.entries':
+    case 'features.import':
       return op.features.map((f) => f.id);
+    case 'features.delete':
+      return op.ids;
     default:
       return [op.id];
   }
@@ -82,10 +91,10 @@ function missing(id: string): ApplyResult {
   return { ok: false, code: ErrorCode.FEATURE_NOT_FOUND, message: `no feature ${id} on this map` };
 }
 
-/** Merge a property patch: a key set to null is removed, an absent key is kept (last writer wins per field). */
+/** Merge a property patch: a key set to null is removed, an absent key is kept (last writer wins per key). */
 export function mergeProperties(
   current: FeatureProperties,
-  patch: { [K in keyof FeatureProperties]?: FeatureProperties[K] | null },
+  patch: FeaturePropertiesPatch,
 ): FeatureProperties {
   const next: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(patch)) {
@@ -116,11 +125,13 @@ export function applyOp(state: MapState, op: Op): ApplyResult {
     case 'feature.update': {
       const current = state.features.get(op.id);
       if (!current) return missing(op.id);
-      const feature: Feature = {
-        ...current,
-        properties: mergeProperties(current.properties, op.properties),
-        version: current.version + 1,
-      };
+      const properties = mergeProperties(current.properties, op.properties);
+      // Each patch is bounded, but patches add up: the merged properties must be too.
+      const problem = jsonPropertiesProblem(properties);
+      if (problem) {
+        return { ok: false, code: ErrorCode.INVALID_OP, message: `feature ${op.id}: ${problem.message}` };
+      }
+      const feature: Feature = { ...current, properties, version: current.version + 1 };
       state.features.set(op.id, feature);
       return { ok: true, feature };
     }
@@ -134,6 +145,30 @@ export function applyOp(state: MapState, op: Op): ApplyResult {
     case 'feature.delete': {
       if (!state.features.delete(op.id)) return missing(op.id);
       return { ok: true, removed: op.id };
+    }
+    case 'features.import': {
+      const seen = new Set<string>();
+      for (const { id } of op.features) {
+        if (state.features.has(id) || seen.has(id)) {
+          return { ok: false, code: ErrorCode.FEATURE_EXISTS, message: `feature ${id} already exists` };
+        }
+        seen.add(id);
+      }
+      const upserted = op.features.map((f): Feature => ({ ...f, version: 1 }));
+      for (const feature of upserted) state.features.set(feature.id, feature);
+      return { ok: true, upserted };
+    }
+    case 'features.delete': {
+      const removedMany = [...new Set(op.ids)].filter((id) => state.features.has(id));
+      if (removedMany.length === 0) {
+        return {
+          ok: false,
+          code: ErrorCode.FEATURE_NOT_FOUND,
+          message: 'none of these features is on this map',
+        };
+      }
+      for (const id of removedMany) state.features.delete(id);
+      return { ok: true, removedMany };
     }
     case 'map.rename': {
       state.name = op.name;

@@ -19,6 +19,21 @@ export const BYTES_PER_TOKEN = 4096;
 /** How long a policy close waits for the op being committed, so its sender learns the outcome. */
 export const POLICY_CLOSE_WAIT_MS = 5000;
 
+/**
+ * A bulk op (`features.import`, `features.delete`) pays for its size at this rate instead: it is
+ * one commit (one multi-row write) and one broadcast however many features it carries, so a
+ * full 64 KiB chunk weighs 6 tokens, and a connection's default 50 tokens/s carry about eight
+ * chunks (some 3,000 features) a second. Proportional to size, so never free; below the burst,
+ * so never refused forever.
+ */
+export const BULK_BYTES_PER_TOKEN = 16 * 1024;
+
+/** Weight of an op: OP_COST plus its size (see BYTES_PER_TOKEN, BULK_BYTES_PER_TOKEN). */
+export function opCost(message: ClientMessageOf<'op'>, bytes: number): number {
+  const bulk = message.op.kind === 'features.import' || message.op.kind === 'features.delete';
+  return OP_COST + (bulk ? Math.ceil(bytes / BULK_BYTES_PER_TOKEN) : bytesCost(bytes));
+}
+
 /** Extra weight of a frame for its size. */
 export function bytesCost(bytes: number): number {
   return Math.floor(bytes / BYTES_PER_TOKEN);

@@ -16,7 +16,7 @@ import {
   bytesCost,
   chargeMessage,
   JOIN_COST,
-  OP_COST,
+  opCost,
   refuseInvalid,
   refuseOverloaded,
   syncCost,
@@ -105,7 +105,7 @@ const handlers: HandlerTable = {
   },
   op: {
     ordered: true,
-    cost: (_message, bytes) => OP_COST + bytesCost(bytes),
+    cost: opCost,
     async run(ctx, session, message) {
       const { mapId, opId, op } = message;
       const room = session.room;

@@ -95,6 +95,12 @@ export function applyRecordToKnown(layers: Map<string, KnownEntries>, record: Op
     case 'feature.create':
       for (const known of layers.values()) known.delete(op.feature.id);
       return;
+    case 'features.import':
+      for (const known of layers.values()) for (const f of op.features) known.delete(f.id);
+      return;
+    case 'features.delete':
+      for (const known of layers.values()) for (const id of op.ids) known.delete(id);
+      return;
     case 'map.rename':
     case 'layer.add':
       return;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Feature, FeatureProperties, LIMITS, PointGeometry } from '@meridian/protocol';
+import { type Feature, KnownProperties, LIMITS, PointGeometry } from '@meridian/protocol';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 
@@ -91,7 +91,7 @@ function plainText(value: string | undefined, max: number): string | undefined {
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
 
-const HttpUrl = FeatureProperties.shape.url.unwrap();
+const HttpUrl = KnownProperties.shape.url.unwrap();
 
 function cleanUrl(value: string | undefined, base: string | undefined): string | undefined {
   if (!value) return undefined;

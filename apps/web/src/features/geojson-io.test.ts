@@ -31,7 +31,7 @@ describe('importGeoJson', () => {
     expect(result.features).toEqual([
       {
         geometry: { type: 'Point', coordinates: [2.35, 48.85] },
-        properties: { title: 'Paris', color: '#ff0000' },
+        properties: { title: 'Paris', 'marker-color': '#ff0000', stroke: '#ff0000', fill: '#ff0000' },
       },
       {
         geometry: {
@@ -41,7 +41,13 @@ describe('importGeoJson', () => {
             [1, 1],
           ],
         },
-        properties: { title: 'Road', description: 'A', color: '#00ff00' },
+        properties: {
+          title: 'Road',
+          description: 'A',
+          'marker-color': '#00ff00',
+          stroke: '#00ff00',
+          fill: '#00ff00',
+        },
       },
     ]);
   });
@@ -128,7 +134,7 @@ describe('exportGeoJson', () => {
         type: 'Feature',
         id: 'a',
         geometry: { type: 'Point', coordinates: [1, 2] },
-        properties: { title: 'A', color: '#123456' },
+        properties: { title: 'A', 'marker-color': '#123456', stroke: '#123456', fill: '#123456' },
         version: 3,
       },
       {

@@ -44,7 +44,7 @@ function propertiesFrom(raw: Json | undefined): FeatureProperties {
   const color = normalizeColor(source.color ?? source['marker-color'] ?? source.stroke ?? source.fill);
   if (title) properties.title = title;
   if (description) properties.description = description;
-  if (color) properties.color = color;
+  if (color) Object.assign(properties, { 'marker-color': color, stroke: color, fill: color });
   return properties;
 }
 

@@ -8,6 +8,44 @@ function shift(position: Position, dLng: number, dLat: number): Position {
   return [clampLng(position[0] + dLng), clampLat(position[1] + dLat)];
 }
 
+/** The geometry with every position mapped (any RFC 7946 type). */
+export function mapPositions(geometry: Geometry, f: (position: Position) => Position): Geometry {
+  switch (geometry.type) {
+    case 'Point':
+      return { type: 'Point', coordinates: f(geometry.coordinates) };
+    case 'MultiPoint':
+      return { type: 'MultiPoint', coordinates: geometry.coordinates.map(f) };
+    case 'LineString':
+      return { type: 'LineString', coordinates: geometry.coordinates.map(f) };
+    case 'MultiLineString':
+      return { type: 'MultiLineString', coordinates: geometry.coordinates.map((line) => line.map(f)) };
+    case 'Polygon':
+      return { type: 'Polygon', coordinates: geometry.coordinates.map((ring) => ring.map(f)) };
+    case 'MultiPolygon':
+      return {
+        type: 'MultiPolygon',
+        coordinates: geometry.coordinates.map((polygon) => polygon.map((ring) => ring.map(f))),
+      };
+    case 'GeometryCollection':
+      return {
+        type: 'GeometryCollection',
+        geometries: geometry.geometries.map(
+          (g) => mapPositions(g, f) as Exclude<Geometry, { type: 'GeometryCollection' }>,
+        ),
+      };
+  }
+}
+
+/** The first position of a geometry (an anchor for the multi-part types). */
+function firstPosition(geometry: Geometry): Position {
+  let first: Position | undefined;
+  mapPositions(geometry, (p) => {
+    first ??= p;
+    return p;
+  });
+  return first ?? [0, 0];
+}
+
 /** A geometry moved by a longitude/latitude offset (a drag on the map). */
 export function translateGeometry(geometry: Geometry, dLng: number, dLat: number): Geometry {
   switch (geometry.type) {
@@ -20,6 +58,8 @@ export function translateGeometry(geometry: Geometry, dLng: number, dLat: number
         type: 'Polygon',
         coordinates: geometry.coordinates.map((ring) => ring.map((p) => shift(p, dLng, dLat))),
       };
+    default:
+      return mapPositions(geometry, (p) => shift(p, dLng, dLat));
   }
 }
 
@@ -41,6 +81,9 @@ export function verticesOf(geometry: Geometry): Vertex[] {
       return geometry.coordinates.flatMap((ring, ringIndex) =>
         ring.slice(0, -1).map((position, index) => ({ ring: ringIndex, index, position })),
       );
+    default:
+      // Multi-part geometries are moved whole, not reshaped vertex by vertex (yet).
+      return [];
   }
 }
 
@@ -68,6 +111,8 @@ export function moveVertex(
           return ring.map((p, i) => (i === vertex.index || (vertex.index === 0 && i === last) ? target : p));
         }),
       };
+    default:
+      return geometry;
   }
 }
 
@@ -96,5 +141,7 @@ export function anchorOf(geometry: Geometry): Position {
       const sum = open.reduce<[number, number]>((acc, p) => [acc[0] + p[0], acc[1] + p[1]], [0, 0]);
       return open.length ? [sum[0] / open.length, sum[1] / open.length] : [0, 0];
     }
+    default:
+      return firstPosition(geometry);
   }
 }

@@ -17,17 +17,35 @@ const lineMeters = (coordinates: Position[]) =>
 
 /** A line's length, an area's surface and perimeter; a marker measures nothing. */
 export function measureGeometry(geometry: Geometry): Measurement | null {
+  const feature = { type: 'Feature' as const, properties: {}, geometry };
   switch (geometry.type) {
     case 'Point':
+    case 'MultiPoint':
       return null;
     case 'LineString':
-      return { kind: 'length', meters: lineMeters(geometry.coordinates) };
+    case 'MultiLineString':
+      return { kind: 'length', meters: length(feature, { units: 'meters' }) };
     case 'Polygon':
+    case 'MultiPolygon':
+      // turf's length of a polygon walks every ring: the outline, holes included.
       return {
         kind: 'area',
-        squareMeters: area({ type: 'Feature', properties: {}, geometry }),
-        perimeterMeters: lineMeters(geometry.coordinates[0] ?? []),
+        squareMeters: area(feature),
+        perimeterMeters: length(feature, { units: 'meters' }),
       };
+    case 'GeometryCollection': {
+      const surfaces = geometry.geometries.filter((g) => g.type === 'Polygon' || g.type === 'MultiPolygon');
+      if (surfaces.length > 0) {
+        const part = {
+          type: 'Feature' as const,
+          properties: {},
+          geometry: { type: 'GeometryCollection' as const, geometries: surfaces },
+        };
+        return { kind: 'area', squareMeters: area(part), perimeterMeters: length(part, { units: 'meters' }) };
+      }
+      const meters = length(feature, { units: 'meters' });
+      return meters > 0 ? { kind: 'length', meters } : null;
+    }
   }
 }
 

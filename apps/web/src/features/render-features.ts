@@ -36,7 +36,15 @@ export type RenderFeature = GeoJsonFeature<GeoJsonGeometry, RenderProperties> & 
 export function featureColor(feature: Feature, layerColors: LayerColorMap = NO_LAYERS): string {
   const layer = feature.properties.layer;
   const fromLayer = layer ? layerColors.get(layer) : undefined;
-  return fromLayer ?? feature.properties.color ?? DEFAULT_FEATURE_COLOR;
+  const own = feature.geometry.type.endsWith('Point')
+    ? feature.properties['marker-color']
+    : (feature.properties.stroke ?? feature.properties.fill);
+  return fromLayer ?? own ?? feature.properties['marker-color'] ?? DEFAULT_FEATURE_COLOR;
+}
+
+/** A colour picked for a feature, as the simplestyle keys every geometry type reads. */
+export function colorProperties(color: string): { 'marker-color': string; stroke: string; fill: string } {
+  return { 'marker-color': color, stroke: color, fill: color };
 }
 
 export function renderProperties(feature: Feature, layerColors: LayerColorMap = NO_LAYERS): RenderProperties {

@@ -86,7 +86,7 @@ describe('diffFeatures', () => {
 
   it("draws feed entries in their own source, in their layer's colour, whatever the feed says", () => {
     const colors = new Map([['quakes', '#0f766e']]);
-    const entry = point('q-1', 0, { title: 'M5', color: '#ff0000', layer: 'quakes' });
+    const entry = point('q-1', 0, { title: 'M5', 'marker-color': '#ff0000', layer: 'quakes' });
     const rendered = new Map<string, Feature>();
     const diffs = diffFeatures(rendered, new Map([['q-1', entry]]), 'all', colors);
     expect(isEmptyDiff(diffs.points)).toBe(true);

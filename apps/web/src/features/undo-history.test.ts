@@ -152,3 +152,29 @@ describe('UndoHistory', () => {
     });
   });
 });
+
+describe('undo of a bulk import', () => {
+  it('removes a whole import in one step, and redo brings it back under fresh ids', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: marker('mine') }]);
+    const imported = Array.from({ length: 30 }, (_, i) => marker(`imp-${i}`, `Row ${i}`));
+    s.edit([
+      { kind: 'features.import', features: imported.slice(0, 20) },
+      { kind: 'features.import', features: imported.slice(20) },
+    ]);
+    expect(s.state.features.size).toBe(31);
+    expect(inverseOf([{ kind: 'features.import', features: imported }], createMapState('x'))).toEqual([
+      { kind: 'features.delete', ids: imported.map((f) => f.id) },
+    ]);
+    s.undo();
+    expect([...s.state.features.keys()]).toEqual(['mine']);
+    s.redo();
+    expect(s.state.features.size).toBe(31);
+    expect(s.state.features.has('imp-0')).toBe(false);
+    expect([...s.state.features.values()].filter((f) => f.properties.title?.startsWith('Row')).length).toBe(
+      30,
+    );
+    s.undo();
+    expect([...s.state.features.keys()]).toEqual(['mine']);
+  });
+});

@@ -97,6 +97,18 @@ export class UndoHistory {
         this.#renamed.set(current(op.layer.id), id);
         return { ...op, layer: { ...op.layer, id } };
       }
+      case 'features.import':
+        // Like a re-created feature: each gets a fresh id.
+        return {
+          ...op,
+          features: op.features.map((feature) => {
+            const id = this.#newId();
+            this.#renamed.set(current(feature.id), id);
+            return { ...feature, id };
+          }),
+        };
+      case 'features.delete':
+        return { ...op, ids: op.ids.map(current) };
       case 'map.rename':
       case 'layer.entries':
         return op;
@@ -165,5 +177,18 @@ function inverseOfOne(op: Op, state: MapState): Op | undefined {
     }
     case 'layer.entries':
       return undefined;
+    // An import is undone in one step by deleting what it added, and that delete by re-importing
+    // what is still there of it.
+    case 'features.import': {
+      const ids = op.features.filter((f) => !state.features.has(f.id)).map((f) => f.id);
+      return ids.length > 0 ? { kind: 'features.delete', ids } : undefined;
+    }
+    case 'features.delete': {
+      const features = [...new Set(op.ids)]
+        .map((id) => state.features.get(id))
+        .filter((f): f is Feature => f !== undefined && !f.properties.layer)
+        .map((f) => ({ ...f, version: 0 }));
+      return features.length > 0 ? { kind: 'features.import', features } : undefined;
+    }
   }
 }

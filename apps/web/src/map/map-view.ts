@@ -7,6 +7,7 @@ import { OFFLINE_BASEMAP } from '../basemap/style.ts';
 import {
   anchorOf,
   lineFromVertices,
+  mapPositions,
   moveVertex,
   polygonFromVertices,
   translateGeometry,
@@ -881,5 +882,7 @@ function roundGeometry(geometry: Geometry): Geometry {
       return { type: 'LineString', coordinates: geometry.coordinates.map(r) };
     case 'Polygon':
       return { type: 'Polygon', coordinates: geometry.coordinates.map((ring) => ring.map(r)) };
+    default:
+      return mapPositions(geometry, r);
   }
 }

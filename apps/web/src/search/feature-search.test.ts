@@ -4,10 +4,16 @@ import { searchFeatures } from './feature-search.ts';
 
 const marker = (id: string, title?: string, description?: string): Feature =>
   ({
+    type: 'Feature',
     id,
     geometry: { type: 'Point', coordinates: [0, 0] },
-    properties: { ...(title ? { title } : {}), ...(description ? { description } : {}), color: '#ff0000' },
-  }) as Feature;
+    properties: {
+      ...(title ? { title } : {}),
+      ...(description ? { description } : {}),
+      'marker-color': '#ff0000',
+    },
+    version: 1,
+  }) satisfies Feature;
 
 describe('searchFeatures', () => {
   const many = Array.from({ length: 314 }, (_, i) => marker(`f${i}`, `Stop ${i}`));

@@ -34,6 +34,10 @@ const KIND_NOUN: Record<Feature['geometry']['type'], string> = {
   Point: 'marker',
   LineString: 'line',
   Polygon: 'area',
+  MultiPoint: 'set of markers',
+  MultiLineString: 'set of lines',
+  MultiPolygon: 'set of areas',
+  GeometryCollection: 'set of shapes',
 };
 
 function featureName(feature: Feature | undefined, fallback: string): string {
@@ -61,6 +65,10 @@ export function describeEdit(op: Op, context: RefusalContext): string {
       return `Removing the live layer '${context.layers.get(op.id)?.name ?? op.id}'`;
     case 'layer.entries':
       return 'A live-feed update';
+    case 'features.import':
+      return `Your import of ${op.features.length} feature${op.features.length === 1 ? '' : 's'}`;
+    case 'features.delete':
+      return `Your deletion of ${op.ids.length} feature${op.ids.length === 1 ? '' : 's'}`;
   }
 }
 

@@ -17,6 +17,7 @@ export {
   transition,
 } from './connection-state.ts';
 export { Emitter } from './emitter.ts';
+export { type ImportProgress, importChunks, validateImport } from './import.ts';
 export { type ClientEvents, MeridianClient, type MeridianClientOptions } from './meridian-client.ts';
 export { PresenceChannel } from './presence.ts';
 export { type Changed, MapReplica, type PendingOp, type ReceiveResult } from './replica.ts';

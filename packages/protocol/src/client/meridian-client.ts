@@ -1,5 +1,7 @@
+import { MeridianError } from '../codes.ts';
 import type { Feature, FeatureProperties, FeaturePropertiesPatch, Geometry } from '../geo.ts';
 import { randomId } from '../ids.ts';
+import { LIMITS } from '../limits.ts';
 import type { Cursor, Layer, Op, PresenceEntry, Role, Viewport } from '../messages/common.ts';
 import type { LayerStatus, ServerMessage } from '../messages/server.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
@@ -8,10 +10,14 @@ import { type Clock, systemClock } from './clock.ts';
 import { Connection, type FrameEvent, type WebSocketConstructor } from './connection.ts';
 import type { ConnectionState } from './connection-state.ts';
 import { Emitter } from './emitter.ts';
+import { type ImportProgress, importChunks, validateImport } from './import.ts';
 import { PresenceChannel } from './presence.ts';
 import type { MapReplica } from './replica.ts';
 import type { ResendPacing } from './resend-pacer.ts';
 import { type FeaturesChangedEvent, MapSync, type OpRejectedEvent } from './sync.ts';
+
+/** Import chunks submitted and not yet committed at once (see `importFeatures`). */
+const IMPORT_WINDOW = 4;
 
 export interface ClientEvents {
   /** The connection moved to another state (see `ConnectionState`). */
@@ -224,6 +230,77 @@ export class MeridianClient extends Emitter<ClientEvents> {
   }
   removeLayer(id: string): string {
     return this.submit({ kind: 'layer.remove', id });
+  }
+  /**
+   * Import many features: checked first (a bad one throws, naming its index, before anything is
+   * sent), then split into `features.import` chunks that each fit in a frame and commit atomically
+   * under their own op id (so a retry or a resend after a reconnect never applies one twice).
+   * Chunks go out one after another (a few submitted at a time); `onProgress` hears each commit.
+   * Resolves with the chunks' op ids and the feature ids (undo deletes them) once all are
+   * committed; rejects on a final refusal of a chunk (chunks committed before it stay, later
+   * ones are not sent).
+   */
+  importFeatures(
+    features: readonly unknown[],
+    options: { onProgress?: (progress: ImportProgress) => void; maxFrameBytes?: number } = {},
+  ): Promise<{ opIds: string[]; featureIds: string[] }> {
+    const valid = validateImport(features);
+    const chunks = importChunks(valid, options.maxFrameBytes);
+    const sizes = new Map<string, number>();
+    const progress: ImportProgress = {
+      committedFeatures: 0,
+      totalFeatures: valid.length,
+      committedChunks: 0,
+      totalChunks: chunks.length,
+    };
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        offAck();
+        offReject();
+      };
+      const offAck = this.on('ack', (opId) => {
+        const size = sizes.get(opId);
+        if (size === undefined) return;
+        sizes.delete(opId);
+        progress.committedFeatures += size;
+        progress.committedChunks += 1;
+        options.onProgress?.({ ...progress });
+        submitNext();
+        if (sizes.size === 0) {
+          done();
+          resolve({ opIds, featureIds: valid.map((f) => f.id) });
+        }
+      });
+      const offReject = this.on('opRejected', (event) => {
+        if (!event.final || !sizes.has(event.opId)) return;
+        done();
+        reject(new MeridianError(event.code, `import chunk ${event.opId} refused: ${event.message}`));
+      });
+      // Chunks enter the replica a few at a time: each pending op is replayed over every record
+      // received, so 100,000 features pending at once would cost that much per record.
+      const opIds: string[] = [];
+      const submitNext = () => {
+        const op = chunks[opIds.length];
+        if (!op) return;
+        const opId = this.submit(op);
+        sizes.set(opId, op.features.length);
+        opIds.push(opId);
+      };
+      while (opIds.length < Math.min(IMPORT_WINDOW, chunks.length)) submitNext();
+      if (chunks.length === 0) {
+        done();
+        resolve({ opIds, featureIds: [] });
+      }
+    });
+  }
+  /** Delete many features, in `features.delete` ops of at most LIMITS.MAX_DELETE_IDS_PER_OP ids. */
+  deleteFeatures(ids: readonly string[]): string[] {
+    const opIds: string[] = [];
+    for (let i = 0; i < ids.length; i += LIMITS.MAX_DELETE_IDS_PER_OP)
+      opIds.push(
+        this.submit({ kind: 'features.delete', ids: ids.slice(i, i + LIMITS.MAX_DELETE_IDS_PER_OP) }),
+      );
+    return opIds;
   }
   /** Submit any op; returns its op id. Shown at once, sent in its turn, queued while not joined. */
   submit(op: Op): string {

@@ -38,6 +38,11 @@ export function opTarget(op: Op): string | null {
       return `feature:${op.id}`;
     case 'map.rename':
       return 'map';
+    // Bulk ops go one at a time among themselves, so an import's chunks (and the undo that
+    // deletes them) commit in the order they were made.
+    case 'features.import':
+    case 'features.delete':
+      return 'bulk';
     case 'layer.add':
       return `layer:${op.layer.id}`;
     case 'layer.remove':

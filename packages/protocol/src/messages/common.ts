@@ -81,6 +81,24 @@ export const Op = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('feature.move'), id: FeatureId, geometry: Geometry }),
   /** `{"kind":"feature.delete","id":"f1"}` */
   z.strictObject({ kind: z.literal('feature.delete'), id: FeatureId }),
+  /**
+   * Many new features in one commit (one seq, one ack, one broadcast record): all or nothing,
+   * every id new. Large imports travel as several of these (see `MeridianClient.importFeatures`).
+   * `{"kind":"features.import","features":[{"type":"Feature","id":"f1",...},...]}`
+   */
+  z.strictObject({
+    kind: z.literal('features.import'),
+    features: z.array(Feature).min(1).max(LIMITS.MAX_IMPORT_FEATURES_PER_OP),
+  }),
+  /**
+   * Delete many features in one commit; ids already gone are skipped (so the undo of an import
+   * still applies after someone deleted part of it), but at least one must exist.
+   * `{"kind":"features.delete","ids":["f1","f2"]}`
+   */
+  z.strictObject({
+    kind: z.literal('features.delete'),
+    ids: z.array(FeatureId).min(1).max(LIMITS.MAX_DELETE_IDS_PER_OP),
+  }),
   /** `{"kind":"map.rename","name":"Trip to Lyon"}` */
   z.strictObject({ kind: z.literal('map.rename'), name: DisplayName }),
   /** Add a live-feed layer (edit role). `{"kind":"layer.add","layer":{"id":"quakes","url":"https://…","name":"Earthquakes"}}` */

@@ -3,7 +3,7 @@
 import { type Feature, type FeaturePropertiesPatch, LIMITS } from '@meridian/protocol';
 import { useEffect, useId, useRef, useState } from 'react';
 import { formatArea, formatLength, measureGeometry } from '../../features/measure.ts';
-import { featureColor } from '../../features/render-features.ts';
+import { colorProperties, featureColor } from '../../features/render-features.ts';
 import { PRESENCE_COLORS } from '../../presence/identity.ts';
 
 /** How long a field waits after the last keystroke before the edit is sent. */
@@ -13,6 +13,10 @@ const KIND_LABEL: Record<Feature['geometry']['type'], string> = {
   Point: 'Marker',
   LineString: 'Line',
   Polygon: 'Area',
+  MultiPoint: 'Markers',
+  MultiLineString: 'Lines',
+  MultiPolygon: 'Areas',
+  GeometryCollection: 'Shapes',
 };
 
 interface FeatureDetailsProps {
@@ -163,7 +167,7 @@ export function FeatureDetails({
                 aria-label={`Colour ${swatch}`}
                 aria-pressed={swatch === color}
                 data-testid={`color-${swatch.slice(1)}`}
-                onClick={() => onChange(feature.id, { color: swatch })}
+                onClick={() => onChange(feature.id, colorProperties(swatch))}
               />
             ))}
             <label htmlFor={ids.color} className="visually-hidden">
@@ -174,7 +178,7 @@ export function FeatureDetails({
               type="color"
               value={color}
               data-testid="feature-color"
-              onChange={(event) => onChange(feature.id, { color: event.target.value })}
+              onChange={(event) => onChange(feature.id, colorProperties(event.target.value))}
             />
           </fieldset>
         </>

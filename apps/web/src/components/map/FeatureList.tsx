@@ -15,6 +15,10 @@ const KIND: Record<Feature['geometry']['type'], string> = {
   Point: 'marker',
   LineString: 'line',
   Polygon: 'area',
+  MultiPoint: 'set of markers',
+  MultiLineString: 'set of lines',
+  MultiPolygon: 'set of areas',
+  GeometryCollection: 'set of shapes',
 };
 
 /** The map's features as a keyboard- and screen-reader-friendly list. */

@@ -8,7 +8,7 @@ import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
 import type { Basemap } from '../../basemap/catalog.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
 import { pathMeters } from '../../features/measure.ts';
-import { isFeedFeature } from '../../features/render-features.ts';
+import { colorProperties, isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
 import { humanError } from '../../messages/human-error.ts';
@@ -140,7 +140,7 @@ export function MapApp(props: MapAppProps) {
     onReady: () => {},
     onCreate: (geometry: Geometry) => {
       if (!editor || !identity) return;
-      const id = editor.create(geometry, { color: identity.color });
+      const id = editor.create(geometry, colorProperties(identity.color));
       setSelected(id);
       setMode('select');
     },

@@ -25,8 +25,12 @@ type PlaceState =
 
 const KIND: Record<Feature['geometry']['type'], string> = {
   Point: 'marker',
+  MultiPoint: 'markers',
   LineString: 'line',
+  MultiLineString: 'lines',
   Polygon: 'area',
+  MultiPolygon: 'areas',
+  GeometryCollection: 'shapes',
 };
 
 /**

@@ -1,0 +1,190 @@
+import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
+import { createMapState, type Feature, stateHash } from '@meridian/protocol';
+import type { ImportProgress, MeridianClient } from '@meridian/protocol/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnNode } from './child-node.ts';
+import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
+import { createMapVia, openClient, startClusterNode, tokenVia } from './harness.ts';
+import { TcpProxy } from './tcp-proxy.ts';
+import { waitFor } from './wait.ts';
+
+// Bulk import through the real client against real nodes on Postgres: many chunks, each its own
+// op, committed once, seen by everyone, surviving the death of the node mid-import.
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Points (a CSV of addresses), MultiPolygons (islands), 3D lines (GPX tracks), with free properties. */
+export function mixedFeatures(count: number, prefix = 'f'): Feature[] {
+  return Array.from({ length: count }, (_, i): Feature => {
+    const lng = ((i * 7.3) % 340) - 170;
+    const lat = ((i * 3.1) % 160) - 80;
+    const id = `${prefix}${i}`;
+    switch (i % 3) {
+      case 0:
+        return {
+          type: 'Feature',
+          id,
+          geometry: { type: 'Point', coordinates: [lng, lat] },
+          properties: {
+            title: `Address ${i}`,
+            street: `${i} Main St`,
+            zip: 10_000 + (i % 9000),
+            'marker-color': '#e4572e',
+          },
+          version: 0,
+        };
+      case 1: {
+        const square = (x: number): [number, number][] => [
+          [x, lat],
+          [x + 0.5, lat],
+          [x + 0.5, lat + 0.5],
+          [x, lat],
+        ];
+        return {
+          type: 'Feature',
+          id,
+          geometry: { type: 'MultiPolygon', coordinates: [[square(lng)], [square(lng + 1)]] },
+          properties: { name: `Islands ${i}`, population: i * 13, fill: '#0a0', 'fill-opacity': 0.4 },
+          version: 0,
+        };
+      }
+      default:
+        return {
+          type: 'Feature',
+          id,
+          geometry: {
+            type: 'LineString',
+            coordinates: Array.from({ length: 20 }, (_, k): [number, number, number] => [
+              lng + k * 0.01,
+              lat,
+              100 + k,
+            ]),
+          },
+          properties: {
+            track: `Run ${i}`,
+            stroke: '#123456',
+            'stroke-width': 3,
+            meta: { device: 'gps', laps: [1, 2] },
+          },
+          version: 0,
+        };
+    }
+  });
+}
+
+async function expectDatabaseMatches(db: Database, mapId: string, clients: MeridianClient[], count: number) {
+  const snapshot = await loadSnapshot(db, mapId);
+  if (!snapshot) throw new Error('map vanished');
+  expect(snapshot.features).toHaveLength(count);
+  const truth = stateHash(createMapState(snapshot.map.name, snapshot.features));
+  for (const client of clients) expect(stateHash(client.replica.confirmed)).toBe(truth);
+  const seqs = (
+    await db.prisma.op.findMany({ where: { mapId }, select: { seq: true }, orderBy: { seq: 'asc' } })
+  ).map((r) => r.seq);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+}
+
+describe('bulk import through the real client', () => {
+  it('imports 100,000 mixed features; a second client receives them all with an equal state', async () => {
+    const database = await createPostgresDatabase();
+    cleanups.push(() => database.drop());
+    const data = await createDataDir();
+    cleanups.push(() => data.remove());
+    const node = await startClusterNode({
+      databaseUrl: database.url,
+      redisPrefix: `${uniqueName('meridian-bulk')}:`,
+      dataDir: data.dir,
+    });
+    cleanups.push(() => node.stop());
+    const created = await createMapVia(node.httpUrl, 'Big import');
+    const mapId = created.map.id;
+    const token = await tokenVia(node.httpUrl, mapId, created.editKey);
+    const importer = await openClient(node.wsUrl, { token, mapId, name: 'importer' });
+    cleanups.push(() => importer.close());
+    const watcher = await openClient(node.wsUrl, { token, mapId, name: 'watcher' });
+    cleanups.push(() => watcher.close());
+
+    const features = mixedFeatures(100_000);
+    const progress: ImportProgress[] = [];
+    const final: boolean[] = [];
+    importer.on('opRejected', (event) => final.push(event.final));
+    const result = await importer.importFeatures(features, { onProgress: (p) => progress.push(p) });
+
+    expect(final.filter(Boolean)).toEqual([]);
+    expect(result.featureIds).toHaveLength(100_000);
+    const last = progress.at(-1);
+    expect(last).toEqual({
+      committedFeatures: 100_000,
+      totalFeatures: 100_000,
+      committedChunks: result.opIds.length,
+      totalChunks: result.opIds.length,
+    });
+    // Progress only grows.
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]?.committedFeatures).toBeGreaterThan(progress[i - 1]?.committedFeatures ?? 0);
+    // Every chunk is one op: one seq each.
+    await waitFor('the watcher to apply every chunk', () => watcher.seq === result.opIds.length, {
+      timeoutMs: 120_000,
+    });
+    expect(watcher.confirmedFeatures.size).toBe(100_000);
+    expect(stateHash(watcher.replica.confirmed)).toBe(stateHash(importer.replica.confirmed));
+    await expectDatabaseMatches(node.db, mapId, [importer, watcher], 100_000);
+    expect(watcher.confirmedFeatures.get('f100')).toEqual({ ...features[100], version: 1 });
+  }, 600_000);
+
+  it('loses no acknowledged chunk and applies none twice when the node is killed mid-import', async () => {
+    const database = await createPostgresDatabase();
+    cleanups.push(() => database.drop());
+    const data = await createDataDir();
+    cleanups.push(() => data.remove());
+    const redisPrefix = `${uniqueName('meridian-bulk-kill')}:`;
+    const doomed = await spawnNode({
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_CHANNEL_PREFIX: redisPrefix,
+      NODE_ID: uniqueName('doomed'),
+    });
+    cleanups.push(() => doomed.stop());
+    const proxy = await TcpProxy.start(doomed.port);
+    cleanups.push(() => proxy.close());
+    const created = await createMapVia(doomed.httpUrl, 'Killed import');
+    const mapId = created.map.id;
+    const token = await tokenVia(doomed.httpUrl, mapId, created.editKey);
+    const importer = await openClient(`ws://127.0.0.1:${proxy.port}/ws`, { token, mapId, name: 'importer' });
+    cleanups.push(() => importer.close());
+    const acked: string[] = [];
+    importer.on('ack', (opId) => acked.push(opId));
+
+    const features = mixedFeatures(20_000, 'k');
+    const done = importer.importFeatures(features);
+    await waitFor('a few chunks to be committed', () => acked.length >= 3, {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+    });
+    doomed.kill('SIGKILL');
+    await doomed.exited;
+    const ackedBeforeKill = [...acked];
+
+    const survivor = await startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir });
+    cleanups.push(() => survivor.stop());
+    proxy.retarget(survivor.port);
+    const result = await done;
+
+    const db = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
+    cleanups.push(() => db.close());
+    const logged = await db.prisma.op.findMany({ where: { mapId }, select: { opId: true } });
+    const counts = new Map<string, number>();
+    for (const { opId } of logged) counts.set(opId, (counts.get(opId) ?? 0) + 1);
+    for (const opId of ackedBeforeKill) expect(counts.get(opId), opId).toBe(1);
+    for (const opId of result.opIds) expect(counts.get(opId), opId).toBe(1);
+    expect(logged).toHaveLength(result.opIds.length);
+    await waitFor(
+      'the importer to be in sync',
+      () => importer.pendingCount === 0 && importer.seq === logged.length,
+    );
+    await expectDatabaseMatches(db, mapId, [importer], 20_000);
+  }, 300_000);
+});
