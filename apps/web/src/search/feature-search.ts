@@ -1,4 +1,7 @@
-import type { Feature } from '@meridian/protocol';
+import { type Feature, STYLE_KEYS } from '@meridian/protocol';
+
+/** Properties that are not words a person would search for: styling and the feed layer id. */
+const NOT_TEXT: ReadonlySet<string> = new Set<string>([...STYLE_KEYS, 'layer']);
 
 /** Case- and accent-insensitive: "meeting" finds "Meeting point", "lyon" finds "Lyön". */
 export function fold(text: string): string {
@@ -9,7 +12,7 @@ export function fold(text: string): string {
 function haystacks(feature: Feature): { title: string; rest: string } {
   const { title, ...others } = feature.properties as Record<string, unknown>;
   const rest = Object.entries(others)
-    .filter(([key, value]) => typeof value === 'string' && key !== 'color' && key !== 'layer')
+    .filter(([key, value]) => typeof value === 'string' && !NOT_TEXT.has(key))
     .map(([, value]) => value as string)
     .join(' ');
   return { title: fold(typeof title === 'string' ? title : ''), rest: fold(rest) };
