@@ -8,9 +8,8 @@ import {
 } from '@meridian/protocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createDataDir, createPostgresDatabase, POSTGRES_URL, uniqueName } from './databases.ts';
-import { createMapVia, openClient, point, startClusterNode, tokenVia } from './harness.ts';
-import { TcpProxy } from './tcp-proxy.ts';
+import { createMapVia, openClient, point, tokenVia } from './harness.ts';
+import { startNodeBehindPostgresProxy } from './postgres-behind-proxy.ts';
 import { sleep, waitFor } from './wait.ts';
 
 // The real MeridianClient against a real node whose Postgres sits behind a proxy the test cuts:
@@ -22,21 +21,8 @@ afterEach(async () => {
 });
 
 async function nodeBehindProxy() {
-  const database = await createPostgresDatabase();
-  cleanups.push(() => database.drop());
-  const data = await createDataDir();
-  cleanups.push(() => data.remove());
-  const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
-  cleanups.push(() => proxy.close());
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxy.port);
-  const node = await startClusterNode({
-    databaseUrl: viaProxy.toString(),
-    redisPrefix: `${uniqueName('meridian-retry')}:`,
-    dataDir: data.dir,
-  });
-  cleanups.push(() => node.stop());
-  const direct = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
+  const { node, proxy, databaseUrl } = await startNodeBehindPostgresProxy(cleanups, 'meridian-retry');
+  const direct = await openDatabase({ databaseUrl, migrate: false, poolMax: 2 });
   cleanups.push(() => direct.close());
   return { node, proxy, direct };
 }

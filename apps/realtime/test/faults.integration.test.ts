@@ -3,8 +3,9 @@ import { createMapState, ErrorCode, PROTOCOL_VERSION, stateHash } from '@meridia
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildNode, spawnNode } from './child-node.ts';
-import { createDataDir, createPostgresDatabase, POSTGRES_URL, REDIS_URL, uniqueName } from './databases.ts';
+import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
 import { type ClusterNode, createMapVia, openClient, point, startClusterNode, tokenVia } from './harness.ts';
+import { startNodeBehindPostgresProxy } from './postgres-behind-proxy.ts';
 import { RawSocket } from './raw-socket.ts';
 import { RedisServer } from './redis-server.ts';
 import { TcpProxy } from './tcp-proxy.ts';
@@ -194,20 +195,7 @@ describe('faults', () => {
   });
 
   it('Postgres unreachable: ops are refused with STORAGE_UNAVAILABLE and kept, then committed once it recovers', async () => {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
-    cleanups.push(() => proxy.close());
-    const viaProxy = new URL(database.url);
-    viaProxy.port = String(proxy.port);
-    const node = await startClusterNode({
-      databaseUrl: viaProxy.toString(),
-      redisPrefix: `${uniqueName('meridian-pg')}:`,
-      dataDir: data.dir,
-    });
-    cleanups.push(() => node.stop());
+    const { node, proxy, databaseUrl } = await startNodeBehindPostgresProxy(cleanups, 'meridian-pg');
 
     const created = await createMapVia(node.httpUrl, 'Postgres outage');
     const mapId = created.map.id;
@@ -255,7 +243,7 @@ describe('faults', () => {
       },
     );
     await edit(editors, 6, 20);
-    const direct = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
+    const direct = await openDatabase({ databaseUrl, migrate: false, poolMax: 2 });
     cleanups.push(() => direct.close());
     await expectConverged(direct, mapId, editors);
     // Every edit made during the outage is in the map exactly once.
@@ -266,20 +254,7 @@ describe('faults', () => {
   });
 
   it('a join while Postgres is unreachable gets a typed transient error naming the map; the same socket joins once it is back', async () => {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
-    cleanups.push(() => proxy.close());
-    const viaProxy = new URL(database.url);
-    viaProxy.port = String(proxy.port);
-    const node = await startClusterNode({
-      databaseUrl: viaProxy.toString(),
-      redisPrefix: `${uniqueName('meridian-join')}:`,
-      dataDir: data.dir,
-    });
-    cleanups.push(() => node.stop());
+    const { node, proxy } = await startNodeBehindPostgresProxy(cleanups, 'meridian-join');
     const created = await createMapVia(node.httpUrl, 'Join during an outage');
     const mapId = created.map.id;
     const token = await tokenVia(node.httpUrl, mapId, created.editKey);
@@ -326,20 +301,7 @@ describe('faults', () => {
   });
 
   it('with Postgres unreachable, a resume and a sync within the in-memory tail are still answered', async () => {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
-    cleanups.push(() => proxy.close());
-    const viaProxy = new URL(database.url);
-    viaProxy.port = String(proxy.port);
-    const node = await startClusterNode({
-      databaseUrl: viaProxy.toString(),
-      redisPrefix: `${uniqueName('meridian-tail')}:`,
-      dataDir: data.dir,
-    });
-    cleanups.push(() => node.stop());
+    const { node, proxy, databaseUrl } = await startNodeBehindPostgresProxy(cleanups, 'meridian-tail');
     const created = await createMapVia(node.httpUrl, 'Tail');
     const mapId = created.map.id;
     const token = await tokenVia(node.httpUrl, mapId, created.editKey);
@@ -347,7 +309,7 @@ describe('faults', () => {
     await edit([editor], 12, 5);
     await waitFor('the edits to be acked', () => editor.client.pendingCount === 0 && editor.client.seq >= 12);
     const head = editor.client.seq;
-    const truth = (await readOpsDirect(database.url, mapId)).map((r) => `${r.seq}/${r.opId}`);
+    const truth = (await readOpsDirect(databaseUrl, mapId)).map((r) => `${r.seq}/${r.opId}`);
 
     proxy.cut();
     // A client that saw up to head - 5 comes back: the five it missed come from memory.

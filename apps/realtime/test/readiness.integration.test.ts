@@ -1,8 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { READY_CHECK_TIMEOUT_MS } from '../src/http/health.ts';
-import { createDataDir, createPostgresDatabase, POSTGRES_URL, uniqueName } from './databases.ts';
-import { startClusterNode } from './harness.ts';
-import { TcpProxy } from './tcp-proxy.ts';
+import { startNodeBehindPostgresProxy } from './postgres-behind-proxy.ts';
 import { waitFor } from './wait.ts';
 
 // Readiness is what a balancer acts on, so it must answer while a dependency hangs: a database
@@ -25,20 +23,7 @@ async function readyz(httpUrl: string, signal?: AbortSignal): Promise<Readiness>
 }
 
 it('answers 503 naming the database while Postgres stalls, and 200 again once it answers', async () => {
-  const database = await createPostgresDatabase();
-  cleanups.push(() => database.drop());
-  const data = await createDataDir();
-  cleanups.push(() => data.remove());
-  const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
-  cleanups.push(() => proxy.close());
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxy.port);
-  const node = await startClusterNode({
-    databaseUrl: viaProxy.toString(),
-    redisPrefix: `${uniqueName('meridian-ready')}:`,
-    dataDir: data.dir,
-  });
-  cleanups.push(() => node.stop());
+  const { node, proxy } = await startNodeBehindPostgresProxy(cleanups, 'meridian-ready');
   expect(await readyz(node.httpUrl)).toMatchObject({ status: 200, body: { db: 'ok', bus: 'ok' } });
 
   proxy.stall();
@@ -64,20 +49,7 @@ it('answers 503 naming the database while Postgres stalls, and 200 again once it
 });
 
 it('answers 503 naming the database when Postgres refuses connections', async () => {
-  const database = await createPostgresDatabase();
-  cleanups.push(() => database.drop());
-  const data = await createDataDir();
-  cleanups.push(() => data.remove());
-  const proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432));
-  cleanups.push(() => proxy.close());
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxy.port);
-  const node = await startClusterNode({
-    databaseUrl: viaProxy.toString(),
-    redisPrefix: `${uniqueName('meridian-ready')}:`,
-    dataDir: data.dir,
-  });
-  cleanups.push(() => node.stop());
+  const { node, proxy } = await startNodeBehindPostgresProxy(cleanups, 'meridian-ready');
   proxy.cut();
   const answer = await readyz(node.httpUrl, AbortSignal.timeout(20 * READY_CHECK_TIMEOUT_MS));
   expect(answer.status).toBe(503);
