@@ -45,6 +45,7 @@ export function opTarget(op: Op): string | null {
       return 'bulk';
     case 'layer.add':
       return `layer:${op.layer.id}`;
+    case 'layer.update':
     case 'layer.remove':
       return `layer:${op.id}`;
     case 'layer.entries':
