@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FeedBookkeeping } from '@meridian/db';
-import type { FeedLayer, Feature, LayerStatus } from '@meridian/protocol';
+import type { Feature, FeedLayer, LayerStatus } from '@meridian/protocol';
 import type { Clock } from '../clock.ts';
 import type { FeedConfig } from '../env.ts';
 import type { Logger } from '../logger.ts';
