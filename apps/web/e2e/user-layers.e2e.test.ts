@@ -95,6 +95,8 @@ describe('layers of your own: create, move into, style, hide (per person), delet
     await eventually('Ana to see the layer colour applied', async () =>
       (await drawnColor(ana.page, 'Square park')) === MAGENTA ? true : undefined,
     );
+    expect(await ana.page.getByTestId('feature-layer-select').inputValue()).toBe(layerId);
+    await saveMapScreenshot(ana.page, artifactsDir, 'user-layers-ana-details');
 
     // Ben: the layer with its name, the feature in it, drawn in the layer's colour.
     const benRow = ben.page.getByTestId(`user-layer-${layerId}`);
@@ -142,6 +144,7 @@ describe('layers of your own: create, move into, style, hide (per person), delet
           : undefined,
       );
     }
+    await saveMapScreenshot(ana.page, artifactsDir, 'user-layers-ana-deleted');
     await ana.page.getByTestId('layer-undo').click();
     for (const person of [ana, ben]) {
       await eventually(`${person.name} to see the layer and its shape back`, async () => {

@@ -113,15 +113,16 @@ export function UserLayers({
               </div>
               {editable ? (
                 <div className="user-layer-tools">
-                  <label className="active-choice">
+                  <label className="active-choice" title="New markers and shapes you draw go into this layer">
                     <input
                       type="radio"
                       name="active-layer"
                       checked={active === layer.id}
                       data-testid="layer-activate"
+                      aria-label={`New features go into ${layer.name}`}
                       onChange={() => onActivate(layer.id)}
                     />
-                    New features here
+                    Add here
                   </label>
                   <LayerStyleControl
                     layerName={layer.name}
@@ -162,7 +163,7 @@ export function UserLayers({
                       data-testid="layer-delete"
                       onClick={() => setConfirming(layer.id)}
                     >
-                      🗑
+                      Delete
                     </button>
                   )}
                 </div>
