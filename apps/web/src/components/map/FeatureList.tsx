@@ -103,6 +103,10 @@ export function FeatureList({
                 </span>
                 {layer ? (
                   <span className="muted feed-tag">{client?.layers.get(layer)?.name ?? 'feed'}</span>
+                ) : userLayer?.kind === 'user' ? (
+                  <span className="muted feed-tag" data-testid="feature-item-layer">
+                    {userLayer.name}
+                  </span>
                 ) : null}
               </button>
             </li>
