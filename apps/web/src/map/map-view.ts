@@ -21,6 +21,7 @@ import {
   featureColor,
   isFeedFeature,
   type RenderFeature,
+  styleOf,
   toRenderFeature,
 } from '../features/render-features.ts';
 import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
@@ -28,6 +29,7 @@ import { changedLayerColors, layerColors } from '../layers/layer-colors.ts';
 import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
 import { CursorOverlay } from './cursor-overlay.ts';
 import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
+import { addMarkerIcons, fillMissingIcon } from './marker-icons.ts';
 import { viewportCenter, viewportOf, viewportRing } from './viewport.ts';
 
 /** `measure` draws a line only this person sees: it is never an op and never sent. */
@@ -425,6 +427,7 @@ export class MapView {
     for (const [id, source] of Object.entries(meridianSources()))
       if (!this.map.getSource(id)) this.map.addSource(id, source);
     for (const layer of meridianLayers()) if (!this.map.getLayer(layer.id)) this.map.addLayer(layer);
+    addMarkerIcons(this.map).catch((error: Error) => this.#callbacks.onError(error.message));
     this.#ready = true;
     this.#styleLoaded = true;
     this.#pendingChange = 'all';
@@ -478,7 +481,11 @@ export class MapView {
     const collection: FeatureCollection = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: geometry as GeoJsonGeometry, properties: { color, fid: feature.id } },
+        {
+          type: 'Feature',
+          geometry: geometry as GeoJsonGeometry,
+          properties: { ...styleOf(feature), color, fid: feature.id },
+        },
       ],
     };
     // Feed entries are the feed's: no handles to reshape them.
@@ -565,6 +572,7 @@ export class MapView {
       if (event.tile && event.sourceId && !OWN_SOURCES.has(event.sourceId)) this.#basemapLoaded();
     });
     map.on('zoomend', () => this.#loadBasemapDetail());
+    map.on('styleimagemissing', (event) => fillMissingIcon(map, event.id));
     // For tools (the 10,000-feature benchmark): how many features the map had when it last settled.
     map.on('idle', () => {
       this.#container.dataset.idleFeatureCount = String(this.#rendered.size);
