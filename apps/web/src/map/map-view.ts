@@ -28,6 +28,7 @@ import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
 import { changedLayerColors, layerColors } from '../layers/layer-colors.ts';
 import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
 import { CursorOverlay } from './cursor-overlay.ts';
+import { featurePopup } from './feature-popup.ts';
 import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
 import { addMarkerIcons, fillMissingIcon } from './marker-icons.ts';
 import { viewportCenter, viewportOf, viewportRing } from './viewport.ts';
@@ -39,7 +40,8 @@ export type DrawMode = 'select' | 'marker' | 'line' | 'polygon' | 'measure';
 export interface MapViewCallbacks {
   onReady(): void;
   onCreate(geometry: Geometry): void;
-  onSelect(id: string | null): void;
+  /** A click picked a feature (or nothing); `additive` (shift-click) adds it to the selection or takes it out. */
+  onSelect(id: string | null, additive?: boolean): void;
   /** A drag (move or reshape) ended: commit this geometry. */
   onMove(id: string, geometry: Geometry): void;
   onCursor(cursor: Cursor | null): void;
@@ -143,6 +145,9 @@ export class MapView {
   #layerColors: ReadonlyMap<string, string> = new Map();
   #pendingChange: Set<string> | 'all' = new Set();
   #selected: string | null = null;
+  /** Every selected feature, when several are (shift-click); `#selected` is set only for one. */
+  #selection: readonly string[] = [];
+  #popup: maplibregl.Popup | null = null;
   #draft: Position[] = [];
   #hover: Position | null = null;
   #drag: Drag | null = null;
@@ -281,7 +286,14 @@ export class MapView {
   }
 
   setSelected(id: string | null): void {
-    this.#selected = id;
+    this.setSelection(id ? [id] : []);
+  }
+
+  /** Highlight these features; handles to reshape appear only when exactly one is selected. */
+  setSelection(ids: readonly string[]): void {
+    this.#selection = ids;
+    this.#selected = ids.length === 1 ? (ids[0] ?? null) : null;
+    this.#container.dataset.selectionCount = String(ids.length);
     this.#renderSelection();
   }
 
@@ -414,6 +426,7 @@ export class MapView {
     this.#cursors.destroy();
     window.removeEventListener('hashchange', this.#onHashChange);
     window.removeEventListener('mouseup', this.#onWindowMouseUp);
+    this.#popup?.remove();
     this.map.remove();
   }
 
@@ -464,30 +477,34 @@ export class MapView {
     let feedCount = 0;
     for (const feature of this.#rendered.values()) if (isFeedFeature(feature)) feedCount++;
     this.#container.dataset.feedFeatureCount = String(feedCount);
-    if (this.#selected && !this.#drag) this.#renderSelection();
+    if (this.#selection.length > 0 && !this.#drag) this.#renderSelection();
     if (this.#badges.length) this.#renderPresence();
   }
 
   #renderSelection(geometryOverride?: Geometry): void {
     const source = this.#ready ? this.#source(SOURCES.selection) : undefined;
     if (!source) return;
+    const collection: FeatureCollection = emptyCollection();
+    for (const id of this.#selection) {
+      const other = this.#features.get(id);
+      if (!other || id === this.#selected) continue;
+      collection.features.push({
+        type: 'Feature',
+        geometry: other.geometry as GeoJsonGeometry,
+        properties: { ...styleOf(other), color: featureColor(other, this.#layerColors), fid: other.id },
+      });
+    }
     const feature = this.#selected ? this.#features.get(this.#selected) : undefined;
     if (!feature) {
-      void source.setData(emptyCollection());
+      void source.setData(collection);
       return;
     }
     const geometry = geometryOverride ?? feature.geometry;
-    const color = featureColor(feature, this.#layerColors);
-    const collection: FeatureCollection = {
-      type: 'FeatureCollection',
-      features: [
-        {
-          type: 'Feature',
-          geometry: geometry as GeoJsonGeometry,
-          properties: { ...styleOf(feature), color, fid: feature.id },
-        },
-      ],
-    };
+    collection.features.push({
+      type: 'Feature',
+      geometry: geometry as GeoJsonGeometry,
+      properties: { ...styleOf(feature), color: featureColor(feature, this.#layerColors), fid: feature.id },
+    });
     // Feed entries are the feed's: no handles to reshape them.
     if (this.#editable && !isFeedFeature(feature)) {
       for (const vertex of verticesOf(geometry)) {
@@ -606,7 +623,7 @@ export class MapView {
     });
     map.on('touchcancel', () => this.#cancelLongPress());
     window.addEventListener('mouseup', this.#onWindowMouseUp);
-    map.on('click', (event) => this.#onClick(event.point, event.lngLat));
+    map.on('click', (event) => this.#onClick(event.point, event.lngLat, event.originalEvent.shiftKey));
     map.on('dblclick', (event) => {
       if (!this.#drawsPath()) return;
       event.preventDefault();
@@ -820,7 +837,7 @@ export class MapView {
     this.#renderSelection();
   }
 
-  #onClick(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+  #onClick(point: maplibregl.Point, lngLat: maplibregl.LngLat, additive = false): void {
     if (!this.#ready) return;
     switch (this.#mode) {
       case 'marker':
@@ -856,11 +873,36 @@ export class MapView {
           LAYERS.fills,
         ]);
         const id = hit ? String(hit.properties.fid ?? '') : '';
-        this.#selected = id && this.#features.has(id) ? id : null;
-        this.#renderSelection();
-        this.#callbacks.onSelect(this.#selected);
+        const feature = id ? this.#features.get(id) : undefined;
+        if (additive && feature) {
+          this.#callbacks.onSelect(id, true);
+          return;
+        }
+        this.setSelection(feature ? [id] : []);
+        this.#callbacks.onSelect(feature ? id : null);
+        this.#showPopup(feature, lngLat);
       }
     }
+  }
+
+  /**
+   * Clicking a feature that this person does not edit here (a viewer, or a feed entry) opens a
+   * popup with its title, description and other properties; editing happens in the side panel.
+   */
+  #showPopup(feature: Feature | undefined, lngLat: maplibregl.LngLat): void {
+    this.#popup?.remove();
+    this.#popup = null;
+    if (!feature || (this.#editable && !isFeedFeature(feature))) return;
+    const anchor =
+      feature.geometry.type === 'Point' ? (feature.geometry.coordinates as [number, number]) : lngLat;
+    this.#popup = new maplibregl.Popup({
+      maxWidth: '280px',
+      className: 'feature-popup',
+      focusAfterOpen: false,
+    })
+      .setLngLat(anchor)
+      .setDOMContent(featurePopup(feature))
+      .addTo(this.map);
   }
 
   async #expandCluster(cluster: maplibregl.MapGeoJSONFeature): Promise<void> {
