@@ -327,7 +327,7 @@ export function MapApp(props: MapAppProps) {
             onView={setView}
           />
           <div className="map-corner">
-            <BasemapSwitcher basemaps={props.basemaps} current={basemap.basemap} onChoose={basemap.choose} />
+            <BasemapSwitcher basemaps={props.basemaps} current={basemap.shown} onChoose={basemap.choose} />
             {basemap.fallback ? (
               <BasemapNotice fallback={basemap.fallback} onDismiss={basemap.dismissFallback} />
             ) : null}

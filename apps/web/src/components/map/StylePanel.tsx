@@ -143,6 +143,7 @@ function Choice<T extends string>({
           <button
             key={option}
             type="button"
+            className="segment"
             aria-pressed={!shown.mixed && shown.value === option}
             data-testid={`style-${name}-${option}`}
             onClick={() => onChoose(option)}
@@ -211,6 +212,7 @@ function SymbolPicker({ shown, onChoose }: { shown: Shown<string>; onChoose(symb
           <div className="symbol-grid" role="listbox" aria-label="Marker symbols">
             <button
               type="button"
+              className="symbol-option"
               role="option"
               aria-selected={!shown.mixed && !shown.value}
               data-testid="style-symbol-none"
@@ -226,6 +228,7 @@ function SymbolPicker({ shown, onChoose }: { shown: Shown<string>; onChoose(symb
               <button
                 key={name}
                 type="button"
+                className="symbol-option"
                 role="option"
                 aria-selected={!shown.mixed && shown.value === name}
                 aria-label={name.replaceAll('-', ' ')}
@@ -260,7 +263,7 @@ export function StylePanel({ features, onPatch }: StylePanelProps) {
     <details className="style-panel" open data-testid="style-panel" data-count={features.length}>
       <summary>Style</summary>
       {sections.marker ? (
-        <div className="style-group" data-testid="style-marker">
+        <div className="style-group" data-testid="style-group-marker">
           <SymbolPicker
             shown={shown<string>('marker-symbol')}
             onChoose={(symbol) => onPatch({ 'marker-symbol': symbol })}
@@ -284,7 +287,7 @@ export function StylePanel({ features, onPatch }: StylePanelProps) {
         </div>
       ) : null}
       {sections.stroke ? (
-        <div className="style-group" data-testid="style-stroke">
+        <div className="style-group" data-testid="style-group-stroke">
           <ColorInput
             label="Line colour"
             name="stroke"
@@ -323,7 +326,7 @@ export function StylePanel({ features, onPatch }: StylePanelProps) {
         </div>
       ) : null}
       {sections.fill ? (
-        <div className="style-group" data-testid="style-fill">
+        <div className="style-group" data-testid="style-group-fill">
           <ColorInput
             label="Fill colour"
             name="fill"
