@@ -175,7 +175,7 @@ describe('styling: icons, colours, strokes, fills and labels, live for everyone 
     await browser?.close();
   });
 
-  it('A styles a marker, a line and an area; B sees every style drawn; one undo reverts a slider drag for both', async () => {
+  it('A styles a marker, a line and an area; B sees every style drawn', async () => {
     const page = ada.page;
     await selectFromList(page, 'Café Ada');
     await page.getByTestId('style-symbol').click();
@@ -241,6 +241,10 @@ describe('styling: icons, colours, strokes, fills and labels, live for everyone 
     expect(pixels.marker).toBeGreaterThan(100);
     expect(pixels.line).toBeGreaterThan(100);
     await saveMapScreenshot(page, artifactsDir, 'style-ada-styles');
+  });
+
+  it('one undo step reverts each change for both, a whole slider drag included', async () => {
+    const page = ada.page;
 
     // One undo reverts the whole fill colour change, the next one the fill opacity, for both.
     await page.getByTestId('undo').click();
@@ -291,7 +295,7 @@ describe('styling: icons, colours, strokes, fills and labels, live for everyone 
     expect(bo.errors).toEqual([]);
   });
 
-  it('styles a selection (shift-click in the list) with one op per feature and one undo step', async () => {
+  it('styles a selection (shift-click in the list) with one op per feature and one undo step; a shift-drag box selects', async () => {
     const page = ada.page;
     await page.locator('[data-testid^=feature-item-][data-title="Tram route"]').click();
     await page.locator('[data-testid^=feature-item-][data-title="Park"]').click({ modifiers: ['Shift'] });
@@ -318,6 +322,33 @@ describe('styling: icons, colours, strokes, fills and labels, live for everyone 
         ? true
         : undefined;
     });
+
+    // A shift-drag box around the marker and the area selects those two, not the line.
+    await page.getByTestId('selection-clear').click();
+    await page.evaluate(() => {
+      window.location.hash = '#15/45.766/4.834';
+    });
+    await waitForMapIdle(page);
+    const from = await screenPoint(page, [4.828, 45.7695]);
+    const to = await screenPoint(page, [4.838, 45.765]);
+    await page.keyboard.down('Shift');
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+    await page.mouse.move(to.x, to.y, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await eventually('two features selected by the box', async () =>
+      (await mapOf(page).getAttribute('data-selection-count')) === '2' ? true : undefined,
+    );
+    await details.waitFor();
+    expect(await details.getAttribute('data-count')).toBe('2');
+    expect(
+      await page
+        .locator('[aria-current=true][data-testid^=feature-item-]')
+        .evaluateAll((items) => items.map((i) => i.getAttribute('data-title')).sort()),
+    ).toEqual(['Café Ada', 'Park']);
+    await page.getByTestId('selection-clear').click();
     expect(ada.errors).toEqual([]);
   });
 

@@ -42,6 +42,8 @@ export interface MapViewCallbacks {
   onCreate(geometry: Geometry): void;
   /** A click picked a feature (or nothing); `additive` (shift-click) adds it to the selection or takes it out. */
   onSelect(id: string | null, additive?: boolean): void;
+  /** A shift-drag drew a box: these features (none from live feeds) join the selection. */
+  onBoxSelect(ids: string[]): void;
   /** A drag (move or reshape) ended: commit this geometry. */
   onMove(id: string, geometry: Geometry): void;
   onCursor(cursor: Cursor | null): void;
@@ -148,6 +150,8 @@ export class MapView {
   /** Every selected feature, when several are (shift-click); `#selected` is set only for one. */
   #selection: readonly string[] = [];
   #popup: maplibregl.Popup | null = null;
+  /** A shift-drag selecting what it encloses: where it started, and the rectangle drawn. */
+  #box: { start: maplibregl.Point; element: HTMLDivElement } | null = null;
   #draft: Position[] = [];
   #hover: Position | null = null;
   #drag: Drag | null = null;
@@ -198,6 +202,8 @@ export class MapView {
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({}), 'bottom-left');
+    // Shift-drag selects features in a box (see #startBox) rather than zooming to it.
+    this.map.boxZoom.disable();
     this.#cursors = new CursorOverlay(options.container, (lngLat) => this.map.project(lngLat));
     this.#resizeObserver = new ResizeObserver(() => this.map.resize());
     this.#resizeObserver.observe(options.container);
@@ -427,6 +433,7 @@ export class MapView {
     window.removeEventListener('hashchange', this.#onHashChange);
     window.removeEventListener('mouseup', this.#onWindowMouseUp);
     this.#popup?.remove();
+    this.#box?.element.remove();
     this.map.remove();
   }
 
@@ -610,7 +617,10 @@ export class MapView {
       if (this.#drag) this.#onPointerMove(event.point, event.lngLat);
     });
     map.on('mouseout', () => this.#callbacks.onCursor(null));
-    map.on('mousedown', (event) => this.#onPointerDown(event, event.point, event.lngLat));
+    map.on('mousedown', (event) => {
+      if (event.originalEvent.shiftKey && this.#startBox(event)) return;
+      this.#onPointerDown(event, event.point, event.lngLat);
+    });
     map.on('touchstart', (event) => {
       this.#cancelLongPress();
       if (event.points.length !== 1) return;
@@ -649,7 +659,55 @@ export class MapView {
     window.addEventListener('hashchange', this.#onHashChange);
   }
 
-  readonly #onWindowMouseUp = () => this.#endDrag();
+  readonly #onWindowMouseUp = () => {
+    this.#endBox();
+    this.#endDrag();
+  };
+
+  #startBox(event: maplibregl.MapMouseEvent): boolean {
+    if (!this.#editable || this.#mode !== 'select' || !this.#ready || event.originalEvent.button !== 0)
+      return false;
+    event.preventDefault();
+    const element = document.createElement('div');
+    element.className = 'select-box';
+    element.dataset.testid = 'select-box';
+    this.#container.append(element);
+    this.#box = { start: event.point, element };
+    this.#drawBox(event.point);
+    return true;
+  }
+
+  #drawBox(point: maplibregl.Point): void {
+    if (!this.#box) return;
+    const { start, element } = this.#box;
+    element.style.left = `${Math.min(start.x, point.x)}px`;
+    element.style.top = `${Math.min(start.y, point.y)}px`;
+    element.style.width = `${Math.abs(point.x - start.x)}px`;
+    element.style.height = `${Math.abs(point.y - start.y)}px`;
+  }
+
+  #endBox(): void {
+    const box = this.#box;
+    this.#box = null;
+    if (!box) return;
+    const rect = box.element.getBoundingClientRect();
+    const origin = this.#container.getBoundingClientRect();
+    box.element.remove();
+    if (rect.width < DRAG_THRESHOLD_PX && rect.height < DRAG_THRESHOLD_PX) return;
+    const corners: [maplibregl.PointLike, maplibregl.PointLike] = [
+      [rect.left - origin.left, rect.top - origin.top],
+      [rect.right - origin.left, rect.bottom - origin.top],
+    ];
+    const layers = [LAYERS.points, LAYERS.lines, LAYERS.fills, LAYERS.outlines].filter((id) =>
+      this.map.getLayer(id),
+    );
+    const ids = new Set<string>();
+    for (const hit of this.map.queryRenderedFeatures(corners, { layers })) {
+      const id = String(hit.properties.fid ?? '');
+      if (id && !isFeedFeature(this.#features.get(id))) ids.add(id);
+    }
+    if (ids.size > 0) this.#callbacks.onBoxSelect([...ids]);
+  }
 
   #startLongPress(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
     if (!this.#editable || !this.#ready || (this.#mode !== 'select' && this.#mode !== 'marker')) return;
@@ -724,6 +782,10 @@ export class MapView {
   }
 
   #onPointerMove(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+    if (this.#box) {
+      this.#drawBox(point);
+      return;
+    }
     const now = Date.now();
     if (now - this.#lastCursorAt >= CURSOR_THROTTLE_MS) {
       this.#lastCursorAt = now;

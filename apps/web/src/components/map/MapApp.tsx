@@ -89,7 +89,7 @@ export function MapApp(props: MapAppProps) {
   const { toasts, notify, dismiss } = useToasts();
   useSessionNotices(client, notify, props);
   const { following, follow, remoteEdits } = usePresence(client, view, notify);
-  const { selected, selection, setSelected, toggle, reveal } = useSelection(client, view);
+  const { selected, selection, setSelected, toggle, add, reveal } = useSelection(client, view);
   const basemap = useBasemap(props.basemaps, props.defaultBasemap);
   const debug = useDebugSwitch(view);
 
@@ -146,6 +146,7 @@ export function MapApp(props: MapAppProps) {
       setMode('select');
     },
     onSelect: (id, additive) => (additive && id ? toggle(id) : setSelected(id)),
+    onBoxSelect: add,
     onMove: (id, geometry) => editor?.move(id, geometry),
     onCursor: (cursor: Cursor | null) => client?.setCursor(cursor),
     onViewport: (viewport: Viewport) => client?.setViewport(viewport),

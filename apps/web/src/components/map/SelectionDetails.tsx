@@ -38,7 +38,10 @@ export function SelectionDetails({
           ×
         </button>
       </header>
-      <p className="muted">Shift-click on the map or in the list to add or remove a feature.</p>
+      <p className="muted">
+        Shift-click on the map or in the list to add or remove a feature; shift-drag on the map to add those
+        in a box.
+      </p>
       {styled.length < features.length ? (
         <p className="muted">{features.length - styled.length} from live layers keep their feed's style.</p>
       ) : null}

@@ -6,7 +6,7 @@ import type { MapView } from '../../../map/map-view.ts';
 
 /**
  * The selection: one feature (its details and handles), or several picked with shift-click on the
- * map or in the list (styled together). The last picked is the primary one. Features that go away
+ * map or in the list, or with a shift-drag box on the map (styled together). The last picked is the primary one. Features that go away
  * (deleted by anyone) leave the selection.
  */
 export function useSelection(client: MeridianClient | null, view: MapView | null) {
@@ -40,6 +40,13 @@ export function useSelection(client: MeridianClient | null, view: MapView | null
     [],
   );
 
+  /** A box drawn on the map: what it encloses joins the selection. */
+  const add = useCallback(
+    (ids: readonly string[]) =>
+      setSelection((current) => [...current, ...ids.filter((id) => !current.includes(id))]),
+    [],
+  );
+
   /** Select from a list: also bring the feature into view. */
   const reveal = useCallback(
     (id: string) => {
@@ -49,5 +56,5 @@ export function useSelection(client: MeridianClient | null, view: MapView | null
     [view],
   );
 
-  return { selected, selection, setSelected, toggle, reveal };
+  return { selected, selection, setSelected, toggle, add, reveal };
 }
