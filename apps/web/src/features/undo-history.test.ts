@@ -25,8 +25,8 @@ function session() {
   return {
     state,
     history,
-    edit(ops: Op[]) {
-      history.record(ops, state);
+    edit(ops: Op[], coalesceKey?: string) {
+      history.record(ops, state, coalesceKey);
       apply(ops);
     },
     undo() {
@@ -47,6 +47,44 @@ describe('UndoHistory', () => {
     expect(s.state.features.get('a')?.properties).toEqual({ title: 'Old' });
     s.redo();
     expect(s.state.features.get('a')?.properties).toEqual({ title: 'New', color: '#ff0000' });
+  });
+
+  it('makes one undo step of a slider drag (same coalescing key), restoring what was before it', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: { ...marker('a'), properties: { 'stroke-width': 2 } } }]);
+    s.edit([{ kind: 'feature.create', feature: marker('b') }]);
+    const width = (w: number): Op[] => [
+      { kind: 'feature.update', id: 'a', properties: { 'stroke-width': w } },
+      { kind: 'feature.update', id: 'b', properties: { 'stroke-width': w } },
+    ];
+    for (const w of [3, 5, 8]) s.edit(width(w), 'drag-1');
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { 'stroke-opacity': 0.5 } }], 'drag-1');
+    s.undo();
+    expect(s.state.features.get('a')?.properties).toEqual({ 'stroke-width': 2 });
+    expect(s.state.features.get('b')?.properties).toEqual({});
+    s.redo();
+    expect(s.state.features.get('a')?.properties).toEqual({ 'stroke-width': 8, 'stroke-opacity': 0.5 });
+    // The step before the drag is still there, and another drag is its own step.
+    s.edit(width(1), 'drag-2');
+    s.edit(width(4), 'drag-3');
+    s.undo();
+    expect(s.state.features.get('a')?.properties['stroke-width']).toBe(1);
+  });
+
+  it('does not coalesce across an undo, nor edits without a key', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: marker('a', 'One') }]);
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { title: 'Two' } }]);
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { title: 'Three' } }]);
+    s.undo();
+    expect(s.state.features.get('a')?.properties.title).toBe('Two');
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { 'fill-opacity': 0.1 } }], 'k');
+    s.undo();
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { 'fill-opacity': 0.9 } }], 'k');
+    s.undo();
+    expect(s.state.features.get('a')?.properties).toEqual({ title: 'Two' });
+    s.undo();
+    expect(s.state.features.get('a')?.properties.title).toBe('One');
   });
 
   it('undoes a move back to the old geometry', () => {

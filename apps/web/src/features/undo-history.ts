@@ -35,6 +35,8 @@ export class UndoHistory {
   #undo: Op[][] = [];
   #redo: Op[][] = [];
   readonly #renamed = new Map<string, string>();
+  /** The coalescing key of the latest recorded edit (a slider drag), if it had one. */
+  #coalesceKey: string | undefined;
 
   constructor(newId: () => string, newLayerId: () => string = newId) {
     this.#newId = newId;
@@ -49,10 +51,21 @@ export class UndoHistory {
     return this.#redo.length > 0;
   }
 
-  /** Record a new edit made of `ops` (applied to `state` in order); it clears what could be redone. */
-  record(ops: readonly Op[], state: UndoState): void {
+  /**
+   * Record a new edit made of `ops` (applied to `state` in order); it clears what could be redone.
+   * Edits with the same `coalesceKey` one after another (the steps of one slider drag) make one
+   * undo step, which restores what was there before the first of them.
+   */
+  record(ops: readonly Op[], state: UndoState, coalesceKey?: string): void {
     const inverse = inverseOf(ops, state);
     if (inverse.length === 0) return;
+    const top = this.#undo.at(-1);
+    if (top && coalesceKey !== undefined && coalesceKey === this.#coalesceKey) {
+      this.#undo[this.#undo.length - 1] = mergeInverses(top, inverse);
+      this.#redo = [];
+      return;
+    }
+    this.#coalesceKey = coalesceKey;
     this.#undo.push(inverse);
     if (this.#undo.length > MAX_ENTRIES) this.#undo.shift();
     this.#redo = [];
@@ -69,6 +82,7 @@ export class UndoHistory {
   }
 
   #step(from: Op[][], to: Op[][], state: UndoState): Op[] {
+    this.#coalesceKey = undefined;
     while (from.length > 0) {
       const entry = from.pop() as Op[];
       const ops = entry.map((op) => this.#resolve(op));
@@ -129,6 +143,27 @@ export class UndoHistory {
         return { ...op, id: current(op.id) };
     }
   }
+}
+
+/**
+ * One undo step from two: `newer` reverts the later edit, `older` the earlier. A property the
+ * earlier edit touched is restored to its value before it; one only the later touched was unchanged
+ * by the earlier, so the later's restore value is right. Other ops revert in order, newest first.
+ */
+function mergeInverses(older: readonly Op[], newer: readonly Op[]): Op[] {
+  const merged = [...older];
+  const first: Op[] = [];
+  for (const op of newer) {
+    const index =
+      op.kind === 'feature.update'
+        ? merged.findIndex((o) => o.kind === 'feature.update' && o.id === op.id)
+        : -1;
+    const into = merged[index];
+    if (op.kind === 'feature.update' && into?.kind === 'feature.update')
+      merged[index] = { ...into, properties: { ...op.properties, ...into.properties } };
+    else first.push(op);
+  }
+  return [...first, ...merged];
 }
 
 /** The ops that revert `ops`, in reverse order; ops that would not apply are left out. */

@@ -51,8 +51,19 @@ export class Editor {
   }
 
   // Feed entries are the feed's: the next delivery would overwrite an edit, so none is made.
-  update(id: string, properties: FeaturePropertiesPatch): void {
-    if (!this.#isFeed(id)) this.#perform([{ kind: 'feature.update', id, properties }]);
+  update(id: string, properties: FeaturePropertiesPatch, coalesceKey?: string): void {
+    this.updateMany([id], properties, coalesceKey);
+  }
+
+  /**
+   * One patch on several features (a selection's style): one op per feature, one undo step.
+   * Successive calls with the same `coalesceKey` (one slider drag) are one undo step too.
+   */
+  updateMany(ids: readonly string[], properties: FeaturePropertiesPatch, coalesceKey?: string): void {
+    const ops: Op[] = ids
+      .filter((id) => !this.#isFeed(id))
+      .map((id) => ({ kind: 'feature.update', id, properties }));
+    if (ops.length > 0) this.#perform(ops, coalesceKey);
   }
 
   move(id: string, geometry: Geometry): void {
@@ -125,8 +136,8 @@ export class Editor {
     return { name: client.mapName, features: client.features, layers: client.layers };
   }
 
-  #perform(ops: Op[]): void {
-    this.#history.record(ops, this.#state());
+  #perform(ops: Op[], coalesceKey?: string): void {
+    this.#history.record(ops, this.#state(), coalesceKey);
     this.#submit(ops);
   }
 

@@ -25,14 +25,17 @@ const KIND: Record<Feature['geometry']['type'], string> = {
 /** The map's features as a keyboard- and screen-reader-friendly list. */
 export function FeatureList({
   client,
-  selected,
+  selection,
   layerColors,
   onSelect,
+  onToggle,
 }: {
   client: MeridianClient | null;
-  selected: string | null;
+  selection: readonly string[];
   layerColors: ReadonlyMap<string, string>;
   onSelect(id: string): void;
+  /** Shift-, Ctrl- or Cmd-click: add to the selection or take out of it. */
+  onToggle(id: string): void;
 }) {
   useClientVersion(client, ['featuresChanged']);
   const [filter, setFilter] = useState('');
@@ -83,13 +86,17 @@ export function FeatureList({
               <button
                 type="button"
                 className="feature-item"
-                aria-current={selected === feature.id ? 'true' : undefined}
+                aria-current={selection.includes(feature.id) ? 'true' : undefined}
                 data-testid={`feature-item-${feature.id}`}
                 data-feature-id={feature.id}
                 data-title={feature.properties.title ?? ''}
                 data-position={`${lng},${lat}`}
                 data-layer={feature.properties.layer ?? ''}
-                onClick={() => onSelect(feature.id)}
+                onClick={(event) =>
+                  event.shiftKey || event.ctrlKey || event.metaKey
+                    ? onToggle(feature.id)
+                    : onSelect(feature.id)
+                }
               >
                 {/* A feed entry's swatch is a ring, like its symbol on the map. */}
                 <span

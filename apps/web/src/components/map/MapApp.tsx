@@ -1,6 +1,6 @@
 'use client';
 
-import type { Cursor, FeaturePropertiesPatch, Geometry, Role, Viewport } from '@meridian/protocol';
+import type { Cursor, Feature, FeaturePropertiesPatch, Geometry, Role, Viewport } from '@meridian/protocol';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
@@ -35,6 +35,7 @@ import { MapTitle } from './MapTitle.tsx';
 import { NameDialog } from './NameDialog.tsx';
 import { PresenceBar } from './PresenceBar.tsx';
 import { type GeocoderInfo, SearchBox } from './SearchBox.tsx';
+import { SelectionDetails } from './SelectionDetails.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { Toasts } from './Toasts.tsx';
 import { Toolbar } from './Toolbar.tsx';
@@ -91,7 +92,7 @@ export function MapApp(props: MapAppProps) {
   const { toasts, notify, dismiss } = useToasts();
   useSessionNotices(client, notify, props);
   const { following, follow, remoteEdits } = usePresence(client, view, notify);
-  const { selected, setSelected, reveal } = useSelection(client, view);
+  const { selected, selection, setSelected, toggle, add, reveal } = useSelection(client, view);
   const basemap = useBasemap(props.basemaps, props.defaultBasemap);
   const debug = useDebugSwitch(view);
   const userLayers = useUserLayers(props.mapId, client);
@@ -151,7 +152,8 @@ export function MapApp(props: MapAppProps) {
       setSelected(id);
       setMode('select');
     },
-    onSelect: (id) => setSelected(id),
+    onSelect: (id, additive) => (additive && id ? toggle(id) : setSelected(id)),
+    onBoxSelect: add,
     onMove: (id, geometry) => editor?.move(id, geometry),
     onCursor: (cursor: Cursor | null) => client?.setCursor(cursor),
     onViewport: (viewport: Viewport) => client?.setViewport(viewport),
@@ -167,7 +169,12 @@ export function MapApp(props: MapAppProps) {
     onBasemapFallback: basemap.fellBack,
   };
 
-  const updateFeature = (id: string, patch: FeaturePropertiesPatch) => editor?.update(id, patch);
+  const updateFeature = (id: string, patch: FeaturePropertiesPatch, coalesceKey?: string) =>
+    editor?.update(id, patch, coalesceKey);
+  const selectedFeatures =
+    selection.length > 1 && client
+      ? selection.map((id) => client.features.get(id)).filter((f): f is Feature => f !== undefined)
+      : [];
   const deleteFeature = (id: string) => {
     editor?.remove(id);
     setSelected(null);
@@ -330,7 +337,7 @@ export function MapApp(props: MapAppProps) {
             hiddenLayers={userLayers.hidden}
           />
           <div className="map-corner">
-            <BasemapSwitcher basemaps={props.basemaps} current={basemap.basemap} onChoose={basemap.choose} />
+            <BasemapSwitcher basemaps={props.basemaps} current={basemap.shown} onChoose={basemap.choose} />
             {basemap.fallback ? (
               <BasemapNotice fallback={basemap.fallback} onDismiss={basemap.dismissFallback} />
             ) : null}
@@ -348,7 +355,9 @@ export function MapApp(props: MapAppProps) {
             <span>
               {selectedFeature
                 ? `${selectedFeature.properties.title || 'Untitled'} · details`
-                : `Features (${client?.features.size ?? 0}) · layers`}
+                : selectedFeatures.length > 1
+                  ? `${selectedFeatures.length} selected · style`
+                  : `Features (${client?.features.size ?? 0}) · layers`}
             </span>
             <span aria-hidden="true">{sheetOpen ? '▾' : '▴'}</span>
           </button>
@@ -373,6 +382,14 @@ export function MapApp(props: MapAppProps) {
               ) : null}
             </FeatureDetails>
           ) : null}
+          {selectedFeatures.length > 1 ? (
+            <SelectionDetails
+              features={selectedFeatures}
+              editable={editable}
+              onPatch={(ids, patch, key) => editor?.updateMany(ids, patch, key)}
+              onClear={() => setSelected(null)}
+            />
+          ) : null}
           <UserLayers
             client={client}
             editor={editor}
@@ -389,7 +406,13 @@ export function MapApp(props: MapAppProps) {
             onAdd={(url, name) => editor?.addLayer(url, name)}
             onRemove={(id) => editor?.removeLayer(id)}
           />
-          <FeatureList client={client} selected={selected} layerColors={layerColors} onSelect={reveal} />
+          <FeatureList
+            client={client}
+            selection={selection}
+            layerColors={layerColors}
+            onSelect={reveal}
+            onToggle={toggle}
+          />
         </aside>
       </div>
       {debug ? <TrafficInspector client={client} mapId={props.mapId} /> : null}
