@@ -13,6 +13,9 @@ const initials = (name: string) =>
     .map((part) => Array.from(part)[0]?.toUpperCase() ?? '')
     .join('') || '?';
 
+/** Avatars shown before the rest fold into "+N" (a phone row holds this many beside the count). */
+const MAX_AVATARS = 6;
+
 interface PresenceBarProps {
   client: MeridianClient | null;
   identity: Identity;
@@ -53,7 +56,7 @@ export function PresenceBar({ client, identity, following, onFollow, onEditName 
           {initials(identity.name)}
         </button>
       </li>
-      {peers.map((peer) => {
+      {peers.slice(0, MAX_AVATARS).map((peer) => {
         const isFollowed = following === peer.personId;
         return (
           <li key={peer.personId}>
@@ -75,6 +78,38 @@ export function PresenceBar({ client, identity, following, onFollow, onEditName 
           </li>
         );
       })}
+      {peers.length > MAX_AVATARS ? (
+        <li className="more-people">
+          <details data-testid="more-people">
+            <summary className="avatar more" title="Everyone else doing something here">
+              +{peers.length - MAX_AVATARS}
+            </summary>
+            <ul className="more-people-list" aria-label="More people on this map">
+              {peers.slice(MAX_AVATARS).map((peer) => {
+                const isFollowed = following === peer.personId;
+                return (
+                  <li key={peer.personId}>
+                    <button
+                      type="button"
+                      className="person-choice"
+                      aria-label={isFollowed ? `Stop following ${peer.name}` : `Follow ${peer.name}`}
+                      aria-pressed={isFollowed}
+                      data-testid={`avatar-${peer.personId}`}
+                      data-name={peer.name}
+                      data-color={peer.color}
+                      onClick={() => onFollow(isFollowed ? null : peer.personId)}
+                    >
+                      <span className="person-dot" style={{ background: peer.color }} aria-hidden="true" />
+                      {peer.name}
+                      {isFollowed ? ' — following' : ''}
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          </details>
+        </li>
+      ) : null}
       {watching > 0 ? (
         <li
           className="watching"
