@@ -51,7 +51,7 @@ export class Audience {
     return this.#announcedTotal;
   }
 
-  /** The total right now (for a joiner, after its snapshot). */
+  /** The total right now (the next announcement's, if it changed). */
   currentTotal(): number {
     let total = this.localCount;
     for (const peer of this.#peers.values()) total += peer.watching;

@@ -188,7 +188,7 @@ describe('Room', () => {
     expect(snapshot?.map.name).toBe('one');
     // Alice has done nothing yet: counted, not listed.
     expect(snapshot?.presence).toEqual([]);
-    expect(alice.ofType('audience')[0]?.watching).toBe(1);
+    await waitFor('alice counted', () => (alice.ofType('audience').at(-1)?.watching === 1 ? true : null));
     expect(alice.isSubscribed(room.opsTopic)).toBe(true);
 
     room.deliver(await commit('two'));

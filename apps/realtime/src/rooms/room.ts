@@ -460,7 +460,9 @@ export class Room {
       extra = hooks.catchUp?.(this) ?? [];
     });
     for (const message of extra) member.send(message);
-    member.send({ type: 'audience', mapId: this.mapId, watching: this.#audience.currentTotal() });
+    // The count everyone else was last told: the next announcement (which counts this member)
+    // then reaches it like everyone, so no member keeps a count the others moved past.
+    member.send({ type: 'audience', mapId: this.mapId, watching: this.#audience.total });
     const joiner = this.#joiners.get(member);
     if (!joiner) return;
     joiner.afterSeq = seq;
