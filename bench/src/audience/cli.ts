@@ -1,5 +1,5 @@
 /**
- * `npm run bench:audience -w @meridian/bench -- [--viewers=1000] [--nodes=3] [--duration-s=20] [--no-pin]`
+ * `npm run bench:audience -w @meridian/bench -- [--viewers=1000] [--nodes=3] [--duration-s=20] [--ops-per-s=10] [--no-pin]`
  *
  * One map, N viewers over the nodes, 5 editors moving a feature at 10 ops/s each and their
  * cursors at 20 Hz (see audience/run.ts). Prints a Markdown table and writes
@@ -27,11 +27,11 @@ function positive(argv: string[], key: string, fallback: number): number {
 export function audienceTable(reports: AudienceReport[]): string {
   const f = (n: number, digits = 1) => n.toFixed(digits);
   return [
-    '| viewers | nodes | join all | msgs/viewer/s (ops · presence · audience) | ops committed | delivery ratio | op latency p50 / p99 | node RSS / viewer | editor saw watching |',
-    '|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+    '| viewers | nodes | ops/s offered | join all | msgs/viewer/s (ops · presence · audience) | ops committed | delivery ratio | op latency p50 / p99 | node RSS / viewer | editor saw watching |',
+    '|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|',
     ...reports.map(
       (r) =>
-        `| ${r.viewers} | ${r.nodes} | ${f(r.joinAllMs / 1000)} s | ${f(r.messagesPerViewerPerS)} (${f(r.opsPerViewerPerS)} · ${f(r.presencePerViewerPerS)} · ${f(r.audiencePerViewerPerS, 2)}) | ${r.opsCommitted} | ${r.deliveryRatio.toFixed(4)} | ${f(r.opLatencyP50Ms)} / ${f(r.opLatencyP99Ms)} ms | ${f(r.rssPerViewerBytes / 1024)} KiB | ${r.watchingSeenByEditor} |`,
+        `| ${r.viewers} | ${r.nodes} | ${r.editors * r.opsOfferedPerEditorPerS} | ${f(r.joinAllMs / 1000)} s | ${f(r.messagesPerViewerPerS)} (${f(r.opsPerViewerPerS)} · ${f(r.presencePerViewerPerS)} · ${f(r.audiencePerViewerPerS, 2)}) | ${r.opsCommitted} | ${r.deliveryRatio.toFixed(4)} | ${f(r.opLatencyP50Ms)} / ${f(r.opLatencyP99Ms)} ms | ${f(r.rssPerViewerBytes / 1024)} KiB | ${r.watchingSeenByEditor} |`,
     ),
   ].join('\n');
 }
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     .map(Number);
   const nodes = positive(argv, 'nodes', 3);
   const durationMs = positive(argv, 'duration-s', DEFAULT_AUDIENCE.durationMs / 1000) * 1000;
+  const opsPerEditorPerS = positive(argv, 'ops-per-s', DEFAULT_AUDIENCE.opsPerEditorPerS);
   const pin = !argv.includes('--no-pin') && cpus().length >= 2;
   const t0 = Date.now();
   const log = (line: string) =>
@@ -61,7 +62,9 @@ async function main(): Promise<void> {
       });
       try {
         log(`${viewers} viewers on ${nodes} nodes…`);
-        reports.push(await runAudience(deployment, { ...DEFAULT_AUDIENCE, viewers, durationMs, log }));
+        reports.push(
+          await runAudience(deployment, { ...DEFAULT_AUDIENCE, viewers, durationMs, opsPerEditorPerS, log }),
+        );
       } finally {
         await deployment.stop();
       }

@@ -2,7 +2,8 @@
  * Audience run (issue #16): one map with many viewers across the nodes, a few editors moving a
  * feature and their cursors. What a crowd costs: the time for all viewers to join, what each
  * viewer is sent per second, whether every op reached every viewer (ratio 1.0), op latency from
- * the editor's send to a viewer's receipt, and the nodes' RSS per viewer.
+ * the editor's call (`moveFeature`, so the client's own queue included) to a viewer's receipt,
+ * and the nodes' RSS per viewer.
  *
  * Viewers are raw sockets (load/raw-websocket.ts: counting a frame allocates nothing) holding an
  * edit link and doing nothing, which is what a viewer is to the server (an idle editor counts
@@ -42,6 +43,7 @@ export interface AudienceReport {
   viewers: number;
   nodes: number;
   editors: number;
+  opsOfferedPerEditorPerS: number;
   joinAllMs: number;
   /** Every frame a viewer received while the editors worked, per viewer per second. */
   messagesPerViewerPerS: number;
@@ -74,6 +76,8 @@ const PRESENCE_PREFIX = Buffer.from('{"type":"presence"');
 const AUDIENCE_PREFIX = Buffer.from('{"type":"audience"');
 const SNAPSHOT_PREFIX = Buffer.from('{"type":"snapshot"');
 const OP_ID = /"opId":"([^"]+)"/;
+const SEQ = /"seq":(\d+)/;
+const FEATURES_PER_EDITOR = 4;
 
 const startsWith = (buffer: Buffer, start: number, end: number, prefix: Buffer) =>
   end - start >= prefix.length &&
@@ -91,6 +95,8 @@ export async function runAudience(deployment: Deployment, options: AudienceOptio
   const sentAt = new Map<string, number>();
   const latency = new LatencyHistogram();
   let measuring = false;
+  /** Ops up to this seq are set-up: not counted. */
+  let seqBefore = Number.POSITIVE_INFINITY;
   let viewerCloses = 0;
 
   const rssBefore = deployment.nodes.reduce((sum, node) => sum + rssBytes(node.pid), 0);
@@ -132,9 +138,11 @@ export async function runAudience(deployment: Deployment, options: AudienceOptio
           },
           text(buffer, start, end) {
             if (startsWith(buffer, start, end, OP_PREFIX)) {
-              if (!measuring) return;
+              // Only the ops of the measured window (set-up ops may still be arriving).
+              const head = buffer.toString('latin1', start, Math.min(end, start + 240));
+              if (Number(SEQ.exec(head)?.[1] ?? 0) <= seqBefore) return;
               state.ops++;
-              const match = OP_ID.exec(buffer.toString('latin1', start, Math.min(end, start + 200)));
+              const match = OP_ID.exec(head);
               const at = match ? sentAt.get(match[1] as string) : undefined;
               if (at !== undefined) latency.record((performance.now() - at) * 1000);
             } else if (startsWith(buffer, start, end, PRESENCE_PREFIX)) {
@@ -201,7 +209,18 @@ export async function runAudience(deployment: Deployment, options: AudienceOptio
         }),
     ),
   );
-  const seqBefore = Math.max(...editors.map((editor) => editor.seq));
+  // Each editor moves features of its own, round robin: a client keeps one op per feature in
+  // flight (so a refusal cannot reorder them), so one shared feature would cap every editor at
+  // one op per commit round trip.
+  const featuresOf = editors.map((editor, e) =>
+    Array.from({ length: FEATURES_PER_EDITOR }, (_, k) =>
+      editor.createFeature({ type: 'Point', coordinates: [4.8 + e / 10, 45.7 + k / 100] }),
+    ),
+  );
+  const createdBy = performance.now() + 60_000;
+  while (editors.some((editor) => editor.pendingCount > 0) && performance.now() < createdBy)
+    await new Promise((r) => setTimeout(r, 50));
+  seqBefore = Math.max(...editors.map((editor) => editor.seq));
   measuring = true;
   const measureStartedAt = performance.now();
   const timers: ReturnType<typeof setInterval>[] = [];
@@ -209,8 +228,9 @@ export async function runAudience(deployment: Deployment, options: AudienceOptio
     let step = 0;
     timers.push(
       setInterval(() => {
-        const angle = (step++ / 50) * Math.PI;
-        const opId = editor.moveFeature(FEATURE_ID, {
+        const angle = (step / 50) * Math.PI;
+        const featureId = featuresOf[e]?.[step++ % FEATURES_PER_EDITOR] ?? FEATURE_ID;
+        const opId = editor.moveFeature(featureId, {
           type: 'Point',
           coordinates: [4.8 + e / 10 + Math.cos(angle) / 100, 45.7 + Math.sin(angle) / 100],
         });
@@ -256,6 +276,7 @@ export async function runAudience(deployment: Deployment, options: AudienceOptio
     viewers: options.viewers,
     nodes,
     editors: options.editors,
+    opsOfferedPerEditorPerS: options.opsPerEditorPerS,
     joinAllMs,
     messagesPerViewerPerS: perViewerPerS(
       total('ops') + total('presence') + total('audience') + total('other'),
