@@ -21,6 +21,7 @@ export * from './messages/bus.ts';
 export * from './messages/client.ts';
 export * from './messages/common.ts';
 export * from './messages/server.ts';
+export { generatedColor, PERSON_PALETTE, preferredColor } from './palette.ts';
 export {
   encodeMessage,
   type ParseError,

@@ -12,7 +12,10 @@ const create = (geometry: unknown, properties: unknown = {}) =>
 
 describe('parseClientMessage accepts the protocol', () => {
   const valid: Array<[string, unknown]> = [
-    ['hello', { type: 'hello', v: PROTOCOL_VERSION, clientId: 'c1', name: 'Ada', color: '#3366ff' }],
+    [
+      'hello',
+      { type: 'hello', v: PROTOCOL_VERSION, clientId: 'c1', personId: 'p1', name: 'Ada', color: '#3366ff' },
+    ],
     ['join', { type: 'join', mapId: 'm1', lastSeq: 4 }],
     ['leave', { type: 'leave', mapId: 'm1' }],
     ['create point', { type: 'op', mapId: 'm1', opId: 'o1', op: { kind: 'feature.create', feature } }],

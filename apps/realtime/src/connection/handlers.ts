@@ -84,7 +84,12 @@ const handlers: HandlerTable = {
         }
         session.claims = verified.claims;
       }
-      session.client = { clientId: message.clientId, name: message.name, color: message.color };
+      session.client = {
+        clientId: message.clientId,
+        personId: message.personId ?? message.clientId,
+        name: message.name,
+        color: message.color,
+      };
       ctx.outbox.send(session, {
         type: 'welcome',
         v: PROTOCOL_VERSION,
@@ -157,6 +162,8 @@ const handlers: HandlerTable = {
         return;
       }
       const { record } = result;
+      // An edit lists its author (audience mode: idle editors are only counted until they act).
+      if (session.member && session.room?.mapId === mapId) session.room.markActive(session.member);
       ctx.outbox.send(session, {
         type: 'ack',
         mapId,
@@ -194,7 +201,6 @@ const handlers: HandlerTable = {
         ...(message.cursor === undefined ? {} : { cursor: message.cursor }),
         ...(message.viewport === undefined ? {} : { viewport: message.viewport }),
         ...(message.name === undefined ? {} : { name: message.name }),
-        ...(message.color === undefined ? {} : { color: message.color }),
       });
     },
   },

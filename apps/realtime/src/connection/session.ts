@@ -130,7 +130,8 @@ export class Session {
   /** Closes the connection unless `hello` comes in time; cleared once it has. */
   helloTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by `hello`. */
-  client: { clientId: string; name: string; color: string } | null = null;
+  /** Who the hello said this is: the tab, its person (the tab itself when not given), name and asked-for colour. */
+  client: { clientId: string; personId: string; name: string; color: string } | null = null;
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
   /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */

@@ -567,7 +567,7 @@ export class MapView {
       viewports.features.push({
         type: 'Feature',
         geometry: { type: 'LineString', coordinates: viewportRing(peer.viewport) },
-        properties: { color: peer.color, clientId: peer.clientId },
+        properties: { color: peer.color, personId: peer.personId },
       });
     }
     void this.#source(SOURCES.viewports)?.setData(viewports);

@@ -24,7 +24,10 @@ export interface ClientEvents {
   status: (state: ConnectionState) => void;
   /** The optimistic view of some features changed. */
   featuresChanged: (event: FeaturesChangedEvent) => void;
+  /** Who else is listed (one entry per person, by person id), or this person's colour, changed. */
   presence: (peers: ReadonlyMap<string, PresenceEntry>) => void;
+  /** How many people watch the map without being listed changed. */
+  audience: (watching: number) => void;
   /** A live-feed layer's status changed (or arrived after join). */
   layerStatus: (statuses: ReadonlyMap<string, LayerStatus>) => void;
   summon: (from: string, viewport: Viewport) => void;
@@ -45,9 +48,15 @@ export interface MeridianClientOptions {
   /** A fixed token, or a function asked for a fresh one before every (re)connect. */
   token?: string;
   getToken?: () => Promise<string> | string;
+  /** The name shown to others, and the colour asked for (the map assigns the one shown). */
   user: { name: string; color: string };
   /** Stable id of this tab; generated when absent. */
   clientId?: string;
+  /**
+   * Stable id of the person (a browser profile, shared by its tabs): their tabs show as one
+   * person to others, and never as someone else to each other. The client id when absent.
+   */
+  personId?: string;
   /** WebSocket implementation: defaults to the global one (browsers); pass `ws` in Node 20. */
   WebSocket?: WebSocketConstructor;
   /** Reconnect backoff; also the base of the retry backoff for refused joins and ops. */
@@ -69,6 +78,7 @@ export interface MeridianClientOptions {
  */
 export class MeridianClient extends Emitter<ClientEvents> {
   readonly clientId: string;
+  readonly personId: string;
   readonly mapId: string;
   readonly #connection: Connection;
   readonly #sync: MapSync;
@@ -78,6 +88,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
   constructor(options: MeridianClientOptions) {
     super();
     this.clientId = options.clientId ?? `c-${randomId(12)}`;
+    this.personId = options.personId ?? this.clientId;
     this.mapId = options.mapId;
     this.#clock = options.clock ?? systemClock;
     const send = (message: Parameters<Connection['send']>[0]) => this.#connection.send(message);
@@ -92,6 +103,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
     this.#presence = new PresenceChannel({
       mapId: this.mapId,
       clientId: this.clientId,
+      personId: this.personId,
       user: options.user,
       clock: this.#clock,
       send,
@@ -112,6 +124,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
           type: 'hello',
           v: PROTOCOL_VERSION,
           clientId: this.clientId,
+          personId: this.personId,
           name: this.#presence.user.name,
           color: this.#presence.user.color,
         }),
@@ -166,8 +179,21 @@ export class MeridianClient extends Emitter<ClientEvents> {
   get retryAt(): number | null {
     return this.#sync.heldUntil;
   }
+  /** Everyone else listed on the map: one entry per person (by person id), never this person's other tabs. */
   get peers(): ReadonlyMap<string, PresenceEntry> {
     return this.#presence.peers;
+  }
+  /** This person's colour: assigned by the map once listed, the one asked for until then. */
+  get color(): string {
+    return this.#presence.color;
+  }
+  /** How many people watch the map without being listed. */
+  get watching(): number {
+    return this.#presence.watching;
+  }
+  /** The listed person a tab (an op's `clientId`) belongs to. */
+  personOf(clientId: string): PresenceEntry | undefined {
+    return this.#presence.personOf(clientId);
   }
   get following(): string | null {
     return this.#presence.following;
@@ -370,6 +396,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
     this.#sync.on('opRejected', (event) => this.emit('opRejected', event));
     this.#sync.on('layerStatus', (statuses) => this.emit('layerStatus', statuses));
     this.#presence.on('presence', (peers) => this.emit('presence', peers));
+    this.#presence.on('audience', (watching) => this.emit('audience', watching));
     this.#presence.on('summon', (from, viewport) => this.emit('summon', from, viewport));
   }
 

@@ -199,15 +199,23 @@ export const OpRecord = z.strictObject({
 });
 export type OpRecord = z.infer<typeof OpRecord>;
 
-/** Who is on a map, with their latest volatile state. */
+/**
+ * One tab of someone listed on a map (an editor who moved a cursor, edited or summoned), with
+ * its latest volatile state. Tabs of one person share `personId` and `color`; clients show one
+ * person per `personId`. View-only and idle people are not listed: they are counted (`audience`).
+ * `{"clientId":"c-9b2e","personId":"p-41d0","name":"Bo","color":"#0076d3","role":"edit","cursor":[2.35,48.85],"viewport":null,"following":null}`
+ */
 export const PresenceEntry = z.strictObject({
   clientId: Id,
+  /** The person (a browser profile) this tab belongs to. */
+  personId: Id,
   name: DisplayName,
+  /** Assigned by the map: no two people listed on it at once share one. */
   color: Color,
   role: Role,
   cursor: Cursor.nullable(),
   viewport: Viewport.nullable(),
-  /** Whom this person is following, if anyone. */
+  /** The person id this person is following, if anyone. */
   following: Id.nullable(),
 });
 export type PresenceEntry = z.infer<typeof PresenceEntry>;

@@ -148,7 +148,8 @@ export function MapApp(props: MapAppProps) {
     onReady: () => {},
     onCreate: (geometry: Geometry) => {
       if (!editor || !identity) return;
-      const id = editor.create(geometry, userLayers.newFeatureProperties(identity.color));
+      // The colour the map assigned this person (their asked-for one until they are listed).
+      const id = editor.create(geometry, userLayers.newFeatureProperties(client?.color ?? identity.color));
       setSelected(id);
       setMode('select');
     },
@@ -228,7 +229,7 @@ export function MapApp(props: MapAppProps) {
   });
 
   const remoteEdit = selected ? remoteEdits.get(selected) : undefined;
-  const remotePeer = remoteEdit ? client?.peers.get(remoteEdit.clientId) : undefined;
+  const remotePeer = remoteEdit ? client?.personOf(remoteEdit.clientId) : undefined;
 
   return (
     <div className="map-app" data-role={role} data-editor-version={editorVersion}>
