@@ -14,7 +14,9 @@ import { commitTracked, fanOut } from '../rooms/commit-op.ts';
 import {
   acceptOp,
   bytesCost,
+  chargeBulk,
   chargeMessage,
+  isBulkOp,
   JOIN_COST,
   opCost,
   refuseInvalid,
@@ -253,7 +255,10 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     session: Session,
     message: ClientMessage,
   ) => void | Promise<void>;
-  if (!chargeMessage(ctx, session, message, cost(message, bytes))) return;
+  const admitted = isBulkOp(message)
+    ? chargeBulk(ctx, session, message, bytes)
+    : chargeMessage(ctx, session, message, cost(message, bytes));
+  if (!admitted) return;
   // A presence or follow sent right after `join` waits for that join instead of failing NOT_JOINED.
   const waitForJoin = session.state.kind === 'joining' && 'mapId' in message;
   if (!spec.ordered && !waitForJoin) {
