@@ -21,11 +21,11 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 function table(runs: ImportRun[]): string {
   const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
   return [
-    '| features | db | chunks in flight | chunks | first chunk → last at 2nd client | features/s | server CPU | clients CPU | transient / final refusals | all delivered, equal | `psql \\copy` floor | snapshot frame |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    '| features | db | chunks in flight | chunks | first chunk → last at 2nd client | features/s | commit per chunk | server CPU | clients CPU | transient / final refusals | all delivered, equal | `psql \\copy` floor | snapshot frame |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     ...runs.map(
       (r) =>
-        `| ${r.count.toLocaleString('en')} | ${r.db} | ${r.bulkWindow} | ${r.chunks} | ${s(r.importMs)} | ${r.featuresPerS.toLocaleString('en')} | ${r.serverCpuS.toFixed(1)} s | ${r.clientsCpuS.toFixed(1)} s | ${r.transientRefusals} / ${r.finalRefusals} | ${r.delivered && r.equal ? 'yes' : 'NO'} | ${s(r.copyFloorMs)} | ${r.snapshotBytes === null ? '–' : `${(r.snapshotBytes / 1e6).toFixed(1)} MB`} |`,
+        `| ${r.count.toLocaleString('en')} | ${r.db} | ${r.bulkWindow} | ${r.chunks} | ${s(r.importMs)} | ${r.featuresPerS.toLocaleString('en')} | ${r.commitMsPerChunk === null ? '–' : `${r.commitMsPerChunk.toFixed(1)} ms`} | ${r.serverCpuS.toFixed(1)} s | ${r.clientsCpuS.toFixed(1)} s | ${r.transientRefusals} / ${r.finalRefusals} | ${r.delivered && r.equal ? 'yes' : 'NO'} | ${s(r.copyFloorMs)} | ${r.snapshotBytes === null ? '–' : `${(r.snapshotBytes / 1e6).toFixed(1)} MB`} |`,
     ),
   ].join('\n');
 }

@@ -156,6 +156,8 @@ export interface ImportRun {
   /** CPU seconds over `importMs`: the server process, and this process (importer + watcher). */
   serverCpuS: number;
   clientsCpuS: number;
+  /** Mean time the server spent committing one chunk (its op-commit histogram): the serial part. */
+  commitMsPerChunk: number | null;
   transientRefusals: number;
   finalRefusals: number;
   /** Every feature reached the watcher and both clients hold the same state. */
@@ -213,6 +215,15 @@ async function copyFloor(databaseUrl: string, features: readonly Feature[]): Pro
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Mean of the server's op-commit histogram, in ms (null when it cannot be read). */
+async function meanCommitMs(metricsUrl: string): Promise<number | null> {
+  const text = await (await fetch(metricsUrl)).text();
+  const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+  const sum = read('meridian_op_commit_seconds_sum');
+  const count = read('meridian_op_commit_seconds_count');
+  return Number.isFinite(sum) && count > 0 ? (sum / count) * 1000 : null;
 }
 
 export async function runImport(options: ImportOptions): Promise<ImportRun> {
@@ -311,6 +322,7 @@ export async function runImport(options: ImportOptions): Promise<ImportRun> {
         });
       });
     }
+    const commitMsPerChunk = await meanCommitMs(`${http}/metrics`);
     const copyFloorMs = options.floor && databaseUrl ? await copyFloor(databaseUrl, features) : null;
     return {
       db,
@@ -320,6 +332,7 @@ export async function runImport(options: ImportOptions): Promise<ImportRun> {
       importMs,
       featuresPerS: Math.round(count / (importMs / 1000)),
       serverCpuS,
+      commitMsPerChunk,
       clientsCpuS: (clientCpu.user + clientCpu.system) / 1e6,
       transientRefusals,
       finalRefusals,
