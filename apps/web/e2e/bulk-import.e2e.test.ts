@@ -1,7 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMap, mapLink } from './support/api.ts';
-import { launchBrowser, newPerson, openMap, type Person, saveMapScreenshot } from './support/browser.ts';
+import {
+  eventually,
+  launchBrowser,
+  newPerson,
+  openMap,
+  type Person,
+  saveMapScreenshot,
+} from './support/browser.ts';
 
 // Issue #11: Ada drops a big GeoJSON file on the map through the real file input; it travels as
 // bulk chunks; Bo, on the other realtime node, sees every feature. Ada presses undo, and the whole
@@ -79,13 +86,22 @@ describe('a big import, shared and undone', () => {
       mimeType: 'application/geo+json',
       buffer: file,
     });
-    await expect.poll(() => featureCount(bo.page), { timeout: 240_000, interval: 250 }).toBe(FEATURES);
+    // Ada's view shows the whole import at once (optimistic); the importer may split a
+    // multi-part shape into several features, so her count is what Bo must reach.
+    const imported = await eventually(
+      'the import in Ada’s view',
+      async () => {
+        const count = await featureCount(ada.page);
+        return count >= FEATURES ? count : undefined;
+      },
+      120_000,
+    );
+    await expect.poll(() => featureCount(bo.page), { timeout: 240_000, interval: 250 }).toBe(imported);
     const seenMs = Date.now() - dropped;
     // Not asserted (machines are noisy): written down so a run says how long it took.
     console.info(
-      `bulk import e2e: ${FEATURES} features (${(file.length / 1e6).toFixed(1)} MB) at Bo in ${seenMs} ms`,
+      `bulk import e2e: ${FEATURES} features in the file (${(file.length / 1e6).toFixed(1)} MB), ${imported} on the map, at Bo in ${seenMs} ms`,
     );
-    expect(await featureCount(ada.page)).toBe(FEATURES);
     await saveMapScreenshot(ada.page, artifactsDir, 'bulk-import-ada');
     await saveMapScreenshot(bo.page, artifactsDir, 'bulk-import-bo');
 

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@meridian/protocol';
+import { type ClientMessage, ErrorCode } from '@meridian/protocol';
 import { describe, expect, it } from 'vitest';
 import { BULK_OP_OVERHEAD_KIB, bulkCostKiB, isBulkOp, syncCost } from './admission.ts';
 import { Admission } from './admission-ledger.ts';
@@ -88,18 +88,18 @@ describe('message weights', () => {
   });
 
   it('charges bulk ops by size to a budget apart from the message rate', () => {
-    const importOp = {
+    const importOp: ClientMessage = {
       type: 'op',
       mapId: 'm1',
       opId: 'o-1',
       op: { kind: 'features.import', features: [] },
-    } as const;
-    const move = {
+    };
+    const move: ClientMessage = {
       type: 'op',
       mapId: 'm1',
       opId: 'o-2',
       op: { kind: 'feature.move', id: 'f1', geometry: { type: 'Point', coordinates: [0, 0] } },
-    } as const;
+    };
     expect(isBulkOp(importOp)).toBe(true);
     expect(isBulkOp(move)).toBe(false);
     expect(bulkCostKiB(64 * 1024)).toBe(64 + BULK_OP_OVERHEAD_KIB);
