@@ -12,8 +12,10 @@ import {
 
 // Issue #11: Ada drops a big GeoJSON file on the map through the real file input; it travels as
 // bulk chunks; Bo, on the other realtime node, sees every feature. Ada presses undo, and the whole
-// import is gone for both. BULK_E2E_FEATURES sets the size (default below).
-const FEATURES = Number(process.env.BULK_E2E_FEATURES ?? 100_000);
+// import is gone for both. BULK_E2E_FEATURES sets the size: 10,000 by default, what fits the CI
+// budget here (100,000 works through the same path but takes minutes in two SwiftShader pages,
+// most of it in the map's re-indexing of its GeoJSON source; see BENCHMARKS.md).
+const FEATURES = Number(process.env.BULK_E2E_FEATURES ?? 10_000);
 
 /** A GeoJSON file of `count` mixed features: CSV-like points, two-island MultiPolygons, 3D tracks. */
 function featureCollection(count: number): string {
