@@ -274,15 +274,26 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     refuseOverloaded(ctx, session, message);
     return;
   }
+  // A bulk op's turn ends once its commit is queued on its map, not once it is committed: the
+  // map's commit lane keeps the order (seq = arrival order), and the import's next chunks, queued
+  // behind it meanwhile, are committed together in one transaction (one durable flush for
+  // several chunks instead of one each). It still counts as in flight until answered.
+  const pipelined = isBulkOp(message);
   void session.enqueue(async () => {
+    let settling: Promise<void> | null = null;
     try {
       // Abandoned while it waited (the connection is being closed for abuse): already answered.
       if (accepted && !session.startOp(accepted)) return;
       if (session.isActive) {
-        await safely(ctx, message.type, () => run(ctx, session, message));
+        // The handler runs synchronously up to its commit being queued on the map.
+        const handled = safely(ctx, message.type, () => run(ctx, session, message));
+        if (pipelined) settling = handled;
+        else await handled;
       }
     } finally {
-      if (accepted) ctx.admission.release(session, accepted);
+      const op = accepted;
+      if (op && settling) void settling.finally(() => ctx.admission.release(session, op));
+      else if (op) ctx.admission.release(session, op);
     }
   });
 }
