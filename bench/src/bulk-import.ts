@@ -25,7 +25,7 @@ function table(runs: ImportRun[]): string {
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     ...runs.map(
       (r) =>
-        `| ${r.count.toLocaleString('en')} | ${r.db} | ${r.bulkWindow} | ${r.chunks} | ${s(r.importMs)} | ${r.featuresPerS.toLocaleString('en')} | ${r.commitMsPerChunk === null ? '–' : `${r.commitMsPerChunk.toFixed(1)} ms`} | ${r.serverCpuS.toFixed(1)} s | ${r.clientsCpuS.toFixed(1)} s | ${r.transientRefusals} / ${r.finalRefusals} | ${r.delivered && r.equal ? 'yes' : 'NO'} | ${s(r.copyFloorMs)} | ${r.snapshotBytes === null ? '–' : `${(r.snapshotBytes / 1e6).toFixed(1)} MB`} |`,
+        `| ${r.count.toLocaleString('en')} | ${r.db} | ${r.bulkWindow} | ${r.chunks} | ${s(r.importMs)} | ${r.featuresPerS.toLocaleString('en')} | ${r.commitMsPerChunk === null ? '–' : `${r.commitMsPerChunk.toFixed(1)} ms`} | ${r.serverCpuS.toFixed(1)} s | ${r.clientsCpuS.toFixed(1)} s | ${r.transientRefusals} / ${r.finalRefusals} | ${r.delivered ? 'yes' : 'NO'}, ${r.equal ? 'yes' : 'NO'} | ${s(r.copyFloorMs)} | ${r.snapshotBytes === null ? '–' : `${(r.snapshotBytes / 1e6).toFixed(1)} MB`} |`,
     ),
   ].join('\n');
 }

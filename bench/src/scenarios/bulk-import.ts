@@ -298,6 +298,12 @@ export async function runImport(options: ImportOptions): Promise<ImportRun> {
     const clientCpu = process.cpuUsage(clientCpuAtStart);
     const importMs = done - firstOut;
     const delivered = watcher.confirmedFeatures.size === count;
+    // The importer applies its own chunks' records too; it may be a few behind the watcher here.
+    await new Promise<void>((resolve) => {
+      const check = () => importer.seq >= chunks && resolve();
+      importer.on('featuresChanged', check);
+      check();
+    });
     const equal = stateHash(watcher.replica.confirmed) === stateHash(importer.replica.confirmed);
     let snapshotBytes: number | null = null;
     if (options.snapshot) {
