@@ -14,7 +14,9 @@ import { commitTracked, fanOut } from '../rooms/commit-op.ts';
 import {
   acceptOp,
   bytesCost,
+  chargeBulk,
   chargeMessage,
+  isBulkOp,
   JOIN_COST,
   opCost,
   refuseInvalid,
@@ -259,7 +261,10 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     session: Session,
     message: ClientMessage,
   ) => void | Promise<void>;
-  if (!chargeMessage(ctx, session, message, cost(message, bytes))) return;
+  const admitted = isBulkOp(message)
+    ? chargeBulk(ctx, session, message, bytes)
+    : chargeMessage(ctx, session, message, cost(message, bytes));
+  if (!admitted) return;
   // A presence or follow sent right after `join` waits for that join instead of failing NOT_JOINED.
   const waitForJoin = session.state.kind === 'joining' && 'mapId' in message;
   if (!spec.ordered && !waitForJoin) {
@@ -275,15 +280,26 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     refuseOverloaded(ctx, session, message);
     return;
   }
+  // A bulk op's turn ends once its commit is queued on its map, not once it is committed: the
+  // map's commit lane keeps the order (seq = arrival order), and the import's next chunks, queued
+  // behind it meanwhile, are committed together in one transaction (one durable flush for
+  // several chunks instead of one each). It still counts as in flight until answered.
+  const pipelined = isBulkOp(message);
   void session.enqueue(async () => {
+    let settling: Promise<void> | null = null;
     try {
       // Abandoned while it waited (the connection is being closed for abuse): already answered.
       if (accepted && !session.startOp(accepted)) return;
       if (session.isActive) {
-        await safely(ctx, message.type, () => run(ctx, session, message));
+        // The handler runs synchronously up to its commit being queued on the map.
+        const handled = safely(ctx, message.type, () => run(ctx, session, message));
+        if (pipelined) settling = handled;
+        else await handled;
       }
     } finally {
-      if (accepted) ctx.admission.release(session, accepted);
+      const op = accepted;
+      if (op && settling) void settling.finally(() => ctx.admission.release(session, op));
+      else if (op) ctx.admission.release(session, op);
     }
   });
 }

@@ -19,8 +19,8 @@ export interface ImportResult {
   skipped: string[];
 }
 
-/** More than this in one import would flood the map (each feature is one op). */
-export const MAX_IMPORT_FEATURES = 2000;
+/** Features in one import: an import travels as bulk chunks (issue #11), so this is about memory. */
+export const MAX_IMPORT_FEATURES = 100_000;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

@@ -1,5 +1,5 @@
 import type { FeatureProperties, FeaturePropertiesPatch, Geometry, Op, UserLayer } from '@meridian/protocol';
-import { type MeridianClient, randomId } from '@meridian/protocol/client';
+import { importChunks, type MeridianClient, randomId } from '@meridian/protocol/client';
 import type { ImportedFeature } from '../features/geojson-io.ts';
 import { UndoHistory, type UndoState } from '../features/undo-history.ts';
 import { isFeedEntry, orderOnTop } from '../layers/user-layers.ts';
@@ -107,14 +107,24 @@ export class Editor {
     this.#perform([{ kind: 'map.rename', name }]);
   }
 
-  /** Create many features as one undoable step. */
+  /**
+   * Create many features as one undoable step: `features.import` chunks that each fit in a frame
+   * and commit atomically (one seq each), so 100,000 features are some 800 ops, not 100,000. Its
+   * undo deletes them in `features.delete` chunks. Throws MeridianError(FRAME_TOO_LARGE) for a
+   * feature too big for any frame, before anything is submitted.
+   */
   importFeatures(features: readonly ImportedFeature[]): string[] {
-    const ops: Op[] = features.map(({ geometry, properties }) => ({
-      kind: 'feature.create',
-      feature: { type: 'Feature', id: newFeatureId(), geometry, properties, version: 0 },
-    }));
+    const ops = importChunks(
+      features.map(({ geometry, properties }) => ({
+        type: 'Feature' as const,
+        id: newFeatureId(),
+        geometry,
+        properties,
+        version: 0,
+      })),
+    );
     this.#perform(ops);
-    return ops.map((op) => (op.kind === 'feature.create' ? op.feature.id : ''));
+    return ops.flatMap((op) => op.features.map((f) => f.id));
   }
 
   undo(): boolean {

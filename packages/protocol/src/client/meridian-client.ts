@@ -13,11 +13,14 @@ import { Emitter } from './emitter.ts';
 import { type ImportProgress, importChunks, validateImport } from './import.ts';
 import { PresenceChannel } from './presence.ts';
 import type { MapReplica } from './replica.ts';
-import type { ResendPacing } from './resend-pacer.ts';
+import { DEFAULT_BULK_WINDOW, type ResendPacing } from './resend-pacer.ts';
 import { type FeaturesChangedEvent, MapSync, type OpRejectedEvent } from './sync.ts';
 
-/** Import chunks submitted and not yet committed at once (see `importFeatures`). */
-const IMPORT_WINDOW = 4;
+/**
+ * Import chunks submitted and not yet committed at once (see `importFeatures`): enough to keep the
+ * pacer's bulk window full while acks come back.
+ */
+const IMPORT_WINDOW = 2 * DEFAULT_BULK_WINDOW;
 
 export interface ClientEvents {
   /** The connection moved to another state (see `ConnectionState`). */
@@ -281,7 +284,8 @@ export class MeridianClient extends Emitter<ClientEvents> {
    * Import many features: checked first (a bad one throws, naming its index, before anything is
    * sent), then split into `features.import` chunks that each fit in a frame and commit atomically
    * under their own op id (so a retry or a resend after a reconnect never applies one twice).
-   * Chunks go out one after another (a few submitted at a time); `onProgress` hears each commit.
+   * Chunks go out a few at a time (the pacer's bulk window), and hold when the server's bulk budget
+   * says to wait; `onProgress` hears each commit.
    * Resolves with the chunks' op ids and the feature ids (undo deletes them) once all are
    * committed; rejects on a final refusal of a chunk (chunks committed before it stay, later
    * ones are not sent).

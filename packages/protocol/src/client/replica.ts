@@ -151,14 +151,20 @@ export class MapReplica {
   }
 
   #applyRecord(record: OpRecord, changed: Set<string>): void {
+    // The record of our oldest pending op leaves the optimistic view as it was: the view already
+    // showed that op applied, on this same confirmed state, and applyOp is deterministic. Keeping
+    // it spares a copy of the whole map per record while an import's chunks come back.
+    const ownOldest = record.clientId === this.clientId && this.#pending[0]?.opId === record.opId;
+    const view = ownOldest ? this.#view : null;
     for (const id of touchedFeatureIds(this.#confirmed, record.op)) changed.add(id);
     applyOp(this.#confirmed, record.op);
     this.#seq = record.seq;
     if (record.clientId === this.clientId) this.#removePending(record.opId);
     // Pending ops are replayed on top of the new confirmed state, so what they touch may change too.
-    for (const pending of this.#pending)
-      for (const id of touchedFeatureIds(this.#confirmed, pending.op)) changed.add(id);
-    this.#view = null;
+    if (!ownOldest)
+      for (const pending of this.#pending)
+        for (const id of touchedFeatureIds(this.#confirmed, pending.op)) changed.add(id);
+    this.#view = this.#pending.length > 0 ? view : null;
   }
 
   #drainAhead(changed: Set<string>): void {

@@ -14,9 +14,21 @@ export interface ResendPacing {
   burst: number;
   /** ...and then per second. */
   perSecond: number;
+  /**
+   * Bulk ops (import chunks, multi-deletes) of one kind in flight together (default
+   * DEFAULT_BULK_WINDOW). They take none of the tokens above: the server charges them to a budget
+   * of their own, by size, and says how long to wait when it is spent.
+   */
+  bulkWindow?: number;
 }
 
 export const DEFAULT_RESEND_PACING: ResendPacing = { window: 64, burst: 40, perSecond: 20 };
+
+/**
+ * Import chunks in flight at once: the server commits one connection's ops one after another, so
+ * this only needs to cover the round trip and the client's own work on each chunk.
+ */
+export const DEFAULT_BULK_WINDOW = 6;
 
 export interface OutgoingOp {
   opId: string;
@@ -38,8 +50,8 @@ export function opTarget(op: Op): string | null {
       return `feature:${op.id}`;
     case 'map.rename':
       return 'map';
-    // Bulk ops go one at a time among themselves, so an import's chunks (and the undo that
-    // deletes them) commit in the order they were made.
+    // Bulk ops have their own rule in ResendPacer.take: several of one kind at once (an import's
+    // chunks touch disjoint features), never an import's chunk together with a delete's.
     case 'features.import':
     case 'features.delete':
       return 'bulk';
@@ -73,6 +85,12 @@ export function opTargets(op: Op): string[] {
   return targets;
 }
 
+type BulkKind = 'features.import' | 'features.delete';
+
+function isBulk(op: Op): op is Extract<Op, { kind: BulkKind }> {
+  return op.kind === 'features.import' || op.kind === 'features.delete';
+}
+
 interface Ranked extends OutgoingOp {
   /** Order in which the op was made: a retried op goes back in its place, not at the end. */
   rank: number;
@@ -87,6 +105,7 @@ interface Ranked extends OutgoingOp {
  */
 export class ResendPacer {
   readonly #pacing: ResendPacing;
+  readonly #bulkWindow: number;
   #queue: Ranked[] = [];
   readonly #inFlight = new Map<string, Ranked>();
   #nextRank = 0;
@@ -96,9 +115,10 @@ export class ResendPacer {
   #refilledAt: number;
 
   constructor(pacing: ResendPacing = DEFAULT_RESEND_PACING, nowMs = 0) {
-    if (pacing.window < 1 || pacing.burst < 1 || pacing.perSecond <= 0)
-      throw new RangeError('resend pacing needs window >= 1, burst >= 1 and perSecond > 0');
+    if (pacing.window < 1 || pacing.burst < 1 || pacing.perSecond <= 0 || (pacing.bulkWindow ?? 1) < 1)
+      throw new RangeError('resend pacing needs window >= 1, burst >= 1, perSecond > 0 and bulkWindow >= 1');
     this.#pacing = pacing;
+    this.#bulkWindow = pacing.bulkWindow ?? DEFAULT_BULK_WINDOW;
     this.#tokens = pacing.burst;
     this.#refilledAt = nowMs;
   }
@@ -172,11 +192,37 @@ export class ResendPacer {
     const out: OutgoingOp[] = [];
     if (nowMs < this.#holdUntil) return out;
     const busy = this.#busyTargets();
+    const bulk = this.#bulkInFlight();
+    // Once one bulk op waits, every later one waits too: they leave in the order they were made.
+    let bulkWaiting = false;
     const waiting: Ranked[] = [];
     for (const next of this.#queue) {
       const targets = opTargets(next.op);
       const blocked = targets.some((target) => busy.has(target));
-      if (blocked || this.#tokens < 1 || this.#inFlight.size >= this.#pacing.window) {
+      const full = this.#inFlight.size >= this.#pacing.window;
+      if (isBulk(next.op)) {
+        const kind = next.op.kind;
+        // Chunks share the 'bulk' target and go several at once; only a new layer holds them back.
+        const layerBusy = targets.some((target) => target !== 'bulk' && busy.has(target));
+        if (
+          full ||
+          layerBusy ||
+          bulkWaiting ||
+          bulk.count >= this.#bulkWindow ||
+          (bulk.kind !== null && bulk.kind !== kind)
+        ) {
+          waiting.push(next);
+          bulkWaiting = true;
+          for (const target of targets) busy.add(target);
+          continue;
+        }
+        this.#inFlight.set(next.opId, next);
+        bulk.count += 1;
+        bulk.kind = kind;
+        out.push({ opId: next.opId, op: next.op });
+        continue;
+      }
+      if (blocked || this.#tokens < 1 || full) {
         waiting.push(next);
         // A later op on the same target stays behind this one.
         for (const target of targets) busy.add(target);
@@ -204,6 +250,18 @@ export class ResendPacer {
     this.#refill(nowMs);
     if (this.#tokens >= 1) return 0;
     return Math.ceil(((1 - this.#tokens) / this.#pacing.perSecond) * 1000);
+  }
+
+  /** How many bulk ops are in flight, and of which kind (one kind at a time). */
+  #bulkInFlight(): { count: number; kind: BulkKind | null } {
+    let count = 0;
+    let kind: BulkKind | null = null;
+    for (const sent of this.#inFlight.values()) {
+      if (!isBulk(sent.op)) continue;
+      count += 1;
+      kind = sent.op.kind;
+    }
+    return { count, kind };
   }
 
   #busyTargets(): Set<string> {
