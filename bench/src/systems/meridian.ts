@@ -23,7 +23,11 @@ import {
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const REALTIME_ENTRY = `${REPO_ROOT}apps/realtime/src/index.ts`;
+/**
+ * The service as it runs: BENCH_MERIDIAN_ENTRY names another entry (another checkout's
+ * `apps/realtime/src/index.ts`, to measure a change side by side, or a bundle's `index.mjs`).
+ */
+const REALTIME_ENTRY = process.env.BENCH_MERIDIAN_ENTRY ?? `${REPO_ROOT}apps/realtime/src/index.ts`;
 /** Where databases are created and dropped: the test suite's server unless told otherwise. */
 const POSTGRES_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -156,7 +160,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
     const proc = startProcess(
       `meridian n${i}`,
       process.execPath,
-      [...nodeFlags(), REALTIME_ENTRY],
+      [...nodeFlags(REALTIME_ENTRY), REALTIME_ENTRY],
       {
         ...process.env,
         HOST: '127.0.0.1',

@@ -11,10 +11,13 @@ export function tsxImport(): string {
 /**
  * Node flags for a benchmark child: with BENCH_CPU_PROF_DIR set, every Node process the
  * benchmark starts (servers and load workers) writes a V8 CPU profile there when it exits.
+ * TypeScript entries run through tsx; pass the entry so that a bundled `.mjs` one runs without it.
  */
-export function nodeFlags(): string[] {
+export function nodeFlags(entry?: string): string[] {
   const dir = process.env.BENCH_CPU_PROF_DIR;
-  return ['--import', tsxImport(), ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+  // A bundled entry (plain JavaScript) runs without the TypeScript loader.
+  const loader = entry?.endsWith('.mjs') ? [] : ['--import', tsxImport()];
+  return [...loader, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
 }
 
 /** Pins every thread of a process to the given CPU list (taskset syntax, e.g. "0" or "2-3"). */

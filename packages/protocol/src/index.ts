@@ -15,7 +15,12 @@ export * from './messages/client.ts';
 export * from './messages/common.ts';
 export * from './messages/server.ts';
 export {
+  busPresenceBatchFrameText,
+  EncodedServerMessage,
+  encodeBusPresenceBatch,
   encodeMessage,
+  type OutgoingServerMessage,
+  outgoingText,
   type ParseError,
   type ParseResult,
   parseBusMessage,

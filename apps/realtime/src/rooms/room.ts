@@ -1,10 +1,14 @@
 import { type Database, getMap, loadSnapshot, readOps } from '@meridian/db';
 import {
   type BusMessage,
+  busPresenceBatchFrameText,
+  EncodedServerMessage,
   ErrorCode,
+  encodeBusPresenceBatch,
   type LayerStatus,
   MeridianError,
   type OpRecord,
+  type OutgoingServerMessage,
   type PresenceEntry,
   type ServerMessage,
   type Viewport,
@@ -15,6 +19,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { OpTail, type OpTailLimits } from './op-tail.ts';
+import { PresenceBatcher } from './presence-batch.ts';
 import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
 import type { RoomMember, RoomTopics } from './room-member.ts';
@@ -34,6 +39,8 @@ export interface RoomDeps {
     volatileBackpressureBytes: number;
     /** PRESENCE_FLUSH_MS: each sender's presence goes out at most once per this interval. */
     presenceFlushMs: number;
+    /** PRESENCE_BATCH_MS: the map's local presence goes out as one frame per this interval (presence-batch.ts). */
+    presenceBatchMs: number;
     presenceHeartbeatMs: number;
     presenceTtlMs: number;
     gapHoldMs: number;
@@ -83,7 +90,9 @@ interface MemberState {
 /** A joiner this far behind is not going to catch up; it is closed and resumes later. */
 const MAX_JOINER_BUFFER = 10_000;
 
-type BusHandlers = { [T in BusMessage['type']]: (message: Extract<BusMessage, { type: T }>) => void };
+type BusHandlers = {
+  [T in BusMessage['type']]: (message: Extract<BusMessage, { type: T }>, raw: string | undefined) => void;
+};
 
 /**
  * One map on this node: its local sockets, ordered op delivery, and presence. Exists while at
@@ -110,6 +119,8 @@ export class Room {
   readonly #owners = new Map<string, RoomMember>();
   /** Paces local senders' presence: a change goes out at once, or (conflated) when the sender's interval ends. */
   readonly #presencePacing: PresenceThrottle<RoomMember>;
+  /** Frames what the pacing lets out: one presence batch per PRESENCE_BATCH_MS for sockets and peers. */
+  readonly #presenceBatch: PresenceBatcher;
   /** Sends the held presence changes when the earliest one is due. */
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceTimerAtMs = Number.POSITIVE_INFINITY;
@@ -143,6 +154,12 @@ export class Room {
     this.#snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
     this.#tail = new OpTail(deps.limits.opTail);
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
+    this.#presenceBatch = new PresenceBatcher({
+      intervalMs: deps.limits.presenceBatchMs,
+      clock: deps.clock,
+      flush: (entries) => this.#publishPresenceBatch(entries),
+      onError: (error) => deps.logger.error({ err: error, mapId }, 'presence batch failed'),
+    });
     this.#sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
       fetch: (fromSeq, toSeq) => readOps(deps.db, mapId, fromSeq, toSeq),
@@ -156,6 +173,13 @@ export class Room {
       presence: (message) => {
         this.#presence.setRemote(message.nodeId, message.entry, deps.clock.now());
         this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry: message.entry });
+      },
+      presenceBatch: (message, raw) => {
+        const now = deps.clock.now();
+        for (const entry of message.frame.entries) this.#presence.setRemote(message.nodeId, entry, now);
+        // Forwarded as the peer encoded it (and validated each entry when its client sent it).
+        const text = busPresenceBatchFrameText(message, raw);
+        this.#broadcast(this.volatileTopic, new EncodedServerMessage('presenceBatch', text));
       },
       presenceLeft: (message) => {
         if (this.#presence.removeRemote(message.nodeId, message.clientId)) this.#departed(message.clientId);
@@ -193,8 +217,10 @@ export class Room {
       presenceState: (message) => {
         const change = this.#presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
         for (const clientId of change.left) this.#departed(clientId);
-        for (const entry of change.updated)
-          this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry });
+        if (change.updated.length > 0) {
+          const batch = { type: 'presenceBatch' as const, mapId, entries: change.updated };
+          this.#broadcast(this.volatileTopic, EncodedServerMessage.of(batch));
+        }
       },
     };
   }
@@ -251,7 +277,9 @@ export class Room {
 
   /** Subscribe to the bus, then learn the map's seq: every op after it reaches this room. */
   async open(): Promise<void> {
-    const subscription = await this.#deps.bus.subscribe(this.mapId, (message) => this.#onBus(message));
+    const subscription = await this.#deps.bus.subscribe(this.mapId, (message, raw) =>
+      this.#onBus(message, raw),
+    );
     if (this.#closed) {
       await subscription.unsubscribe();
       return;
@@ -419,6 +447,8 @@ export class Room {
     state.presence = null;
     if (entry && this.#owners.get(entry.clientId) === member) {
       this.#owners.delete(entry.clientId);
+      // Its held change must not reach peers after the presenceLeft below.
+      this.#presenceBatch.drop(entry.clientId);
       if (this.#presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
       this.#deps.bus.publish({
         type: 'presenceLeft',
@@ -483,20 +513,28 @@ export class Room {
     this.#presenceTimer = setTimeout(() => this.#flushPresence(), Math.max(0, dueAtMs - now));
   }
 
-  /** Send these senders' current presence to local sockets and peers. */
+  /** These senders' current presence goes into the map's next batch (presence-batch.ts). */
   #sendPresence(senders: readonly RoomMember[], now: number): void {
-    const { bus, nodeId, metrics } = this.#deps;
     this.#checkVolatileBackpressure(now);
     for (const sender of senders) {
       const entry = this.#members.get(sender)?.presence;
-      if (!entry) continue;
-      this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, sender);
-      bus.publish({ type: 'presence', mapId: this.mapId, nodeId, entry });
-      for (const off of this.#volatileOff) {
-        if (off === sender || !this.#members.has(off) || off.isSubscribed(this.volatileTopic)) continue;
-        metrics.volatileDropped.inc();
-        off.countVolatileDropped();
-      }
+      if (entry) this.#presenceBatch.add(entry);
+    }
+  }
+
+  /**
+   * One batch to local sockets and to peers: encoded once, published once to the volatile topic
+   * (senders read their own entry too, and ignore it), and spliced into the bus message as is.
+   */
+  #publishPresenceBatch(entries: PresenceEntry[]): void {
+    const { bus, nodeId, metrics } = this.#deps;
+    const frame = EncodedServerMessage.of({ type: 'presenceBatch', mapId: this.mapId, entries });
+    this.#broadcast(this.volatileTopic, frame);
+    bus.publishEncoded(this.mapId, encodeBusPresenceBatch(this.mapId, nodeId, frame.text));
+    for (const off of this.#volatileOff) {
+      if (!this.#members.has(off) || off.isSubscribed(this.volatileTopic)) continue;
+      metrics.volatileDropped.inc();
+      off.countVolatileDropped();
     }
   }
 
@@ -590,6 +628,7 @@ export class Room {
     this.#sequencer.stop();
     if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
     this.#presenceTimer = null;
+    this.#presenceBatch.close();
     this.#volatileOff = [];
     this.#snapshots.clear();
     const subscription = this.#subscription;
@@ -601,10 +640,10 @@ export class Room {
     if (this.#members.size === 0 && this.#reservations === 0 && !this.#closed) this.#onEmpty(this);
   }
 
-  #onBus(message: BusMessage): void {
+  #onBus(message: BusMessage, raw: string | undefined): void {
     if (this.#closed || message.nodeId === this.#deps.nodeId) return;
     try {
-      (this.#busHandlers[message.type] as (m: BusMessage) => void)(message);
+      (this.#busHandlers[message.type] as (m: BusMessage, raw: string | undefined) => void)(message, raw);
     } catch (error) {
       this.#deps.logger.error(
         { err: error, mapId: this.mapId, type: message.type },
@@ -666,7 +705,7 @@ export class Room {
   }
 
   /** Publish to a topic and send to joiners that already have their snapshot (they are not on topics yet). */
-  #broadcast(topic: string, message: ServerMessage, exclude?: RoomMember): void {
+  #broadcast(topic: string, message: OutgoingServerMessage, exclude?: RoomMember): void {
     const { topics, limits, metrics } = this.#deps;
     if (exclude) exclude.publish(topic, message);
     else topics.publish(topic, message);
@@ -701,6 +740,7 @@ export class Room {
   }
 
   #announceLeft(clientId: string): void {
+    this.#presenceBatch.drop(clientId);
     this.#broadcast(this.opsTopic, { type: 'presenceLeft', mapId: this.mapId, clientId });
   }
 }

@@ -100,6 +100,17 @@ export class PresenceChannel extends Emitter<PresenceEvents> {
         this.#peers.set(message.entry.clientId, message.entry);
         this.emit('presence', this.#peers);
         return true;
+      case 'presenceBatch': {
+        // One frame with every change of a tick: one event for all of them.
+        let changed = false;
+        for (const entry of message.entries) {
+          if (entry.clientId === this.#options.clientId) continue;
+          this.#peers.set(entry.clientId, entry);
+          changed = true;
+        }
+        if (changed) this.emit('presence', this.#peers);
+        return true;
+      }
       case 'presenceLeft':
         if (this.#peers.delete(message.clientId)) this.emit('presence', this.#peers);
         return true;
