@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBroadcast } from './scenarios/broadcast.ts';
 import { type OpenBench, openBench } from './scenarios/harness.ts';
 import { MODES } from './scenarios/modes.ts';
-import { SYSTEMS, systemById } from './systems/catalog.ts';
+import { DEFAULT_SYSTEMS, systemById } from './systems/catalog.ts';
 
 const NODES = 3;
 const config = MODES.smoke;
 const only = process.env.BENCH_SMOKE_SYSTEMS?.split(',');
-const systems = SYSTEMS.filter((s) => only?.includes(s.id) ?? true);
+const systems = DEFAULT_SYSTEMS.filter((s) => only?.includes(s.id) ?? true);
 
 let bench: OpenBench;
 

@@ -10,6 +10,8 @@ import { freePort, httpOk, type ManagedProcess, nodeFlags, startProcess, waitUnt
 
 export type SystemId =
   | 'meridian'
+  | 'meridian-batch0'
+  | 'meridian-baseline'
   | 'meridian-flush10'
   | 'meridian-durable'
   | 'socketio'
@@ -130,6 +132,26 @@ export const SYSTEMS: readonly SystemSpec[] = [
     start: (options) => startMeridian(options, { path: 'presence' }),
   },
   {
+    id: 'meridian-batch0',
+    label: 'Meridian (volatile, no batching)',
+    fixedNodes: null,
+    cursorStorm: false,
+    idleConnections: false,
+    receiversPerMessage: (n) => n - 1,
+    // Every presence change its own frame (PRESENCE_BATCH_MS=0): what batching saves, side by side.
+    start: (options) => startMeridian(options, { path: 'presence', env: { PRESENCE_BATCH_MS: '0' } }),
+  },
+  {
+    id: 'meridian-baseline',
+    label: 'Meridian (volatile, baseline checkout)',
+    fixedNodes: null,
+    cursorStorm: true,
+    idleConnections: true,
+    receiversPerMessage: (n) => n - 1,
+    // Another copy of apps/realtime (BENCH_MERIDIAN_BASELINE): a change measured against what it changed.
+    start: (options) => startMeridian(options, { path: 'presence', checkout: 'baseline' }),
+  },
+  {
     id: 'meridian-flush10',
     label: 'Meridian (volatile, 10 ms flush)',
     fixedNodes: null,
@@ -174,6 +196,11 @@ export const SYSTEMS: readonly SystemSpec[] = [
     target: rawWs,
   }),
 ];
+
+/** What runs when no system is named: all but the baseline checkout, which needs one to compare with. */
+export const DEFAULT_SYSTEMS: readonly SystemSpec[] = SYSTEMS.filter(
+  (system) => system.id !== 'meridian-baseline' || process.env.BENCH_MERIDIAN_BASELINE !== undefined,
+);
 
 export function systemById(id: string): SystemSpec {
   const spec = SYSTEMS.find((s) => s.id === id);

@@ -1,7 +1,8 @@
 /**
  * Meridian's realtime service as a system under test: N nodes of apps/realtime joined by
  * the benchmark's Redis, sharing a fresh Postgres database that is dropped afterwards.
- * Started exactly as `npx tsx apps/realtime/src/index.ts` would, in one process per node.
+ * Started as production runs it (`npm start`): the bundle `node apps/realtime/dist/index.mjs`,
+ * built once per benchmark run, one process per node, no TypeScript loader.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,11 +24,37 @@ import {
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REALTIME_DIR = `${REPO_ROOT}apps/realtime`;
+
+const bundles = new Map<string, Promise<string>>();
+
+/** `<appDir>/dist/index.mjs`, built by the app's own build script (once per benchmark process). */
+export function realtimeBundle(appDir: string): Promise<string> {
+  let bundle = bundles.get(appDir);
+  if (!bundle) {
+    bundle = run(process.execPath, [`${appDir}/scripts/build.mjs`], { cwd: appDir }).then(
+      () => `${appDir}/dist/index.mjs`,
+    );
+    bundles.set(appDir, bundle);
+  }
+  return bundle;
+}
+
 /**
- * The service as it runs: BENCH_MERIDIAN_ENTRY names another entry (another checkout's
- * `apps/realtime/src/index.ts`, to measure a change side by side, or a bundle's `index.mjs`).
+ * The entry a node runs. BENCH_MERIDIAN_ENTRY overrides it for every Meridian system (e.g.
+ * `apps/realtime/src/index.ts`, run through tsx as `npm run dev` does). The `baseline` checkout is
+ * another copy of apps/realtime (BENCH_MERIDIAN_BASELINE, its folder), bundled the same way, so a
+ * change is measured side by side with what it changes, in one run.
  */
-const REALTIME_ENTRY = process.env.BENCH_MERIDIAN_ENTRY ?? `${REPO_ROOT}apps/realtime/src/index.ts`;
+async function realtimeEntry(checkout: 'current' | 'baseline'): Promise<string> {
+  if (checkout === 'baseline') {
+    const dir = process.env.BENCH_MERIDIAN_BASELINE;
+    if (!dir)
+      throw new Error('meridian-baseline: set BENCH_MERIDIAN_BASELINE to another checkout’s apps/realtime');
+    return realtimeBundle(dir.replace(/\/$/, ''));
+  }
+  return process.env.BENCH_MERIDIAN_ENTRY ?? realtimeBundle(REALTIME_DIR);
+}
 /** Where databases are created and dropped: the test suite's server unless told otherwise. */
 const POSTGRES_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -144,12 +171,15 @@ function createFeature(url: string, access: MapAccess): Promise<void> {
 
 export interface MeridianOptions {
   path: 'presence' | 'op';
+  /** Which apps/realtime runs: this one (default) or BENCH_MERIDIAN_BASELINE's. */
+  checkout?: 'current' | 'baseline';
   /** Overrides for the service's environment (its documented knobs, e.g. PRESENCE_FLUSH_MS). */
   env?: Record<string, string>;
 }
 
 export async function startMeridian(options: StartOptions, meridian: MeridianOptions): Promise<Deployment> {
   const { path } = meridian;
+  const entry = await realtimeEntry(meridian.checkout ?? 'current');
   const database = `bench_${options.runId.replace(/[^a-z0-9_]/gi, '_')}_${randomBytes(3).toString('hex')}`;
   const url = await createDatabase(database);
   const unregisterDrop = registerCleanup(() => dropDatabase(database));
@@ -160,7 +190,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
     const proc = startProcess(
       `meridian n${i}`,
       process.execPath,
-      [...nodeFlags(REALTIME_ENTRY), REALTIME_ENTRY],
+      [...nodeFlags(entry), entry],
       {
         ...process.env,
         HOST: '127.0.0.1',
