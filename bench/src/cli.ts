@@ -18,6 +18,7 @@ import { machineInfo, softwareVersions } from './report/machine.ts';
 import {
   errorsList,
   fanoutTable,
+  footprintTable,
   idleNotes,
   idleTable,
   stormTable,
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
     ['Throughput sweep, every level', sweepLevelsTable(reports)],
     ['Cursor storm', stormTable(reports)],
     ['Idle connections on one node', [idleTable(reports), idleNotes(reports)].filter(Boolean).join('\n\n')],
+    ['One idle node: start-up and memory', footprintTable(reports)],
     ['Goals', goalsTable(goals)],
     ['Errors', errorsList(reports)],
   ].filter(([, body]) => body !== '' && !(body?.startsWith('|') && body.split('\n').length <= 2));
