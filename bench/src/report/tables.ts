@@ -172,7 +172,14 @@ const median = (values: readonly number[]) => {
 
 export function footprintTable(reports: readonly SystemReport[]): string {
   return table(
-    ['system', 'spawn → ready s (median)', 'each start s', 'idle RSS MiB', 'idle RSS MiB after GC'],
+    [
+      'system',
+      'spawn → ready s (median)',
+      'each start s',
+      'CPU s to ready (median)',
+      'idle RSS MiB',
+      'idle RSS MiB after GC',
+    ],
     reports.flatMap((r) => {
       const f = r.footprint;
       if (!f) return [];
@@ -181,6 +188,7 @@ export function footprintTable(reports: readonly SystemReport[]): string {
           r.label,
           (median(f.readyMs) / 1000).toFixed(2),
           f.readyMs.map((v) => (v / 1000).toFixed(2)).join(', '),
+          (median(f.readyCpuMs) / 1000).toFixed(2),
           (f.idleRssBytes / 2 ** 20).toFixed(0),
           (f.idleRssAfterGcBytes / 2 ** 20).toFixed(0),
         ],

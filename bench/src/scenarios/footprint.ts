@@ -1,12 +1,17 @@
 /** What one idle node costs before any client comes: its start-up time and its resident memory. */
 import { openInspector } from '../load/inspector-gc.ts';
-import { rssBytes } from '../load/proc.ts';
+import { cpuSeconds, rssBytes } from '../load/proc.ts';
 import type { SystemSpec } from '../systems/catalog.ts';
 import type { BenchContext } from './context.ts';
 
 export interface FootprintResult {
   /** Spawn to the first 200 from `/readyz` (Meridian) or `/healthz` (the peers), one per start. */
   readyMs: number[];
+  /**
+   * CPU time (user + system) the node used from spawn to ready, one per start: unlike the wall
+   * time, hardly moved by other work on a shared machine.
+   */
+  readyCpuMs: number[];
   /** Median RSS over 5 s of an idle node, 3 s after it was ready, as the process left it. */
   idleRssBytes: number;
   /** The same after a full garbage collection forced through the node's inspector. */
@@ -34,6 +39,7 @@ async function medianRss(pid: number): Promise<number> {
  */
 export async function runFootprint(ctx: BenchContext, system: SystemSpec): Promise<FootprintResult> {
   const readyMs: number[] = [];
+  const readyCpuMs: number[] = [];
   let idleRssBytes = Number.NaN;
   let idleRssAfterGcBytes = Number.NaN;
   for (let start = 0; start < STARTS; start++) {
@@ -47,6 +53,7 @@ export async function runFootprint(ctx: BenchContext, system: SystemSpec): Promi
       const node = deployment.nodes[0];
       if (!node || node.readyAfterMs === null) throw new Error(`${system.id}: no node reported ready`);
       readyMs.push(node.readyAfterMs);
+      readyCpuMs.push(cpuSeconds(node.pid) * 1000);
       if (start === 0) {
         await sleep(SETTLE_MS);
         idleRssBytes = await medianRss(node.pid);
@@ -64,8 +71,9 @@ export async function runFootprint(ctx: BenchContext, system: SystemSpec): Promi
     }
   }
   ctx.log(
-    `  footprint: ready in ${readyMs.map((v) => `${Math.round(v)} ms`).join(', ')}; ` +
+    `  footprint: ready in ${readyMs.map((v) => `${Math.round(v)} ms`).join(', ')} ` +
+      `(CPU ${readyCpuMs.map((v) => `${Math.round(v)} ms`).join(', ')}); ` +
       `idle RSS ${(idleRssBytes / 2 ** 20).toFixed(0)} MiB, ${(idleRssAfterGcBytes / 2 ** 20).toFixed(0)} MiB after GC`,
   );
-  return { readyMs, idleRssBytes, idleRssAfterGcBytes };
+  return { readyMs, readyCpuMs, idleRssBytes, idleRssAfterGcBytes };
 }
