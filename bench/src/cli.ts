@@ -18,6 +18,7 @@ import { machineInfo, softwareVersions } from './report/machine.ts';
 import {
   errorsList,
   fanoutTable,
+  footprintTable,
   idleNotes,
   idleTable,
   stormTable,
@@ -28,7 +29,7 @@ import { DEFAULT_FAULT_OPTIONS, type FaultOptions, faultTable, runFaults } from 
 import { withBench } from './scenarios/harness.ts';
 import { MODES, type Mode } from './scenarios/modes.ts';
 import { runSuite, SCENARIOS, type ScenarioId } from './scenarios/suite.ts';
-import { SYSTEMS, systemById } from './systems/catalog.ts';
+import { DEFAULT_SYSTEMS, SYSTEMS, systemById } from './systems/catalog.ts';
 import { runCleanups } from './systems/spawn.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
@@ -42,14 +43,15 @@ interface Args {
   idleCounts: number[] | null;
   /** Names the output files `<mode>-<tag>.*` so a partial run does not overwrite the full one. */
   tag: string | null;
-  /** Offered rates of the sweep instead of the mode's (e.g. the durable single-op sweep). */
-  rates: number[] | null;
+  /** Sweep levels instead of the mode's, and whether to run them all past a failing one. */
+  sweepRates: number[] | null;
+  sweepEveryLevel: boolean;
 }
 
 function usage(problem: string): never {
   process.stderr.write(
     `${problem}\nusage: tsx src/cli.ts quick|full [--systems=${SYSTEMS.map((s) => s.id).join(',')}] ` +
-      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N] [--rates=N,N] [--tag=name]\n`,
+      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N] [--sweep-rates=N,N (or --rates)] [--sweep-every-level] [--tag=name]\n`,
   );
   process.exit(2);
 }
@@ -63,7 +65,8 @@ function parseArgs(argv: string[]): Args {
     workers: undefined,
     idleCounts: null,
     tag: null,
-    rates: null,
+    sweepRates: null,
+    sweepEveryLevel: false,
   };
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2);
@@ -80,10 +83,12 @@ function parseArgs(argv: string[]): Args {
       args.idleCounts = value.split(',').map(Number);
       if (args.idleCounts.some((n) => !Number.isInteger(n) || n < 1))
         usage('--idle-counts takes positive integers');
-    } else if (key === '--rates') {
-      args.rates = value.split(',').map(Number);
-      if (args.rates.some((n) => !Number.isInteger(n) || n < 1)) usage('--rates takes positive integers');
-    } else if (key === '--tag') {
+    } else if (key === '--sweep-rates' || key === '--rates') {
+      args.sweepRates = value.split(',').map(Number);
+      if (args.sweepRates.some((n) => !Number.isInteger(n) || n < 1))
+        usage('--sweep-rates takes positive integers');
+    } else if (arg === '--sweep-every-level') args.sweepEveryLevel = true;
+    else if (key === '--tag') {
       if (!/^[a-z0-9-]{1,32}$/.test(value)) usage('--tag takes 1-32 of a-z, 0-9 and -');
       args.tag = value;
     } else usage(`unknown argument ${arg}`);
@@ -140,13 +145,20 @@ async function mainFaults(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   if (process.argv[2] === 'faults') return mainFaults(process.argv.slice(3));
   const args = parseArgs(process.argv.slice(2));
-  const systems = args.systems ? args.systems.map(systemById) : [...SYSTEMS];
+  const systems = args.systems ? args.systems.map(systemById) : DEFAULT_SYSTEMS;
   const base = MODES[args.mode];
   const withIdle =
     args.idleCounts && base.idle ? { ...base, idle: { ...base.idle, counts: args.idleCounts } } : base;
   const config =
-    args.rates && withIdle.sweep
-      ? { ...withIdle, sweep: { ...withIdle.sweep, ratesPerS: args.rates } }
+    withIdle.sweep && (args.sweepRates || args.sweepEveryLevel)
+      ? {
+          ...withIdle,
+          sweep: {
+            ...withIdle.sweep,
+            ratesPerS: args.sweepRates ?? withIdle.sweep.ratesPerS,
+            everyLevel: args.sweepEveryLevel,
+          },
+        }
       : withIdle;
   const startedAt = new Date();
   const t0 = Date.now();
@@ -182,6 +194,7 @@ async function main(): Promise<void> {
     ['Throughput sweep, every level', sweepLevelsTable(reports)],
     ['Cursor storm', stormTable(reports)],
     ['Idle connections on one node', [idleTable(reports), idleNotes(reports)].filter(Boolean).join('\n\n')],
+    ['One idle node: start-up and memory', footprintTable(reports)],
     ['Goals', goalsTable(goals)],
     ['Errors', errorsList(reports)],
   ].filter(([, body]) => body !== '' && !(body?.startsWith('|') && body.split('\n').length <= 2));

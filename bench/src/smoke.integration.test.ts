@@ -6,14 +6,15 @@
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBroadcast } from './scenarios/broadcast.ts';
+import { runFootprint } from './scenarios/footprint.ts';
 import { type OpenBench, openBench } from './scenarios/harness.ts';
 import { MODES } from './scenarios/modes.ts';
-import { SYSTEMS, systemById } from './systems/catalog.ts';
+import { DEFAULT_SYSTEMS, systemById } from './systems/catalog.ts';
 
 const NODES = 3;
 const config = MODES.smoke;
 const only = process.env.BENCH_SMOKE_SYSTEMS?.split(',');
-const systems = SYSTEMS.filter((s) => only?.includes(s.id) ?? true);
+const systems = DEFAULT_SYSTEMS.filter((s) => only?.includes(s.id) ?? true);
 
 let bench: OpenBench;
 
@@ -43,6 +44,15 @@ describe('benchmark smoke run', () => {
     expect(fanout.delivered).toBe(fanout.expected);
     expect(fanout.unexpectedCloses).toBe(0);
     expect(fanout.serverErrors).toBe(0);
+  });
+
+  it('measures one idle Meridian node: it gets ready each time, and its memory is read', async () => {
+    const footprint = await runFootprint(bench.ctx, systemById('meridian'));
+    expect(footprint.readyMs).toHaveLength(3);
+    expect(footprint.readyCpuMs).toHaveLength(3);
+    expect(footprint.readyMs.every((ms) => ms > 0)).toBe(true);
+    expect(footprint.idleRssBytes).toBeGreaterThan(0);
+    expect(footprint.idleRssAfterGcBytes).toBeGreaterThan(0);
   });
 
   it('the Socket.IO peer serves the real socket.io-client across nodes', async () => {

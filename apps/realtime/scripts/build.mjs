@@ -108,6 +108,7 @@ const result = await build({
   format: 'esm',
   external: EXTERNAL,
   sourcemap: 'linked',
+  minifyWhitespace: true,
   // Bundled CommonJS dependencies call require() for Node's built-ins; ESM output has no require.
   banner: {
     js: "import { createRequire as __meridianCreateRequire } from 'node:module'; const require = __meridianCreateRequire(import.meta.url);",

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       ? await createRedisBus({ url: config.redisUrl, channelPrefix, logger, metrics })
       : createMemoryBus();
   const server = createServer({ config, db, bus, logger, metrics });
+  await (await import('./startup-gc.ts')).collectStartupGarbage();
   const port = await server.listen(config.port);
   logger.info({ port, db: db.kind, bus: bus.kind }, 'realtime service ready');
 

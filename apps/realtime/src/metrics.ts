@@ -70,6 +70,11 @@ export function createMetrics(options: { processMetrics: boolean; nodeId: string
       help: 'Bus publishes that failed (peers recover the ops from the op log)',
       registers,
     }),
+    busInvalidDropped: new Counter({
+      name: 'meridian_bus_invalid_dropped_total',
+      help: 'Bus messages dropped because they were not valid (malformed bytes on a map channel)',
+      registers,
+    }),
     gapFills: new Counter({
       name: 'meridian_gap_fills_total',
       help: 'Op ranges fetched from the op log because the bus skipped them',

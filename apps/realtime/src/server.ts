@@ -91,6 +91,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       maxBackpressureBytes: config.maxBackpressureBytes,
       volatileBackpressureBytes: config.volatileBackpressureBytes,
       presenceFlushMs: config.presenceFlushMs,
+      presenceBatchMs: config.presenceBatchMs,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,

@@ -37,11 +37,13 @@ afterAll(async () => {
   await data?.remove();
 });
 
-/** The x of the cursor in a presence frame from `clientId`, or null. */
+type Entry = { clientId: string; cursor: [number, number] | null };
+
+/** The x of the cursor from `clientId` in a presence batch, or null. */
 function cursorX(frame: ServerFrame, clientId = 'bob'): number | null {
-  if (frame.type !== 'presence') return null;
-  const entry = frame.entry as { clientId: string; cursor: [number, number] | null };
-  return entry.clientId === clientId && entry.cursor ? entry.cursor[0] : null;
+  if (frame.type !== 'presenceBatch') return null;
+  const entry = (frame.entries as Entry[]).find((e) => e.clientId === clientId);
+  return entry?.cursor ? entry.cursor[0] : null;
 }
 
 /** The cursor positions of `clientId` that `socket` was sent, in order. */
@@ -59,7 +61,7 @@ it('sends a lone presence change at once and conflates a burst to its latest sta
   // Bob's first cursor move lists him (audience mode) and goes out at once.
   nowMs += FLUSH_MS;
   move(1);
-  await alice.next('presence', (f) => cursorX(f) === 1);
+  await alice.next('presenceBatch', (f) => cursorX(f) === 1);
 
   // Within the same interval (the clock has not moved): held, latest wins.
   for (const x of [2, 3, 4, 5]) move(x);
@@ -67,12 +69,12 @@ it('sends a lone presence change at once and conflates a burst to its latest sta
   await bob.next('pong');
   expect(cursorsOf(alice, 'bob')).toEqual([1]);
   nowMs += FLUSH_MS;
-  await alice.next('presence', (f) => cursorX(f) === 5);
+  await alice.next('presenceBatch', (f) => cursorX(f) === 5);
 
   // The trailing send counted as a send; one interval after it, the next change goes out at once.
   nowMs += FLUSH_MS;
   move(6);
-  await alice.next('presence', (f) => cursorX(f) === 6);
+  await alice.next('presenceBatch', (f) => cursorX(f) === 6);
   expect(cursorsOf(alice, 'bob')).toEqual([1, 5, 6]);
   alice.close();
   bob.close();

@@ -276,7 +276,7 @@ describe('session rules', () => {
   });
 
   it.each([1, 2])(
-    'closes with 4000 for a v%i client (v3 brought user layers, person ids, assigned colours and the audience)',
+    'closes with 4000 for a v%i client (v3 brought user layers, person ids, assigned colours, the audience and presence batches)',
     async (v) => {
       expect(PROTOCOL_VERSION).toBe(3);
       const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);

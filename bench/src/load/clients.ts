@@ -6,7 +6,14 @@
 import { type ClientMessage, PERSON_PALETTE, PROTOCOL_VERSION } from '@meridian/protocol';
 import type { ClientSpec, ClientTarget } from './plan.ts';
 import { RawWebSocket } from './raw-websocket.ts';
-import { cursorLatencyInBytes, nowUs, opLatencyInBytes, stampedCursor, stampedOpId } from './stamp.ts';
+import {
+  cursorLatencyInBytes,
+  eachCursorLatencyInBytes,
+  nowUs,
+  opLatencyInBytes,
+  stampedCursor,
+  stampedOpId,
+} from './stamp.ts';
 
 export interface DeliverySink {
   /** The current run's epoch; stamps from other runs are ignored. */
@@ -169,8 +176,10 @@ function socketIo(spec: ClientSpec, sink: DeliverySink): Protocol {
 }
 
 function meridian(target: Extract<ClientTarget, { kind: 'meridian' }>, spec: ClientSpec, sink: DeliverySink) {
-  // The author's own presence is not a delivery; its own op broadcast is (it is how it learns the seq).
-  const ownPresence = Buffer.from(`"clientId":"${spec.clientId}"`);
+  // The author's own presence is not a delivery (a presence batch may list it); its own op
+  // broadcast is (it is how it learns the seq).
+  const ownId = Buffer.from(spec.clientId);
+  const onDelivery = (latencyUs: number, bytes: number) => sink.onDelivery(latencyUs, bytes);
   const errorMarker = Buffer.from('"type":"error"');
   const rejectMarker = Buffer.from('"type":"reject"');
   const opMarker = Buffer.from('"type":"op"');
@@ -213,10 +222,7 @@ function meridian(target: Extract<ClientTarget, { kind: 'meridian' }>, spec: Cli
       text: (buf, start, end, atUs) => {
         if (joined) {
           if (target.path === 'presence') {
-            if (!within(buf, ownPresence, start, end)) {
-              const latency = cursorLatencyInBytes(buf, start, end, sink.epoch, atUs);
-              if (latency !== null) sink.onDelivery(latency, end - start);
-            }
+            eachCursorLatencyInBytes(buf, start, end, sink.epoch, atUs, ownId, onDelivery);
           } else if (within(buf, opMarker, start, end)) {
             const latency = opLatencyInBytes(buf, start, end, sink.epoch, atUs);
             if (latency !== null) sink.onDelivery(latency, end - start);

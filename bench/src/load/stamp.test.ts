@@ -3,6 +3,7 @@ import {
   cursorLatencyInBytes,
   cursorLatencyInText,
   cursorLatencyUs,
+  eachCursorLatencyInBytes,
   epochOf,
   nowUs,
   opLatencyInBytes,
@@ -64,5 +65,32 @@ describe('stamps', () => {
     const text = `{"type":"op","mapId":"m","record":{"seq":3,"opId":"${id}","clientId":"c"}}`;
     expect(opLatencyInText(text, 2, 1_002_000)).toBe(2_000);
     expect(opLatencyInText(text, 3, 1_002_000)).toBeNull();
+  });
+
+  it('reads every entry of a presence batch but the receiver’s own', () => {
+    const sent = 555_000_000.25;
+    const entry = (clientId: string, delayUs: number) => ({
+      clientId,
+      name: clientId,
+      cursor: stampedCursor(sent - delayUs, 5),
+      viewport: null,
+    });
+    const frame = JSON.stringify({
+      type: 'presenceBatch',
+      mapId: 'm',
+      entries: [entry('a', 100), entry('me', 200), entry('b', 300), entry('mee', 400)],
+    });
+    const framed = Buffer.from(`xx${frame}yy`);
+    const seen: [number, number][] = [];
+    eachCursorLatencyInBytes(framed, 2, framed.length - 2, 5, sent, Buffer.from('me'), (latency, bytes) =>
+      seen.push([latency, bytes]),
+    );
+    expect(seen.map(([latency]) => latency)).toEqual([100, 300, 400]);
+    expect(seen.every(([, bytes]) => bytes === Buffer.byteLength(frame) / 4)).toBe(true);
+    // A single `presence` message is a batch of one.
+    const single = Buffer.from(JSON.stringify({ type: 'presence', entry: entry('a', 50) }));
+    const one: number[] = [];
+    eachCursorLatencyInBytes(single, 0, single.length, 5, sent, Buffer.from('me'), (l) => one.push(l));
+    expect(one).toEqual([50]);
   });
 });

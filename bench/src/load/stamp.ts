@@ -111,3 +111,38 @@ export function opLatencyInBytes(
   if (Number(message.toString('latin1', dash + 1, dash2)) !== epoch) return null;
   return Math.max(0, atUs - Number(message.toString('latin1', from, dash)));
 }
+
+const CLIENT_ID_KEY_BYTES = Buffer.from('"clientId":"');
+
+/**
+ * Every stamped cursor in one presence frame (a `presence` message or a `presenceBatch` of many
+ * entries), except those of the entries whose clientId is `ownId`: one call of `onLatency` per
+ * entry from this run, with the entry's share of the frame's bytes. Entries are told apart by
+ * their `"clientId":"` key, which every presence entry has once, before its cursor.
+ */
+export function eachCursorLatencyInBytes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  epoch: number,
+  atUs: number,
+  ownId: Buffer,
+  onLatency: (latencyUs: number, bytes: number) => void,
+): void {
+  const message = buf.subarray(start, end);
+  const starts: number[] = [];
+  for (let at = message.indexOf(CLIENT_ID_KEY_BYTES); at >= 0; ) {
+    starts.push(at);
+    at = message.indexOf(CLIENT_ID_KEY_BYTES, at + CLIENT_ID_KEY_BYTES.length);
+  }
+  if (starts.length === 0) return;
+  const bytesEach = (end - start) / starts.length;
+  for (let i = 0; i < starts.length; i++) {
+    const from = (starts[i] as number) + CLIENT_ID_KEY_BYTES.length;
+    const to = starts[i + 1] ?? message.length;
+    const idEnd = message.indexOf(34, from);
+    if (idEnd - from === ownId.length && message.compare(ownId, 0, ownId.length, from, idEnd) === 0) continue;
+    const latency = cursorLatencyInBytes(message, from, to, epoch, atUs);
+    if (latency !== null) onLatency(latency, bytesEach);
+  }
+}

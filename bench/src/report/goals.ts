@@ -79,6 +79,21 @@ export function checkGoals(reports: readonly SystemReport[]): GoalCheck[] {
             : null,
     });
   }
+  const footprint = meridian?.footprint;
+  if (footprint) {
+    const readyMs =
+      [...footprint.readyMs].sort((x, y) => x - y)[Math.floor(footprint.readyMs.length / 2)] ?? Number.NaN;
+    checks.push({
+      goal: 'Meridian: an idle node holds ≤ 100 MiB RSS',
+      measured: `${fmt(footprint.idleRssBytes / 2 ** 20, 0)} MiB (${fmt(footprint.idleRssAfterGcBytes / 2 ** 20, 0)} MiB after a full GC)`,
+      met: judge(footprint.idleRssBytes, (v) => v <= 100 * 2 ** 20),
+    });
+    checks.push({
+      goal: 'Meridian: spawn to /readyz 200 in ≤ 2 s',
+      measured: `${fmt(readyMs / 1000)} s (median of ${footprint.readyMs.length})`,
+      met: judge(readyMs, (v) => v <= 2000),
+    });
+  }
   // A goal whose inputs this run did not measure (a partial run) is left out, not shown as n/a.
   return checks.filter((c) => !c.measured.includes('n/a'));
 }

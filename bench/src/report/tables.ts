@@ -165,6 +165,38 @@ export function idleNotes(reports: readonly SystemReport[]): string {
     .join('\n');
 }
 
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+export function footprintTable(reports: readonly SystemReport[]): string {
+  return table(
+    [
+      'system',
+      'spawn → ready s (median)',
+      'each start s',
+      'CPU s to ready (median)',
+      'idle RSS MiB',
+      'idle RSS MiB after GC',
+    ],
+    reports.flatMap((r) => {
+      const f = r.footprint;
+      if (!f) return [];
+      return [
+        [
+          r.label,
+          (median(f.readyMs) / 1000).toFixed(2),
+          f.readyMs.map((v) => (v / 1000).toFixed(2)).join(', '),
+          (median(f.readyCpuMs) / 1000).toFixed(2),
+          (f.idleRssBytes / 2 ** 20).toFixed(0),
+          (f.idleRssAfterGcBytes / 2 ** 20).toFixed(0),
+        ],
+      ];
+    }),
+  );
+}
+
 export function errorsList(reports: readonly SystemReport[]): string {
   const lines = reports.flatMap((r) => r.errors.map((e) => `- ${r.label}: ${e}`));
   return lines.length > 0 ? lines.join('\n') : '';

@@ -96,12 +96,18 @@ export async function runBroadcast(
         reason = unsustainableBecause(level, receivers);
       }
       sweep.levels.push(level);
-      ctx.log(`  sweep ${rate}/s: ${summary(level)}${reason ? ` — stop: ${reason}` : ''}`);
+      const failedBefore = sweep.stoppedBecause !== 'reached the highest offered rate';
+      ctx.log(
+        `  sweep ${rate}/s: ${summary(level)}${reason ? ` — ${sweepConfig.everyLevel ? '' : 'stop: '}${reason}` : ''}`,
+      );
       if (reason) {
-        sweep.stoppedBecause = `at ${rate}/s: ${reason}`;
+        if (!failedBefore) sweep.stoppedBecause = `at ${rate}/s: ${reason}`;
+        // --sweep-every-level: the later levels are measured too (their CPU per delivery), but
+        // the sustainable figure stays the last level before the first one that failed.
+        if (sweepConfig.everyLevel) continue;
         break;
       }
-      if (level.deliveredPerS > sweep.sustainableDeliveredPerS) {
+      if (!failedBefore && level.deliveredPerS > sweep.sustainableDeliveredPerS) {
         sweep.sustainableDeliveredPerS = level.deliveredPerS;
         sweep.sustainableOfferedPerS = rate;
       }

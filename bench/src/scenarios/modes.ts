@@ -13,7 +13,12 @@ export interface BroadcastConfig {
 export interface ModeConfig {
   fanout: BroadcastConfig;
   /** Offered broadcasts per second, tried in order until one is not sustainable. */
-  sweep: { ratesPerS: number[]; durationMs: number } | null;
+  sweep: {
+    ratesPerS: number[];
+    durationMs: number;
+    /** Run every level even after one was not sustainable (`--sweep-every-level`). */
+    everyLevel?: boolean;
+  } | null;
   storm: { clients: number; hz: number; durationMs: number } | null;
   /** Idle connections held by one node, measured at each count in turn. */
   idle: { counts: number[]; roomSize: number } | null;

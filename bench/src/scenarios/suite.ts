@@ -4,9 +4,10 @@ import type { Deployment, SystemId, SystemSpec } from '../systems/catalog.ts';
 import { type BroadcastResults, runBroadcast, runCursorStorm, type SweepResult } from './broadcast.ts';
 import { type IdleLevel, runIdleConnections } from './connections.ts';
 import type { BenchContext } from './context.ts';
+import { type FootprintResult, runFootprint } from './footprint.ts';
 import { nodeDiagnostics } from './room.ts';
 
-export const SCENARIOS = ['fanout', 'storm', 'idle'] as const;
+export const SCENARIOS = ['fanout', 'storm', 'idle', 'footprint'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export interface SystemReport {
@@ -19,6 +20,8 @@ export interface SystemReport {
   idle: IdleLevel[] | null;
   /** Idle-connection counts that could not be measured here, and why. */
   idleSkipped: { connections: number; reason: string }[];
+  /** One idle node: spawn-to-ready times and resident memory. */
+  footprint: FootprintResult | null;
   connectRetries: number;
   /** Connections lost while rooms filled; a room that lost any cannot deliver everything. */
   lostWhileFilling: number;
@@ -46,6 +49,7 @@ export async function runSuite(
       storm: null,
       idle: null,
       idleSkipped: [],
+      footprint: null,
       connectRetries: 0,
       lostWhileFilling: 0,
       opLog: null,
@@ -102,6 +106,13 @@ export async function runSuite(
       } catch (error) {
         fail('start', error);
       }
+    }
+    if (scenarios.has('footprint') && system.footprint) {
+      ctx.log(`${system.label}: one idle node`);
+      report.footprint = await runFootprint(ctx, system).catch((error: unknown) => {
+        fail('footprint', error);
+        return null;
+      });
     }
     if (scenarios.has('idle') && system.idleConnections && ctx.config.idle) {
       ctx.log(`${system.label}: idle connections on one node`);

@@ -4,12 +4,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ClientTarget } from '../load/plan.ts';
+import { peerBundle } from './bundle.ts';
 import { startMeridian } from './meridian.ts';
 import type { BenchRedis } from './redis.ts';
 import { freePort, httpOk, type ManagedProcess, nodeFlags, startProcess, waitUntilReady } from './spawn.ts';
 
 export type SystemId =
   | 'meridian'
+  | 'meridian-batch0'
+  | 'meridian-baseline'
   | 'meridian-flush10'
   | 'meridian-durable'
   | 'meridian-durable-pglite'
@@ -49,6 +52,8 @@ export interface SystemSpec {
   /** Whether the cursor storm and the idle-connection count apply (they measure the volatile path). */
   cursorStorm: boolean;
   idleConnections: boolean;
+  /** Whether one idle node's start-up time and RSS are measured (once per distinct server). */
+  footprint: boolean;
   start(options: StartOptions): Promise<Deployment>;
 }
 
@@ -61,6 +66,7 @@ interface PeerNode {
 
 async function startPeerNodes(file: string, bus: boolean, options: StartOptions): Promise<PeerNode[]> {
   const ports = await Promise.all(Array.from({ length: options.nodes }, () => freePort()));
+  const bundle = await peerBundle(entry(file));
   const nodes = ports.map((port, i): PeerNode => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -70,7 +76,7 @@ async function startPeerNodes(file: string, bus: boolean, options: StartOptions)
       REDIS_URL: bus ? options.redis.url : undefined,
     };
     if (!bus) delete env.REDIS_URL;
-    const args = [...nodeFlags(), entry(file)];
+    const args = [...nodeFlags(bundle), bundle];
     return { process: startProcess(`${file} n${i}`, process.execPath, args, env, options.cpus), port };
   });
   try {
@@ -103,6 +109,7 @@ function peer(
     fixedNodes: options.fixedNodes,
     cursorStorm: true,
     idleConnections: options.idle,
+    footprint: true,
     receiversPerMessage: (n) => n - 1,
     async start(startOptions) {
       const nodes = await startPeerNodes(file, options.bus, {
@@ -132,8 +139,31 @@ export const SYSTEMS: readonly SystemSpec[] = [
     fixedNodes: null,
     cursorStorm: true,
     idleConnections: true,
+    footprint: true,
     receiversPerMessage: (n) => n - 1,
     start: (options) => startMeridian(options, { path: 'presence' }),
+  },
+  {
+    id: 'meridian-batch0',
+    label: 'Meridian (volatile, no batching)',
+    fixedNodes: null,
+    cursorStorm: false,
+    idleConnections: false,
+    footprint: false,
+    receiversPerMessage: (n) => n - 1,
+    // Every presence change its own frame (PRESENCE_BATCH_MS=0): what batching saves, side by side.
+    start: (options) => startMeridian(options, { path: 'presence', env: { PRESENCE_BATCH_MS: '0' } }),
+  },
+  {
+    id: 'meridian-baseline',
+    label: 'Meridian (volatile, baseline checkout)',
+    fixedNodes: null,
+    cursorStorm: true,
+    idleConnections: true,
+    footprint: true,
+    receiversPerMessage: (n) => n - 1,
+    // Another copy of apps/realtime (BENCH_MERIDIAN_BASELINE): a change measured against what it changed.
+    start: (options) => startMeridian(options, { path: 'presence', checkout: 'baseline' }),
   },
   {
     id: 'meridian-flush10',
@@ -141,6 +171,7 @@ export const SYSTEMS: readonly SystemSpec[] = [
     fixedNodes: null,
     cursorStorm: false,
     idleConnections: false,
+    footprint: false,
     receiversPerMessage: (n) => n - 1,
     // The same service with its presence conflation tick at its minimum (default 50 ms).
     start: (options) => startMeridian(options, { path: 'presence', env: { PRESENCE_FLUSH_MS: '10' } }),
@@ -151,6 +182,7 @@ export const SYSTEMS: readonly SystemSpec[] = [
     fixedNodes: null,
     cursorStorm: false,
     idleConnections: false,
+    footprint: false,
     // Every op is broadcast to everyone on the map, its author included.
     receiversPerMessage: (n) => n,
     start: (options) => startMeridian(options, { path: 'op' }),
@@ -162,6 +194,7 @@ export const SYSTEMS: readonly SystemSpec[] = [
     fixedNodes: 1,
     cursorStorm: false,
     idleConnections: false,
+    footprint: false,
     receiversPerMessage: (n) => n,
     start: (options) => startMeridian(options, { path: 'op', database: 'pglite' }),
   },
@@ -190,6 +223,11 @@ export const SYSTEMS: readonly SystemSpec[] = [
     target: rawWs,
   }),
 ];
+
+/** What runs when no system is named: all but the baseline checkout, which needs one to compare with. */
+export const DEFAULT_SYSTEMS: readonly SystemSpec[] = SYSTEMS.filter(
+  (system) => system.id !== 'meridian-baseline' || process.env.BENCH_MERIDIAN_BASELINE !== undefined,
+);
 
 export function systemById(id: string): SystemSpec {
   const spec = SYSTEMS.find((s) => s.id === id);

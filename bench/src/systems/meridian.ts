@@ -1,7 +1,8 @@
 /**
  * Meridian's realtime service as a system under test: N nodes of apps/realtime joined by
  * the benchmark's Redis, sharing a fresh Postgres database that is dropped afterwards.
- * Started exactly as `npx tsx apps/realtime/src/index.ts` would, in one process per node.
+ * Started as production runs it (`npm start`): the bundle `node apps/realtime/dist/index.mjs`,
+ * built once per benchmark run, one process per node, no TypeScript loader.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +27,37 @@ import {
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const REALTIME_ENTRY = `${REPO_ROOT}apps/realtime/src/index.ts`;
+const REALTIME_DIR = `${REPO_ROOT}apps/realtime`;
+
+const bundles = new Map<string, Promise<string>>();
+
+/** `<appDir>/dist/index.mjs`, built by the app's own build script (once per benchmark process). */
+export function realtimeBundle(appDir: string): Promise<string> {
+  let bundle = bundles.get(appDir);
+  if (!bundle) {
+    bundle = run(process.execPath, [`${appDir}/scripts/build.mjs`], { cwd: appDir }).then(
+      () => `${appDir}/dist/index.mjs`,
+    );
+    bundles.set(appDir, bundle);
+  }
+  return bundle;
+}
+
+/**
+ * The entry a node runs. BENCH_MERIDIAN_ENTRY overrides it for every Meridian system (e.g.
+ * `apps/realtime/src/index.ts`, run through tsx as `npm run dev` does). The `baseline` checkout is
+ * another copy of apps/realtime (BENCH_MERIDIAN_BASELINE, its folder), bundled the same way, so a
+ * change is measured side by side with what it changes, in one run.
+ */
+async function realtimeEntry(checkout: 'current' | 'baseline'): Promise<string> {
+  if (checkout === 'baseline') {
+    const dir = process.env.BENCH_MERIDIAN_BASELINE;
+    if (!dir)
+      throw new Error('meridian-baseline: set BENCH_MERIDIAN_BASELINE to another checkout’s apps/realtime');
+    return realtimeBundle(dir.replace(/\/$/, ''));
+  }
+  return process.env.BENCH_MERIDIAN_ENTRY ?? realtimeBundle(REALTIME_DIR);
+}
 /** Where databases are created and dropped: the test suite's server unless told otherwise. */
 const POSTGRES_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -145,6 +176,8 @@ export interface MeridianOptions {
   path: 'presence' | 'op';
   /** Postgres (a fresh database, the default) or each node's embedded PGlite (one node only). */
   database?: 'postgres' | 'pglite';
+  /** Which apps/realtime runs: this one (default) or BENCH_MERIDIAN_BASELINE's. */
+  checkout?: 'current' | 'baseline';
   /** Overrides for the service's environment (its documented knobs, e.g. PRESENCE_FLUSH_MS). */
   env?: Record<string, string>;
 }
@@ -153,6 +186,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
   const { path } = meridian;
   const pglite = meridian.database === 'pglite';
   if (pglite && options.nodes !== 1) throw new Error('embedded PGlite serves one node only');
+  const entry = await realtimeEntry(meridian.checkout ?? 'current');
   const database = `bench_${options.runId.replace(/[^a-z0-9_]/gi, '_')}_${randomBytes(3).toString('hex')}`;
   const dataDir = pglite ? mkdtempSync(join(tmpdir(), 'meridian-bench-')) : null;
   const url = pglite ? '' : await createDatabase(database);
@@ -168,7 +202,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
     const proc = startProcess(
       `meridian n${i}`,
       process.execPath,
-      [...nodeFlags(), REALTIME_ENTRY],
+      [...nodeFlags(entry), entry],
       {
         ...process.env,
         HOST: '127.0.0.1',

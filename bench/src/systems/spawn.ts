@@ -11,10 +11,13 @@ export function tsxImport(): string {
 /**
  * Node flags for a benchmark child: with BENCH_CPU_PROF_DIR set, every Node process the
  * benchmark starts (servers and load workers) writes a V8 CPU profile there when it exits.
+ * TypeScript entries run through tsx; pass the entry so that a bundled `.mjs` one runs without it.
  */
-export function nodeFlags(): string[] {
+export function nodeFlags(entry?: string): string[] {
   const dir = process.env.BENCH_CPU_PROF_DIR;
-  return ['--import', tsxImport(), ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
+  // A bundled entry (plain JavaScript) runs without the TypeScript loader.
+  const loader = entry?.endsWith('.mjs') ? [] : ['--import', tsxImport()];
+  return [...loader, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
 }
 
 /** Pins every thread of a process to the given CPU list (taskset syntax, e.g. "0" or "2-3"). */
@@ -60,6 +63,10 @@ export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
   readonly child: ChildProcess;
+  /** `performance.now()` when it was spawned. */
+  readonly spawnedAtMs: number;
+  /** Spawn to the first "ready" answer (set by `waitUntilReady`), or null before that. */
+  readyAfterMs: number | null;
   /** The last lines the process wrote (stdout and stderr), for error messages. */
   stderrTail(): string;
   stop(): Promise<void>;
@@ -74,6 +81,7 @@ export function startProcess(
   env: NodeJS.ProcessEnv,
   cpus: string | null,
 ): ManagedProcess {
+  const spawnedAtMs = performance.now();
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   let tail = '';
@@ -104,10 +112,10 @@ export function startProcess(
       child.kill('SIGTERM');
     });
   const unregister = registerCleanup(stop);
-  return { name, pid, child, stderrTail: () => tail, stop };
+  return { name, pid, child, spawnedAtMs, readyAfterMs: null, stderrTail: () => tail, stop };
 }
 
-/** Polls until `ready` says yes; fails early if the process dies. */
+/** Polls until `ready` says yes (every 20 ms: start-up time is measured by it); fails early if the process dies. */
 export async function waitUntilReady(
   proc: ManagedProcess,
   ready: () => Promise<boolean>,
@@ -117,8 +125,11 @@ export async function waitUntilReady(
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null)
       throw new Error(`${proc.name} exited before it was ready:\n${proc.stderrTail()}`);
-    if (await ready().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    if (await ready().catch(() => false)) {
+      proc.readyAfterMs = performance.now() - proc.spawnedAtMs;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${proc.name} not ready in ${timeoutMs} ms:\n${proc.stderrTail()}`);
 }

@@ -23,7 +23,12 @@ export * from './messages/common.ts';
 export * from './messages/server.ts';
 export { generatedColor, PERSON_PALETTE, preferredColor } from './palette.ts';
 export {
+  busPresenceBatchFrameText,
+  EncodedServerMessage,
+  encodeBusPresenceBatch,
   encodeMessage,
+  type OutgoingServerMessage,
+  outgoingText,
   type ParseError,
   type ParseResult,
   parseBusMessage,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './codes.ts';
 import { LIMITS } from './limits.ts';
-import { parseBusMessage, parseClientMessage, parseServerMessage } from './parse.ts';
+import { BusMessage } from './messages/bus.ts';
+import {
+  busPresenceBatchFrameText,
+  encodeBusPresenceBatch,
+  parseBusMessage,
+  parseClientMessage,
+  parseServerMessage,
+} from './parse.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 const point = { type: 'Point', coordinates: [2.35, 48.85] };
@@ -351,5 +358,57 @@ describe('server and bus parsing', () => {
     const record = { seq: 1, opId: 'o1', clientId: 'c1', op: { kind: 'feature.delete', id: 'f1' }, at: 1 };
     expect(parseBusMessage(JSON.stringify({ type: 'op', mapId: 'm1', nodeId: 'n1', record })).ok).toBe(true);
     expect(parseBusMessage(JSON.stringify({ type: 'op', mapId: 'm1', record })).ok).toBe(false);
+  });
+});
+
+describe('bus presence batches', () => {
+  const entry = {
+    clientId: 'c1',
+    personId: 'p1',
+    name: 'Bo',
+    color: '#336699',
+    role: 'edit',
+    cursor: [1, 2],
+    viewport: null,
+    following: null,
+  };
+  const frameText = JSON.stringify({ type: 'presenceBatch', mapId: 'm1', entries: [entry] });
+
+  it('round-trips: the frame a peer forwards is the very text the sender encoded', () => {
+    const raw = encodeBusPresenceBatch('m1', 'n1', frameText);
+    const parsed = parseBusMessage(raw);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok || parsed.value.type !== 'presenceBatch') throw new Error('not a batch');
+    expect(parsed.value.frame.entries).toEqual([entry]);
+    expect(busPresenceBatchFrameText(parsed.value, raw)).toBe(frameText);
+    // Without the raw text (an in-process message) the frame is encoded once.
+    expect(JSON.parse(busPresenceBatchFrameText(parsed.value, undefined))).toEqual(JSON.parse(frameText));
+    // The schema agrees with the fast path about a well-formed batch.
+    expect(BusMessage.safeParse(JSON.parse(raw)).success).toBe(true);
+  });
+
+  it('refuses malformed batches with a typed error instead of throwing', () => {
+    const bad = [
+      `${encodeBusPresenceBatch('m1', 'n1', frameText).slice(0, -5)}`,
+      encodeBusPresenceBatch(
+        'm1',
+        'n1',
+        JSON.stringify({ type: 'presenceBatch', mapId: 'm2', entries: [entry] }),
+      ),
+      encodeBusPresenceBatch('m1', 'n1', JSON.stringify({ type: 'presenceBatch', mapId: 'm1', entries: [] })),
+      encodeBusPresenceBatch(
+        'm1',
+        'n1',
+        JSON.stringify({ type: 'presenceBatch', mapId: 'm1', entries: [42] }),
+      ),
+      encodeBusPresenceBatch('m1', 'n1', 'null'),
+      '{"type":"presenceBatch","mapId":"m1","nodeId":"n1","frame":{},"extra":1}',
+      '{"type":"presenceBatch","mapId":7,"nodeId":"n1","frame":{}}',
+    ];
+    for (const raw of bad) {
+      const parsed = parseBusMessage(raw);
+      expect(parsed.ok, raw).toBe(false);
+      if (!parsed.ok) expect([ErrorCode.BAD_JSON, ErrorCode.INVALID_MESSAGE]).toContain(parsed.error.code);
+    }
   });
 });

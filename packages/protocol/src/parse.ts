@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ErrorCode } from './codes.ts';
 import { LIMITS } from './limits.ts';
-import { BusMessage } from './messages/bus.ts';
+import { BusMessage, type BusPresenceBatchMessage } from './messages/bus.ts';
 import { ClientMessage } from './messages/client.ts';
 import { ServerMessage } from './messages/server.ts';
 
@@ -110,9 +110,98 @@ export function parseServerMessage(
   return parseWith(ServerMessage, serverTypes, raw, maxBytes);
 }
 
-/** Parse and validate one node-to-node bus message. Never throws. */
+const BUS_PRESENCE_BATCH_HEAD = '{"type":"presenceBatch",';
+
+/**
+ * Parse and validate one node-to-node bus message. Never throws. A presence batch is only checked
+ * for its shape, not validated entry by entry: the node that took each entry from a client
+ * validated it there, and the batch is the hottest message on the bus (see `parseBusPresenceBatch`).
+ */
 export function parseBusMessage(raw: unknown): ParseResult<BusMessage> {
+  if (typeof raw === 'string' && raw.startsWith(BUS_PRESENCE_BATCH_HEAD)) return parseBusPresenceBatch(raw);
   return parseWith(BusMessage, busTypes, raw, Number.POSITIVE_INFINITY);
+}
+
+function invalidBatch(message: string): ParseResult<BusMessage> {
+  return { ok: false, error: { code: ErrorCode.INVALID_MESSAGE, type: 'presenceBatch', message } };
+}
+
+/**
+ * The bus presence batch's fast path: JSON.parse and a structural check (the keys, the frame's
+ * type and map, every entry an object with a string clientId) instead of the schema, which would
+ * validate again, on every node, what the sending node already validated.
+ */
+function parseBusPresenceBatch(raw: string): ParseResult<BusMessage> {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: { code: ErrorCode.BAD_JSON, message: 'bus message is not valid JSON' } };
+  }
+  const message = data as Partial<BusPresenceBatchMessage>;
+  if (typeof message.mapId !== 'string' || typeof message.nodeId !== 'string')
+    return invalidBatch('mapId and nodeId must be strings');
+  if (Object.keys(message).length !== 4) return invalidBatch('unexpected keys');
+  const frame = message.frame as Partial<BusPresenceBatchMessage['frame']> | undefined;
+  if (
+    typeof frame !== 'object' ||
+    frame === null ||
+    frame.type !== 'presenceBatch' ||
+    frame.mapId !== message.mapId
+  )
+    return invalidBatch('frame: expected a presenceBatch of the same map');
+  const entries = frame.entries;
+  if (!Array.isArray(entries) || entries.length === 0) return invalidBatch('frame.entries: expected entries');
+  for (const entry of entries) {
+    if (typeof entry !== 'object' || entry === null || typeof entry.clientId !== 'string')
+      return invalidBatch('frame.entries: expected presence entries');
+  }
+  return { ok: true, value: message as BusPresenceBatchMessage };
+}
+
+function busPresenceBatchHead(mapId: string, nodeId: string): string {
+  return `${BUS_PRESENCE_BATCH_HEAD}"mapId":${JSON.stringify(mapId)},"nodeId":${JSON.stringify(nodeId)},"frame":`;
+}
+
+/**
+ * The bus message carrying a presence batch frame already encoded for the sockets (its text is
+ * spliced in, not encoded again): `frame` last, so a peer finds the frame's text by its position.
+ */
+export function encodeBusPresenceBatch(mapId: string, nodeId: string, frameText: string): string {
+  return `${busPresenceBatchHead(mapId, nodeId)}${frameText}}`;
+}
+
+/**
+ * The text of a received bus presence batch's frame, to forward to sockets as received: a slice
+ * of `raw` when it has the layout `encodeBusPresenceBatch` writes, else the frame encoded anew.
+ */
+export function busPresenceBatchFrameText(message: BusPresenceBatchMessage, raw: string | undefined): string {
+  const head = busPresenceBatchHead(message.mapId, message.nodeId);
+  if (raw?.startsWith(head) && raw.endsWith('}')) return raw.slice(head.length, -1);
+  return encodeMessage(message.frame);
+}
+
+/**
+ * A server message encoded once, to go to many sockets as the same text: a frame published to a
+ * topic, or forwarded as it arrived from a peer, is never encoded per receiver.
+ */
+export class EncodedServerMessage {
+  constructor(
+    readonly type: ServerMessage['type'],
+    readonly text: string,
+  ) {}
+
+  static of(message: ServerMessage): EncodedServerMessage {
+    return new EncodedServerMessage(message.type, encodeMessage(message));
+  }
+}
+
+/** A message on its way to a socket: as an object, or already encoded. */
+export type OutgoingServerMessage = ServerMessage | EncodedServerMessage;
+
+/** The text of an outgoing message (encoded now unless it already was). */
+export function outgoingText(message: OutgoingServerMessage): string {
+  return message instanceof EncodedServerMessage ? message.text : encodeMessage(message);
 }
 
 /** Encode a message for the wire. One place, so a binary codec could replace JSON later. */

@@ -1,7 +1,10 @@
 import type { BusMessage } from '@meridian/protocol';
 
-/** Receives every message published on one map's channel, by any node (this one included). */
-export type BusListener = (message: BusMessage) => void;
+/**
+ * Receives every message published on one map's channel, by any node (this one included), with
+ * the text it arrived as when it came over the wire (a presence batch's frame is forwarded from it).
+ */
+export type BusListener = (message: BusMessage, raw?: string) => void;
 
 export interface BusSubscription {
   unsubscribe(): Promise<void>;
@@ -18,6 +21,8 @@ export interface Bus {
   subscribe(mapId: string, listener: BusListener): Promise<BusSubscription>;
   /** Fire and forget; never throws. Failures are logged and counted. */
   publish(message: BusMessage): void;
+  /** `publish` for a message already encoded (a presence batch spliced around its frame's text). */
+  publishEncoded(mapId: string, raw: string): void;
   /** Whether messages can flow right now (for /readyz). */
   isReady(): boolean;
   /** Called each time the bus is back after a loss: messages may have been missed meanwhile. */

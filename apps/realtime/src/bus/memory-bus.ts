@@ -1,4 +1,4 @@
-import type { BusMessage } from '@meridian/protocol';
+import { type BusMessage, parseBusMessage } from '@meridian/protocol';
 import type { Bus, BusListener } from './bus.ts';
 
 /**
@@ -32,6 +32,15 @@ export function createMemoryBus(): Bus {
       const listeners = channels.get(message.mapId);
       if (!listeners) return;
       for (const listener of [...listeners]) queueMicrotask(() => listener(message));
+    },
+    publishEncoded(mapId, raw) {
+      if (closed) return;
+      const listeners = channels.get(mapId);
+      if (!listeners) return;
+      // Parsed as a Redis bus would, so tests over this bus take the same path.
+      const parsed = parseBusMessage(raw);
+      if (!parsed.ok) return;
+      for (const listener of [...listeners]) queueMicrotask(() => listener(parsed.value, raw));
     },
     isReady: () => !closed,
     onReconnect: () => () => {},

@@ -1,4 +1,4 @@
-import { createCluster } from 'redis';
+import { createCluster } from '@redis/client';
 import type { Bus } from './bus.ts';
 import {
   connectWithin,

@@ -94,6 +94,15 @@ export async function createPubSubBus(
     },
   };
   const transport = await connect(signal);
+  const publishEncoded = (mapId: string, raw: string) => {
+    if (closing) return;
+    const sent = transport.publish(transport.channel(mapId), raw);
+    if (!sent) {
+      metrics.busPublishFailures.inc();
+      return;
+    }
+    sent.catch(() => metrics.busPublishFailures.inc());
+  };
 
   return {
     kind: transport.kind,
@@ -101,10 +110,11 @@ export async function createPubSubBus(
       const onMessage = (raw: string) => {
         const parsed = parseBusMessage(raw);
         if (!parsed.ok) {
+          metrics.busInvalidDropped.inc();
           logger.warn({ mapId, error: parsed.error.message }, 'dropped an invalid bus message');
           return;
         }
-        listener(parsed.value);
+        listener(parsed.value, raw);
       };
       const subscribing = transport.subscribe(transport.channel(mapId), onMessage);
       if (!(await settlesWithin(subscribing, subscribeTimeoutMs))) {
@@ -126,15 +136,8 @@ export async function createPubSubBus(
         },
       };
     },
-    publish(message: BusMessage) {
-      if (closing) return;
-      const sent = transport.publish(transport.channel(message.mapId), encodeMessage(message));
-      if (!sent) {
-        metrics.busPublishFailures.inc();
-        return;
-      }
-      sent.catch(() => metrics.busPublishFailures.inc());
-    },
+    publish: (message: BusMessage) => publishEncoded(message.mapId, encodeMessage(message)),
+    publishEncoded,
     isReady: () => transport.isReady(),
     onReconnect: (listener) => reconnected.on('reconnect', listener),
     async close() {

@@ -1,5 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { CloseCode, encodeMessage, type ServerMessage } from '@meridian/protocol';
+import { CloseCode, type OutgoingServerMessage, outgoingText } from '@meridian/protocol';
 import type { Clock } from '../clock.ts';
 import { TopicLedger } from '../inspect/connection-stats.ts';
 import type { Logger } from '../logger.ts';
@@ -12,9 +12,9 @@ const SEND_DROPPED = 2;
 /** Every message leaves through here: one place for encoding, metrics and the slow-consumer policy. */
 export interface Outbox {
   /** Send to one socket; false if it is closed or the message was dropped (the socket is then closed). */
-  send(session: Session, message: ServerMessage): boolean;
+  send(session: Session, message: OutgoingServerMessage): boolean;
   /** Send to every socket subscribed to `topic`, except `exclude`. */
-  publish(topic: string, message: ServerMessage, exclude?: Session): void;
+  publish(topic: string, message: OutgoingServerMessage, exclude?: Session): void;
   /** Put an open socket on a topic (counted in its stats from now on). */
   subscribe(session: Session, topic: string): void;
   unsubscribe(session: Session, topic: string): void;
@@ -36,7 +36,12 @@ export interface Outbox {
 }
 
 // `presence",` so that `presenceLeft` (durable: a missed one leaves a ghost) does not match.
-const VOLATILE_PREFIXES = ['{"type":"presence",', '{"type":"summon"', '{"type":"pong"'];
+const VOLATILE_PREFIXES = [
+  '{"type":"presence",',
+  '{"type":"presenceBatch"',
+  '{"type":"summon"',
+  '{"type":"pong"',
+];
 const decoder = new TextDecoder();
 
 /**
@@ -50,7 +55,7 @@ export function isVolatileFrame(frame: ArrayBuffer): boolean {
 
 /** Direct messages one socket may have queued before it is closed as hopelessly slow. */
 const MAX_BACKLOG = 2000;
-const VOLATILE_TYPES: ReadonlySet<string> = new Set(['presence', 'summon', 'pong']);
+const VOLATILE_TYPES: ReadonlySet<string> = new Set(['presence', 'presenceBatch', 'summon', 'pong']);
 
 /**
  * What a client sees when it was cut rather than closed (no close frame reached it): counted
@@ -124,11 +129,11 @@ export function createOutbox(
         }
         // Queued in order rather than risking a silent drop; sent when uWS reports the drain.
         session.backlog ??= [];
-        session.backlog.push({ type: message.type, text: encodeMessage(message) });
+        session.backlog.push({ type: message.type, text: outgoingText(message) });
         if (session.backlog.length > MAX_BACKLOG) outbox.closeSlowConsumer(session);
         return true;
       }
-      const text = encodeMessage(message);
+      const text = outgoingText(message);
       if (ws.send(text, false) === SEND_DROPPED) {
         if (volatile) {
           metrics.volatileDropped.inc();
@@ -184,9 +189,9 @@ export function createOutbox(
       session.lastBufferedOver = buffered;
     },
     publish(topic, message, exclude) {
-      const text = encodeMessage(message);
       const receivers = app.numSubscribers(topic) - (exclude?.stats.isOn(topic) ? 1 : 0);
       if (receivers <= 0) return;
+      const text = outgoingText(message);
       const bytes = Buffer.byteLength(text);
       ledger.published(topic, bytes);
       const excluded = exclude?.ws;

@@ -1,4 +1,4 @@
-import type { Role, ServerMessage } from '@meridian/protocol';
+import type { OutgoingServerMessage, Role } from '@meridian/protocol';
 import type { RoomMember } from '../rooms/room-member.ts';
 import type { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';
@@ -38,7 +38,7 @@ export class SessionMember implements RoomMember {
     return this.session.isOpen;
   }
 
-  send(message: ServerMessage): boolean {
+  send(message: OutgoingServerMessage): boolean {
     return this.#outbox.send(this.session, message);
   }
 
@@ -46,7 +46,7 @@ export class SessionMember implements RoomMember {
     return this.session.ws?.getBufferedAmount() ?? 0;
   }
 
-  publish(topic: string, message: ServerMessage): void {
+  publish(topic: string, message: OutgoingServerMessage): void {
     this.#outbox.publish(topic, message, this.session);
   }
 

@@ -1,4 +1,4 @@
-import { createClient, createCluster } from 'redis';
+import { createClient, createCluster } from '@redis/client';
 import { REDIS_SOCKET } from '../bus/redis-common.ts';
 import type { Config } from '../env.ts';
 import type { Logger } from '../logger.ts';

@@ -1,4 +1,4 @@
-import type { Role, ServerMessage } from '@meridian/protocol';
+import type { OutgoingServerMessage, Role } from '@meridian/protocol';
 
 /**
  * What a room needs of one of its members (a socket on the map): who it is, a way to send to it,
@@ -17,11 +17,11 @@ export interface RoomMember {
   /** Whether it can still be sent to (open, and no decision to close it yet). */
   readonly live: boolean;
   /** Send one message; false when it was not sent (closed, or a volatile message dropped). */
-  send(message: ServerMessage): boolean;
+  send(message: OutgoingServerMessage): boolean;
   /** Bytes waiting in its send buffer (backpressure). */
   bufferedAmount(): number;
   /** Publish to a topic's subscribers other than this member. */
-  publish(topic: string, message: ServerMessage): void;
+  publish(topic: string, message: OutgoingServerMessage): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   isSubscribed(topic: string): boolean;
@@ -36,5 +36,5 @@ export interface RoomMember {
 
 /** How a room reaches every member subscribed to one of its topics. */
 export interface RoomTopics {
-  publish(topic: string, message: ServerMessage): void;
+  publish(topic: string, message: OutgoingServerMessage): void;
 }

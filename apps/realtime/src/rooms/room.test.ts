@@ -1,5 +1,13 @@
 import { commitOp, createMap, type Database, openDatabase } from '@meridian/db';
-import { type OpRecord, PERSON_PALETTE, type Role, type ServerMessage } from '@meridian/protocol';
+import {
+  type OpRecord,
+  type OutgoingServerMessage,
+  outgoingText,
+  PERSON_PALETTE,
+  type PresenceEntry,
+  type Role,
+  type ServerMessage,
+} from '@meridian/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedDataDir } from '../../test/databases.ts';
 import { waitFor } from '../../test/wait.ts';
@@ -17,12 +25,20 @@ import type { RoomMember, RoomTopics } from './room-member.ts';
 /** Topic subscriptions of the test's members: what uWS topics are to socket members. */
 class Topics implements RoomTopics {
   readonly subscribers = new Map<string, Set<TestMember>>();
+  /** How many times each topic was published to (a batch is one publish, whatever its size). */
+  readonly publishes = new Map<string, number>();
 
-  publish(topic: string, message: ServerMessage, exclude?: TestMember): void {
+  publish(topic: string, message: OutgoingServerMessage, exclude?: TestMember): void {
+    this.publishes.set(topic, (this.publishes.get(topic) ?? 0) + 1);
     for (const member of this.subscribers.get(topic) ?? []) {
-      if (member !== exclude) member.received.push(message);
+      if (member !== exclude) member.received.push(decoded(message));
     }
   }
+}
+
+/** What a socket would read: a pre-encoded frame is parsed back. */
+function decoded(message: OutgoingServerMessage): ServerMessage {
+  return JSON.parse(outgoingText(message)) as ServerMessage;
 }
 
 class TestMember implements RoomMember {
@@ -45,9 +61,9 @@ class TestMember implements RoomMember {
     this.#topics = topics;
   }
 
-  send(message: ServerMessage): boolean {
+  send(message: OutgoingServerMessage): boolean {
     if (!this.live) return false;
-    this.received.push(message);
+    this.received.push(decoded(message));
     return true;
   }
 
@@ -55,7 +71,7 @@ class TestMember implements RoomMember {
     return this.buffered;
   }
 
-  publish(topic: string, message: ServerMessage): void {
+  publish(topic: string, message: OutgoingServerMessage): void {
     this.#topics.publish(topic, message, this);
   }
 
@@ -87,6 +103,24 @@ class TestMember implements RoomMember {
   ofType<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
     return this.received.filter(
       (message): message is Extract<ServerMessage, { type: T }> => message.type === type,
+    );
+  }
+
+  /** Every presence entry it was sent, single or batched, in the order sent. */
+  get presenceEntries(): PresenceEntry[] {
+    return this.received.flatMap((message) =>
+      message.type === 'presence' ? [message.entry] : message.type === 'presenceBatch' ? message.entries : [],
+    );
+  }
+
+  /** Presence entries and departures as one ordered stream: `clientId` or `-clientId`. */
+  get presenceEvents(): string[] {
+    return this.received.flatMap((message) =>
+      message.type === 'presenceBatch'
+        ? message.entries.map((entry) => entry.clientId)
+        : message.type === 'presenceLeft'
+          ? [`-${message.clientId}`]
+          : [],
     );
   }
 
@@ -126,7 +160,9 @@ afterEach(() => {
   for (const room of opens) room.close();
 });
 
-async function openRoom(options: { maxReplayOps?: number; hooks?: RoomHooks } = {}) {
+async function openRoom(
+  options: { maxReplayOps?: number; hooks?: RoomHooks; presenceBatchMs?: number } = {},
+) {
   const emptied: Room[] = [];
   const deps: RoomDeps = {
     nodeId: 'room-test',
@@ -140,6 +176,7 @@ async function openRoom(options: { maxReplayOps?: number; hooks?: RoomHooks } = 
       maxBackpressureBytes: 1 << 20,
       volatileBackpressureBytes: 1 << 16,
       presenceFlushMs: 20,
+      presenceBatchMs: options.presenceBatchMs ?? 20,
       presenceHeartbeatMs: 1000,
       presenceTtlMs: 5000,
       gapHoldMs: 50,
@@ -296,32 +333,33 @@ describe('Room', () => {
     room.updatePresence(bob, { cursor: [0.5, 0.5] });
     await waitFor(
       "alice sees bob's entry",
-      () => alice.ofType('presence').find((message) => message.entry.clientId === 'bob') ?? null,
+      () => alice.presenceEntries.find((entry) => entry.clientId === 'bob') ?? null,
     );
-    const bobEntry = alice.ofType('presence').find((message) => message.entry.clientId === 'bob')?.entry;
+    const bobEntry = alice.presenceEntries.find((entry) => entry.clientId === 'bob');
     // '#aa0000' is not a palette colour: Bob gets the first free one.
     expect(bobEntry).toMatchObject({ name: 'Bob', personId: 'bob', color: PERSON_PALETTE[0], role: 'edit' });
     expect(bobEntry?.viewport?.zoom).toBe(3);
-    // Bob is told his colour once, never sent his own moves.
-    expect(bob.ofType('presence').filter((message) => message.entry.clientId === 'bob')).toHaveLength(1);
+    // Presence travels in batches only (one frame for every receiver, the sender included, which
+    // learns the colour the map assigned it from its own entry).
+    expect(alice.ofType('presence')).toEqual([]);
+    expect(bob.presenceEntries.find((entry) => entry.clientId === 'bob')?.color).toBe(PERSON_PALETTE[0]);
 
     // A burst of cursor moves: the latest always arrives, and never more messages than moves.
     for (let x = 1; x <= 10; x++) room.updatePresence(bob, { cursor: [x, 0] });
     await waitFor("alice sees bob's last cursor", () =>
-      alice.ofType('presence').some((message) => message.entry.cursor?.[0] === 10) ? true : null,
+      alice.presenceEntries.some((entry) => entry.cursor?.[0] === 10) ? true : null,
     );
-    const bobUpdates = alice.ofType('presence').filter((message) => message.entry.clientId === 'bob');
+    const bobUpdates = alice.presenceEntries.filter((entry) => entry.clientId === 'bob');
     expect(bobUpdates.length).toBeLessThan(12);
-    expect(bob.ofType('presence').filter((message) => message.entry.clientId === 'bob')).toHaveLength(1);
 
     // Over the soft backpressure limit, Alice is taken off the volatile topic and the drop counted.
     alice.buffered = 1 << 17;
-    const before = alice.ofType('presence').length;
+    const before = alice.presenceEntries.length;
     await new Promise((resolve) => setTimeout(resolve, 30));
     room.updatePresence(bob, { cursor: [99, 0] });
     await waitFor('the drop is counted', () => (alice.volatileDropped > 0 ? true : null));
     expect(alice.isSubscribed(room.volatileTopic)).toBe(false);
-    expect(alice.ofType('presence').length).toBe(before);
+    expect(alice.presenceEntries.length).toBe(before);
     // Drained: back on the topic.
     alice.buffered = 0;
     room.onDrain(alice);
@@ -350,8 +388,7 @@ describe('Room', () => {
     for (const member of [...tabs, secondTab]) room.updatePresence(member, { cursor: [1, 1] });
     const latest = () => {
       const byClient = new Map<string, string>();
-      for (const message of watcher.ofType('presence'))
-        byClient.set(message.entry.clientId, message.entry.color);
+      for (const entry of watcher.presenceEntries) byClient.set(entry.clientId, entry.color);
       return byClient;
     };
     await waitFor('all 13 tabs listed', () => (latest().size === 13 ? true : null));
@@ -386,14 +423,14 @@ describe('Room', () => {
       editor.ofType('audience').at(-1)?.watching === 200 ? true : null,
     );
     const elapsedMs = Date.now() - startedAt;
-    // The editor was told its own colour once; of the viewers, nothing.
-    expect(editor.ofType('presence').map((message) => message.entry.clientId)).toEqual(['editor']);
+    // The editor hears only of itself (its assigned colour); of the viewers, nothing.
+    expect(new Set(editor.presenceEntries.map((entry) => entry.clientId))).toEqual(new Set(['editor']));
     // At most one count per AUDIENCE_FLUSH_MS (1 s), plus the first: never one per viewer.
     expect(editor.ofType('audience').length).toBeLessThanOrEqual(2 + Math.ceil(elapsedMs / 1000));
     // Viewers see the editor (to follow them), not each other.
     const last = viewers.at(-1) as TestMember;
     expect(last.ofType('snapshot')[0]?.presence.map((entry) => entry.clientId)).toEqual(['editor']);
-    expect(last.ofType('presence')).toEqual([]);
+    expect(last.presenceEntries.filter((entry) => entry.clientId !== 'editor')).toEqual([]);
 
     room.summon(editor, { bounds: [0, 0, 2, 2], zoom: 5, bearing: 0, pitch: 0 });
     for (const viewer of viewers) expect(viewer.ofType('summon')[0]?.from).toBe('editor');
@@ -402,5 +439,52 @@ describe('Room', () => {
     await waitFor('the editor sees 150 watching', () =>
       editor.ofType('audience').at(-1)?.watching === 150 ? true : null,
     );
+  });
+
+  it('batches the presence of many senders into one frame per interval, latest per sender', async () => {
+    const { room } = await openRoom({ presenceBatchMs: 200 });
+    const watcher = new TestMember(topics, 'watcher');
+    const movers = ['m1', 'm2', 'm3'].map((id) => new TestMember(topics, id));
+    await join(room, watcher);
+    for (const mover of movers) await join(room, mover);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const framesBefore = watcher.ofType('presenceBatch').length;
+    const publishesBefore = topics.publishes.get(room.volatileTopic) ?? 0;
+    // The first change goes out at once (a batch of one); the rest wait for the interval's end.
+    for (let x = 1; x <= 5; x++) for (const mover of movers) room.updatePresence(mover, { cursor: [x, 0] });
+    await waitFor('the held changes arrive', () =>
+      watcher.ofType('presenceBatch').length >= framesBefore + 2 ? true : null,
+    );
+    const frames = watcher.ofType('presenceBatch').slice(framesBefore);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]?.entries.map((entry) => entry.clientId)).toEqual(['m1']);
+    // One entry per sender, its latest state (the pacing held the rest, and the batch conflates).
+    const last = frames[1]?.entries ?? [];
+    expect(last.map((entry) => entry.clientId).sort()).toEqual(['m1', 'm2', 'm3']);
+    expect(last.every((entry) => entry.cursor?.[0] === 5)).toBe(true);
+    // Each frame was published once to the topic, not once per receiver.
+    expect((topics.publishes.get(room.volatileTopic) ?? 0) - publishesBefore).toBe(2);
+  });
+
+  it('never sends a held entry after the sender left: presenceLeft is the last word', async () => {
+    const { room } = await openRoom({ presenceBatchMs: 200 });
+    const watcher = new TestMember(topics, 'watcher');
+    const bob = new TestMember(topics, 'bob');
+    const carol = new TestMember(topics, 'carol');
+    await join(room, watcher);
+    await join(room, bob);
+    await join(room, carol);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    room.updatePresence(carol, { cursor: [1, 1] });
+    room.updatePresence(bob, { cursor: [2, 2] });
+    room.updatePresence(carol, { cursor: [3, 3] });
+    // Bob's move is held for the batch; he leaves before it goes.
+    room.remove(bob);
+    await waitFor("carol's held move arrives", () =>
+      watcher.presenceEntries.some((entry) => entry.cursor?.[0] === 3) ? true : null,
+    );
+    const events = watcher.presenceEvents;
+    expect(events.lastIndexOf('bob')).toBeLessThan(events.indexOf('-bob'));
+    expect(events.filter((event) => event === '-bob')).toHaveLength(1);
   });
 });

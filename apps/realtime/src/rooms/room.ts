@@ -1,10 +1,14 @@
 import { type Database, getMap, loadSnapshot, readOps } from '@meridian/db';
 import {
   type BusMessage,
+  busPresenceBatchFrameText,
+  EncodedServerMessage,
   ErrorCode,
+  encodeBusPresenceBatch,
   type LayerStatus,
   MeridianError,
   type OpRecord,
+  type OutgoingServerMessage,
   type PresenceEntry,
   type ServerMessage,
   type Viewport,
@@ -17,6 +21,7 @@ import { Audience } from './audience.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { OpTail, type OpTailLimits } from './op-tail.ts';
 import { colorCorrections, colorForNewTab } from './person-colors.ts';
+import { PresenceBatcher } from './presence-batch.ts';
 import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
 import type { RoomMember, RoomTopics } from './room-member.ts';
@@ -36,6 +41,8 @@ export interface RoomDeps {
     volatileBackpressureBytes: number;
     /** PRESENCE_FLUSH_MS: each sender's presence goes out at most once per this interval. */
     presenceFlushMs: number;
+    /** PRESENCE_BATCH_MS: the map's local presence goes out as one frame per this interval (presence-batch.ts). */
+    presenceBatchMs: number;
     presenceHeartbeatMs: number;
     presenceTtlMs: number;
     gapHoldMs: number;
@@ -85,14 +92,14 @@ interface MemberState {
    * counted in the audience (audience.ts), and view-only members always are.
    */
   listed: boolean;
-  /** The colour this member was last sent for itself (it is not sent its own cursor moves). */
-  colorTold: string | null;
 }
 
 /** A joiner this far behind is not going to catch up; it is closed and resumes later. */
 const MAX_JOINER_BUFFER = 10_000;
 
-type BusHandlers = { [T in BusMessage['type']]: (message: Extract<BusMessage, { type: T }>) => void };
+type BusHandlers = {
+  [T in BusMessage['type']]: (message: Extract<BusMessage, { type: T }>, raw: string | undefined) => void;
+};
 
 /**
  * One map on this node: its local sockets, ordered op delivery, and presence. Exists while at
@@ -121,6 +128,8 @@ export class Room {
   readonly #owners = new Map<string, RoomMember>();
   /** Paces local senders' presence: a change goes out at once, or (conflated) when the sender's interval ends. */
   readonly #presencePacing: PresenceThrottle<RoomMember>;
+  /** Frames what the pacing lets out: one presence batch per PRESENCE_BATCH_MS for sockets and peers. */
+  readonly #presenceBatch: PresenceBatcher;
   /** Sends the held presence changes when the earliest one is due. */
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceTimerAtMs = Number.POSITIVE_INFINITY;
@@ -161,6 +170,12 @@ export class Room {
       announceTotal: (watching) => this.#broadcast(this.volatileTopic, { type: 'audience', mapId, watching }),
       listedPeople: () => this.#presence.listedPeople(),
     });
+    this.#presenceBatch = new PresenceBatcher({
+      intervalMs: deps.limits.presenceBatchMs,
+      clock: deps.clock,
+      flush: (entries) => this.#publishPresenceBatch(entries),
+      onError: (error) => deps.logger.error({ err: error, mapId }, 'presence batch failed'),
+    });
     this.#sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
       fetch: (fromSeq, toSeq) => readOps(deps.db, mapId, fromSeq, toSeq),
@@ -174,6 +189,16 @@ export class Room {
       presence: (message) => {
         const news = this.#presence.setRemote(message.nodeId, message.entry, deps.clock.now());
         this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry: message.entry });
+        if (news) this.#listingChanged();
+      },
+      presenceBatch: (message, raw) => {
+        const now = deps.clock.now();
+        let news = false;
+        for (const entry of message.frame.entries)
+          if (this.#presence.setRemote(message.nodeId, entry, now)) news = true;
+        // Forwarded as the peer encoded it (and validated each entry when its client sent it).
+        const text = busPresenceBatchFrameText(message, raw);
+        this.#broadcast(this.volatileTopic, new EncodedServerMessage('presenceBatch', text));
         if (news) this.#listingChanged();
       },
       presenceLeft: (message) => {
@@ -214,8 +239,10 @@ export class Room {
       presenceState: (message) => {
         const change = this.#presence.replaceRemote(message.nodeId, message.entries, deps.clock.now());
         for (const clientId of change.left) this.#departed(clientId);
-        for (const entry of change.updated)
-          this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry });
+        if (change.updated.length > 0) {
+          const batch = { type: 'presenceBatch' as const, mapId, entries: change.updated };
+          this.#broadcast(this.volatileTopic, EncodedServerMessage.of(batch));
+        }
         this.#listingChanged();
       },
     };
@@ -273,7 +300,9 @@ export class Room {
 
   /** Subscribe to the bus, then learn the map's seq: every op after it reaches this room. */
   async open(): Promise<void> {
-    const subscription = await this.#deps.bus.subscribe(this.mapId, (message) => this.#onBus(message));
+    const subscription = await this.#deps.bus.subscribe(this.mapId, (message, raw) =>
+      this.#onBus(message, raw),
+    );
     if (this.#closed) {
       await subscription.unsubscribe();
       return;
@@ -308,7 +337,7 @@ export class Room {
    */
   async join(member: RoomMember, lastSeq?: number): Promise<void> {
     this.#reservations--;
-    const state: MemberState = { presence: null, listed: false, colorTold: null };
+    const state: MemberState = { presence: null, listed: false };
     this.#members.set(member, state);
     this.#joiners.set(member, { afterSeq: null, buffer: [] });
     // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
@@ -483,6 +512,8 @@ export class Room {
     if (entry && this.#owners.get(entry.clientId) === member) {
       this.#owners.delete(entry.clientId);
       if (state.listed) {
+        // Its held change must not reach peers after the presenceLeft below.
+        this.#presenceBatch.drop(entry.clientId);
         if (this.#presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
         this.#deps.bus.publish({
           type: 'presenceLeft',
@@ -560,28 +591,31 @@ export class Room {
     this.#presenceTimer = setTimeout(() => this.#flushPresence(), Math.max(0, dueAtMs - now));
   }
 
-  /** Send these senders' current presence to local sockets and peers. */
+  /** These senders' current presence goes into the map's next batch (presence-batch.ts). */
   #sendPresence(senders: readonly RoomMember[], now: number): void {
-    const { bus, nodeId, metrics } = this.#deps;
     this.#checkVolatileBackpressure(now);
     for (const sender of senders) {
       const state = this.#members.get(sender);
       const entry = state?.presence;
       if (!state?.listed || !entry) continue;
-      // A sender is not sent its own moves, but is told the colour the map assigned it.
-      const tellSender = state.colorTold !== entry.color;
-      state.colorTold = entry.color;
-      this.#broadcast(
-        this.volatileTopic,
-        { type: 'presence', mapId: this.mapId, entry },
-        tellSender ? undefined : sender,
-      );
-      bus.publish({ type: 'presence', mapId: this.mapId, nodeId, entry });
-      for (const off of this.#volatileOff) {
-        if (off === sender || !this.#members.has(off) || off.isSubscribed(this.volatileTopic)) continue;
-        metrics.volatileDropped.inc();
-        off.countVolatileDropped();
-      }
+      // The batch reaches the sender too: its own entry tells it the colour the map assigned it.
+      this.#presenceBatch.add(entry);
+    }
+  }
+
+  /**
+   * One batch to local sockets and to peers: encoded once, published once to the volatile topic
+   * (senders read their own entry too, and ignore it), and spliced into the bus message as is.
+   */
+  #publishPresenceBatch(entries: PresenceEntry[]): void {
+    const { bus, nodeId, metrics } = this.#deps;
+    const frame = EncodedServerMessage.of({ type: 'presenceBatch', mapId: this.mapId, entries });
+    this.#broadcast(this.volatileTopic, frame);
+    bus.publishEncoded(this.mapId, encodeBusPresenceBatch(this.mapId, nodeId, frame.text));
+    for (const off of this.#volatileOff) {
+      if (!this.#members.has(off) || off.isSubscribed(this.volatileTopic)) continue;
+      metrics.volatileDropped.inc();
+      off.countVolatileDropped();
     }
   }
 
@@ -684,6 +718,7 @@ export class Room {
     if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
     this.#presenceTimer = null;
     this.#audience.close();
+    this.#presenceBatch.close();
     this.#volatileOff = [];
     this.#snapshots.clear();
     const subscription = this.#subscription;
@@ -695,10 +730,10 @@ export class Room {
     if (this.#members.size === 0 && this.#reservations === 0 && !this.#closed) this.#onEmpty(this);
   }
 
-  #onBus(message: BusMessage): void {
+  #onBus(message: BusMessage, raw: string | undefined): void {
     if (this.#closed || message.nodeId === this.#deps.nodeId) return;
     try {
-      (this.#busHandlers[message.type] as (m: BusMessage) => void)(message);
+      (this.#busHandlers[message.type] as (m: BusMessage, raw: string | undefined) => void)(message, raw);
     } catch (error) {
       this.#deps.logger.error(
         { err: error, mapId: this.mapId, type: message.type },
@@ -760,7 +795,7 @@ export class Room {
   }
 
   /** Publish to a topic and send to joiners that already have their snapshot (they are not on topics yet). */
-  #broadcast(topic: string, message: ServerMessage, exclude?: RoomMember): void {
+  #broadcast(topic: string, message: OutgoingServerMessage, exclude?: RoomMember): void {
     const { topics, limits, metrics } = this.#deps;
     if (exclude) exclude.publish(topic, message);
     else topics.publish(topic, message);
@@ -795,6 +830,7 @@ export class Room {
   }
 
   #announceLeft(clientId: string): void {
+    this.#presenceBatch.drop(clientId);
     this.#broadcast(this.opsTopic, { type: 'presenceLeft', mapId: this.mapId, clientId });
   }
 }

@@ -134,6 +134,17 @@ export class PresenceChannel extends Emitter<PresenceEvents> {
         this.#take(message.entry);
         this.#regroup();
         return true;
+      case 'presenceBatch': {
+        // One frame with every change of a tick: one event for all of them.
+        let changed = false;
+        for (const entry of message.entries) {
+          const ownColor = this.#assignedColor;
+          this.#take(entry);
+          if (entry.personId !== this.#options.personId || this.#assignedColor !== ownColor) changed = true;
+        }
+        if (changed) this.#regroup();
+        return true;
+      }
       case 'presenceLeft':
         if (this.#tabs.delete(message.clientId)) this.#regroup();
         return true;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, OpRecord, PresenceEntry, Seq, Viewport } from './common.ts';
-import { LayerStatusMessage } from './server.ts';
+import { LayerStatusMessage, PresenceBatchMessage } from './server.ts';
 
 /** Node-to-node messages on a map's bus channel. Never sent to browsers. */
 
@@ -21,6 +21,20 @@ export const BusPresenceMessage = z.strictObject({
   nodeId: NodeId,
   entry: PresenceEntry,
 });
+
+/**
+ * A node's batch of its local clients' presence changes, carrying the very frame it published to
+ * its own sockets: peers forward `frame` to theirs as the bytes they received (see
+ * `parseBusMessage`, which keeps its text), without validating or encoding it again. `frame` is
+ * always the last key. `{"type":"presenceBatch","mapId":"m1","nodeId":"n1","frame":{"type":"presenceBatch","mapId":"m1","entries":[...]}}`
+ */
+export const BusPresenceBatchMessage = z.strictObject({
+  type: z.literal('presenceBatch'),
+  mapId: Id,
+  nodeId: NodeId,
+  frame: PresenceBatchMessage,
+});
+export type BusPresenceBatchMessage = z.infer<typeof BusPresenceBatchMessage>;
 
 /** A local client left the map. `{"type":"presenceLeft","mapId":"m1","nodeId":"n1","clientId":"c1"}` */
 export const BusPresenceLeftMessage = z.strictObject({
@@ -87,6 +101,7 @@ export const BusLayerStatusMessage = LayerStatusMessage.extend({ nodeId: NodeId 
 export const BusMessage = z.discriminatedUnion('type', [
   BusOpMessage,
   BusPresenceMessage,
+  BusPresenceBatchMessage,
   BusPresenceLeftMessage,
   BusSummonMessage,
   BusHeartbeatMessage,

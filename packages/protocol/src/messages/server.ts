@@ -93,6 +93,18 @@ export const PresenceBroadcastMessage = z.strictObject({
   entry: PresenceEntry,
 });
 
+/**
+ * Every presence change on one node since its last batch, latest per tab, in one frame (the
+ * node sends one per tick when presence is busy, so a receiver reads one frame, not one per change).
+ * It may list the receiver itself, which ignores its own entry.
+ * `{"type":"presenceBatch","mapId":"m1","entries":[{"clientId":"c-9b2e","name":"Bo",...},{"clientId":"c-7f3a",...}]}`
+ */
+export const PresenceBatchMessage = z.strictObject({
+  type: z.literal('presenceBatch'),
+  mapId: Id,
+  entries: z.array(PresenceEntry).min(1).max(100_000),
+});
+
 /** A listed tab left the map (its person stays while another of their tabs is listed). `{"type":"presenceLeft","mapId":"m1","clientId":"c-9b2e"}` */
 export const PresenceLeftMessage = z.strictObject({
   type: z.literal('presenceLeft'),
@@ -172,6 +184,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   AckMessage,
   RejectMessage,
   PresenceBroadcastMessage,
+  PresenceBatchMessage,
   PresenceLeftMessage,
   SummonBroadcastMessage,
   AudienceMessage,
