@@ -1,4 +1,5 @@
 import { applyOp, createMapState, type Op } from '@meridian/protocol';
+import { importChunks } from '@meridian/protocol/client';
 import { describe, expect, it } from 'vitest';
 import { Editor } from './editor.ts';
 
@@ -13,6 +14,14 @@ function fakeClient() {
         // The client's optimistic view shows the op at once.
         applyOp(state, op);
         return 'o';
+      },
+      // As MeridianClient's: the chunks enter the optimistic view when submitted.
+      importFeatures: async (features: readonly unknown[]) => {
+        for (const op of importChunks(features as never)) {
+          sent.push(op);
+          applyOp(state, op);
+        }
+        return { opIds: [], featureIds: [] };
       },
       mapName: state.name,
       features: state.features,
@@ -34,17 +43,25 @@ describe('Editor', () => {
     expect(editor.canUndo).toBe(true);
   });
 
-  it('submits a large import at once, in order, as one undo step (the client paces sending)', () => {
-    const { client, sent } = fakeClient();
+  it("imports through the client's bulk import, undone in one step by deletes of at most 1,000 ids", async () => {
+    const { client, sent, state } = fakeClient();
     const editor = new Editor(client);
-    const ids = editor.importFeatures(
-      Array.from({ length: 100 }, () => ({ geometry: point, properties: {} })),
+    const { ids, done } = editor.importFeatures(
+      Array.from({ length: 2500 }, () => ({ geometry: point, properties: {} })),
     );
-    expect(sent.map((op) => (op.kind === 'feature.create' ? op.feature.id : ''))).toEqual(ids);
+    await done;
+    expect(sent.flatMap((op) => (op.kind === 'features.import' ? op.features.map((f) => f.id) : []))).toEqual(
+      ids,
+    );
+    expect(state.features.size).toBe(2500);
+    const imported = sent.length;
     expect(editor.undo()).toBe(true);
-    expect(sent.slice(100).map((op) => (op.kind === 'feature.delete' ? op.id : ''))).toEqual(
-      [...ids].reverse(),
-    );
+    const deletes = sent.slice(imported);
+    // Undone newest chunk first, like any multi-op edit.
+    expect(deletes.map((op) => (op.kind === 'features.delete' ? op.ids.length : 0))).toEqual([
+      500, 1000, 1000,
+    ]);
+    expect(state.features.size).toBe(0);
     expect(editor.canUndo).toBe(false);
   });
 

@@ -1,13 +1,20 @@
-import type { FeatureProperties, FeaturePropertiesPatch, Geometry, Op } from '@meridian/protocol';
-import { type MeridianClient, randomId } from '@meridian/protocol/client';
-import type { ImportedFeature } from '../features/geojson-io.ts';
+import type { ImportedFeature } from '@meridian/formats';
+import {
+  type Feature,
+  type FeatureProperties,
+  type FeaturePropertiesPatch,
+  type Geometry,
+  LIMITS,
+  type Op,
+} from '@meridian/protocol';
+import { type ImportProgress, type MeridianClient, randomId } from '@meridian/protocol/client';
 import { isFeedFeature } from '../features/render-features.ts';
 import { UndoHistory, type UndoState } from '../features/undo-history.ts';
 
 const newFeatureId = () => `f-${randomId(16)}`;
 const newLayerId = () => `l-${randomId(10)}`;
 
-type EditorClient = Pick<MeridianClient, 'submit' | 'mapName' | 'features' | 'layers'>;
+type EditorClient = Pick<MeridianClient, 'submit' | 'importFeatures' | 'mapName' | 'features' | 'layers'>;
 
 /**
  * Every edit this person makes goes through here: it is recorded for undo, then submitted to the
@@ -78,14 +85,34 @@ export class Editor {
     this.#perform([{ kind: 'map.rename', name }]);
   }
 
-  /** Create many features as one undoable step. */
-  importFeatures(features: readonly ImportedFeature[]): string[] {
-    const ops: Op[] = features.map(({ geometry, properties }) => ({
-      kind: 'feature.create',
-      feature: { type: 'Feature', id: newFeatureId(), geometry, properties, version: 0 },
+  /**
+   * Create many features as one undoable step, through the client's bulk import (`features.import`
+   * chunks, each one commit). `done` settles when every chunk is committed, or rejects on a final
+   * refusal; `onProgress` follows the commits.
+   */
+  importFeatures(
+    features: readonly ImportedFeature[],
+    onProgress?: (progress: ImportProgress) => void,
+  ): { ids: string[]; done: Promise<unknown> } {
+    const created: Feature[] = features.map(({ geometry, properties }) => ({
+      type: 'Feature',
+      id: newFeatureId(),
+      geometry,
+      properties,
+      version: 0,
     }));
-    this.#perform(ops);
-    return ops.map((op) => (op.kind === 'feature.create' ? op.feature.id : ''));
+    // Recorded as import ops of at most MAX_IMPORT_FEATURES_PER_OP, so the undo is
+    // `features.delete` ops that each stay within MAX_DELETE_IDS_PER_OP.
+    const recorded: Op[] = [];
+    for (let i = 0; i < created.length; i += LIMITS.MAX_IMPORT_FEATURES_PER_OP)
+      recorded.push({
+        kind: 'features.import',
+        features: created.slice(i, i + LIMITS.MAX_IMPORT_FEATURES_PER_OP),
+      });
+    this.#history.record(recorded, this.#state());
+    const done = this.#client.importFeatures(created, onProgress ? { onProgress } : {});
+    this.#changed();
+    return { ids: created.map((f) => f.id), done };
   }
 
   undo(): boolean {
@@ -113,8 +140,12 @@ export class Editor {
 
   #submit(ops: Op[]): boolean {
     for (const op of ops) this.#client.submit(op);
+    this.#changed();
+    return ops.length > 0;
+  }
+
+  #changed(): void {
     this.#version++;
     for (const listener of this.#listeners) listener();
-    return ops.length > 0;
   }
 }
