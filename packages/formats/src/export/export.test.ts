@@ -153,3 +153,30 @@ describe('KML export', () => {
     expect(back.features[3]?.geometry).toEqual(map[3]?.geometry);
   });
 });
+
+describe('KML style numbers', () => {
+  it('come back as numbers, so a styled feature survives GeoJSON → KML → GeoJSON', () => {
+    const styled = feature(
+      's',
+      {
+        type: 'LineString',
+        coordinates: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
+      {
+        title: 'Styled',
+        stroke: '#ff0000',
+        'stroke-width': 3,
+        'stroke-opacity': 0.5,
+        'fill-opacity': 0.25,
+      },
+    );
+    const outcome = readImport(exportKml([styled]), { domParser: DOMParser as never, fileName: 'a.kml' });
+    if (outcome.status !== 'read') throw new Error('not read');
+    const back = validateCandidatesSync(outcome.candidates);
+    expect(back.skipped).toEqual([]);
+    expect(back.features[0]?.properties).toMatchObject(styled.properties);
+  });
+});

@@ -7,15 +7,21 @@ export type DomParserConstructor = new () => { parseFromString(text: string, typ
 
 export type XmlFormat = 'kml' | 'gpx';
 
+/** What is used of a parsed document (typed here so Node packages without the DOM lib compile). */
+interface XmlDocument {
+  documentElement: { localName?: string | null; nodeName: string } | null;
+  getElementsByTagName(name: string): ArrayLike<{ textContent: string | null }>;
+}
+
 /**
  * Parse XML text, failing with the parser's own message and its line: xmldom throws a ParseError
  * with a locator, the browser returns a document holding a <parsererror> whose text says
  * "error on line 3 at column 7: …".
  */
-function parseXml(text: string, Parser: DomParserConstructor): Document {
-  let doc: Document;
+function parseXml(text: string, Parser: DomParserConstructor): XmlDocument {
+  let doc: XmlDocument;
   try {
-    doc = new Parser().parseFromString(text, 'text/xml') as Document;
+    doc = new Parser().parseFromString(text, 'text/xml') as XmlDocument;
   } catch (error) {
     const locator = (error as { locator?: { lineNumber?: number; columnNumber?: number } }).locator;
     const at = locator?.lineNumber
@@ -37,7 +43,7 @@ function parseXml(text: string, Parser: DomParserConstructor): Document {
 }
 
 /** The root element's name says which XML format a document is (`kml`, `gpx`), or null. */
-export function xmlFormatOf(doc: Document): XmlFormat | null {
+export function xmlFormatOf(doc: XmlDocument): XmlFormat | null {
   const root = doc.documentElement?.localName?.toLowerCase() ?? doc.documentElement?.nodeName?.toLowerCase();
   return root === 'kml' || root === 'gpx' ? root : null;
 }
@@ -61,6 +67,22 @@ function multiFromMultiGeometry(geometry: Geometry): Geometry {
   } as Geometry;
 }
 
+const NUMERIC_STYLE_KEYS = ['stroke-width', 'stroke-opacity', 'fill-opacity'] as const;
+
+/**
+ * KML's ExtendedData is text, so simplestyle numbers written there (by this app's KML export, or
+ * others') come back as "3"; they are numbers again, as the model wants. Other values stay text.
+ */
+function typedStyle(properties: Record<string, unknown>): Record<string, unknown> {
+  const typed = { ...properties };
+  for (const key of NUMERIC_STYLE_KEYS) {
+    const value = typed[key];
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+      typed[key] = Number(value);
+  }
+  return typed;
+}
+
 /**
  * KML placemarks or GPX waypoints, routes and tracks, converted by @tmcw/togeojson (every
  * property it reads kept: name, description, styles as simplestyle keys, times). GPX per-point
@@ -74,7 +96,8 @@ export function readXml(text: string, Parser: DomParserConstructor): ReadResult 
     throw new FormatError(
       `The XML file is neither KML nor GPX (its root element is <${doc.documentElement?.nodeName ?? '?'}>).`,
     );
-  const converted = format === 'kml' ? kml(doc) : gpx(doc);
+  // Either the browser's Document or xmldom's: togeojson reads both.
+  const converted = format === 'kml' ? kml(doc as never) : gpx(doc as never);
   const noun = format === 'kml' ? 'placemark' : 'GPX item';
   const result: ReadResult & { format: XmlFormat } = { format, candidates: [], problems: [], notes: [] };
   converted.features.forEach((f, index) => {
@@ -85,7 +108,7 @@ export function readXml(text: string, Parser: DomParserConstructor): ReadResult 
       return;
     }
     const geometry = format === 'kml' ? multiFromMultiGeometry(f.geometry) : f.geometry;
-    result.candidates.push({ geometry, properties: f.properties ?? {}, where });
+    result.candidates.push({ geometry, properties: typedStyle(f.properties ?? {}), where });
   });
   return result;
 }
