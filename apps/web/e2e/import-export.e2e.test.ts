@@ -115,8 +115,10 @@ describe('import and export of files', () => {
     await columns.waitFor();
     await bo.page.screenshot({ path: path.join(artifactsDir, 'import-columns-phone.png') });
     await bo.page.screenshot({ path: '/tmp/fmt-import-columns-phone.png' });
-    await bo.page.getByTestId('import-latitude').selectOption({ label: 'north' });
-    await bo.page.getByTestId('import-longitude').selectOption({ label: 'east' });
+    // Guessed from the first row (the first two numeric columns); chosen again as a person would.
+    expect(await bo.page.getByTestId('import-latitude').inputValue()).toBe('1');
+    await bo.page.getByTestId('import-latitude').selectOption({ label: 'north (45.899)' });
+    await bo.page.getByTestId('import-longitude').selectOption({ label: 'east (6.129)' });
     await bo.page.getByTestId('import-columns-ok').click();
     const summary = bo.page.getByTestId('import-summary');
     await summary.waitFor();

@@ -217,7 +217,7 @@ describe('KML and GPX', () => {
     expect(track?.properties.title).toBe('Long day');
     expect(track?.properties.coordinateProperties).toBeUndefined();
     expect(result.notes[0]).toMatch(/per-point values/);
-  });
+  }, 60_000);
 
   it('a 20,000-point track is within the model but larger than one message: named, not imported', () => {
     const result = importText(trackGpx(20_000), 'day.gpx');
@@ -225,7 +225,8 @@ describe('KML and GPX', () => {
     expect(result.skipped).toEqual([
       { where: 'GPX item 1 "Long day"', message: expect.stringMatching(/^is too large to send/) },
     ]);
-  });
+    // Parsing 20,000 points with xmldom takes seconds on a busy 2-core machine.
+  }, 60_000);
 });
 
 describe('CSV', () => {
@@ -273,6 +274,12 @@ describe('CSV', () => {
     const csv = 'where,lat,y,b\nhere,1,2,3\n';
     const outcome = readImport(csv);
     expect(outcome).toMatchObject({ status: 'choose-columns', header: ['where', 'lat', 'y', 'b'], rows: 1 });
+    const unnamed = readImport('place;north;east\nAnnecy;45.9;6.1\n');
+    expect(unnamed).toMatchObject({
+      status: 'choose-columns',
+      sample: ['Annecy', '45.9', '6.1'],
+      guess: { latitude: 1, longitude: 2 },
+    });
     const chosen = readImport(csv, { columns: { latitude: 2, longitude: 3 } });
     expect(chosen.status === 'read' && chosen.candidates[0]?.geometry).toEqual({
       type: 'Point',

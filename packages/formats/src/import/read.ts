@@ -45,7 +45,32 @@ export interface ReadOptions {
 /** A file read into candidate features, or a CSV whose coordinate columns the person must choose. */
 export type ReadOutcome =
   | ({ status: 'read'; format: ImportFormat } & ReadResult)
-  | { status: 'choose-columns'; format: 'csv'; header: string[]; rows: number; guess: Partial<CsvColumns> };
+  | {
+      status: 'choose-columns';
+      format: 'csv';
+      header: string[];
+      rows: number;
+      /** The first data row, to show next to each column's name. */
+      sample: string[];
+      guess: Partial<CsvColumns>;
+    };
+
+/**
+ * A starting point for the person's choice: columns whose names hint at it, else the first column
+ * whose first value could be a latitude and the next numeric one after it.
+ */
+export function guessColumns(header: readonly string[], sample: readonly string[]): Partial<CsvColumns> {
+  const lower = header.map((h) => h.toLowerCase());
+  const numeric = sample.flatMap((cell, i) =>
+    cell.trim() !== '' && Number.isFinite(Number(cell)) ? [i] : [],
+  );
+  let latitude = lower.findIndex((h) => h.includes('lat'));
+  let longitude = lower.findIndex((h) => h.includes('lon') || h.includes('lng'));
+  if (latitude < 0)
+    latitude = numeric.find((i) => i !== longitude && Math.abs(Number(sample[i])) <= 90) ?? -1;
+  if (longitude < 0) longitude = numeric.find((i) => i !== latitude && i > latitude) ?? -1;
+  return { ...(latitude >= 0 ? { latitude } : {}), ...(longitude >= 0 ? { longitude } : {}) };
+}
 
 /**
  * Read a file's text into candidate features (detect → parse). Throws FormatError, with a message
@@ -66,13 +91,15 @@ export function readImport(text: string, options: ReadOptions = {}): ReadOutcome
   const table = parseCsv(text);
   const columns = options.columns ?? detectColumns(table.header);
   if (!columns) {
-    const lower = table.header.map((h) => h.toLowerCase());
-    const guess: Partial<CsvColumns> = {};
-    const lat = lower.findIndex((h) => h.includes('lat'));
-    const lon = lower.findIndex((h) => h.includes('lon') || h.includes('lng'));
-    if (lat >= 0) guess.latitude = lat;
-    if (lon >= 0) guess.longitude = lon;
-    return { status: 'choose-columns', format: 'csv', header: table.header, rows: table.rows.length, guess };
+    const sample = table.rows[0]?.cells ?? [];
+    return {
+      status: 'choose-columns',
+      format: 'csv',
+      header: table.header,
+      rows: table.rows.length,
+      sample,
+      guess: guessColumns(table.header, sample),
+    };
   }
   if (columns.latitude === columns.longitude)
     throw new FormatError('Latitude and longitude must be two different columns.');

@@ -98,6 +98,7 @@ function ColumnChooser({
     // biome-ignore lint/suspicious/noArrayIndexKey: columns are identified by position (names may repeat)
     <option key={i} value={i}>
       {name || `column ${i + 1}`}
+      {state.sample[i] ? ` (${state.sample[i].slice(0, 24)})` : ''}
     </option>
   ));
   return (

@@ -21,6 +21,7 @@ export type ImportState =
       fileName: string;
       header: string[];
       rows: number;
+      sample: string[];
       guess: Partial<CsvColumns>;
     }
   | { step: 'checking'; fileName: string; checked: number; total: number }
@@ -86,6 +87,7 @@ export function useImporter(editor: Editor | null) {
           fileName,
           header: outcome.header,
           rows: outcome.rows,
+          sample: outcome.sample,
           guess: outcome.guess,
         });
         return;
