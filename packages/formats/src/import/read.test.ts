@@ -294,6 +294,13 @@ describe('CSV', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
+  it('a malformed CSV (an unterminated quote) is named by line; nothing of it is imported', () => {
+    const outcome = readImport('lat,lon,name\n1,2,"never closed\n3,4,x\n', { fileName: 'bad.csv' });
+    if (outcome.status !== 'read') throw new Error('not read');
+    expect(outcome.candidates).toEqual([]);
+    expect(outcome.problems).toEqual([{ where: 'line 2', message: expect.stringMatching(/quote/i) }]);
+  });
+
   it('refuses a file without a usable header', () => {
     expect(() => readImport('justonecolumn\n1\n', { fileName: 'a.csv' })).toThrow(FormatError);
   });
