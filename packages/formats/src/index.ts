@@ -7,6 +7,7 @@ export {
 export { exportKml } from './export/kml.ts';
 export { type Candidate, FormatError, type ImportProblem, type ReadResult } from './import/candidate.ts';
 export { type CsvColumns, cellValue, detectColumns } from './import/csv.ts';
+export { type CheckedImport, checkImport } from './import/import-text.ts';
 export {
   detectFamily,
   FORMAT_NAMES,

@@ -1,15 +1,15 @@
 'use client';
 
 import {
+  type CheckedImport,
   type CsvColumns,
   FORMAT_NAMES,
   FormatError,
   type ImportFormat,
   type ImportProblem,
-  readImport,
-  validateCandidates,
 } from '@meridian/formats';
 import { useCallback, useRef, useState } from 'react';
+import { checkOffThread } from '../../../import/check-off-thread.ts';
 import type { Editor } from '../../../session/editor.ts';
 
 /** Where an import is: each step is what the person sees in the import panel. */
@@ -37,14 +37,10 @@ export type ImportState =
       error: string | null;
     };
 
-/** Let the browser paint a step before the next long synchronous stretch (parsing, checking). */
-const nextFrame = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /**
- * The import pipeline for a file's text: read (detect → parse) → validate with the protocol's
- * schemas, yielding to the page every few thousand features → bulk import through the editor (one
- * undo step), its commits followed as progress. Parsing itself is one synchronous call (JSON.parse,
- * DOMParser, papaparse); everything per feature is sliced.
+ * The import pipeline for a file's text: read (detect → parse) and validate with the protocol's
+ * schemas in a Web Worker (`checkOffThread`), so a 50 MB file does not freeze the page → bulk
+ * import through the editor (one undo step), its commits followed as progress.
  */
 export function useImporter(editor: Editor | null) {
   const [state, setState] = useState<ImportState>({ step: 'idle' });
@@ -66,41 +62,28 @@ export function useImporter(editor: Editor | null) {
           ...fields,
         });
       setState({ step: 'reading', fileName });
-      await nextFrame();
-      let outcome: ReturnType<typeof readImport>;
+      let checked: CheckedImport;
       try {
-        outcome = readImport(text, {
-          fileName,
-          domParser: window.DOMParser,
-          ...(columns ? { columns } : {}),
-        });
+        checked = await checkOffThread(text, fileName, columns, (done, total) =>
+          setState({ step: 'checking', fileName, checked: done, total }),
+        );
       } catch (error) {
         finish({
-          error: error instanceof FormatError ? error.message : `The file cannot be read: ${String(error)}`,
+          error:
+            error instanceof FormatError
+              ? error.message
+              : `The file cannot be read: ${(error as Error).message}`,
         });
         return;
       }
-      if (outcome.status === 'choose-columns') {
+      if (checked.status === 'choose-columns') {
         pending.current = { text, fileName };
-        setState({
-          step: 'choose-columns',
-          fileName,
-          header: outcome.header,
-          rows: outcome.rows,
-          sample: outcome.sample,
-          guess: outcome.guess,
-        });
+        const { header, rows, sample, guess } = checked;
+        setState({ step: 'choose-columns', fileName, header, rows, sample, guess });
         return;
       }
-      const total = outcome.candidates.length;
-      setState({ step: 'checking', fileName, checked: 0, total });
-      const validated = await validateCandidates(outcome.candidates, {
-        onProgress: (checked) => setState({ step: 'checking', fileName, checked, total }),
-      });
-      const skipped = [...outcome.problems, ...validated.skipped];
-      const notes = [...(outcome.notes ?? []), ...validated.notes];
-      const format = outcome.format;
-      if (validated.features.length === 0) {
+      const { format, skipped, notes } = checked;
+      if (checked.features.length === 0) {
         finish({
           format,
           skipped,
@@ -109,9 +92,9 @@ export function useImporter(editor: Editor | null) {
         });
         return;
       }
-      const features = validated.features.length;
+      const features = checked.features.length;
       setState({ step: 'sending', fileName, committed: 0, total: features });
-      const { done } = editor.importFeatures(validated.features, (progress) =>
+      const { done } = editor.importFeatures(checked.features, (progress) =>
         setState({ step: 'sending', fileName, committed: progress.committedFeatures, total: features }),
       );
       try {
