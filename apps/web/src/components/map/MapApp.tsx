@@ -169,7 +169,7 @@ export function MapApp(props: MapAppProps) {
     setSelected(null);
   };
 
-  const importer = useImporter(editable ? editor : null);
+  const importer = useImporter(editable ? editor : null, notify);
   const dragging = useImportSources(editable && !!editor, '.map-area', importer.start);
 
   useShortcuts({

@@ -7,6 +7,7 @@ import {
   FormatError,
   type ImportFormat,
   type ImportProblem,
+  importSummary,
 } from '@meridian/formats';
 import { useCallback, useRef, useState } from 'react';
 import { checkOffThread } from '../../../import/check-off-thread.ts';
@@ -42,7 +43,7 @@ export type ImportState =
  * schemas in a Web Worker (`checkOffThread`), so a 50 MB file does not freeze the page → bulk
  * import through the editor (one undo step), its commits followed as progress.
  */
-export function useImporter(editor: Editor | null) {
+export function useImporter(editor: Editor | null, notify: (message: string) => void) {
   const [state, setState] = useState<ImportState>({ step: 'idle' });
   const pending = useRef<{ text: string; fileName: string } | null>(null);
   const busy = state.step === 'reading' || state.step === 'checking' || state.step === 'sending';
@@ -99,12 +100,16 @@ export function useImporter(editor: Editor | null) {
       );
       try {
         await done;
-        finish({ format, imported: features, skipped, notes });
+        // A clean import is said in passing; one with something to read stays open.
+        if (skipped.length === 0 && notes.length === 0) {
+          setState({ step: 'idle' });
+          notify(`${importSummary(features, 0)} from ${fileName} (${FORMAT_NAMES[format]}).`);
+        } else finish({ format, imported: features, skipped, notes });
       } catch (error) {
         finish({ format, skipped, notes, error: `The map refused the import: ${(error as Error).message}` });
       }
     },
-    [editor],
+    [editor, notify],
   );
 
   return {
