@@ -141,8 +141,9 @@ describe('import and export of files', () => {
     };
     const byTitle = new Map(exported.features.map((f) => [f.properties.title ?? f.properties.place, f]));
     const lake = byTitle.get('Lake');
-    expect(lake?.geometry.type).toBe('Polygon');
-    expect(signedArea((lake?.geometry.coordinates as number[][][])[0] as number[][])).toBeGreaterThan(0);
+    if (!lake) throw new Error('no Lake in the export');
+    expect(lake.geometry.type).toBe('Polygon');
+    expect(signedArea((lake.geometry.coordinates as number[][][])[0] as number[][])).toBeGreaterThan(0);
     expect(byTitle.get('Summit')?.geometry.coordinates).toEqual([6.8652, 45.8326, 4808]);
     expect(byTitle.get('Chamonix')?.properties).toEqual({ place: 'Chamonix', visitors: 5000 });
 
