@@ -65,6 +65,28 @@ describe('Editor', () => {
     expect(editor.canUndo).toBe(false);
   });
 
+  it('an undo asked during an import waits until it is sent, then takes all of it back', async () => {
+    const { client, sent } = fakeClient();
+    let finish: () => void = () => {};
+    const pending = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const importFeatures = client.importFeatures;
+    client.importFeatures = async (features: readonly unknown[]) => {
+      const result = await importFeatures(features);
+      await pending;
+      return result;
+    };
+    const editor = new Editor(client);
+    const { done } = editor.importFeatures([{ geometry: point, properties: {} }]);
+    expect(editor.undo()).toBe(true);
+    expect(sent.at(-1)?.kind).toBe('features.import');
+    finish();
+    await done;
+    expect(sent.at(-1)?.kind).toBe('features.delete');
+    expect(editor.canUndo).toBe(false);
+  });
+
   it('never edits, moves or deletes a feed entry, and does not record such an edit for undo', () => {
     const { client, sent, state } = fakeClient();
     const editor = new Editor(client);

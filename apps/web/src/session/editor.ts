@@ -31,6 +31,13 @@ export class Editor {
     this.#client = client;
   }
 
+  /**
+   * Imports still being sent. An undo or redo asked meanwhile waits for them: undoing an import
+   * whose later chunks are not yet sent would delete only part of it, and the rest would arrive.
+   */
+  #importsInFlight = 0;
+  #waiting: ('undo' | 'redo')[] = [];
+
   get canUndo(): boolean {
     return this.#history.canUndo;
   }
@@ -110,16 +117,24 @@ export class Editor {
         features: created.slice(i, i + LIMITS.MAX_IMPORT_FEATURES_PER_OP),
       });
     this.#history.record(recorded, this.#state());
-    const done = this.#client.importFeatures(created, onProgress ? { onProgress } : {});
+    this.#importsInFlight++;
+    const done = this.#client.importFeatures(created, onProgress ? { onProgress } : {}).finally(() => {
+      this.#importsInFlight--;
+      if (this.#importsInFlight === 0)
+        for (const step of this.#waiting.splice(0)) step === 'undo' ? this.undo() : this.redo();
+      this.#changed();
+    });
     this.#changed();
     return { ids: created.map((f) => f.id), done };
   }
 
   undo(): boolean {
+    if (this.#importsInFlight > 0 && this.#history.canUndo) return this.#waiting.push('undo') > 0;
     return this.#submit(this.#history.undo(this.#state()));
   }
 
   redo(): boolean {
+    if (this.#importsInFlight > 0 && this.#history.canRedo) return this.#waiting.push('redo') > 0;
     return this.#submit(this.#history.redo(this.#state()));
   }
 
