@@ -274,10 +274,10 @@ describe('session rules', () => {
     expect(socket.frames[0]).toMatchObject({ type: 'error', code: ErrorCode.UNSUPPORTED_VERSION });
   });
 
-  it('closes with 4000 for a v1 client (before the GeoJSON model and bulk ops)', async () => {
-    expect(PROTOCOL_VERSION).toBe(2);
+  it.each([1, 2])('closes with 4000 for a v%i client (v3 brought user layers)', async (v) => {
+    expect(PROTOCOL_VERSION).toBe(3);
     const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);
-    socket.send({ type: 'hello', v: 1, clientId: 'old', name: 'O', color: '#000000' });
+    socket.send({ type: 'hello', v, clientId: `old-${v}`, name: 'O', color: '#000000' });
     expect((await socket.closed).code).toBe(CloseCode.UNSUPPORTED_PROTOCOL_VERSION);
     expect(socket.frames[0]).toMatchObject({ type: 'error', code: ErrorCode.UNSUPPORTED_VERSION });
   });

@@ -1,5 +1,7 @@
-import { applyOp, createMapState, ErrorCode, type Feature, type Op } from '@meridian/protocol';
+import { applyOp, createMapState, ErrorCode, type Feature, type Op, opReadsLayers } from '@meridian/protocol';
 import type { Prisma } from './generated/prisma/client.ts';
+import { liveLayerRows } from './layers.ts';
+import { layerFromRow } from './rows.ts';
 
 type BulkOp = Extract<Op, { kind: 'features.import' | 'features.delete' }>;
 
@@ -41,9 +43,10 @@ async function importRows(
       message: `feature ${taken.id} already exists${taken.deleted ? ' (deleted)' : ''}`,
     };
   }
-  // None of the ids is on the map, so the state applyOp needs is empty (it still refuses an id
-  // repeated within the op).
-  const state = createMapState(map.name);
+  // None of the ids is on the map, so the state applyOp needs has no features (it still refuses
+  // an id repeated within the op); the layers only when a feature names one.
+  const layers = opReadsLayers(op) ? (await liveLayerRows(tx, map.id)).map(layerFromRow) : [];
+  const state = createMapState(map.name, [], layers);
   const result = applyOp(state, op);
   if (!result.ok) return { code: result.code, message: result.message };
   await tx.feature.createMany({

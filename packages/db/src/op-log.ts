@@ -7,13 +7,14 @@ import {
   MeridianError,
   type Op,
   type OpRecord,
+  opReadsLayers,
 } from '@meridian/protocol';
 import { applyBulkToRows } from './bulk.ts';
 import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
-import { applyLayerOpToRows } from './layers.ts';
+import { applyLayerOpToRows, liveLayerRows } from './layers.ts';
 import { MapBatcher } from './map-batcher.ts';
-import { featureFromRow, opRecordFromRow } from './rows.ts';
+import { featureFromRow, layerFromRow, opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
 export interface CommitOpInput {
@@ -73,7 +74,12 @@ async function applyToRows(
   op: Op,
   at: Date,
 ): Promise<Rejection | null> {
-  if (op.kind === 'layer.add' || op.kind === 'layer.remove' || op.kind === 'layer.entries') {
+  if (
+    op.kind === 'layer.add' ||
+    op.kind === 'layer.update' ||
+    op.kind === 'layer.remove' ||
+    op.kind === 'layer.entries'
+  ) {
     const refused = await applyLayerOpToRows(tx, map.id, seq, op, at);
     return refused ? reject(refused.code, refused.message) : null;
   }
@@ -91,7 +97,9 @@ async function applyToRows(
       `feature ${row.id} already exists${row.deleted ? ' (deleted)' : ''}`,
     );
   }
-  const state = createMapState(map.name, row && !row.deleted ? [featureFromRow(row)] : []);
+  // The map's layers only for an op that puts a feature in a layer or takes it out of one.
+  const layers = opReadsLayers(op) ? (await liveLayerRows(tx, map.id)).map(layerFromRow) : [];
+  const state = createMapState(map.name, row && !row.deleted ? [featureFromRow(row)] : [], layers);
   const result = applyOp(state, op);
   if (!result.ok) return reject(result.code, result.message);
 

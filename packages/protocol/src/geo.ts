@@ -128,7 +128,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /**
  * The properties Meridian reads itself, validated when present: `title`, `description` and `url`
- * (shown in the feature panel), `layer` (set by the server on live-feed entries), and the
+ * (shown in the feature panel), `layer` (the layer the feature belongs to), and the
  * simplestyle-spec 1.1.0 style keys (https://github.com/mapbox/simplestyle-spec).
  */
 export const KnownProperties = z
@@ -137,7 +137,10 @@ export const KnownProperties = z
     description: z.string().max(LIMITS.MAX_DESCRIPTION_CHARS),
     /** A link for the feature (a feed entry's page). */
     url: z.url({ protocol: /^https?$/ }).max(LIMITS.MAX_URL_CHARS),
-    /** The live-feed layer this feature belongs to; set by the server on feed entries. */
+    /**
+     * The layer this feature belongs to: set by the server on live-feed entries, by people (create
+     * or update) for user layers; `applyOp` refuses moves into or out of a feed layer.
+     */
     layer: FeatureId,
     'marker-color': StyleColor,
     /** A Maki icon name, a letter or a digit. */
@@ -257,15 +260,13 @@ export const FeatureProperties = boundedProperties<FeatureProperties>();
 
 /**
  * A property patch: a key set to `null` is removed, an absent key is left alone, any other value
- * replaces the key's (last writer wins per key). `layer` is the server's and cannot be patched.
+ * replaces the key's (last writer wins per key). `layer` moves the feature to a user layer (or out
+ * of one, with null); `applyOp` checks that against the map's layers.
  */
 export type FeaturePropertiesPatch = { [K in keyof KnownProperties]?: KnownProperties[K] | null } & {
   [key: string]: JsonValue | undefined;
 };
-export const FeaturePropertiesPatch = boundedProperties<FeaturePropertiesPatch>().refine(
-  (patch) => !('layer' in patch),
-  { message: 'layer is set by the server', path: ['layer'] },
-);
+export const FeaturePropertiesPatch = boundedProperties<FeaturePropertiesPatch>();
 
 /**
  * An RFC 7946 Feature as Meridian stores it; `version` counts the ops applied to it.

@@ -9,6 +9,13 @@ export {
 export * from './geo.ts';
 export * from './http.ts';
 export { BASE62_ALPHABET, randomId } from './ids.ts';
+export {
+  countLayers,
+  type LayerRefusal,
+  layerMembershipRefusal,
+  opReadsLayers,
+  userLayersInOrder,
+} from './layer-rules.ts';
 export { LIMITS } from './limits.ts';
 export * from './messages/bus.ts';
 export * from './messages/client.ts';

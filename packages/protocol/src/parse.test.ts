@@ -220,8 +220,8 @@ describe('parseClientMessage refuses malformed input with the right typed error'
       ErrorCode.INVALID_MESSAGE,
     ],
     [
-      'layer in an update patch',
-      op({ kind: 'feature.update', id: 'f1', properties: { layer: 'quakes' } }),
+      'a layer id that is not an id in an update patch',
+      op({ kind: 'feature.update', id: 'f1', properties: { layer: 'not an id' } }),
       ErrorCode.INVALID_MESSAGE,
     ],
     ['empty import', op({ kind: 'features.import', features: [] }), ErrorCode.INVALID_MESSAGE],

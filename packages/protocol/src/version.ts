@@ -3,7 +3,7 @@
  * `CloseCode.UNSUPPORTED_PROTOCOL_VERSION` when it does not speak it.
  * Bump on any change that an older peer would misread.
  */
-export const PROTOCOL_VERSION = 2 as const;
+export const PROTOCOL_VERSION = 3 as const;
 
 /** Path of the realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/ws' as const;

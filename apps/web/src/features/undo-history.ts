@@ -7,6 +7,7 @@ import {
   type MapState,
   type Op,
 } from '@meridian/protocol';
+import { importChunks } from '@meridian/protocol/client';
 
 /** The part of the map state undo needs to compute inverses. */
 export interface UndoState {
@@ -23,8 +24,9 @@ const MAX_ENTRIES = 200;
  *
  * Deleted ids are never reused on a map, so re-creating a feature (undo of a delete, redo of a
  * create) gives it a fresh id; later history entries that name the old id are followed to the new.
- * Live-feed layers work the same way (adding one is undone by removing it, and a removed layer comes
- * back under a fresh id, its entries refetched from the feed). What the feed itself brings
+ * Layers work the same way: adding one is undone by removing it, and a removed layer comes back
+ * under a fresh id: a live-feed layer with its entries refetched from the feed, a user layer with
+ * its features re-imported (fresh ids, moved into the new layer). What the feed itself brings
  * (`layer.entries`, made by the server) is never recorded, and edits to feed entries are never made.
  */
 export class UndoHistory {
@@ -98,13 +100,16 @@ export class UndoHistory {
         return { ...op, layer: { ...op.layer, id } };
       }
       case 'features.import':
-        // Like a re-created feature: each gets a fresh id.
+        // Like a re-created feature: each gets a fresh id (and follows its layer to a re-created one).
         return {
           ...op,
           features: op.features.map((feature) => {
             const id = this.#newId();
             this.#renamed.set(current(feature.id), id);
-            return { ...feature, id };
+            const layer = feature.properties.layer;
+            const properties =
+              layer == null ? feature.properties : { ...feature.properties, layer: current(layer) };
+            return { ...feature, id, properties };
           }),
         };
       case 'features.delete':
@@ -112,9 +117,14 @@ export class UndoHistory {
       case 'map.rename':
       case 'layer.entries':
         return op;
-      case 'feature.update':
+      case 'feature.update': {
+        const layer = op.properties.layer;
+        const properties = layer == null ? op.properties : { ...op.properties, layer: current(layer) };
+        return { ...op, id: current(op.id), properties };
+      }
       case 'feature.move':
       case 'feature.delete':
+      case 'layer.update':
       case 'layer.remove':
         return { ...op, id: current(op.id) };
     }
@@ -128,15 +138,19 @@ export function inverseOf(ops: readonly Op[], state: UndoState): Op[] {
   for (const op of ops) {
     const undo = inverseOfOne(op, scratch);
     if (!undo || !applyOp(scratch, op).ok) continue;
-    inverse.unshift(undo);
+    inverse.unshift(...(Array.isArray(undo) ? undo : [undo]));
   }
   return inverse;
 }
 
-function inverseOfOne(op: Op, state: MapState): Op | undefined {
+function isFeedEntry(state: MapState, id: string): boolean {
+  const layer = state.features.get(id)?.properties.layer;
+  return layer != null && state.layers.get(layer)?.kind !== 'user';
+}
+
+function inverseOfOne(op: Op, state: MapState): Op | Op[] | undefined {
   // Feed entries are the feed's: an edit of one is not this person's to undo (nor to make).
-  if (op.kind.startsWith('feature.') && 'id' in op && state.features.get(op.id)?.properties.layer)
-    return undefined;
+  if (op.kind.startsWith('feature.') && 'id' in op && isFeedEntry(state, op.id)) return undefined;
   switch (op.kind) {
     case 'feature.create':
       return state.features.has(op.feature.id) ? undefined : { kind: 'feature.delete', id: op.feature.id };
@@ -171,9 +185,31 @@ function inverseOfOne(op: Op, state: MapState): Op | undefined {
       return { kind: 'map.rename', name: state.name };
     case 'layer.add':
       return state.layers.has(op.layer.id) ? undefined : { kind: 'layer.remove', id: op.layer.id };
+    case 'layer.update': {
+      const before = state.layers.get(op.id);
+      if (before?.kind !== 'user') return undefined;
+      return {
+        kind: 'layer.update',
+        id: op.id,
+        ...(op.name === undefined ? {} : { name: before.name }),
+        ...(op.style === undefined ? {} : { style: before.style }),
+        ...(op.order === undefined ? {} : { order: before.order }),
+      };
+    }
     case 'layer.remove': {
       const before = state.layers.get(op.id);
-      return before ? { kind: 'layer.add', layer: before } : undefined;
+      if (!before) return undefined;
+      if (before.kind === 'feed') return { kind: 'layer.add', layer: before };
+      // A user layer comes back with its features, re-imported in frame-sized chunks after it.
+      const features = [...state.features.values()]
+        .filter((f) => f.properties.layer === op.id)
+        .map((f) => ({ ...f, version: 0 }));
+      try {
+        return [{ kind: 'layer.add', layer: before }, ...importChunks(features)];
+      } catch {
+        // A single feature too big for a frame cannot travel: bring back the layer alone.
+        return { kind: 'layer.add', layer: before };
+      }
     }
     case 'layer.entries':
       return undefined;
@@ -186,7 +222,7 @@ function inverseOfOne(op: Op, state: MapState): Op | undefined {
     case 'features.delete': {
       const features = [...new Set(op.ids)]
         .map((id) => state.features.get(id))
-        .filter((f): f is Feature => f !== undefined && !f.properties.layer)
+        .filter((f): f is Feature => f !== undefined && !isFeedEntry(state, f.id))
         .map((f) => ({ ...f, version: 0 }));
       return features.length > 0 ? { kind: 'features.import', features } : undefined;
     }

@@ -278,6 +278,13 @@ export class MapView {
     if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
   }
 
+  /** Draw every feature again from scratch, in the order of the features map (user layer order). */
+  redrawFeatures(): void {
+    this.#rendered.clear();
+    this.#pendingChange = 'all';
+    if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+  }
+
   setSelected(id: string | null): void {
     this.#selected = id;
     this.#renderSelection();

@@ -6,10 +6,11 @@ import {
   type Geometry,
   LIMITS,
   type Op,
+  type UserLayer,
 } from '@meridian/protocol';
 import { type ImportProgress, type MeridianClient, randomId } from '@meridian/protocol/client';
-import { isFeedFeature } from '../features/render-features.ts';
 import { UndoHistory, type UndoState } from '../features/undo-history.ts';
+import { isFeedEntry, orderOnTop } from '../layers/user-layers.ts';
 
 const newFeatureId = () => `f-${randomId(16)}`;
 const newLayerId = () => `l-${randomId(10)}`;
@@ -80,8 +81,26 @@ export class Editor {
   /** Add a live-feed layer (the URL and name already validated); returns its id. */
   addLayer(url: string, name: string): string {
     const id = newLayerId();
-    this.#perform([{ kind: 'layer.add', layer: { id, url, name } }]);
+    this.#perform([{ kind: 'layer.add', layer: { id, kind: 'feed', url, name } }]);
     return id;
+  }
+
+  /** Add a user layer on top of the others; returns its id. */
+  addUserLayer(name: string): string {
+    const id = newLayerId();
+    const order = orderOnTop(this.#client.layers);
+    this.#perform([{ kind: 'layer.add', layer: { id, kind: 'user', name, order, style: {} } }]);
+    return id;
+  }
+
+  /** Rename, restyle or reorder a user layer. */
+  updateLayer(id: string, change: Partial<Pick<UserLayer, 'name' | 'style' | 'order'>>): void {
+    this.#perform([{ kind: 'layer.update', id, ...change }]);
+  }
+
+  /** Move a feature into a user layer, or out of any (null). */
+  moveToLayer(id: string, layerId: string | null): void {
+    this.update(id, { layer: layerId });
   }
 
   removeLayer(id: string): void {
@@ -139,7 +158,8 @@ export class Editor {
   }
 
   #isFeed(id: string): boolean {
-    return isFeedFeature(this.#state().features.get(id));
+    const state = this.#state();
+    return isFeedEntry(state.features.get(id), state.layers);
   }
 
   /** The state an edit applies to: the client's optimistic view, which already shows every edit made. */

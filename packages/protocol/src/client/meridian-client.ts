@@ -2,7 +2,7 @@ import { MeridianError } from '../codes.ts';
 import type { Feature, FeatureProperties, FeaturePropertiesPatch, Geometry } from '../geo.ts';
 import { randomId } from '../ids.ts';
 import { LIMITS } from '../limits.ts';
-import type { Cursor, Layer, Op, PresenceEntry, Role, Viewport } from '../messages/common.ts';
+import type { Cursor, Layer, Op, PresenceEntry, Role, UserLayer, Viewport } from '../messages/common.ts';
 import type { LayerStatus, ServerMessage } from '../messages/server.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -225,8 +225,28 @@ export class MeridianClient extends Emitter<ClientEvents> {
   }
   /** Add a live-feed layer (edit role); returns the layer's id. */
   addLayer(url: string, name: string, id: string = `l-${randomId(10)}`): string {
-    this.submit({ kind: 'layer.add', layer: { id, url, name } });
+    this.submit({ kind: 'layer.add', layer: { id, kind: 'feed', url, name } });
     return id;
+  }
+  /** Add a user layer (edit role); returns the layer's id. */
+  addUserLayer(
+    name: string,
+    {
+      order = 0,
+      style = {},
+      id = `l-${randomId(10)}`,
+    }: Partial<Pick<UserLayer, 'order' | 'style' | 'id'>> = {},
+  ): string {
+    this.submit({ kind: 'layer.add', layer: { id, kind: 'user', name, order, style } });
+    return id;
+  }
+  /** Rename, restyle or reorder a user layer. */
+  updateLayer(id: string, change: Partial<Pick<UserLayer, 'name' | 'style' | 'order'>>): string {
+    return this.submit({ kind: 'layer.update', id, ...change });
+  }
+  /** Move a feature into a user layer, or out of any (null). */
+  setFeatureLayer(featureId: string, layerId: string | null): string {
+    return this.submit({ kind: 'feature.update', id: featureId, properties: { layer: layerId } });
   }
   removeLayer(id: string): string {
     return this.submit({ kind: 'layer.remove', id });

@@ -97,9 +97,13 @@ export class MapReplica {
 
   /** Add a local op to the optimistic view. Returns the ids it touches. */
   addPending(opId: string, op: Op): Changed {
-    // Only layer.remove reads the state (the layer's features), and those are server-made, so the
-    // confirmed state answers it without rebuilding the optimistic view on every local edit.
-    const touched = touchedFeatureIds(this.#confirmed, op);
+    // Only layer.remove and layer.update read the state (the layer's features). A user layer's
+    // features may still be pending here, so those (rare) ops ask the optimistic view; every
+    // other op is answered by the confirmed state without rebuilding the view on each edit.
+    const touched = touchedFeatureIds(
+      op.kind === 'layer.remove' || op.kind === 'layer.update' ? this.view : this.#confirmed,
+      op,
+    );
     this.#pending.push({ opId, op });
     this.#view = null;
     return new Set(touched);

@@ -98,4 +98,31 @@ describe('ResendPacer', () => {
     pacer.settle('r1');
     expect(ids(pacer.take(500))).toEqual(['r2']);
   });
+
+  it('holds a feature made in or moved to a user layer behind that layer’s add', () => {
+    const pacer = new ResendPacer({ window: 64, burst: 40, perSecond: 20 }, 0);
+    const layer = { id: 'l1', kind: 'user' as const, name: 'L', order: 0, style: {} };
+    const point = { type: 'Point' as const, coordinates: [0, 0] as [number, number] };
+    pacer.start([
+      { opId: 'add', op: { kind: 'layer.add', layer } },
+      {
+        opId: 'make',
+        op: {
+          kind: 'feature.create',
+          feature: { type: 'Feature', id: 'f1', geometry: point, properties: { layer: 'l1' }, version: 0 },
+        },
+      },
+      { opId: 'other', op: { kind: 'feature.update', id: 'f2', properties: { title: 'x' } } },
+      { opId: 'move', op: { kind: 'feature.update', id: 'f3', properties: { layer: 'l1' } } },
+      { opId: 'out', op: { kind: 'feature.update', id: 'f4', properties: { layer: null } } },
+    ]);
+    expect(ids(pacer.take(0))).toEqual(['add', 'other', 'out']);
+    // The add refused for a transient reason: nothing that needs the layer went past it.
+    expect(pacer.requeue('add', 100)).toBe(true);
+    expect(ids(pacer.take(100))).toEqual(['add']);
+    pacer.settle('add');
+    expect(ids(pacer.take(100))).toEqual(['make']);
+    pacer.settle('make');
+    expect(ids(pacer.take(100))).toEqual(['move']);
+  });
 });

@@ -45,11 +45,32 @@ export function opTarget(op: Op): string | null {
       return 'bulk';
     case 'layer.add':
       return `layer:${op.layer.id}`;
+    case 'layer.update':
     case 'layer.remove':
       return `layer:${op.id}`;
     case 'layer.entries':
       return `layer:${op.layerId}`;
   }
+}
+
+/**
+ * Every target an op must not overtake: its own (`opTarget`), plus the user layer it puts features
+ * into, so a feature made in (or moved to) a new layer never reaches the server before the layer
+ * (a transient refusal of the `layer.add` would otherwise turn into a final LAYER_NOT_FOUND).
+ */
+export function opTargets(op: Op): string[] {
+  const own = opTarget(op);
+  const targets = own === null ? [] : [own];
+  const layers = new Set<string>();
+  if (op.kind === 'feature.create' && op.feature.properties.layer != null)
+    layers.add(op.feature.properties.layer);
+  if (op.kind === 'features.import')
+    for (const feature of op.features)
+      if (feature.properties.layer != null) layers.add(feature.properties.layer);
+  if (op.kind === 'feature.update' && typeof op.properties.layer === 'string')
+    layers.add(op.properties.layer);
+  for (const layer of layers) targets.push(`layer:${layer}`);
+  return targets;
 }
 
 interface Ranked extends OutgoingOp {
@@ -153,17 +174,17 @@ export class ResendPacer {
     const busy = this.#busyTargets();
     const waiting: Ranked[] = [];
     for (const next of this.#queue) {
-      const target = opTarget(next.op);
-      const blocked = target !== null && busy.has(target);
+      const targets = opTargets(next.op);
+      const blocked = targets.some((target) => busy.has(target));
       if (blocked || this.#tokens < 1 || this.#inFlight.size >= this.#pacing.window) {
         waiting.push(next);
         // A later op on the same target stays behind this one.
-        if (target !== null) busy.add(target);
+        for (const target of targets) busy.add(target);
         continue;
       }
       this.#inFlight.set(next.opId, next);
       this.#tokens -= 1;
-      if (target !== null) busy.add(target);
+      for (const target of targets) busy.add(target);
       out.push({ opId: next.opId, op: next.op });
     }
     this.#queue = waiting;
@@ -179,7 +200,7 @@ export class ResendPacer {
     if (nowMs < this.#holdUntil) return this.#holdUntil - nowMs;
     // Every waiting op is behind one in flight on its target: an answer, not time, frees them.
     const busy = this.#busyTargets();
-    if (this.#queue.every((queued) => busy.has(opTarget(queued.op) ?? ''))) return null;
+    if (this.#queue.every((queued) => opTargets(queued.op).some((target) => busy.has(target)))) return null;
     this.#refill(nowMs);
     if (this.#tokens >= 1) return 0;
     return Math.ceil(((1 - this.#tokens) / this.#pacing.perSecond) * 1000);
@@ -187,10 +208,7 @@ export class ResendPacer {
 
   #busyTargets(): Set<string> {
     const busy = new Set<string>();
-    for (const sent of this.#inFlight.values()) {
-      const target = opTarget(sent.op);
-      if (target !== null) busy.add(target);
-    }
+    for (const sent of this.#inFlight.values()) for (const target of opTargets(sent.op)) busy.add(target);
     return busy;
   }
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { type Feature, type FeaturePropertiesPatch, LIMITS } from '@meridian/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { formatArea, formatLength, measureGeometry } from '../../features/measure.ts';
 import { colorProperties, featureColor } from '../../features/render-features.ts';
 import { PRESENCE_COLORS } from '../../presence/identity.ts';
@@ -29,6 +29,8 @@ interface FeatureDetailsProps {
   onChange(id: string, patch: FeaturePropertiesPatch): void;
   onDelete(id: string): void;
   onClose(): void;
+  /** More about the feature, shown under its text (its user layer). */
+  children?: ReactNode;
 }
 
 /**
@@ -81,6 +83,7 @@ export function FeatureDetails({
   onChange,
   onDelete,
   onClose,
+  children,
 }: FeatureDetailsProps) {
   // A feed entry is the feed's: its next delivery would overwrite any edit made here.
   const editable = canEdit && !layer;
@@ -211,6 +214,7 @@ export function FeatureDetails({
           ) : null}
         </>
       )}
+      {children}
       {position ? (
         <p className="muted" data-testid="feature-position">
           {position[1].toFixed(5)}, {position[0].toFixed(5)}

@@ -5,6 +5,7 @@ import type { MeridianClient } from '@meridian/protocol/client';
 import { useState } from 'react';
 import { anchorOf } from '../../features/geometry.ts';
 import { featureColor } from '../../features/render-features.ts';
+import { withLayerDefaults } from '../../layers/user-layers.ts';
 import { searchFeatures } from '../../search/feature-search.ts';
 import { useClientVersion } from '../../session/use-client.ts';
 
@@ -70,8 +71,13 @@ export function FeatureList({
       <ul>
         {listed.map((feature) => {
           const [lng, lat] = anchorOf(feature.geometry);
-          const layer = feature.properties.layer;
-          const color = featureColor(feature, layerColors);
+          // A user layer's feature shows the layer's default colour; a feed entry its feed's.
+          const userLayer = client?.layers.get(feature.properties.layer ?? '');
+          const layer = userLayer?.kind === 'user' ? undefined : feature.properties.layer;
+          const color = featureColor(
+            userLayer?.kind === 'user' ? withLayerDefaults(feature, userLayer) : feature,
+            layerColors,
+          );
           return (
             <li key={feature.id}>
               <button
@@ -82,7 +88,7 @@ export function FeatureList({
                 data-feature-id={feature.id}
                 data-title={feature.properties.title ?? ''}
                 data-position={`${lng},${lat}`}
-                data-layer={layer ?? ''}
+                data-layer={feature.properties.layer ?? ''}
                 onClick={() => onSelect(feature.id)}
               >
                 {/* A feed entry's swatch is a ring, like its symbol on the map. */}
@@ -97,6 +103,10 @@ export function FeatureList({
                 </span>
                 {layer ? (
                   <span className="muted feed-tag">{client?.layers.get(layer)?.name ?? 'feed'}</span>
+                ) : userLayer?.kind === 'user' ? (
+                  <span className="muted feed-tag" data-testid="feature-item-layer">
+                    {userLayer.name}
+                  </span>
                 ) : null}
               </button>
             </li>

@@ -7,8 +7,8 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
 import type { Basemap } from '../../basemap/catalog.ts';
 import { pathMeters } from '../../features/measure.ts';
-import { colorProperties, isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
+import { feedLayersOf, isFeedEntry } from '../../layers/user-layers.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
 import { humanError } from '../../messages/human-error.ts';
 import { type Identity, loadIdentity, saveIdentity } from '../../presence/identity.ts';
@@ -21,6 +21,7 @@ import { BasemapNotice, BasemapSwitcher } from './BasemapSwitcher.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { downloadExport } from './export-download.ts';
 import { FeatureDetails } from './FeatureDetails.tsx';
+import { FeatureLayerSelect } from './FeatureLayerSelect.tsx';
 import { FeatureList } from './FeatureList.tsx';
 import { useBasemap } from './hooks/use-basemap.ts';
 import { useDebugSwitch } from './hooks/use-debug.ts';
@@ -30,6 +31,7 @@ import { usePresence } from './hooks/use-presence.ts';
 import { useSelection } from './hooks/use-selection.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
 import { useToasts } from './hooks/use-toasts.ts';
+import { useUserLayers } from './hooks/use-user-layers.ts';
 import { ImportPanel } from './ImportPanel.tsx';
 import { LiveLayers } from './LiveLayers.tsx';
 import { MapTitle } from './MapTitle.tsx';
@@ -39,6 +41,7 @@ import { type GeocoderInfo, SearchBox } from './SearchBox.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { Toasts } from './Toasts.tsx';
 import { Toolbar } from './Toolbar.tsx';
+import { UserLayers } from './UserLayers.tsx';
 
 const MapCanvas = dynamic(() => import('./MapCanvas.tsx'), {
   ssr: false,
@@ -94,6 +97,7 @@ export function MapApp(props: MapAppProps) {
   const { selected, setSelected, reveal } = useSelection(client, view);
   const basemap = useBasemap(props.basemaps, props.defaultBasemap);
   const debug = useDebugSwitch(view);
+  const userLayers = useUserLayers(props.mapId, client);
 
   const editor = useMemo(() => (client ? new Editor(client) : null), [client]);
   const editorVersion = useSyncExternalStore(
@@ -110,16 +114,19 @@ export function MapApp(props: MapAppProps) {
   const layerColors = useMemo(
     // stateVersion says the client's layers (a live view, mutated in place) may have changed.
     () =>
-      stateVersion >= 0 && client ? assignLayerColors(client.layers.values()) : new Map<string, string>(),
+      stateVersion >= 0 && client
+        ? assignLayerColors(feedLayersOf(client.layers))
+        : new Map<string, string>(),
     [client, stateVersion],
   );
   const selectedLayer = selectedFeature?.properties.layer;
-  const selectedLayerInfo = selectedLayer
-    ? {
-        name: client?.layers.get(selectedLayer)?.name ?? 'feed',
-        color: layerColors.get(selectedLayer) ?? '#57534e',
-      }
-    : null;
+  const selectedLayerInfo =
+    selectedLayer && client && isFeedEntry(selectedFeature, client.layers)
+      ? {
+          name: client?.layers.get(selectedLayer)?.name ?? 'feed',
+          color: layerColors.get(selectedLayer) ?? '#57534e',
+        }
+      : null;
   const queued = client?.queuedCount ?? 0;
 
   useEffect(() => {
@@ -143,7 +150,7 @@ export function MapApp(props: MapAppProps) {
     onReady: () => {},
     onCreate: (geometry: Geometry) => {
       if (!editor || !identity) return;
-      const id = editor.create(geometry, colorProperties(identity.color));
+      const id = editor.create(geometry, userLayers.newFeatureProperties(identity.color));
       setSelected(id);
       setMode('select');
     },
@@ -187,7 +194,8 @@ export function MapApp(props: MapAppProps) {
       else view?.finishDrawing();
     },
     deleteSelected: () => {
-      if (editable && selected && !isFeedFeature(selectedFeature)) deleteFeature(selected);
+      if (editable && selected && client && !isFeedEntry(selectedFeature, client.layers))
+        deleteFeature(selected);
     },
     setMode,
   });
@@ -299,6 +307,7 @@ export function MapApp(props: MapAppProps) {
             basemapFallbackMs={props.basemapFallbackMs}
             callbacks={callbacks}
             onView={setView}
+            hiddenLayers={userLayers.hidden}
           />
           <ImportPanel importer={importer} dragging={dragging} />
           <div className="map-corner">
@@ -334,8 +343,26 @@ export function MapApp(props: MapAppProps) {
               onChange={updateFeature}
               onDelete={deleteFeature}
               onClose={() => setSelected(null)}
-            />
+            >
+              {client ? (
+                <FeatureLayerSelect
+                  feature={selectedFeature}
+                  layers={client.layers}
+                  editable={editable && !selectedLayerInfo}
+                  onMove={(layerId) => editor?.moveToLayer(selectedFeature.id, layerId)}
+                />
+              ) : null}
+            </FeatureDetails>
           ) : null}
+          <UserLayers
+            client={client}
+            editor={editor}
+            editable={editable}
+            hidden={userLayers.hidden}
+            onToggleHidden={userLayers.toggleHidden}
+            active={userLayers.active}
+            onActivate={userLayers.setActive}
+          />
           <LiveLayers
             client={client}
             editable={editable}
