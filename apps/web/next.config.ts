@@ -6,7 +6,7 @@ const monorepoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const nextConfig: NextConfig = {
   turbopack: { root: monorepoRoot },
-  transpilePackages: ['@meridian/protocol'],
+  transpilePackages: ['@meridian/protocol', '@meridian/formats'],
   poweredByHeader: false,
   // `npm run typecheck` (run by CI before the tests) checks types; the build need not do it again.
   typescript: { ignoreBuildErrors: true },

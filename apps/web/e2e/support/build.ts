@@ -34,6 +34,7 @@ export async function ensureProductionBuild(
     path.join(webDir, 'package.json'),
     path.join(webDir, 'scripts', 'prepare-public.ts'),
     path.join(repoRoot, 'packages', 'protocol', 'src'),
+    path.join(repoRoot, 'packages', 'formats', 'src'),
   ];
   const generated = [
     'maplibre-gl-worker.mjs',

@@ -1,4 +1,5 @@
 import { applyOp, createMapState, type Op } from '@meridian/protocol';
+import { importChunks } from '@meridian/protocol/client';
 import { describe, expect, it } from 'vitest';
 import { Editor } from './editor.ts';
 
@@ -13,6 +14,14 @@ function fakeClient() {
         // The client's optimistic view shows the op at once.
         applyOp(state, op);
         return 'o';
+      },
+      // As MeridianClient's: the chunks enter the optimistic view when submitted.
+      importFeatures: async (features: readonly unknown[]) => {
+        for (const op of importChunks(features as never)) {
+          sent.push(op);
+          applyOp(state, op);
+        }
+        return { opIds: [], featureIds: [] };
       },
       mapName: state.name,
       features: state.features,
@@ -34,27 +43,47 @@ describe('Editor', () => {
     expect(editor.canUndo).toBe(true);
   });
 
-  it('submits a large import as bulk chunks, in order, undone as one step (the client paces sending)', () => {
+  it("imports through the client's bulk import, undone in one step by deletes of at most 1,000 ids", async () => {
     const { client, sent, state } = fakeClient();
     const editor = new Editor(client);
-    const ids = editor.importFeatures(
-      Array.from({ length: 5000 }, () => ({ geometry: point, properties: { title: 'A place' } })),
+    const { ids, done } = editor.importFeatures(
+      Array.from({ length: 2500 }, () => ({ geometry: point, properties: {} })),
     );
-    expect(ids).toHaveLength(5000);
-    expect(sent.length).toBeGreaterThan(1);
-    expect(sent.every((op) => op.kind === 'features.import')).toBe(true);
+    await done;
     expect(sent.flatMap((op) => (op.kind === 'features.import' ? op.features.map((f) => f.id) : []))).toEqual(
       ids,
     );
-    expect(state.features.size).toBe(5000);
-    const chunks = sent.length;
+    expect(state.features.size).toBe(2500);
+    const imported = sent.length;
     expect(editor.undo()).toBe(true);
-    const undo = sent.slice(chunks);
-    expect(undo.every((op) => op.kind === 'features.delete')).toBe(true);
-    expect(new Set(undo.flatMap((op) => (op.kind === 'features.delete' ? op.ids : [])))).toEqual(
-      new Set(ids),
-    );
+    const deletes = sent.slice(imported);
+    // Undone newest chunk first, like any multi-op edit.
+    expect(deletes.map((op) => (op.kind === 'features.delete' ? op.ids.length : 0))).toEqual([
+      500, 1000, 1000,
+    ]);
     expect(state.features.size).toBe(0);
+    expect(editor.canUndo).toBe(false);
+  });
+
+  it('an undo asked during an import waits until it is sent, then takes all of it back', async () => {
+    const { client, sent } = fakeClient();
+    let finish: () => void = () => {};
+    const pending = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const importFeatures = client.importFeatures;
+    client.importFeatures = async (features: readonly unknown[]) => {
+      const result = await importFeatures(features);
+      await pending;
+      return result;
+    };
+    const editor = new Editor(client);
+    const { done } = editor.importFeatures([{ geometry: point, properties: {} }]);
+    expect(editor.undo()).toBe(true);
+    expect(sent.at(-1)?.kind).toBe('features.import');
+    finish();
+    await done;
+    expect(sent.at(-1)?.kind).toBe('features.delete');
     expect(editor.canUndo).toBe(false);
   });
 

@@ -1,13 +1,21 @@
-import type { FeatureProperties, FeaturePropertiesPatch, Geometry, Op, UserLayer } from '@meridian/protocol';
-import { importChunks, type MeridianClient, randomId } from '@meridian/protocol/client';
-import type { ImportedFeature } from '../features/geojson-io.ts';
+import type { ImportedFeature } from '@meridian/formats';
+import {
+  type Feature,
+  type FeatureProperties,
+  type FeaturePropertiesPatch,
+  type Geometry,
+  LIMITS,
+  type Op,
+  type UserLayer,
+} from '@meridian/protocol';
+import { type ImportProgress, type MeridianClient, randomId } from '@meridian/protocol/client';
 import { UndoHistory, type UndoState } from '../features/undo-history.ts';
 import { isFeedEntry, orderOnTop } from '../layers/user-layers.ts';
 
 const newFeatureId = () => `f-${randomId(16)}`;
 const newLayerId = () => `l-${randomId(10)}`;
 
-type EditorClient = Pick<MeridianClient, 'submit' | 'mapName' | 'features' | 'layers'>;
+type EditorClient = Pick<MeridianClient, 'submit' | 'importFeatures' | 'mapName' | 'features' | 'layers'>;
 
 /**
  * Every edit this person makes goes through here: it is recorded for undo, then submitted to the
@@ -23,6 +31,13 @@ export class Editor {
   constructor(client: EditorClient) {
     this.#client = client;
   }
+
+  /**
+   * Imports still being sent. An undo or redo asked meanwhile waits for them: undoing an import
+   * whose later chunks are not yet sent would delete only part of it, and the rest would arrive.
+   */
+  #importsInFlight = 0;
+  #waiting: ('undo' | 'redo')[] = [];
 
   get canUndo(): boolean {
     return this.#history.canUndo;
@@ -108,30 +123,48 @@ export class Editor {
   }
 
   /**
-   * Create many features as one undoable step: `features.import` chunks that each fit in a frame
-   * and commit atomically (one seq each), so 100,000 features are some 800 ops, not 100,000. Its
-   * undo deletes them in `features.delete` chunks. Throws MeridianError(FRAME_TOO_LARGE) for a
-   * feature too big for any frame, before anything is submitted.
+   * Create many features as one undoable step, through the client's bulk import (`features.import`
+   * chunks, each one commit). `done` settles when every chunk is committed, or rejects on a final
+   * refusal; `onProgress` follows the commits.
    */
-  importFeatures(features: readonly ImportedFeature[]): string[] {
-    const ops = importChunks(
-      features.map(({ geometry, properties }) => ({
-        type: 'Feature' as const,
-        id: newFeatureId(),
-        geometry,
-        properties,
-        version: 0,
-      })),
-    );
-    this.#perform(ops);
-    return ops.flatMap((op) => op.features.map((f) => f.id));
+  importFeatures(
+    features: readonly ImportedFeature[],
+    onProgress?: (progress: ImportProgress) => void,
+  ): { ids: string[]; done: Promise<unknown> } {
+    const created: Feature[] = features.map(({ geometry, properties }) => ({
+      type: 'Feature',
+      id: newFeatureId(),
+      geometry,
+      properties,
+      version: 0,
+    }));
+    // Recorded as import ops of at most MAX_IMPORT_FEATURES_PER_OP, so the undo is
+    // `features.delete` ops that each stay within MAX_DELETE_IDS_PER_OP.
+    const recorded: Op[] = [];
+    for (let i = 0; i < created.length; i += LIMITS.MAX_IMPORT_FEATURES_PER_OP)
+      recorded.push({
+        kind: 'features.import',
+        features: created.slice(i, i + LIMITS.MAX_IMPORT_FEATURES_PER_OP),
+      });
+    this.#history.record(recorded, this.#state());
+    this.#importsInFlight++;
+    const done = this.#client.importFeatures(created, onProgress ? { onProgress } : {}).finally(() => {
+      this.#importsInFlight--;
+      if (this.#importsInFlight === 0)
+        for (const step of this.#waiting.splice(0)) step === 'undo' ? this.undo() : this.redo();
+      this.#changed();
+    });
+    this.#changed();
+    return { ids: created.map((f) => f.id), done };
   }
 
   undo(): boolean {
+    if (this.#importsInFlight > 0 && this.#history.canUndo) return this.#waiting.push('undo') > 0;
     return this.#submit(this.#history.undo(this.#state()));
   }
 
   redo(): boolean {
+    if (this.#importsInFlight > 0 && this.#history.canRedo) return this.#waiting.push('redo') > 0;
     return this.#submit(this.#history.redo(this.#state()));
   }
 
@@ -153,8 +186,12 @@ export class Editor {
 
   #submit(ops: Op[]): boolean {
     for (const op of ops) this.#client.submit(op);
+    this.#changed();
+    return ops.length > 0;
+  }
+
+  #changed(): void {
     this.#version++;
     for (const listener of this.#listeners) listener();
-    return ops.length > 0;
   }
 }

@@ -6,7 +6,6 @@ import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
 import type { Basemap } from '../../basemap/catalog.ts';
-import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
 import { pathMeters } from '../../features/measure.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
 import { feedLayersOf, isFeedEntry } from '../../layers/user-layers.ts';
@@ -20,16 +19,20 @@ import { useSessionNotices } from '../../session/use-session-notices.ts';
 import { TrafficInspector } from '../inspector/TrafficInspector.tsx';
 import { BasemapNotice, BasemapSwitcher } from './BasemapSwitcher.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
+import { downloadExport } from './export-download.ts';
 import { FeatureDetails } from './FeatureDetails.tsx';
 import { FeatureLayerSelect } from './FeatureLayerSelect.tsx';
 import { FeatureList } from './FeatureList.tsx';
 import { useBasemap } from './hooks/use-basemap.ts';
 import { useDebugSwitch } from './hooks/use-debug.ts';
+import { useImportSources } from './hooks/use-import-sources.ts';
+import { useImporter } from './hooks/use-importer.ts';
 import { usePresence } from './hooks/use-presence.ts';
 import { useSelection } from './hooks/use-selection.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
 import { useToasts } from './hooks/use-toasts.ts';
 import { useUserLayers } from './hooks/use-user-layers.ts';
+import { ImportPanel } from './ImportPanel.tsx';
 import { LiveLayers } from './LiveLayers.tsx';
 import { MapTitle } from './MapTitle.tsx';
 import { NameDialog } from './NameDialog.tsx';
@@ -181,31 +184,8 @@ export function MapApp(props: MapAppProps) {
     setSelected(null);
   };
 
-  const exportMap = () => {
-    if (!client) return;
-    const blob = new Blob([exportGeoJson(client.features.values())], { type: 'application/geo+json' });
-    const url = URL.createObjectURL(blob);
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `${mapName.replace(/[^\p{L}\p{N}_-]+/gu, '-') || 'map'}.geojson`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
-
-  const importMap = (text: string, fileName: string) => {
-    if (!editor) return;
-    const result = importGeoJson(text);
-    if (result.features.length > 0) {
-      editor.importFeatures(result.features);
-      notify(
-        `Imported ${result.features.length} feature${result.features.length === 1 ? '' : 's'} from ${fileName}.`,
-      );
-    }
-    if (result.skipped.length > 0) {
-      const more = result.skipped.length > 1 ? ` (and ${result.skipped.length - 1} more)` : '';
-      notify(`Skipped from ${fileName}: ${result.skipped[0]}${more}`, 'error');
-    }
-  };
+  const importer = useImporter(editable ? editor : null, notify);
+  const dragging = useImportSources(editable && !!editor, '.map-area', importer.start);
 
   useShortcuts({
     enabled: nameDialog === null,
@@ -325,8 +305,8 @@ export function MapApp(props: MapAppProps) {
             onFinishDrawing={() => view?.finishDrawing()}
             onUndo={() => editor?.undo()}
             onRedo={() => editor?.redo()}
-            onImport={importMap}
-            onExport={exportMap}
+            onImport={importer.start}
+            onExport={(format) => client && downloadExport(client.features.values(), mapName, format)}
           />
           <MapCanvas
             client={client}
@@ -337,6 +317,7 @@ export function MapApp(props: MapAppProps) {
             onView={setView}
             hiddenLayers={userLayers.hidden}
           />
+          <ImportPanel importer={importer} dragging={dragging} />
           <div className="map-corner">
             <BasemapSwitcher basemaps={props.basemaps} current={basemap.shown} onChoose={basemap.choose} />
             {basemap.fallback ? (

@@ -1,8 +1,10 @@
 'use client';
 
+import { IMPORT_EXTENSIONS } from '@meridian/formats';
 import { type ChangeEvent, useRef } from 'react';
 import { formatLength } from '../../features/measure.ts';
 import type { DrawMode } from '../../map/map-view.ts';
+import type { ExportFormat } from './export-download.ts';
 
 interface ToolbarProps {
   editable: boolean;
@@ -17,7 +19,7 @@ interface ToolbarProps {
   onUndo(): void;
   onRedo(): void;
   onImport(text: string, fileName: string): void;
-  onExport(): void;
+  onExport(format: ExportFormat): void;
 }
 
 const TOOLS: { mode: DrawMode; label: string; key: string; icon: string }[] = [
@@ -109,8 +111,8 @@ export function Toolbar(props: ToolbarProps) {
             <button
               type="button"
               className="tool"
-              aria-label="Import GeoJSON"
-              title="Import GeoJSON"
+              aria-label="Import a file (GeoJSON, KML, GPX, CSV, TopoJSON)"
+              title="Import a file: GeoJSON, KML, GPX, CSV, TopoJSON (or drop it on the map, or paste it)"
               data-testid="import"
               onClick={() => fileInput.current?.click()}
             >
@@ -119,7 +121,7 @@ export function Toolbar(props: ToolbarProps) {
             <input
               ref={fileInput}
               type="file"
-              accept=".geojson,.json,application/geo+json,application/json"
+              accept={[...IMPORT_EXTENSIONS, 'application/geo+json', 'application/json'].join(',')}
               hidden
               data-testid="import-file"
               onChange={readFile}
@@ -132,9 +134,21 @@ export function Toolbar(props: ToolbarProps) {
           aria-label="Export GeoJSON"
           title="Export GeoJSON"
           data-testid="export"
-          onClick={props.onExport}
+          onClick={() => props.onExport('geojson')}
         >
           <span aria-hidden="true">⇩</span>
+        </button>
+        <button
+          type="button"
+          className="tool"
+          aria-label="Export KML"
+          title="Export KML (Google Earth)"
+          data-testid="export-kml"
+          onClick={() => props.onExport('kml')}
+        >
+          <span aria-hidden="true" style={{ fontSize: '0.7rem', fontWeight: 700 }}>
+            KML
+          </span>
         </button>
       </div>
       {props.mode !== 'select' && (props.editable || props.mode === 'measure') ? (
