@@ -70,6 +70,11 @@ export function createMetrics(options: { processMetrics: boolean; nodeId: string
       help: 'Bus publishes that failed (peers recover the ops from the op log)',
       registers,
     }),
+    snapshotsStreamed: new Counter({
+      name: 'meridian_snapshots_streamed_total',
+      help: 'Joins answered with a streamed snapshot (snapshotBegin, chunks, snapshotEnd)',
+      registers,
+    }),
     gapFills: new Counter({
       name: 'meridian_gap_fills_total',
       help: 'Op ranges fetched from the op log because the bus skipped them',

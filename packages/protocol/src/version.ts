@@ -3,7 +3,17 @@
  * `CloseCode.UNSUPPORTED_PROTOCOL_VERSION` when it does not speak it.
  * Bump on any change that an older peer would misread.
  */
-export const PROTOCOL_VERSION = 2 as const;
+export const PROTOCOL_VERSION = 3 as const;
+
+/**
+ * Versions a server accepts in `hello` (and answers in `welcome`). v3 added the streamed snapshot
+ * (`snapshotBegin`, `snapshotChunk`, `snapshotEnd`); a v2 client is still served, always with a
+ * one-message `snapshot`, so a browser holding the previous app keeps working through a deploy.
+ */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [2, 3];
+
+/** The first version that understands a streamed snapshot. */
+export const STREAMED_SNAPSHOT_VERSION = 3 as const;
 
 /** Path of the realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/ws' as const;

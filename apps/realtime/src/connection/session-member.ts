@@ -1,4 +1,4 @@
-import type { Role, ServerMessage } from '@meridian/protocol';
+import { type Role, STREAMED_SNAPSHOT_VERSION, type ServerMessage } from '@meridian/protocol';
 import type { RoomMember } from '../rooms/room-member.ts';
 import type { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';
@@ -34,8 +34,16 @@ export class SessionMember implements RoomMember {
     return this.session.isOpen;
   }
 
+  get streamsSnapshots(): boolean {
+    return (this.session.client?.v ?? 0) >= STREAMED_SNAPSHOT_VERSION;
+  }
+
   send(message: ServerMessage): boolean {
     return this.#outbox.send(this.session, message);
+  }
+
+  sendEncoded(type: ServerMessage['type'], text: string): boolean {
+    return this.#outbox.sendEncoded(this.session, type, text);
   }
 
   bufferedAmount(): number {

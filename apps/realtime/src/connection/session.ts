@@ -38,6 +38,8 @@ export function sessionBudgets(limits: SessionLimits): SessionBudgets {
 export interface QueuedSend {
   type: string;
   text: string;
+  /** permessage-deflate this frame (when the socket negotiated it). */
+  compress: boolean;
 }
 
 /** Most async steps (joins, ops, syncs) one connection may have waiting; beyond this it is refused (OVERLOADED). */
@@ -130,7 +132,7 @@ export class Session {
   /** Closes the connection unless `hello` comes in time; cleared once it has. */
   helloTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by `hello`. */
-  client: { clientId: string; name: string; color: string } | null = null;
+  client: { clientId: string; name: string; color: string; v: number } | null = null;
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
   /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */

@@ -14,8 +14,12 @@ export interface RoomMember {
   readonly color: string;
   /** Whether it can still be sent to (open, and no decision to close it yet). */
   readonly live: boolean;
+  /** Whether it understands a streamed snapshot (protocol v3); else it gets one `snapshot` message. */
+  readonly streamsSnapshots: boolean;
   /** Send one message; false when it was not sent (closed, or a volatile message dropped). */
   send(message: ServerMessage): boolean;
+  /** Send a durable message already encoded (the same text for every member); false when not sent. */
+  sendEncoded(type: ServerMessage['type'], text: string): boolean;
   /** Bytes waiting in its send buffer (backpressure). */
   bufferedAmount(): number;
   /** Publish to a topic's subscribers other than this member. */

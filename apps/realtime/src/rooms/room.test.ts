@@ -32,6 +32,8 @@ class TestMember implements RoomMember {
   buffered = 0;
   volatileDropped = 0;
   closedSlow = false;
+  /** A protocol v3 client (streamed snapshots); the v2 default gets one `snapshot` message. */
+  streamsSnapshots = false;
   readonly #topics: Topics;
 
   constructor(
@@ -47,6 +49,12 @@ class TestMember implements RoomMember {
   send(message: ServerMessage): boolean {
     if (!this.live) return false;
     this.received.push(message);
+    return true;
+  }
+
+  sendEncoded(_type: ServerMessage['type'], text: string): boolean {
+    if (!this.live) return false;
+    this.received.push(JSON.parse(text) as ServerMessage);
     return true;
   }
 

@@ -1,4 +1,5 @@
 import type { MapSnapshot } from '@meridian/db';
+import { SnapshotChunkEncoder } from '@meridian/protocol';
 
 /** How long a read snapshot stays available to later joins (it is only reused while it covers them). */
 export const SNAPSHOT_REUSE_MS = 5_000;
@@ -26,6 +27,8 @@ export class SnapshotShare {
   #pending: Read | null = null;
   #latest: MapSnapshot | null = null;
   #release: ReturnType<typeof setTimeout> | null = null;
+  /** Each snapshot's chunk frames, encoded once for every joiner it is streamed to. */
+  readonly #encoders = new WeakMap<MapSnapshot, SnapshotChunkEncoder>();
 
   constructor(read: () => Promise<MapSnapshot | null>) {
     this.#read = read;
@@ -44,6 +47,16 @@ export class SnapshotShare {
       const snapshot = await pending.promise;
       if (snapshot === null || snapshot.seq >= coverSeq) return snapshot;
     }
+  }
+
+  /** The chunk frames of a snapshot this share handed out, shared by all its joiners. */
+  chunksOf(mapId: string, snapshot: MapSnapshot): SnapshotChunkEncoder {
+    let encoder = this.#encoders.get(snapshot);
+    if (!encoder) {
+      encoder = new SnapshotChunkEncoder(mapId, snapshot.seq, snapshot.features);
+      this.#encoders.set(snapshot, encoder);
+    }
+    return encoder;
   }
 
   /** Let go of the kept snapshot (the room closed). */
