@@ -1,4 +1,4 @@
-import { type Role, STREAMED_SNAPSHOT_VERSION, type ServerMessage } from '@meridian/protocol';
+import { type Role, type ServerMessage, STREAMED_SNAPSHOT_VERSION } from '@meridian/protocol';
 import type { RoomMember } from '../rooms/room-member.ts';
 import type { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';

@@ -374,6 +374,7 @@ export class Room {
       const chunks = this.#snapshots.chunksOf(this.mapId, snapshot);
       if (!chunks.fitsOneChunk()) {
         this.#deps.metrics.snapshotsStreamed.inc();
+        this.#deps.metrics.snapshotStreams.inc();
         member.send({
           type: 'snapshotBegin',
           mapId: this.mapId,
@@ -418,6 +419,7 @@ export class Room {
       stream.next++;
     }
     joiner.stream = null;
+    this.#deps.metrics.snapshotStreams.dec();
     this.#admit(member);
     member.send({
       type: 'snapshotEnd',
@@ -470,6 +472,7 @@ export class Room {
     const state = this.#members.get(member);
     if (!state) return;
     this.#members.delete(member);
+    if (this.#joiners.get(member)?.stream) this.#deps.metrics.snapshotStreams.dec();
     this.#joiners.delete(member);
     this.#presencePacing.forget(member);
     const entry = state.presence;

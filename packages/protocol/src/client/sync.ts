@@ -211,14 +211,16 @@ export class MapSync extends Emitter<SyncEvents> {
       message.featureCount,
     );
     this.#emitProgress();
-    if (changed === 'all' || changed.size > 0) this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+    if (changed === 'all' || changed.size > 0)
+      this.emit('featuresChanged', { ids: changed, origin: 'remote' });
   }
 
   #onSnapshotChunk(message: ServerMessageOf<'snapshotChunk'>): void {
     const changed = this.replica.applySnapshotChunk(message.seq, message.index, message.features);
     if (changed === null) return;
     this.#emitProgress();
-    if (changed === 'all' || changed.size > 0) this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+    if (changed === 'all' || changed.size > 0)
+      this.emit('featuresChanged', { ids: changed, origin: 'remote' });
   }
 
   #onSnapshotEnd(message: ServerMessageOf<'snapshotEnd'>): void {
@@ -232,7 +234,8 @@ export class MapSync extends Emitter<SyncEvents> {
       return;
     }
     this.#onJoined(message.presence);
-    if (changed === 'all' || changed.size > 0) this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+    if (changed === 'all' || changed.size > 0)
+      this.emit('featuresChanged', { ids: changed, origin: 'remote' });
   }
 
   #emitProgress(): void {
