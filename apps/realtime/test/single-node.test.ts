@@ -274,8 +274,17 @@ describe('session rules', () => {
     expect(socket.frames[0]).toMatchObject({ type: 'error', code: ErrorCode.UNSUPPORTED_VERSION });
   });
 
+  it('serves a v2 client (before streamed snapshots) in its own version, with one snapshot message', async () => {
+    expect(PROTOCOL_VERSION).toBe(3);
+    const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);
+    socket.send({ type: 'hello', v: 2, clientId: 'v2-client', name: 'Old', color: '#000000' });
+    expect(await socket.next('welcome')).toMatchObject({ v: 2 });
+    socket.send({ type: 'join', mapId: created.map.id });
+    expect(await socket.next('snapshot')).toMatchObject({ mapId: created.map.id });
+    socket.close();
+  });
+
   it('closes with 4000 for a v1 client (before the GeoJSON model and bulk ops)', async () => {
-    expect(PROTOCOL_VERSION).toBe(2);
     const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);
     socket.send({ type: 'hello', v: 1, clientId: 'old', name: 'O', color: '#000000' });
     expect((await socket.closed).code).toBe(CloseCode.UNSUPPORTED_PROTOCOL_VERSION);
