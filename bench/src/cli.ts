@@ -16,6 +16,7 @@
  *   tsx src/cli.ts faults [--duration-s=60] [--editors=30] [--nodes=3] [--seed=1]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type JoinOptions, joinTable, runJoinBench } from './join-snapshot.ts';
 import { latencyChart } from './report/chart.ts';
@@ -154,8 +155,12 @@ async function mainJoin(argv: string[]): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => void runCleanups().finally(() => process.exit(130)));
   const startedAt = new Date();
+  // The machine is shared: say how busy it was.
+  const loadBefore = loadavg();
   const report = await runJoinBench({ ...options, log });
-  const markdown = `### Joining a big map\n\n${joinTable(report)}\n`;
+  const loadAfter = loadavg();
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
+  const markdown = `### Joining a big map\n\nLoad average (1/5/15 min) before ${load(loadBefore)}, after ${load(loadAfter)}.\n\n${joinTable(report)}\n`;
   process.stdout.write(`\n${markdown}\n`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const raw = {
@@ -163,6 +168,7 @@ async function mainJoin(argv: string[]): Promise<void> {
     finishedAt: new Date().toISOString(),
     command: `npm run bench -- join ${argv.join(' ')}`.trim(),
     machine: machineInfo(),
+    loadAverage: { before: loadBefore, after: loadAfter },
     options,
     report,
   };

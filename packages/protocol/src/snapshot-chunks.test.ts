@@ -73,4 +73,26 @@ describe('SnapshotChunkEncoder', () => {
     const many = Array.from({ length: 50 }, (_, i) => line(`f${i}`, 100));
     expect(new SnapshotChunkEncoder('m1', 1, many, 8 * 1024).fitsOneChunk()).toBe(false);
   });
+
+  it('refuses a chunk holding something that is not a feature (features are checked for shape, not in depth)', () => {
+    const chunk = (features: unknown[]) =>
+      JSON.stringify({ type: 'snapshotChunk', mapId: 'm1', seq: 1, index: 0, features });
+    const good = line('a', 3);
+    expect(parseServerMessage(chunk([good])).ok).toBe(true);
+    for (const bad of [
+      null,
+      [],
+      { ...good, type: 'Point' },
+      { ...good, id: 7 },
+      { ...good, geometry: null },
+      { ...good, properties: [] },
+      { ...good, version: '1' },
+    ]) {
+      const parsed = parseServerMessage(chunk([good, bad]));
+      expect(parsed.ok ? 'accepted' : parsed.error.code).toBe('INVALID_MESSAGE');
+    }
+    const missing = JSON.parse(chunk([good])) as Record<string, unknown>;
+    delete missing.index;
+    expect(parseServerMessage(JSON.stringify(missing)).ok).toBe(false);
+  });
 });
