@@ -1,4 +1,4 @@
-import { type Database, getMap, loadSnapshot, readOps } from '@meridian/db';
+import { type Database, getMap, loadSnapshot, type MapSnapshot, readOps } from '@meridian/db';
 import {
   type BusMessage,
   ErrorCode,
@@ -79,6 +79,7 @@ interface Joiner {
 
 /** Where a joiner is in its streamed snapshot. */
 interface SnapshotStream {
+  snapshot: MapSnapshot;
   seq: number;
   chunks: SnapshotChunkEncoder;
   /** Index of the next chunk to send. */
@@ -384,7 +385,8 @@ export class Room {
           layers: snapshot.layers,
           featureCount: chunks.featureCount,
         });
-        joiner.stream = { seq: snapshot.seq, chunks, next: 0 };
+        joiner.stream = { snapshot, seq: snapshot.seq, chunks, next: 0 };
+        this.#snapshots.streamStarted(snapshot);
         this.#pumpJoiner(member, joiner);
         return;
       }
@@ -420,6 +422,7 @@ export class Room {
     }
     joiner.stream = null;
     this.#deps.metrics.snapshotStreams.dec();
+    this.#snapshots.streamEnded(stream.snapshot);
     this.#admit(member);
     member.send({
       type: 'snapshotEnd',
@@ -472,7 +475,11 @@ export class Room {
     const state = this.#members.get(member);
     if (!state) return;
     this.#members.delete(member);
-    if (this.#joiners.get(member)?.stream) this.#deps.metrics.snapshotStreams.dec();
+    const stream = this.#joiners.get(member)?.stream;
+    if (stream) {
+      this.#deps.metrics.snapshotStreams.dec();
+      this.#snapshots.streamEnded(stream.snapshot);
+    }
     this.#joiners.delete(member);
     this.#presencePacing.forget(member);
     const entry = state.presence;
