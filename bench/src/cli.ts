@@ -6,12 +6,19 @@
  *   tsx src/cli.ts quick|full [--systems=id,id] [--scenarios=fanout,storm,idle] [--no-pin] [--workers=N]
  *                             [--idle-counts=10000,25000] [--tag=name]
  *
+ * `npm run bench -- join`: joining a map of 10,000 and 100,000 features, the streamed snapshot beside
+ * the one-frame one (see join-snapshot.ts).
+ *
+ *   tsx src/cli.ts quick join [--counts=10000,100000] [--reps=3] [--no-pin]
+ *
  * `npm run bench:faults`: Meridian alone under random faults (see scenarios/faults.ts).
  *
  *   tsx src/cli.ts faults [--duration-s=60] [--editors=30] [--nodes=3] [--seed=1]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type JoinOptions, joinTable, runJoinBench } from './join-snapshot.ts';
 import { latencyChart } from './report/chart.ts';
 import { checkGoals, goalsTable } from './report/goals.ts';
 import { machineInfo, softwareVersions } from './report/machine.ts';
@@ -142,8 +149,51 @@ async function mainFaults(argv: string[]): Promise<void> {
   if (!clean) process.exitCode = 1;
 }
 
+async function mainJoin(argv: string[]): Promise<void> {
+  const options: JoinOptions = { counts: [10_000, 100_000], reps: 3, pin: true };
+  for (const arg of argv) {
+    const [key = '', value = ''] = arg.split('=', 2);
+    if (key === '--counts') options.counts = value.split(',').map(Number);
+    else if (key === '--reps') options.reps = Number(value);
+    else if (arg === '--no-pin') options.pin = false;
+    else usage(`unknown argument ${arg}`);
+  }
+  if (options.counts.some((n) => !Number.isInteger(n) || n < 1) || !(options.reps >= 1))
+    usage('--counts takes positive integers, --reps a positive integer');
+  const t0 = Date.now();
+  const log = (line: string) =>
+    process.stdout.write(`[${((Date.now() - t0) / 1e3).toFixed(0).padStart(4)} s] ${line}\n`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void runCleanups().finally(() => process.exit(130)));
+  const startedAt = new Date();
+  // The machine is shared: say how busy it was.
+  const loadBefore = loadavg();
+  const report = await runJoinBench({ ...options, log });
+  const loadAfter = loadavg();
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
+  const markdown = `### Joining a big map\n\nLoad average (1/5/15 min) before ${load(loadBefore)}, after ${load(loadAfter)}.\n\n${joinTable(report)}\n`;
+  process.stdout.write(`\n${markdown}\n`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const raw = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `npm run bench -- join ${argv.join(' ')}`.trim(),
+    machine: machineInfo(),
+    loadAverage: { before: loadBefore, after: loadAfter },
+    options,
+    report,
+  };
+  writeFileSync(`${RESULTS_DIR}join.json`, `${JSON.stringify(raw, null, 2)}\n`);
+  writeFileSync(`${RESULTS_DIR}join.md`, markdown);
+  log(`wrote ${RESULTS_DIR}join.json and .md`);
+  if (report.rows.some((row) => !row.allEqual)) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'faults') return mainFaults(process.argv.slice(3));
+  // `npm run bench -- join` arrives as `quick join`.
+  const joinAt = process.argv.indexOf('join', 2);
+  if (joinAt >= 0) return mainJoin(process.argv.slice(joinAt + 1));
   const args = parseArgs(process.argv.slice(2));
   const systems = args.systems ? args.systems.map(systemById) : DEFAULT_SYSTEMS;
   const base = MODES[args.mode];

@@ -75,6 +75,16 @@ export function createMetrics(options: { processMetrics: boolean; nodeId: string
       help: 'Bus messages dropped because they were not valid (malformed bytes on a map channel)',
       registers,
     }),
+    snapshotsStreamed: new Counter({
+      name: 'meridian_snapshots_streamed_total',
+      help: 'Joins answered with a streamed snapshot (snapshotBegin, chunks, snapshotEnd)',
+      registers,
+    }),
+    snapshotStreams: new Gauge({
+      name: 'meridian_snapshot_streams',
+      help: 'Streamed snapshots being sent now (each waits for its socket to drain)',
+      registers,
+    }),
     gapFills: new Counter({
       name: 'meridian_gap_fills_total',
       help: 'Op ranges fetched from the op log because the bus skipped them',

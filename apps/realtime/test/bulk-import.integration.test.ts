@@ -1,10 +1,11 @@
 import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
-import { createMapState, type Feature, stateHash } from '@meridian/protocol';
+import { createMapState, stateHash } from '@meridian/protocol';
 import type { ImportProgress, MeridianClient } from '@meridian/protocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnNode } from './child-node.ts';
 import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
 import { createMapVia, openClient, startClusterNode, tokenVia } from './harness.ts';
+import { mixedFeatures } from './mixed-features.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { waitFor } from './wait.ts';
 
@@ -15,65 +16,6 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Points (a CSV of addresses), MultiPolygons (islands), 3D lines (GPX tracks), with free properties. */
-export function mixedFeatures(count: number, prefix = 'f'): Feature[] {
-  return Array.from({ length: count }, (_, i): Feature => {
-    const lng = ((i * 7.3) % 340) - 170;
-    const lat = ((i * 3.1) % 160) - 80;
-    const id = `${prefix}${i}`;
-    switch (i % 3) {
-      case 0:
-        return {
-          type: 'Feature',
-          id,
-          geometry: { type: 'Point', coordinates: [lng, lat] },
-          properties: {
-            title: `Address ${i}`,
-            street: `${i} Main St`,
-            zip: 10_000 + (i % 9000),
-            'marker-color': '#e4572e',
-          },
-          version: 0,
-        };
-      case 1: {
-        const square = (x: number): [number, number][] => [
-          [x, lat],
-          [x + 0.5, lat],
-          [x + 0.5, lat + 0.5],
-          [x, lat],
-        ];
-        return {
-          type: 'Feature',
-          id,
-          geometry: { type: 'MultiPolygon', coordinates: [[square(lng)], [square(lng + 1)]] },
-          properties: { name: `Islands ${i}`, population: i * 13, fill: '#0a0', 'fill-opacity': 0.4 },
-          version: 0,
-        };
-      }
-      default:
-        return {
-          type: 'Feature',
-          id,
-          geometry: {
-            type: 'LineString',
-            coordinates: Array.from({ length: 20 }, (_, k): [number, number, number] => [
-              lng + k * 0.01,
-              lat,
-              100 + k,
-            ]),
-          },
-          properties: {
-            track: `Run ${i}`,
-            stroke: '#123456',
-            'stroke-width': 3,
-            meta: { device: 'gps', laps: [1, 2] },
-          },
-          version: 0,
-        };
-    }
-  });
-}
 
 async function expectDatabaseMatches(db: Database, mapId: string, clients: MeridianClient[], count: number) {
   const snapshot = await loadSnapshot(db, mapId);

@@ -34,10 +34,14 @@ export class RawSocket {
     });
   }
 
-  static open(url: string, options: { origin?: string } = {}): Promise<RawSocket> {
+  static open(
+    url: string,
+    options: { origin?: string; perMessageDeflate?: boolean } = {},
+  ): Promise<RawSocket> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
         ...(options.origin ? { origin: options.origin } : {}),
+        ...(options.perMessageDeflate === false ? { perMessageDeflate: false } : {}),
         maxPayload: 64 * 1024 * 1024,
       });
       const socket = new RawSocket(ws);

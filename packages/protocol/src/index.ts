@@ -35,11 +35,14 @@ export {
   parseClientMessage,
   parseServerMessage,
 } from './parse.ts';
+export * from './snapshot-chunks.ts';
 export * from './state.ts';
 export {
   PROTOCOL_VERSION,
   REALTIME_PATH,
   REALTIME_SUBPROTOCOL,
+  STREAMED_SNAPSHOT_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
   subprotocolsFor,
   TOKEN_SUBPROTOCOL_PREFIX,
 } from './version.ts';

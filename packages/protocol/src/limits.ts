@@ -43,6 +43,11 @@ export const LIMITS = {
    * the bound only refuses junk before it reaches the database.
    */
   MAX_SHARE_KEY_CHARS: 128,
+  /**
+   * Target size of one `snapshotChunk` frame (a feature is never split, so one bigger feature makes
+   * a bigger chunk). A snapshot that fits in one goes out as a single `snapshot` message.
+   */
+  SNAPSHOT_CHUNK_BYTES: 64 * 1024,
   /** Most map ids one `GET /api/maps?ids=` may ask about. */
   MAX_LISTED_MAPS: 100,
 } as const;

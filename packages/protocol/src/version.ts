@@ -1,11 +1,23 @@
 /**
  * Wire protocol version. Sent by the client in `hello`; the server closes with
  * `CloseCode.UNSUPPORTED_PROTOCOL_VERSION` when it does not speak it.
- * Bump on any change that an older peer would misread. v3: a person id in `hello` and in
- * presence entries, colours assigned by the map (unique while listed), and audience mode (idle
- * and view-only people are counted in `audience`, not listed).
+ * Bump on any change that an older peer would misread. v3: user layers, a person id in `hello`
+ * and in presence entries, colours assigned by the map (unique while listed), audience mode (idle
+ * and view-only people are counted in `audience`, not listed), presence batches and the streamed
+ * snapshot.
  */
 export const PROTOCOL_VERSION = 3 as const;
+
+/**
+ * Versions a server accepts in `hello` (and answers in `welcome`). Only v3: besides the streamed
+ * snapshot (`snapshotBegin`, `snapshotChunk`, `snapshotEnd`), v3 changed presence (person ids,
+ * batches, the audience) and layers (user layers), which a v2 client would misread; the code that
+ * answers an older client with a one-message `snapshot` stays for the next such transition.
+ */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [3];
+
+/** The first version that understands a streamed snapshot. */
+export const STREAMED_SNAPSHOT_VERSION = 3 as const;
 
 /** Path of the realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/ws' as const;

@@ -7,7 +7,7 @@ import {
   ErrorCode,
   FEED_CLIENT_ID,
   LIMITS,
-  PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
 } from '@meridian/protocol';
 import type { ServerContext } from '../context.ts';
 import { commitTracked, fanOut } from '../rooms/commit-op.ts';
@@ -63,18 +63,19 @@ const handlers: HandlerTable = {
         refuseInvalid(ctx, session, ErrorCode.INVALID_MESSAGE, 'hello was already received', 'hello');
         return;
       }
-      if (message.v !== PROTOCOL_VERSION) {
+      if (!SUPPORTED_PROTOCOL_VERSIONS.includes(message.v)) {
+        const spoken = SUPPORTED_PROTOCOL_VERSIONS.map((v) => `v${v}`).join(', ');
         sendError(
           ctx,
           session,
           ErrorCode.UNSUPPORTED_VERSION,
-          `this server speaks protocol v${PROTOCOL_VERSION}`,
+          `this server speaks protocol ${spoken}`,
           'hello',
         );
         ctx.outbox.close(
           session,
           CloseCode.UNSUPPORTED_PROTOCOL_VERSION,
-          `protocol v${message.v} unsupported; server speaks v${PROTOCOL_VERSION}`,
+          `protocol v${message.v} unsupported; server speaks ${spoken}`,
         );
         return;
       }
@@ -91,10 +92,12 @@ const handlers: HandlerTable = {
         personId: message.personId ?? message.clientId,
         name: message.name,
         color: message.color,
+        v: message.v,
       };
       ctx.outbox.send(session, {
         type: 'welcome',
-        v: PROTOCOL_VERSION,
+        // The version this session speaks: the client's own, when the server speaks it too.
+        v: message.v,
         clientId: message.clientId,
         nodeId: ctx.config.nodeId,
         serverTime: ctx.clock.now(),

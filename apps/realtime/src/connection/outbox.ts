@@ -1,5 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { CloseCode, type OutgoingServerMessage, outgoingText } from '@meridian/protocol';
+import { CloseCode, type OutgoingServerMessage, outgoingText, type ServerMessage } from '@meridian/protocol';
 import type { Clock } from '../clock.ts';
 import { TopicLedger } from '../inspect/connection-stats.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +13,11 @@ const SEND_DROPPED = 2;
 export interface Outbox {
   /** Send to one socket; false if it is closed or the message was dropped (the socket is then closed). */
   send(session: Session, message: OutgoingServerMessage): boolean;
+  /**
+   * Send a durable message encoded once for many sockets (a snapshot chunk), as `send` does;
+   * compressed when the socket negotiated permessage-deflate (these frames are big and JSON).
+   */
+  sendEncoded(session: Session, type: ServerMessage['type'], text: string): boolean;
   /** Send to every socket subscribed to `topic`, except `exclude`. */
   publish(topic: string, message: OutgoingServerMessage, exclude?: Session): void;
   /** Put an open socket on a topic (counted in its stats from now on). */
@@ -116,35 +121,50 @@ export function createOutbox(
     metrics.bytesOut.inc(bytes);
     session.stats.sent(bytes);
   };
+  const busy = (session: Session): boolean => (session.ws?.getBufferedAmount() ?? 0) > softLimitBytes;
+  /** Send now, or queue in order behind what is already queued (durable messages are never dropped). */
+  const sendText = (
+    session: Session,
+    type: string,
+    text: string,
+    volatile: boolean,
+    compress: boolean,
+  ): boolean => {
+    const ws = session.ws;
+    if (!ws) return false;
+    if (session.backlog !== null || busy(session)) {
+      // Queued in order rather than risking a silent drop; sent when uWS reports the drain.
+      session.backlog ??= [];
+      session.backlog.push({ type, text, compress });
+      if (session.backlog.length > MAX_BACKLOG) outbox.closeSlowConsumer(session);
+      return true;
+    }
+    if (ws.send(text, false, compress) === SEND_DROPPED) {
+      if (volatile) {
+        metrics.volatileDropped.inc();
+        session.stats.volatileDropped++;
+      } else {
+        outbox.closeSlowConsumer(session);
+      }
+      return false;
+    }
+    countSent(session, type, text);
+    return true;
+  };
   const outbox: Outbox = {
     send(session, message) {
-      const ws = session.ws;
-      if (!ws || slowSince.has(session)) return false;
+      if (!session.ws || slowSince.has(session)) return false;
       const volatile = VOLATILE_TYPES.has(message.type);
-      if (session.backlog !== null || ws.getBufferedAmount() > softLimitBytes) {
-        if (volatile) {
-          metrics.volatileDropped.inc();
-          session.stats.volatileDropped++;
-          return false;
-        }
-        // Queued in order rather than risking a silent drop; sent when uWS reports the drain.
-        session.backlog ??= [];
-        session.backlog.push({ type: message.type, text: outgoingText(message) });
-        if (session.backlog.length > MAX_BACKLOG) outbox.closeSlowConsumer(session);
-        return true;
-      }
-      const text = outgoingText(message);
-      if (ws.send(text, false) === SEND_DROPPED) {
-        if (volatile) {
-          metrics.volatileDropped.inc();
-          session.stats.volatileDropped++;
-        } else {
-          outbox.closeSlowConsumer(session);
-        }
+      if (volatile && (session.backlog !== null || busy(session))) {
+        metrics.volatileDropped.inc();
+        session.stats.volatileDropped++;
         return false;
       }
-      countSent(session, message.type, text);
-      return true;
+      return sendText(session, message.type, outgoingText(message), volatile, false);
+    },
+    sendEncoded(session, type, text) {
+      if (!session.ws || slowSince.has(session)) return false;
+      return sendText(session, type, text, false, session.stats.deflate);
     },
     flushBacklog(session) {
       const since = slowSince.get(session);
@@ -159,7 +179,7 @@ export function createOutbox(
         if (ws.getBufferedAmount() > softLimitBytes) return;
         const next = backlog.shift();
         if (!next) break;
-        if (ws.send(next.text, false) === SEND_DROPPED) {
+        if (ws.send(next.text, false, next.compress) === SEND_DROPPED) {
           outbox.closeSlowConsumer(session);
           return;
         }

@@ -1,4 +1,9 @@
-import type { OutgoingServerMessage, Role } from '@meridian/protocol';
+import {
+  type OutgoingServerMessage,
+  type Role,
+  type ServerMessage,
+  STREAMED_SNAPSHOT_VERSION,
+} from '@meridian/protocol';
 import type { RoomMember } from '../rooms/room-member.ts';
 import type { Outbox } from './outbox.ts';
 import type { Session } from './session.ts';
@@ -38,8 +43,16 @@ export class SessionMember implements RoomMember {
     return this.session.isOpen;
   }
 
+  get streamsSnapshots(): boolean {
+    return (this.session.client?.v ?? 0) >= STREAMED_SNAPSHOT_VERSION;
+  }
+
   send(message: OutgoingServerMessage): boolean {
     return this.#outbox.send(this.session, message);
+  }
+
+  sendEncoded(type: ServerMessage['type'], text: string): boolean {
+    return this.#outbox.sendEncoded(this.session, type, text);
   }
 
   bufferedAmount(): number {

@@ -42,6 +42,8 @@ export function sessionBudgets(limits: SessionLimits): SessionBudgets {
 export interface QueuedSend {
   type: string;
   text: string;
+  /** permessage-deflate this frame (when the socket negotiated it). */
+  compress: boolean;
 }
 
 /** Most async steps (joins, ops, syncs) one connection may have waiting; beyond this it is refused (OVERLOADED). */
@@ -134,8 +136,8 @@ export class Session {
   /** Closes the connection unless `hello` comes in time; cleared once it has. */
   helloTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by `hello`. */
-  /** Who the hello said this is: the tab, its person (the tab itself when not given), name and asked-for colour. */
-  client: { clientId: string; personId: string; name: string; color: string } | null = null;
+  /** Who the hello said this is: the tab, its person (the tab itself when not given), name, asked-for colour and protocol version. */
+  client: { clientId: string; personId: string; name: string; color: string; v: number } | null = null;
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
   /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */

@@ -1,4 +1,4 @@
-import type { OutgoingServerMessage, Role } from '@meridian/protocol';
+import type { OutgoingServerMessage, Role, ServerMessage } from '@meridian/protocol';
 
 /**
  * What a room needs of one of its members (a socket on the map): who it is, a way to send to it,
@@ -16,8 +16,12 @@ export interface RoomMember {
   readonly color: string;
   /** Whether it can still be sent to (open, and no decision to close it yet). */
   readonly live: boolean;
+  /** Whether it understands a streamed snapshot (protocol v3); else it gets one `snapshot` message. */
+  readonly streamsSnapshots: boolean;
   /** Send one message; false when it was not sent (closed, or a volatile message dropped). */
   send(message: OutgoingServerMessage): boolean;
+  /** Send a durable message already encoded (the same text for every member); false when not sent. */
+  sendEncoded(type: ServerMessage['type'], text: string): boolean;
   /** Bytes waiting in its send buffer (backpressure). */
   bufferedAmount(): number;
   /** Publish to a topic's subscribers other than this member. */

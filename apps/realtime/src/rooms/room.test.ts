@@ -48,6 +48,10 @@ class TestMember implements RoomMember {
   buffered = 0;
   volatileDropped = 0;
   closedSlow = false;
+  /** A protocol v3 client (streamed snapshots); the v2 default gets one `snapshot` message. */
+  streamsSnapshots = false;
+  /** Whether encoded frames stay in its send buffer until the test drains it (a socket not reading). */
+  holdsFrames = false;
   readonly #topics: Topics;
 
   constructor(
@@ -64,6 +68,13 @@ class TestMember implements RoomMember {
   send(message: OutgoingServerMessage): boolean {
     if (!this.live) return false;
     this.received.push(decoded(message));
+    return true;
+  }
+
+  sendEncoded(_type: ServerMessage['type'], text: string): boolean {
+    if (!this.live) return false;
+    if (this.holdsFrames) this.buffered += text.length;
+    this.received.push(JSON.parse(text) as ServerMessage);
     return true;
   }
 
@@ -149,9 +160,11 @@ afterAll(async () => {
 let topics: Topics;
 let mapId: string;
 let opens: Room[];
+let metrics: ReturnType<typeof createMetrics>;
 
 beforeEach(async () => {
   topics = new Topics();
+  metrics = createMetrics({ processMetrics: false, nodeId: 'room-test' });
   mapId = (await createMap(db, { name: 'Room test' })).map.id;
   opens = [];
 });
@@ -161,7 +174,12 @@ afterEach(() => {
 });
 
 async function openRoom(
-  options: { maxReplayOps?: number; hooks?: RoomHooks; presenceBatchMs?: number } = {},
+  options: {
+    maxReplayOps?: number;
+    hooks?: RoomHooks;
+    presenceBatchMs?: number;
+    maxBackpressureBytes?: number;
+  } = {},
 ) {
   const emptied: Room[] = [];
   const deps: RoomDeps = {
@@ -170,10 +188,10 @@ async function openRoom(
     bus,
     topics,
     logger: createLogger('silent', 'room-test'),
-    metrics: createMetrics({ processMetrics: false, nodeId: 'room-test' }),
+    metrics,
     clock: systemClock,
     limits: {
-      maxBackpressureBytes: 1 << 20,
+      maxBackpressureBytes: options.maxBackpressureBytes ?? 1 << 20,
       volatileBackpressureBytes: 1 << 16,
       presenceFlushMs: 20,
       presenceBatchMs: options.presenceBatchMs ?? 20,
@@ -486,5 +504,100 @@ describe('Room', () => {
     const events = watcher.presenceEvents;
     expect(events.lastIndexOf('bob')).toBeLessThan(events.indexOf('-bob'));
     expect(events.filter((event) => event === '-bob')).toHaveLength(1);
+  });
+});
+
+/** Points with a 1 KB description: a few hundred fill many 64 KiB chunks. */
+async function importPoints(count: number): Promise<OpRecord> {
+  const features = Array.from({ length: count }, (_, i) => ({
+    type: 'Feature' as const,
+    id: `p${i}`,
+    geometry: { type: 'Point' as const, coordinates: [(i % 360) - 180, (i % 170) - 85] as [number, number] },
+    properties: { title: `Point ${i}`, description: 'x'.repeat(1000) },
+    version: 0,
+  }));
+  const result = await commitOp(db, {
+    mapId,
+    clientId: 'importer',
+    opId: `import-${++nextOp}`,
+    op: { kind: 'features.import', features },
+  });
+  if (result.status === 'rejected') throw new Error(result.message);
+  return result.record;
+}
+
+const streams = async () => (await metrics.snapshotStreams.get()).values[0]?.value ?? 0;
+
+describe('Room, streamed snapshot (protocol v3)', () => {
+  it('sends chunks only while the socket has room, the rest as it drains; ops committed meanwhile follow the end, in order', async () => {
+    const backpressure = 256 * 1024;
+    const { room } = await openRoom({ maxBackpressureBytes: backpressure });
+    room.deliver(await importPoints(600));
+    const joiner = new TestMember(topics, 'joiner');
+    joiner.streamsSnapshots = true;
+    joiner.holdsFrames = true;
+    await join(room, joiner);
+    expect(joiner.ofType('snapshot')).toEqual([]);
+    expect(joiner.ofType('snapshotBegin')[0]).toMatchObject({ seq: 1, featureCount: 600 });
+    // The socket holds at most half the backpressure limit: the node is not asked to buffer the rest.
+    expect(joiner.buffered).toBeLessThanOrEqual(backpressure / 2);
+    const firstBurst = joiner.ofType('snapshotChunk').length;
+    expect(firstBurst).toBeGreaterThan(0);
+    expect(await streams()).toBe(1);
+
+    // Committed while the snapshot streams: held for the joiner, not interleaved with chunks.
+    const later = [await commit('two'), await commit('three'), await commit('four')];
+    for (const record of later) room.deliver(record);
+    expect(joiner.opSeqs).toEqual([]);
+    expect(joiner.isSubscribed(room.opsTopic)).toBe(false);
+
+    let drains = 0;
+    while (joiner.ofType('snapshotEnd').length === 0 && drains < 100) {
+      joiner.buffered = 0;
+      room.onDrain(joiner);
+      expect(joiner.buffered).toBeLessThanOrEqual(backpressure / 2);
+      drains++;
+    }
+    expect(drains).toBeGreaterThan(1);
+    const chunks = joiner.ofType('snapshotChunk');
+    expect(chunks.map((chunk) => chunk.index)).toEqual(chunks.map((_, i) => i));
+    const ids = chunks.flatMap((chunk) => chunk.features.map((feature) => feature.id));
+    expect(ids).toHaveLength(600);
+    expect(new Set(ids).size).toBe(600);
+    const end = joiner.ofType('snapshotEnd')[0];
+    expect(end).toMatchObject({ seq: 1, chunkCount: chunks.length });
+    // Audience mode: a joiner is counted, not listed, until it does something.
+    expect(end?.presence).toEqual([]);
+    expect(await streams()).toBe(0);
+
+    await waitFor('the ops after the snapshot', () => (joiner.opSeqs.length === 3 ? true : null));
+    expect(joiner.opSeqs).toEqual([2, 3, 4]);
+    const types = joiner.received.map((message) => message.type).filter((type) => type !== 'presence');
+    expect(types.indexOf('snapshotEnd')).toBeLessThan(types.indexOf('op'));
+    expect(types.lastIndexOf('snapshotChunk')).toBeLessThan(types.indexOf('snapshotEnd'));
+    expect(joiner.isSubscribed(room.opsTopic)).toBe(true);
+  });
+
+  it('gives a v2 member the same map as one snapshot message', async () => {
+    const { room } = await openRoom();
+    room.deliver(await importPoints(300));
+    const old = new TestMember(topics, 'old');
+    await join(room, old);
+    expect(old.ofType('snapshotBegin')).toEqual([]);
+    expect(old.ofType('snapshot')[0]?.features).toHaveLength(300);
+  });
+
+  it('forgets a joiner that leaves mid-stream', async () => {
+    const { room, emptied } = await openRoom({ maxBackpressureBytes: 256 * 1024 });
+    room.deliver(await importPoints(600));
+    const joiner = new TestMember(topics, 'leaver');
+    joiner.streamsSnapshots = true;
+    joiner.holdsFrames = true;
+    await join(room, joiner);
+    expect(await streams()).toBe(1);
+    joiner.live = false;
+    room.remove(joiner);
+    expect(await streams()).toBe(0);
+    expect(emptied).toEqual([room]);
   });
 });

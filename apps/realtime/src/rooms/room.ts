@@ -1,4 +1,4 @@
-import { type Database, getMap, loadSnapshot, readOps } from '@meridian/db';
+import { type Database, getMap, loadSnapshot, type MapSnapshot, readOps } from '@meridian/db';
 import {
   type BusMessage,
   busPresenceBatchFrameText,
@@ -11,6 +11,7 @@ import {
   type OutgoingServerMessage,
   type PresenceEntry,
   type ServerMessage,
+  type SnapshotChunkEncoder,
   type Viewport,
 } from '@meridian/protocol';
 import type { Bus, BusSubscription } from '../bus/bus.ts';
@@ -78,9 +79,20 @@ export interface RoomHooks {
  * race between reading a snapshot and ops committed meanwhile, in either direction.
  */
 interface Joiner {
-  /** The seq of the snapshot or replay it was sent; null while that is still being read. */
+  /** The seq of the snapshot or replay it was sent; null while that is still being read or streamed. */
   afterSeq: number | null;
   buffer: OpRecord[];
+  /** A streamed snapshot being sent to it, chunk by chunk as its socket drains. */
+  stream: SnapshotStream | null;
+}
+
+/** Where a joiner is in its streamed snapshot. */
+interface SnapshotStream {
+  snapshot: MapSnapshot;
+  seq: number;
+  chunks: SnapshotChunkEncoder;
+  /** Index of the next chunk to send. */
+  next: number;
 }
 
 /** What the room keeps for each member. */
@@ -339,7 +351,7 @@ export class Room {
     this.#reservations--;
     const state: MemberState = { presence: null, listed: false };
     this.#members.set(member, state);
-    this.#joiners.set(member, { afterSeq: null, buffer: [] });
+    this.#joiners.set(member, { afterSeq: null, buffer: [], stream: null });
     // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
     const coverSeq = this.#sequencer.deliveredSeq ?? Number.POSITIVE_INFINITY;
     // False once it left (a leave, a close, or a later join of the same socket) or cannot be sent to.
@@ -409,6 +421,27 @@ export class Room {
     const snapshot = await this.#snapshots.get(coverSeq);
     if (!snapshot) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
     if (!current()) return;
+    const joiner = this.#joiners.get(member);
+    if (joiner && member.streamsSnapshots) {
+      const chunks = this.#snapshots.chunksOf(this.mapId, snapshot);
+      if (!chunks.fitsOneChunk()) {
+        this.#deps.metrics.snapshotsStreamed.inc();
+        this.#deps.metrics.snapshotStreams.inc();
+        member.send({
+          type: 'snapshotBegin',
+          mapId: this.mapId,
+          seq: snapshot.seq,
+          role: member.role,
+          map: snapshot.map,
+          layers: snapshot.layers,
+          featureCount: chunks.featureCount,
+        });
+        joiner.stream = { snapshot, seq: snapshot.seq, chunks, next: 0 };
+        this.#snapshots.streamStarted(snapshot);
+        this.#pumpJoiner(member, joiner);
+        return;
+      }
+    }
     this.#admit(member);
     member.send({
       type: 'snapshot',
@@ -421,6 +454,35 @@ export class Room {
       presence: this.#presence.list(),
     });
     this.#completeJoin(member, snapshot.seq);
+  }
+
+  /**
+   * Send a joiner the next chunks of its streamed snapshot while its socket has room for a whole
+   * one below the soft backpressure limit, so the node holds at most about that much for it (the
+   * frames themselves are shared); the rest goes out on drain. Once every chunk is out, the joiner
+   * is admitted (its presence starts), told the end with who is here, and caught up like any joiner.
+   */
+  #pumpStream(member: RoomMember, joiner: Joiner, stream: SnapshotStream): void {
+    const limitBytes = this.#deps.limits.maxBackpressureBytes / 2;
+    for (;;) {
+      const text = stream.chunks.chunk(stream.next);
+      if (text === null) break;
+      if (member.bufferedAmount() + text.length > limitBytes && member.bufferedAmount() > 0) return;
+      if (!member.sendEncoded('snapshotChunk', text)) return;
+      stream.next++;
+    }
+    joiner.stream = null;
+    this.#deps.metrics.snapshotStreams.dec();
+    this.#snapshots.streamEnded(stream.snapshot);
+    this.#admit(member);
+    member.send({
+      type: 'snapshotEnd',
+      mapId: this.mapId,
+      seq: stream.seq,
+      chunkCount: stream.next,
+      presence: this.#presence.list(),
+    });
+    this.#completeJoin(member, stream.seq);
   }
 
   /**
@@ -504,6 +566,11 @@ export class Room {
     const state = this.#members.get(member);
     if (!state) return;
     this.#members.delete(member);
+    const stream = this.#joiners.get(member)?.stream;
+    if (stream) {
+      this.#deps.metrics.snapshotStreams.dec();
+      this.#snapshots.streamEnded(stream.snapshot);
+    }
     this.#joiners.delete(member);
     this.#presencePacing.forget(member);
     const entry = state.presence;
@@ -777,7 +844,12 @@ export class Room {
 
   /** Send a joiner its buffered ops while its socket has room; put it on the topics once caught up. */
   #pumpJoiner(member: RoomMember, joiner: Joiner): void {
-    if (!member.live || joiner.afterSeq === null) return;
+    if (!member.live) return;
+    if (joiner.stream) {
+      this.#pumpStream(member, joiner, joiner.stream);
+      return;
+    }
+    if (joiner.afterSeq === null) return;
     const { limits } = this.#deps;
     const roomy = () => member.bufferedAmount() < limits.maxBackpressureBytes / 2;
     while (joiner.buffer.length > 0 && roomy()) {

@@ -1,6 +1,6 @@
 import type { MapSnapshot } from '@meridian/db';
-import { describe, expect, it } from 'vitest';
-import { SnapshotShare } from './snapshot-share.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { SNAPSHOT_REUSE_MS, SnapshotShare } from './snapshot-share.ts';
 
 const snapshotAt = (seq: number): MapSnapshot => ({
   map: { id: 'm', name: 'M' },
@@ -77,5 +77,36 @@ describe('SnapshotShare', () => {
     expect(reads).toHaveLength(2);
     reads[1]?.resolve(null);
     expect(await retry).toBeNull();
+  });
+
+  it('keeps a snapshot while it is streamed, and the reuse delay after its last stream ends', async () => {
+    vi.useFakeTimers();
+    try {
+      const { read, reads } = controlledReader();
+      const share = new SnapshotShare(read);
+      const first = share.get(3);
+      reads[0]?.resolve(snapshotAt(3));
+      const snapshot = await first;
+      if (!snapshot) throw new Error('no snapshot');
+      share.streamStarted(snapshot);
+      share.streamStarted(snapshot);
+      vi.advanceTimersByTime(SNAPSHOT_REUSE_MS * 3);
+      expect(await share.get(3)).toBe(snapshot);
+      share.streamEnded(snapshot);
+      vi.advanceTimersByTime(SNAPSHOT_REUSE_MS * 3);
+      expect(await share.get(3)).toBe(snapshot);
+      share.streamEnded(snapshot);
+      vi.advanceTimersByTime(SNAPSHOT_REUSE_MS - 1);
+      expect(await share.get(3)).toBe(snapshot);
+      expect(reads).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      const again = share.get(3);
+      expect(reads).toHaveLength(2);
+      reads[1]?.resolve(snapshotAt(3));
+      expect(await again).not.toBe(snapshot);
+      share.clear();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

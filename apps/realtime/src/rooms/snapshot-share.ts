@@ -1,4 +1,5 @@
 import type { MapSnapshot } from '@meridian/db';
+import { SnapshotChunkEncoder } from '@meridian/protocol';
 
 /** How long a read snapshot stays available to later joins (it is only reused while it covers them). */
 export const SNAPSHOT_REUSE_MS = 5_000;
@@ -26,6 +27,10 @@ export class SnapshotShare {
   #pending: Read | null = null;
   #latest: MapSnapshot | null = null;
   #release: ReturnType<typeof setTimeout> | null = null;
+  /** Each snapshot's chunk frames, encoded once for every joiner it is streamed to. */
+  readonly #encoders = new WeakMap<MapSnapshot, SnapshotChunkEncoder>();
+  /** Streams under way per snapshot: a snapshot being streamed is kept (it is in memory anyway). */
+  readonly #streams = new Map<MapSnapshot, number>();
 
   constructor(read: () => Promise<MapSnapshot | null>) {
     this.#read = read;
@@ -46,9 +51,40 @@ export class SnapshotShare {
     }
   }
 
+  /** The chunk frames of a snapshot this share handed out, shared by all its joiners. */
+  chunksOf(mapId: string, snapshot: MapSnapshot): SnapshotChunkEncoder {
+    let encoder = this.#encoders.get(snapshot);
+    if (!encoder) {
+      encoder = new SnapshotChunkEncoder(mapId, snapshot.seq, snapshot.features);
+      this.#encoders.set(snapshot, encoder);
+    }
+    return encoder;
+  }
+
+  /** A streamed snapshot began: it stays available to later joins while any stream of it lasts. */
+  streamStarted(snapshot: MapSnapshot): void {
+    this.#streams.set(snapshot, (this.#streams.get(snapshot) ?? 0) + 1);
+  }
+
+  /**
+   * A stream of it ended (sent, or its joiner left): once none is left, it is kept another
+   * SNAPSHOT_REUSE_MS. A big map's stream outlasts that delay, and without this every joiner
+   * arriving during a long stream would read 100,000 rows again.
+   */
+  streamEnded(snapshot: MapSnapshot): void {
+    const left = (this.#streams.get(snapshot) ?? 0) - 1;
+    if (left > 0) {
+      this.#streams.set(snapshot, left);
+      return;
+    }
+    this.#streams.delete(snapshot);
+    if (this.#latest === snapshot) this.#armRelease();
+  }
+
   /** Let go of the kept snapshot (the room closed). */
   clear(): void {
     this.#latest = null;
+    this.#streams.clear();
     if (this.#release) clearTimeout(this.#release);
     this.#release = null;
   }
@@ -76,10 +112,16 @@ export class SnapshotShare {
   #keep(snapshot: MapSnapshot): void {
     if (this.#latest && this.#latest.seq > snapshot.seq) return;
     this.#latest = snapshot;
+    this.#armRelease();
+  }
+
+  #armRelease(): void {
     if (this.#release) clearTimeout(this.#release);
     // Only for memory: whether a kept snapshot may be reused is decided by its seq alone.
     this.#release = setTimeout(() => {
       this.#release = null;
+      // Still being streamed: kept, and released SNAPSHOT_REUSE_MS after its last stream ends.
+      if (this.#latest && this.#streams.has(this.#latest)) return;
       this.#latest = null;
     }, SNAPSHOT_REUSE_MS);
     this.#release.unref();

@@ -17,6 +17,18 @@ describe('connectionText', () => {
     );
   });
 
+  it("says how much of a big map's features have arrived while they stream in", () => {
+    const joining = { kind: 'joining' as const, attempt: 0, retry: null };
+    const loading = { loadedFeatures: 40_000, totalFeatures: 100_000 };
+    expect(connectionText(joining, { pending: 0, retryAt: null, loading }, true, 0)).toMatchObject({
+      tone: 'busy',
+      label: 'Loading 40,000 of 100,000 features…',
+    });
+    expect(connectionText(joining, { pending: 2, retryAt: null, loading: null }, true, 0).label).toBe(
+      'Opening the map… · 2 changes waiting',
+    );
+  });
+
   it('counts down a join retry and a reconnect, and says offline when the browser is', () => {
     const joining = {
       kind: 'joining' as const,

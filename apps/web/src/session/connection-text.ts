@@ -9,6 +9,7 @@ export interface ConnectionText {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const count = (n: number) => n.toLocaleString('en');
 const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))} s`;
 
 /**
@@ -17,7 +18,12 @@ const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))} s`;
  */
 export function connectionText(
   state: ConnectionState,
-  counts: { pending: number; retryAt: number | null },
+  counts: {
+    pending: number;
+    retryAt: number | null;
+    /** A big map's features streaming in (the client's `loading`). */
+    loading?: { loadedFeatures: number; totalFeatures: number } | null;
+  },
   online: boolean,
   nowMs: number,
 ): ConnectionText {
@@ -47,6 +53,12 @@ export function connectionText(
           }
         : { tone: 'busy', label: `Connecting…${waiting}`, canRetry: false };
     case 'joining':
+      if (counts.loading && !state.retry)
+        return {
+          tone: 'busy',
+          label: `Loading ${count(counts.loading.loadedFeatures)} of ${count(counts.loading.totalFeatures)} features…${waiting}`,
+          canRetry: false,
+        };
       return state.retry
         ? {
             tone: 'busy',

@@ -135,6 +135,18 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.#state.kind !== 'idle') this.#enter({ kind: 'idle' });
   }
 
+  /**
+   * Drop this socket and reconnect after the usual backoff (the layer above cannot go on with what
+   * it received). Does nothing without an open socket.
+   */
+  restart(reason: string): void {
+    const socket = this.#socket;
+    if (!socket || socket.readyState > OPEN) return;
+    this.#socket = null;
+    socket.close(CloseCode.NORMAL, reason.slice(0, 100));
+    this.#onClosed(CloseCode.NORMAL, reason);
+  }
+
   /** The layer above received the snapshot or resume replay: the join is done. */
   joined(): void {
     if (this.#state.kind !== 'joining') return;

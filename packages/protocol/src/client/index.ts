@@ -20,7 +20,13 @@ export { Emitter } from './emitter.ts';
 export { type ImportProgress, importChunks, validateImport } from './import.ts';
 export { type ClientEvents, MeridianClient, type MeridianClientOptions } from './meridian-client.ts';
 export { PresenceChannel } from './presence.ts';
-export { type Changed, MapReplica, type PendingOp, type ReceiveResult } from './replica.ts';
+export {
+  type Changed,
+  MapReplica,
+  type PendingOp,
+  type ReceiveResult,
+  type SnapshotProgress,
+} from './replica.ts';
 export {
   DEFAULT_BULK_WINDOW,
   DEFAULT_RESEND_PACING,

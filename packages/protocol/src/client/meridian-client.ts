@@ -12,7 +12,7 @@ import type { ConnectionState } from './connection-state.ts';
 import { Emitter } from './emitter.ts';
 import { type ImportProgress, importChunks, validateImport } from './import.ts';
 import { PresenceChannel } from './presence.ts';
-import type { MapReplica } from './replica.ts';
+import type { MapReplica, SnapshotProgress } from './replica.ts';
 import { DEFAULT_BULK_WINDOW, type ResendPacing } from './resend-pacer.ts';
 import { type FeaturesChangedEvent, MapSync, type OpRejectedEvent } from './sync.ts';
 
@@ -27,6 +27,11 @@ export interface ClientEvents {
   status: (state: ConnectionState) => void;
   /** The optimistic view of some features changed. */
   featuresChanged: (event: FeaturesChangedEvent) => void;
+  /**
+   * A big map's snapshot is streaming in: it began, or another chunk of features was applied (and
+   * `featuresChanged` fired for them). `joined` follows once all of them are in.
+   */
+  snapshotProgress: (progress: SnapshotProgress) => void;
   /** Who else is listed (one entry per person, by person id), or this person's colour, changed. */
   presence: (peers: ReadonlyMap<string, PresenceEntry>) => void;
   /** How many people watch the map without being listed changed. */
@@ -206,6 +211,10 @@ export class MeridianClient extends Emitter<ClientEvents> {
   }
   get lastClose(): { code: number; reason: string } | null {
     return this.#connection.lastClose;
+  }
+  /** While a big map's snapshot streams in: how many of its features have arrived; else null. */
+  get loading(): SnapshotProgress | null {
+    return this.#sync.replica.loading;
   }
   /** The replica, for tests and tools that compare states. */
   get replica(): MapReplica {
@@ -396,6 +405,11 @@ export class MeridianClient extends Emitter<ClientEvents> {
       this.#presence.joined(presence);
     });
     this.#sync.on('featuresChanged', (event) => this.emit('featuresChanged', event));
+    this.#sync.on('snapshotProgress', (progress) => this.emit('snapshotProgress', progress));
+    this.#sync.on('snapshotBroken', (reason) => {
+      this.emit('error', { code: 'SNAPSHOT_INCOMPLETE', message: reason });
+      connection.restart(reason);
+    });
     this.#sync.on('ack', (opId, seq) => this.emit('ack', opId, seq));
     this.#sync.on('opRejected', (event) => this.emit('opRejected', event));
     this.#sync.on('layerStatus', (statuses) => this.emit('layerStatus', statuses));

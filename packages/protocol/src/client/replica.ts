@@ -17,7 +17,31 @@ export type ReceiveResult =
   | { kind: 'applied'; changed: Changed }
   | { kind: 'duplicate' }
   /** Records were buffered; the client should ask for [fromSeq, toSeq]. */
-  | { kind: 'gap'; fromSeq: number; toSeq: number };
+  | { kind: 'gap'; fromSeq: number; toSeq: number }
+  /** Kept until the streamed snapshot being received is complete. */
+  | { kind: 'held' };
+
+/** How far a streamed snapshot has come. */
+export interface SnapshotProgress {
+  seq: number;
+  loadedFeatures: number;
+  totalFeatures: number;
+}
+
+/**
+ * A streamed snapshot being received. On a first join it fills the confirmed state in place, so
+ * the map is drawn as chunks arrive; when the replica already holds a snapshot (a resume too old
+ * to replay) it fills a separate state that replaces the confirmed one at the end, so nobody
+ * sees the map empty and refill.
+ */
+interface SnapshotStream {
+  seq: number;
+  state: MapState;
+  visible: boolean;
+  nextIndex: number;
+  loadedFeatures: number;
+  totalFeatures: number;
+}
 
 /**
  * The client's copy of one map: the confirmed state (snapshot + ops applied strictly in seq order)
@@ -33,6 +57,7 @@ export class MapReplica {
   #view: MapState | null = null;
   /** Records that arrived ahead of a gap, by seq. */
   readonly #ahead = new Map<number, OpRecord>();
+  #stream: SnapshotStream | null = null;
 
   constructor(clientId: string) {
     this.clientId = clientId;
@@ -44,6 +69,13 @@ export class MapReplica {
 
   get hasSnapshot(): boolean {
     return this.#hasSnapshot;
+  }
+
+  /** While a streamed snapshot arrives: how far it has come; otherwise null. */
+  get loading(): SnapshotProgress | null {
+    const stream = this.#stream;
+    if (!stream) return null;
+    return { seq: stream.seq, loadedFeatures: stream.loadedFeatures, totalFeatures: stream.totalFeatures };
   }
 
   get confirmed(): MapState {
@@ -84,6 +116,7 @@ export class MapReplica {
     features: Iterable<Feature>,
     layers: Iterable<Layer> = [],
   ): Changed {
+    this.#stream = null;
     this.#confirmed = createMapState(name, features, layers);
     this.#seq = seq;
     this.#hasSnapshot = true;
@@ -93,6 +126,75 @@ export class MapReplica {
     this.#view = null;
     this.#drainAhead(new Set());
     return 'all';
+  }
+
+  /**
+   * A streamed snapshot at `seq` begins (`snapshotBegin`): 'all' when it is drawn as it arrives
+   * (the replica had no snapshot), else an empty set (the current state stays until the end).
+   */
+  beginSnapshot(seq: number, name: string, layers: Iterable<Layer>, totalFeatures: number): Changed {
+    const visible = !this.#hasSnapshot;
+    const state = createMapState(name, [], layers);
+    this.#stream = { seq, state, visible, nextIndex: 0, loadedFeatures: 0, totalFeatures };
+    if (!visible) return new Set();
+    this.#confirmed = state;
+    this.#view = null;
+    return 'all';
+  }
+
+  /**
+   * One chunk of the streamed snapshot: the ids it added while drawn as it arrives (else an empty
+   * set), or null when it does not continue the stream (another seq, or out of order): the stream
+   * is then broken and `endSnapshot` refuses it.
+   */
+  applySnapshotChunk(seq: number, index: number, features: readonly Feature[]): Changed | null {
+    const stream = this.#stream;
+    if (!stream || stream.seq !== seq || stream.nextIndex !== index) {
+      if (stream) stream.nextIndex = Number.NaN;
+      return null;
+    }
+    stream.nextIndex++;
+    const ids = new Set<string>();
+    for (const feature of features) {
+      stream.state.features.set(feature.id, feature);
+      ids.add(feature.id);
+    }
+    stream.loadedFeatures = stream.state.features.size;
+    if (!stream.visible) return new Set();
+    this.#view = null;
+    return ids;
+  }
+
+  /**
+   * The streamed snapshot at `seq` ended after `chunkCount` chunks: it becomes the confirmed state
+   * (as `applySnapshot` does). Null when the chunks received do not match (nothing changes then but
+   * the end of the stream: the caller must get a fresh snapshot).
+   */
+  endSnapshot(seq: number, chunkCount: number): Changed | null {
+    const stream = this.#stream;
+    this.#stream = null;
+    if (
+      !stream ||
+      stream.seq !== seq ||
+      stream.nextIndex !== chunkCount ||
+      stream.loadedFeatures !== stream.totalFeatures
+    ) {
+      return null;
+    }
+    this.#confirmed = stream.state;
+    this.#seq = seq;
+    this.#hasSnapshot = true;
+    for (const key of this.#ahead.keys()) if (key <= seq) this.#ahead.delete(key);
+    this.#pending = this.#pending.filter((p) => p.ackedSeq === undefined || p.ackedSeq > seq);
+    this.#view = null;
+    const changed = new Set<string>();
+    this.#drainAhead(changed);
+    return stream.visible ? changed : 'all';
+  }
+
+  /** The connection was lost while a snapshot streamed: forget it (the next join asks for a whole one). */
+  abortSnapshot(): void {
+    this.#stream = null;
   }
 
   /** Add a local op to the optimistic view. Returns the ids it touches. */
@@ -138,6 +240,13 @@ export class MapReplica {
 
   /** A committed record from the server, live or replayed. */
   receive(record: OpRecord): ReceiveResult {
+    const stream = this.#stream;
+    if (stream) {
+      // A server sends none before the snapshot's end; should one come, it waits for the end.
+      if (record.seq <= stream.seq) return { kind: 'duplicate' };
+      this.#ahead.set(record.seq, record);
+      return { kind: 'held' };
+    }
     if (record.seq <= this.#seq) return { kind: 'duplicate' };
     if (record.seq > this.#seq + 1) {
       this.#ahead.set(record.seq, record);

@@ -6,7 +6,7 @@ import type { LayerStatus, ServerMessage, ServerMessageOf } from '../messages/se
 import { type BackoffOptions, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
 import { type Clock, Timer } from './clock.ts';
 import { Emitter } from './emitter.ts';
-import { type Changed, MapReplica } from './replica.ts';
+import { type Changed, MapReplica, type SnapshotProgress } from './replica.ts';
 import { DEFAULT_RESEND_PACING, ResendPacer, type ResendPacing } from './resend-pacer.ts';
 
 /** How long to wait before asking again for a refused `sync` when the server named no time. */
@@ -41,6 +41,13 @@ export interface SyncEvents {
   layerStatus: (statuses: ReadonlyMap<string, LayerStatus>) => void;
   /** The snapshot or resume replay arrived: the map is joined; `presence` lists who is here. */
   joined: (presence: readonly PresenceEntry[]) => void;
+  /** A streamed snapshot began or a chunk of it was applied (the features are in the replica). */
+  snapshotProgress: (progress: SnapshotProgress) => void;
+  /**
+   * A streamed snapshot arrived incomplete or out of order (never from a correct server): the
+   * connection must be dropped so that the next join gets a whole snapshot.
+   */
+  snapshotBroken: (reason: string) => void;
 }
 
 export interface SyncOptions {
@@ -128,6 +135,7 @@ export class MapSync extends Emitter<SyncEvents> {
   /** The connection is gone: nothing is in flight; pending ops wait for the next join. */
   disconnected(): void {
     this.#live = false;
+    this.replica.abortSnapshot();
     this.#pacer.clear();
     this.#pumpTimer.cancel();
     this.#sweepTimer.cancel();
@@ -139,6 +147,15 @@ export class MapSync extends Emitter<SyncEvents> {
     switch (message.type) {
       case 'snapshot':
         this.#onSnapshot(message);
+        return true;
+      case 'snapshotBegin':
+        this.#onSnapshotBegin(message);
+        return true;
+      case 'snapshotChunk':
+        this.#onSnapshotChunk(message);
+        return true;
+      case 'snapshotEnd':
+        this.#onSnapshotEnd(message);
         return true;
       case 'replay':
         this.#onReplay(message);
@@ -182,6 +199,48 @@ export class MapSync extends Emitter<SyncEvents> {
     );
     this.#onJoined(message.presence);
     this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+  }
+
+  #onSnapshotBegin(message: ServerMessageOf<'snapshotBegin'>): void {
+    this.#role = message.role;
+    this.#mapName = message.map.name;
+    const changed = this.replica.beginSnapshot(
+      message.seq,
+      message.map.name,
+      message.layers,
+      message.featureCount,
+    );
+    this.#emitProgress();
+    if (changed === 'all' || changed.size > 0)
+      this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+  }
+
+  #onSnapshotChunk(message: ServerMessageOf<'snapshotChunk'>): void {
+    const changed = this.replica.applySnapshotChunk(message.seq, message.index, message.features);
+    if (changed === null) return;
+    this.#emitProgress();
+    if (changed === 'all' || changed.size > 0)
+      this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+  }
+
+  #onSnapshotEnd(message: ServerMessageOf<'snapshotEnd'>): void {
+    const loading = this.replica.loading;
+    const changed = this.replica.endSnapshot(message.seq, message.chunkCount);
+    if (changed === null) {
+      this.emit(
+        'snapshotBroken',
+        `snapshot at seq ${message.seq} arrived incomplete (${loading?.loadedFeatures ?? 0} of ${loading?.totalFeatures ?? '?'} features)`,
+      );
+      return;
+    }
+    this.#onJoined(message.presence);
+    if (changed === 'all' || changed.size > 0)
+      this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+  }
+
+  #emitProgress(): void {
+    const loading = this.replica.loading;
+    if (loading) this.emit('snapshotProgress', loading);
   }
 
   #onReplay(message: ServerMessageOf<'replay'>): void {

@@ -35,6 +35,70 @@ export const SnapshotMessage = z.strictObject({
 });
 
 /**
+ * The start of a streamed snapshot (protocol v3, maps bigger than one chunk): the map's state at
+ * `seq` but its features, which follow in `snapshotChunk` messages (in index order),
+ * then a `snapshotEnd` that says how many there were. Nothing else about the map is sent in
+ * between; the map is joined at the end.
+ * `{"type":"snapshotBegin","mapId":"m1","seq":42,"role":"edit","map":{"id":"m1","name":"Lyon"},"layers":[],"featureCount":100000}`
+ */
+export const SnapshotBeginMessage = z.strictObject({
+  type: z.literal('snapshotBegin'),
+  mapId: Id,
+  seq: Seq,
+  role: Role,
+  map: MapInfo,
+  layers: z.array(Layer),
+  featureCount: z.number().int().nonnegative(),
+});
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A feature of a streamed snapshot, checked for its shape only: every one was validated in depth
+ * by the server when it was committed, and validating 100,000 again in the client costs about five
+ * times their JSON.parse (measured: BENCHMARKS.md), the largest part of a big map's join.
+ */
+const SnapshotFeature = z.custom<Feature>(
+  (value) =>
+    isObject(value) &&
+    value.type === 'Feature' &&
+    typeof value.id === 'string' &&
+    isObject(value.geometry) &&
+    typeof value.geometry.type === 'string' &&
+    isObject(value.properties) &&
+    typeof value.version === 'number',
+  { message: 'expected a feature' },
+);
+
+/**
+ * Some features of the streamed snapshot at `seq`; `index` counts from 0. Encoded once per map and
+ * seq, and the same bytes are sent to every joiner. Features are checked for shape only (see
+ * `SnapshotFeature`).
+ * `{"type":"snapshotChunk","mapId":"m1","seq":42,"index":0,"features":[...]}`
+ */
+export const SnapshotChunkMessage = z.strictObject({
+  type: z.literal('snapshotChunk'),
+  mapId: Id,
+  seq: Seq,
+  index: z.number().int().nonnegative(),
+  features: z.array(SnapshotFeature),
+});
+
+/**
+ * All `chunkCount` chunks of the snapshot at `seq` were sent: the map is joined, `presence` lists
+ * who is here, and the ops after `seq` follow.
+ * `{"type":"snapshotEnd","mapId":"m1","seq":42,"chunkCount":812,"presence":[...]}`
+ */
+export const SnapshotEndMessage = z.strictObject({
+  type: z.literal('snapshotEnd'),
+  mapId: Id,
+  seq: Seq,
+  chunkCount: z.number().int().positive(),
+  presence: z.array(PresenceEntry),
+});
+
+/**
  * Ops a client missed, in seq order: on resume, or in answer to `sync`.
  * `{"type":"replay","mapId":"m1","fromSeq":43,"toSeq":45,"ops":[...],"role":"edit","presence":[...]}`
  */
@@ -179,6 +243,9 @@ export const ErrorMessage = z.strictObject({
 export const ServerMessage = z.discriminatedUnion('type', [
   WelcomeMessage,
   SnapshotMessage,
+  SnapshotBeginMessage,
+  SnapshotChunkMessage,
+  SnapshotEndMessage,
   ReplayMessage,
   OpBroadcastMessage,
   AckMessage,

@@ -33,7 +33,7 @@ function useSecondTick(active: boolean): number {
 
 /** The truth about the connection: never pretend edits are shared when they are only queued. */
 export function ConnectionStatus({ client }: { client: MeridianClient | null }) {
-  useClientVersion(client, ['status', 'featuresChanged', 'ack', 'opRejected', 'close']);
+  useClientVersion(client, ['status', 'featuresChanged', 'snapshotProgress', 'ack', 'opRejected', 'close']);
   const online = useOnline();
   const state = client?.status ?? { kind: 'connecting' as const, attempt: 0 };
   const pending = client?.pendingCount ?? 0;
@@ -41,7 +41,8 @@ export function ConnectionStatus({ client }: { client: MeridianClient | null }) 
   const counting =
     state.kind === 'backoff' || (state.kind === 'joining' && state.retry !== null) || retryAt !== null;
   useSecondTick(counting);
-  const text = connectionText(state, { pending, retryAt }, online, Date.now());
+  const loading = client?.loading ?? null;
+  const text = connectionText(state, { pending, retryAt, loading }, online, Date.now());
 
   return (
     <div
@@ -49,6 +50,7 @@ export function ConnectionStatus({ client }: { client: MeridianClient | null }) 
       data-testid="connection-status"
       data-status={state.kind}
       data-pending={pending}
+      data-loaded={loading ? loading.loadedFeatures : undefined}
       data-tone={text.tone}
     >
       <span className="dot" aria-hidden="true" />
