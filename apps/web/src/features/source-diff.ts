@@ -1,5 +1,6 @@
 import type { Feature } from '@meridian/protocol';
 import type { GeoJSONFeatureDiff, GeoJSONSourceDiff } from 'maplibre-gl';
+import { drawableGeometry } from './antimeridian.ts';
 import {
   bucketOf,
   type FeatureBucket,
@@ -75,7 +76,7 @@ export function diffFeatures(
       continue;
     }
     const update: GeoJSONFeatureDiff = { id };
-    if (!sameGeometry(before.geometry, after.geometry)) update.newGeometry = after.geometry;
+    if (!sameGeometry(before.geometry, after.geometry)) update.newGeometry = drawableGeometry(after.geometry);
     const properties = changedProperties(
       renderProperties(before, layerColors),
       renderProperties(after, layerColors),

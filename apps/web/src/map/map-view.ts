@@ -4,6 +4,7 @@ import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
 import { Protocol as PmtilesProtocol } from 'pmtiles';
 import { OFFLINE_BASEMAP } from '../basemap/style.ts';
+import { drawableGeometry } from '../features/antimeridian.ts';
 import {
   anchorOf,
   lineFromVertices,
@@ -339,7 +340,8 @@ export class MapView {
   showFeature(id: string): void {
     const feature = this.#features.get(id);
     if (!feature) return;
-    const positions = verticesOf(feature.geometry).map((v) => v.position);
+    // Continuous longitudes, so a shape across ±180° fits its own extent, not the whole world.
+    const positions = verticesOf(drawableGeometry(feature.geometry)).map((v) => v.position);
     if (feature.geometry.type === 'Point' || positions.length < 2) {
       this.map.flyTo({
         center: anchorOf(feature.geometry) as [number, number],
@@ -474,11 +476,12 @@ export class MapView {
       return;
     }
     const geometry = geometryOverride ?? feature.geometry;
+    const drawn = drawableGeometry(geometry);
     const color = featureColor(feature, this.#layerColors);
     const collection: FeatureCollection = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: geometry as GeoJsonGeometry, properties: { color, fid: feature.id } },
+        { type: 'Feature', geometry: drawn as GeoJsonGeometry, properties: { color, fid: feature.id } },
       ],
     };
     // Feed entries are the feed's: no handles to reshape them.
