@@ -547,6 +547,7 @@ export class MapView {
       });
     }
     void this.#source(SOURCES.editors)?.setData(editors);
+    this.#container.dataset.authorTags = String(editors.features.length);
   }
 
   #setFeatureFilters(hiddenId: string | null): void {
