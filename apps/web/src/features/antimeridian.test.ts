@@ -204,7 +204,7 @@ describe('drawableGeometry on lines and holes', () => {
               ],
             ],
           ],
-        } satisfies MultiPolygon as Geometry,
+        } satisfies MultiPolygon as Extract<Geometry, { type: 'MultiPolygon' }>,
       ],
     };
     const drawn = drawableGeometry(collection);
