@@ -18,12 +18,14 @@ import { useClientVersion } from '../../session/use-client.ts';
 import { useMeridianSession } from '../../session/use-meridian-session.ts';
 import { useSessionNotices } from '../../session/use-session-notices.ts';
 import { TrafficInspector } from '../inspector/TrafficInspector.tsx';
+import { AttributeTable } from './AttributeTable.tsx';
 import { BasemapNotice, BasemapSwitcher } from './BasemapSwitcher.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { FeatureDetails } from './FeatureDetails.tsx';
 import { FeatureList } from './FeatureList.tsx';
 import { useBasemap } from './hooks/use-basemap.ts';
 import { useDebugSwitch } from './hooks/use-debug.ts';
+import { useFeatureFilter } from './hooks/use-feature-filter.ts';
 import { usePresence } from './hooks/use-presence.ts';
 import { useSelection } from './hooks/use-selection.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
@@ -69,6 +71,7 @@ export function MapApp(props: MapAppProps) {
   const [shareOpen, setShareOpen] = useState(false);
   /** On a phone the side panel is a bottom sheet, folded down to its handle unless opened. */
   const [sheetOpen, setSheetOpen] = useState(false);
+  const [tableOpen, setTableOpen] = useState(false);
   /** A view link minted in this session, when the page did not come with one (see SharePanel). */
   const [mintedViewLink, setMintedViewLink] = useState<string | null>(null);
 
@@ -91,6 +94,7 @@ export function MapApp(props: MapAppProps) {
   const { selected, setSelected, reveal } = useSelection(client, view);
   const basemap = useBasemap(props.basemaps, props.defaultBasemap);
   const debug = useDebugSwitch(view);
+  const featureFilter = useFeatureFilter(client);
 
   const editor = useMemo(() => (client ? new Editor(client) : null), [client]);
   const editorVersion = useSyncExternalStore(
@@ -320,6 +324,17 @@ export function MapApp(props: MapAppProps) {
             callbacks={callbacks}
             onView={setView}
           />
+          {tableOpen ? (
+            <AttributeTable
+              features={featureFilter.matches}
+              total={featureFilter.total}
+              selected={selected}
+              editable={editable}
+              onSelect={reveal}
+              onChange={updateFeature}
+              onClose={() => setTableOpen(false)}
+            />
+          ) : null}
           <div className="map-corner">
             <BasemapSwitcher basemaps={props.basemaps} current={basemap.basemap} onChoose={basemap.choose} />
             {basemap.fallback ? (
@@ -362,7 +377,18 @@ export function MapApp(props: MapAppProps) {
             onAdd={(url, name) => editor?.addLayer(url, name)}
             onRemove={(id) => editor?.removeLayer(id)}
           />
-          <FeatureList client={client} selected={selected} layerColors={layerColors} onSelect={reveal} />
+          <FeatureList
+            client={client}
+            filter={featureFilter}
+            selected={selected}
+            layerColors={layerColors}
+            onSelect={reveal}
+            onOpenTable={() => {
+              setTableOpen(true);
+              // On a phone the table takes the map's place: fold the sheet so both fit.
+              setSheetOpen(false);
+            }}
+          />
         </aside>
       </div>
       {debug ? <TrafficInspector client={client} mapId={props.mapId} /> : null}

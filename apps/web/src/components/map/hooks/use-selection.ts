@@ -21,11 +21,11 @@ export function useSelection(client: MeridianClient | null, view: MapView | null
     });
   }, [client, selected]);
 
-  /** Select from a list: also bring the feature into view. */
+  /** Select from a list or table: also fly to the feature. */
   const reveal = useCallback(
     (id: string) => {
       setSelected(id);
-      view?.centerOn(id);
+      view?.showFeature(id);
     },
     [view],
   );
