@@ -336,8 +336,12 @@ export class MapView {
     this.map.easeTo({ center: anchorOf(feature.geometry) as [number, number], duration: 300 });
   }
 
-  /** Fly to a feature found by search: its whole extent, or close in on a marker. */
-  showFeature(id: string): void {
+  /**
+   * Fly to a feature found by search: its whole extent, or close in on a marker. `coveredBottomPx`
+   * is how much of the map a panel covers from below (the attribute table): the feature is shown
+   * in the part left visible.
+   */
+  showFeature(id: string, coveredBottomPx = 0): void {
     const feature = this.#features.get(id);
     if (!feature) return;
     // Continuous longitudes, so a shape across ±180° fits its own extent, not the whole world.
@@ -346,6 +350,8 @@ export class MapView {
       this.map.flyTo({
         center: anchorOf(feature.geometry) as [number, number],
         zoom: Math.max(this.map.getZoom(), 15),
+        // An offset, not camera padding: padding would stay on the map for every later move.
+        offset: [0, -coveredBottomPx / 2],
       });
       return;
     }
@@ -356,7 +362,7 @@ export class MapView {
         [Math.min(...lngs), Math.min(...lats)],
         [Math.max(...lngs), Math.max(...lats)],
       ],
-      { padding: 60, maxZoom: 16 },
+      { padding: { top: 60, left: 60, right: 60, bottom: 60 + coveredBottomPx }, maxZoom: 16 },
     );
   }
 

@@ -35,7 +35,8 @@ export function AttributeTable({
   total: number;
   selected: string | null;
   editable: boolean;
-  onSelect(id: string): void;
+  /** `coveredPx`: how much of the map the table covers from below, to fly to what is left. */
+  onSelect(id: string, coveredPx: number): void;
   onChange(id: string, patch: FeaturePropertiesPatch): void;
   onClose(): void;
 }) {
@@ -43,6 +44,7 @@ export function AttributeTable({
   const [editing, setEditing] = useState<Editing | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
+  const panel = useRef<HTMLElement>(null);
   const rows = useVirtualizer({
     count: features.length,
     getScrollElement: () => scroller.current,
@@ -72,7 +74,7 @@ export function AttributeTable({
 
   const clickCell = (feature: Feature, key: string | null) => {
     if (feature.id !== selected || !key || !editable || isFeedFeature(feature)) {
-      onSelect(feature.id);
+      onSelect(feature.id, panel.current?.offsetHeight ?? 0);
       return;
     }
     const value = (feature.properties as Record<string, JsonValue | undefined>)[key];
@@ -80,7 +82,12 @@ export function AttributeTable({
   };
 
   return (
-    <section className="attribute-table" aria-label="Attribute table" data-testid="attribute-table">
+    <section
+      ref={panel}
+      className="attribute-table"
+      aria-label="Attribute table"
+      data-testid="attribute-table"
+    >
       <header className="attribute-table-head">
         <h2>
           Table{' '}

@@ -330,7 +330,10 @@ export function MapApp(props: MapAppProps) {
               total={featureFilter.total}
               selected={selected}
               editable={editable}
-              onSelect={reveal}
+              onSelect={(id, coveredPx) => {
+                setSelected(id);
+                view?.showFeature(id, coveredPx);
+              }}
               onChange={updateFeature}
               onClose={() => setTableOpen(false)}
             />
