@@ -105,10 +105,15 @@ export function FeatureList({
             aria-label="Filter in"
             data-testid="feature-filter-field"
             value={filter.field}
+            onFocus={filter.wantKeys}
+            onPointerDown={filter.wantKeys}
             onChange={(event) => filter.setField(event.target.value)}
           >
             <option value={ANY_FIELD}>any field</option>
-            {filter.keys.map((key) => (
+            {(filter.keys.includes(filter.field) || filter.field === ANY_FIELD
+              ? filter.keys
+              : [filter.field, ...filter.keys]
+            ).map((key) => (
               <option key={key} value={key}>
                 {key}
               </option>

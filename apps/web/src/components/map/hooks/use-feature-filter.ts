@@ -15,8 +15,10 @@ export interface FeatureFilterState {
   /** The property searched, or `ANY_FIELD`. */
   field: string;
   setField(field: string): void;
-  /** Every property key on the map (the fields one may filter by). */
+  /** Every property key on the map (the fields one may filter by), once `wantKeys` was called. */
   keys: string[];
+  /** The field picker is about to be used: gather the keys (a pass over every feature). */
+  wantKeys(): void;
   /** What the list and the table show: all features newest first, or the matches. */
   matches: Feature[];
   total: number;
@@ -28,6 +30,9 @@ export function useFeatureFilter(client: MeridianClient | null): FeatureFilterSt
   const version = useClientVersion(client, ['featuresChanged']);
   const [query, setQuery] = useState('');
   const [field, setField] = useState(ANY_FIELD);
+  // Gathering every key costs a pass over all features: not on every change of a big map,
+  // only once someone opens the field picker.
+  const [keysWanted, setKeysWanted] = useState(false);
   // Typing stays responsive on a big map: the filter runs on the deferred query.
   const deferredQuery = useDeferredValue(query);
   const features = client?.features ?? NO_FEATURES;
@@ -37,13 +42,17 @@ export function useFeatureFilter(client: MeridianClient | null): FeatureFilterSt
     [features, deferredQuery, field, version],
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: as above.
-  const keys = useMemo(() => attributeColumns(features.values()).columns, [features, version]);
+  const keys = useMemo(
+    () => (keysWanted ? attributeColumns(features.values()).columns : []),
+    [keysWanted, features, version],
+  );
   return {
     query,
     setQuery,
     field,
     setField,
     keys,
+    wantKeys: () => setKeysWanted(true),
     matches,
     total: features.size,
     filtering: deferredQuery.trim() !== '',
