@@ -120,49 +120,72 @@ interface FrameStats {
 
 /**
  * In the page: the same scripted pan and zoom on any MapLibre map, with every frame's
- * requestAnimationFrame delta recorded while it moves.
+ * requestAnimationFrame delta recorded while it moves. Plain JavaScript text: tsx would add
+ * helpers (`__name`) to a function passed to `page.evaluate`, which the page does not have.
  */
-async function panAndZoom(page: Page, mapExpression: string): Promise<FrameStats> {
-  return page.evaluate(async (mapExpression) => {
-    const map = (window as unknown as Record<string, import('maplibre-gl').Map>)[mapExpression];
-    if (!map) throw new Error(`no map at window.${mapExpression}`);
-    map.jumpTo({ center: [10, 30], zoom: 2 });
-    await new Promise((resolve) => map.once('idle', resolve));
-    const deltas: number[] = [];
-    let last = performance.now();
-    let running = true;
-    const tick = (now: number) => {
-      deltas.push(now - last);
-      last = now;
-      if (running) requestAnimationFrame(tick);
-    };
-    const started = performance.now();
-    requestAnimationFrame(tick);
-    const move = (start: () => void) =>
-      new Promise<void>((resolve) => {
-        map.once('moveend', () => resolve());
-        start();
-      });
-    await move(() => map.easeTo({ zoom: 4, duration: 1500 }));
-    await move(() => map.panBy([400, 150], { duration: 1000 }));
-    await move(() => map.easeTo({ zoom: 6, duration: 1500 }));
-    await move(() => map.panBy([-500, -100], { duration: 1000 }));
-    await move(() => map.easeTo({ zoom: 2, center: [10, 30], duration: 1500 }));
-    running = false;
-    const seconds = (performance.now() - started) / 1000;
-    const sorted = deltas.slice(1).sort((a, b) => a - b);
-    const at = (q: number) =>
-      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-    return {
-      frames: sorted.length,
-      medianMs: at(0.5),
-      p95Ms: at(0.95),
-      maxMs: sorted.at(-1) ?? Number.NaN,
-      slowShare: sorted.filter((d) => d > 50).length / Math.max(1, sorted.length),
-      seconds,
-    };
-  }, mapExpression);
+const PAN_AND_ZOOM = `async (mapName) => {
+  const map = window[mapName];
+  if (!map) throw new Error('no map at window.' + mapName);
+  map.jumpTo({ center: [10, 30], zoom: 2 });
+  await new Promise((resolve) => map.once('idle', resolve));
+  const deltas = [];
+  let last = performance.now();
+  let running = true;
+  function tick(now) {
+    deltas.push(now - last);
+    last = now;
+    if (running) requestAnimationFrame(tick);
+  }
+  const started = performance.now();
+  requestAnimationFrame(tick);
+  function move(start) {
+    return new Promise((resolve) => {
+      map.once('moveend', () => resolve());
+      start();
+    });
+  }
+  await move(() => map.easeTo({ zoom: 4, duration: 1500 }));
+  await move(() => map.panBy([400, 150], { duration: 1000 }));
+  await move(() => map.easeTo({ zoom: 6, duration: 1500 }));
+  await move(() => map.panBy([-500, -100], { duration: 1000 }));
+  await move(() => map.easeTo({ zoom: 2, center: [10, 30], duration: 1500 }));
+  running = false;
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = deltas.slice(1).sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return {
+    frames: sorted.length,
+    medianMs: at(0.5),
+    p95Ms: at(0.95),
+    maxMs: sorted[sorted.length - 1],
+    slowShare: sorted.filter((d) => d > 50).length / Math.max(1, sorted.length),
+    seconds,
+  };
+}`;
+
+async function panAndZoom(page: Page, mapName: string): Promise<FrameStats> {
+  return (await page.evaluate(`(${PAN_AND_ZOOM})(${JSON.stringify(mapName)})`)) as FrameStats;
 }
+
+/** In the peer page: one feature edited, as the whole collection again, then as a one-feature diff. */
+const EDIT_ONE = `(async () => {
+  const map = window.peerMap;
+  const source = map.getSource('data');
+  const idle = () => new Promise((resolve) => map.once('idle', resolve));
+  const data = window.peerMarks.data;
+  const first = data.features[0];
+  let t = performance.now();
+  first.geometry = { type: 'Point', coordinates: [first.geometry.coordinates[0], first.geometry.coordinates[1] + 1] };
+  source.setData(data);
+  map.triggerRepaint();
+  await idle();
+  const setDataEditMs = performance.now() - t;
+  t = performance.now();
+  source.updateData({ update: [{ id: first.id, newGeometry: { type: 'Point', coordinates: [0, 0] } }] });
+  map.triggerRepaint();
+  await idle();
+  return { setDataEditMs, updateDataEditMs: performance.now() - t };
+})()`;
 
 interface MeridianRun {
   joinedMs: number;
@@ -192,6 +215,9 @@ async function measureMeridian(browser: Browser, link: string, run: number): Pro
       () => (window as unknown as { __marks: Record<string, number> }).__marks.joined ?? Number.NaN,
     );
     await page.screenshot({ path: path.join(shots, `bench-render-meridian-${run}.png`) });
+    console.log(
+      `meridian run ${run}: all ${FEATURES} drawn ${ms(drawnMs)} after navigation (joined ${ms(joinedMs)})`,
+    );
     const frames = await panAndZoom(page, 'meridianMap');
     return { joinedMs, drawnMs, frames };
   } finally {
@@ -241,33 +267,7 @@ async function measurePeer(browser: Browser, url: string, run: number): Promise<
     );
     await page.screenshot({ path: path.join(shots, `bench-render-peer-${run}.png`) });
     const frames = await panAndZoom(page, 'peerMap');
-    // One feature edited: the whole collection again, or a one-feature diff.
-    const edits = await page.evaluate(async () => {
-      const w = window as unknown as {
-        peerMap: import('maplibre-gl').Map;
-        peerMarks: { data: GeoJSON.FeatureCollection };
-      };
-      const source = w.peerMap.getSource('data') as import('maplibre-gl').GeoJSONSource;
-      const idle = () => new Promise((resolve) => w.peerMap.once('idle', resolve));
-      const { data } = w.peerMarks;
-      const first = data.features[0] as GeoJSON.Feature<GeoJSON.Point>;
-      let t = performance.now();
-      first.geometry.coordinates = [
-        first.geometry.coordinates[0] ?? 0,
-        (first.geometry.coordinates[1] ?? 0) + 1,
-      ];
-      source.setData(data);
-      w.peerMap.triggerRepaint();
-      await idle();
-      const setDataEditMs = performance.now() - t;
-      t = performance.now();
-      source.updateData({
-        update: [{ id: first.id as string, newGeometry: { type: 'Point', coordinates: [0, 0] } }],
-      });
-      w.peerMap.triggerRepaint();
-      await idle();
-      return { setDataEditMs, updateDataEditMs: performance.now() - t };
-    });
+    const edits = (await page.evaluate(EDIT_ONE)) as { setDataEditMs: number; updateDataEditMs: number };
     return { drawnMs, frames, ...edits };
   } finally {
     await context.close();
