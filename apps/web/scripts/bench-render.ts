@@ -11,6 +11,7 @@
  * A report, not a test: `npm run bench:render -w @meridian/web [-- --features 100000 --runs 2]`.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Feature } from '@meridian/protocol';
@@ -22,6 +23,7 @@ import { launchBrowser } from '../e2e/support/browser.ts';
 import { ensureProductionBuild } from '../e2e/support/build.ts';
 import { startCluster } from '../e2e/support/cluster.ts';
 import { startFixtureServer } from '../e2e/support/fixture-server.ts';
+import { offlineStyle } from '../src/basemap/style.ts';
 
 const argument = (name: string) => Number(process.argv[process.argv.indexOf(name) + 1]);
 const FEATURES = argument('--features') || 100_000;
@@ -225,14 +227,17 @@ async function measureMeridian(browser: Browser, link: string, run: number): Pro
   }
 }
 
-/** The peer: plain MapLibre on a bare page, the same features in one unclustered source. */
-const PEER_HTML = `<!doctype html><html><head><meta charset="utf-8">
+/**
+ * The peer: plain MapLibre on a bare page, over the same offline basemap as Meridian's, with the
+ * same features in one unclustered GeoJSON source with default options.
+ */
+const peerHtml = (style: unknown) => `<!doctype html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="/maplibre-gl.css"><style>html,body,#map{margin:0;height:100%}</style></head>
 <body><div id="map"></div><script type="module">
 import * as maplibregl from '/maplibre-gl.mjs';
 maplibregl.setWorkerUrl(location.origin + '/maplibre-gl-worker.mjs');
 const map = new maplibregl.Map({ container: 'map', center: [10, 30], zoom: 2,
-  style: { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#e8eef3' } }] } });
+  style: ${JSON.stringify(style)} });
 window.peerMap = map;
 map.on('load', async () => {
   const t0 = performance.now();
@@ -283,6 +288,11 @@ const frameLine = (f: FrameStats) =>
 
 async function main(): Promise<void> {
   const features = generate(FEATURES);
+  console.log(
+    `load average at the start: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('building (if stale) and starting one realtime node + web server…');
   const build = ensureProductionBuild(webDir, repoRoot, path.join(logDir, 'next-build.log'));
   const cluster = await startCluster({
@@ -303,10 +313,15 @@ async function main(): Promise<void> {
     type: 'FeatureCollection',
     features: features.map(({ version: _version, ...f }) => f),
   });
+  let html = '';
   const peer = await startFixtureServer([
     (_request, response, url) => {
       const types: Record<string, string> = { '.mjs': 'text/javascript', '.css': 'text/css' };
-      if (url.pathname === '/') response.writeHead(200, { 'Content-Type': 'text/html' }).end(PEER_HTML);
+      if (url.pathname === '/') response.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
+      else if (url.pathname === '/basemap-overview.geojson')
+        response
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end(readFileSync(path.join(webDir, 'public', 'basemap-overview.geojson')));
       else if (url.pathname === '/data.json')
         response.writeHead(200, { 'Content-Type': 'application/json' }).end(peerData);
       else if (/^\/maplibre-gl[\w-]*\.(mjs|css)$/.test(url.pathname))
@@ -317,6 +332,7 @@ async function main(): Promise<void> {
       return true;
     },
   ]);
+  html = peerHtml(offlineStyle(`${peer.url}/basemap-overview.geojson`));
   const browser = await launchBrowser();
   try {
     const [realtimeUrl = '', webUrl = ''] = [cluster.realtime[0], cluster.web[0]];
@@ -342,6 +358,11 @@ async function main(): Promise<void> {
           `one edit: setData ${ms(p.setDataEditMs)}, updateData ${ms(p.updateDataEditMs)}`,
       );
     }
+    console.log(
+      `machine: ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} at the end`,
+    );
     console.log(
       `\nmedians of ${RUNS} runs, ${FEATURES} features, viewport ${VIEWPORT.width}×${VIEWPORT.height}:`,
     );
