@@ -193,6 +193,8 @@ interface MeridianRun {
   joinedMs: number;
   drawnMs: number;
   frames: FrameStats;
+  /** The same pan and zoom with the map's own label layers hidden: what the labels cost. */
+  framesWithoutLabels: FrameStats;
 }
 
 async function measureMeridian(browser: Browser, link: string, run: number): Promise<MeridianRun> {
@@ -221,7 +223,13 @@ async function measureMeridian(browser: Browser, link: string, run: number): Pro
       `meridian run ${run}: all ${FEATURES} drawn ${ms(drawnMs)} after navigation (joined ${ms(joinedMs)})`,
     );
     const frames = await panAndZoom(page, 'meridianMap');
-    return { joinedMs, drawnMs, frames };
+    await page.evaluate(`(() => {
+      const map = window.meridianMap;
+      for (const id of ['meridian-shape-labels', 'meridian-point-labels', 'meridian-cluster-count'])
+        if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', 'none');
+    })()`);
+    const framesWithoutLabels = await panAndZoom(page, 'meridianMap');
+    return { joinedMs, drawnMs, frames, framesWithoutLabels };
   } finally {
     await context.close();
   }
@@ -349,7 +357,8 @@ async function main(): Promise<void> {
       const m = await measureMeridian(browser, link, run);
       meridian.push(m);
       console.log(
-        `meridian run ${run}: joined ${ms(m.joinedMs)}, all drawn ${ms(m.drawnMs)} after navigation; ${frameLine(m.frames)}`,
+        `meridian run ${run}: joined ${ms(m.joinedMs)}, all drawn ${ms(m.drawnMs)} after navigation; ${frameLine(m.frames)}; ` +
+          `labels hidden: ${frameLine(m.framesWithoutLabels)}`,
       );
       const p = await measurePeer(browser, peer.url, run);
       plain.push(p);
@@ -371,7 +380,8 @@ async function main(): Promise<void> {
         `navigation → all drawn ${ms(median(meridian.map((m) => m.drawnMs)))}; ` +
         `frame median ${median(meridian.map((m) => m.frames.medianMs)).toFixed(1)} ms, ` +
         `p95 ${median(meridian.map((m) => m.frames.p95Ms)).toFixed(1)} ms, ` +
-        `frames over 50 ms ${(median(meridian.map((m) => m.frames.slowShare)) * 100).toFixed(1)} %`,
+        `frames over 50 ms ${(median(meridian.map((m) => m.frames.slowShare)) * 100).toFixed(1)} %; ` +
+        `labels hidden: frame median ${median(meridian.map((m) => m.framesWithoutLabels.medianMs)).toFixed(1)} ms`,
     );
     console.log(
       `peer:     data → all drawn ${ms(median(plain.map((p) => p.drawnMs)))}; ` +
