@@ -21,11 +21,11 @@ export function useSelection(client: MeridianClient | null, view: MapView | null
     });
   }, [client, selected]);
 
-  /** Select from a list or table: also fly to the feature. */
+  /** Select from the list: also bring the feature to the centre (at the zoom the person chose). */
   const reveal = useCallback(
     (id: string) => {
       setSelected(id);
-      view?.showFeature(id);
+      view?.centerOn(id);
     },
     [view],
   );
