@@ -202,6 +202,10 @@ describe('a big map: the whole list, a table, people’s data across ±180°', (
   });
 
   it('a bulk import by someone else is one notice, not a tag per feature', async () => {
+    // Ada's tag from the table edit has gone (tags last a few seconds): what follows adds none.
+    await expect
+      .poll(() => bo.page.getByTestId('map').getAttribute('data-author-tags'), { timeout: 15_000 })
+      .toBe('0');
     const ana = await protocolPerson(realtime, map.id, map.editKey, 'Ana');
     const world = countries();
     await ana.importFeatures(world);
