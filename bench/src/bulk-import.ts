@@ -1,252 +1,66 @@
 /**
- * Bulk import (issue #11): one realtime node (embedded PGlite, or a fresh Postgres database), an
- * importer and a watcher (the real MeridianClient over `ws`). The importer imports N generated
- * mixed features (Points with address properties, two-island MultiPolygons, 20-vertex 3D
- * tracks) with `importFeatures`; measured from its first op frame out to the watcher having
- * applied the last chunk (every feature received), plus the bytes of the snapshot a late joiner
- * gets for the resulting map.
+ * Bulk import (issue #11), side by side in one run: the importer with the current pacing (several
+ * chunks in flight, the bulk admission budget), the same with one chunk in flight (the pacing
+ * before), and on Postgres the floor, `psql \copy` of the same rows. See scenarios/bulk-import.ts.
  *
- *   npm run bench:import -w @meridian/bench -- [--db=pglite,postgres] [--counts=10000,100000] [--no-pin]
+ *   npm run bench:import -w @meridian/bench -- [--db=pglite,postgres] [--counts=10000,100000]
+ *     [--windows=6,1] [--snapshot] [--no-pin]
  *
  * Goal (issue #11): 100,000 in ≤ 10 s on this 2-core machine (measured here without a browser).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { type Feature, stateHash } from '@meridian/protocol';
-import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
-import WebSocket from 'ws';
+import { DEFAULT_BULK_WINDOW } from '@meridian/protocol/client';
 import { machineInfo } from './report/machine.ts';
-import { createDatabase, dropDatabase } from './systems/meridian.ts';
-import {
-  freePort,
-  httpOk,
-  nodeFlags,
-  registerCleanup,
-  runCleanups,
-  startProcess,
-  waitUntilReady,
-} from './systems/spawn.ts';
+import { type ImportDb, type ImportRun, runImport } from './scenarios/bulk-import.ts';
+import { runCleanups } from './systems/spawn.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
-const ORIGIN = 'http://bench.localhost';
 
-type Db = 'pglite' | 'postgres';
-
-/** Points (a CSV of addresses), MultiPolygons (islands), 3D lines (GPX tracks), with free properties. */
-export function mixedFeatures(count: number): Feature[] {
-  return Array.from({ length: count }, (_, i): Feature => {
-    const lng = ((i * 7.3) % 340) - 170;
-    const lat = ((i * 3.1) % 160) - 80;
-    const id = `f${i}`;
-    if (i % 3 === 0) {
-      return {
-        type: 'Feature',
-        id,
-        geometry: { type: 'Point', coordinates: [lng, lat] },
-        properties: { title: `Address ${i}`, street: `${i} Main St`, zip: 10_000 + (i % 9000) },
-        version: 0,
-      };
-    }
-    if (i % 3 === 1) {
-      const square = (x: number): [number, number][] => [
-        [x, lat],
-        [x + 0.5, lat],
-        [x + 0.5, lat + 0.5],
-        [x, lat],
-      ];
-      return {
-        type: 'Feature',
-        id,
-        geometry: { type: 'MultiPolygon', coordinates: [[square(lng)], [square(lng + 1)]] },
-        properties: { name: `Islands ${i}`, population: i * 13, fill: '#0a0' },
-        version: 0,
-      };
-    }
-    return {
-      type: 'Feature',
-      id,
-      geometry: {
-        type: 'LineString',
-        coordinates: Array.from({ length: 20 }, (_, k): [number, number, number] => [
-          lng + k * 0.01,
-          lat,
-          100 + k,
-        ]),
-      },
-      properties: { track: `Run ${i}`, stroke: '#123456', 'stroke-width': 3 },
-      version: 0,
-    };
-  });
-}
-
-async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-function client(url: string, token: string, mapId: string, name: string): Promise<MeridianClient> {
-  const c = new MeridianClient({
-    url,
-    token,
-    mapId,
-    user: { name, color: '#3366ff' },
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    pingIntervalMs: 0,
-  });
-  c.connect();
-  return new Promise((resolve) => {
-    const off = c.on('status', (state) => {
-      if (state.kind !== 'joined') return;
-      off();
-      resolve(c);
-    });
-  });
-}
-
-interface Run {
-  db: Db;
-  count: number;
-  chunks: number;
-  importMs: number;
-  featuresPerS: number;
-  transientRefusals: number;
-  snapshotBytes: number;
-  equal: boolean;
-}
-
-async function runOne(db: Db, count: number, pin: boolean): Promise<Run> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'meridian-import-'));
-  const dbName = `bench_import_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = db === 'postgres' ? await createDatabase(dbName) : undefined;
-  const unregisterDrop = db === 'postgres' ? registerCleanup(() => dropDatabase(dbName)) : () => undefined;
-  const server = startProcess(
-    `realtime-${db}`,
-    process.execPath,
-    [...nodeFlags(), path.join(REPO_ROOT, 'apps/realtime/src/index.ts')],
-    {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ID: `import-${db}`,
-      MERIDIAN_DATA_DIR: dataDir,
-      MERIDIAN_AUTH_SECRET: randomBytes(32).toString('hex'),
-      MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl ?? '',
-      REDIS_URL: '',
-    },
-    pin && cpus().length >= 2 ? '0' : null,
-  );
-  try {
-    await waitUntilReady(server, () => httpOk(`http://127.0.0.1:${port}/readyz`));
-    const http = `http://127.0.0.1:${port}`;
-    const ws = `ws://127.0.0.1:${port}/ws`;
-    const created = await postJson<{ map: { id: string }; editKey: string }>(`${http}/api/maps`, {
-      name: `Import ${count}`,
-    });
-    const mapId = created.map.id;
-    const token = (
-      await postJson<{ token: string }>(`${http}/api/maps/${mapId}/sessions`, { key: created.editKey })
-    ).token;
-    const importer = await client(ws, token, mapId, 'importer');
-    const watcher = await client(ws, token, mapId, 'watcher');
-    const features = mixedFeatures(count);
-    let firstOut = 0;
-    const offFrame = importer.on('frame', (frame) => {
-      if (frame.direction === 'out' && frame.type === 'op' && firstOut === 0) firstOut = performance.now();
-    });
-    let transientRefusals = 0;
-    importer.on('opRejected', (event) => {
-      if (!event.final) transientRefusals += 1;
-    });
-    const result = await importer.importFeatures(features);
-    offFrame();
-    const chunks = result.opIds.length;
-    const done = await new Promise<number>((resolve) => {
-      const check = () => watcher.seq >= chunks && resolve(performance.now());
-      watcher.on('featuresChanged', check);
-      check();
-    });
-    const importMs = done - firstOut;
-    const equal = stateHash(watcher.replica.confirmed) === stateHash(importer.replica.confirmed);
-    // A late joiner's snapshot frame for the resulting map.
-    let snapshotBytes = 0;
-    const late = new MeridianClient({
-      url: ws,
-      token,
-      mapId,
-      user: { name: 'late', color: '#3366ff' },
-      WebSocket: WebSocket as unknown as WebSocketConstructor,
-      pingIntervalMs: 0,
-    });
-    late.on('frame', (frame) => {
-      if (frame.direction === 'in' && frame.type === 'snapshot') snapshotBytes = frame.bytes;
-    });
-    late.connect();
-    await new Promise<void>((resolve) => {
-      const off = late.on('status', (state) => {
-        if (state.kind !== 'joined') return;
-        off();
-        resolve();
-      });
-    });
-    for (const c of [importer, watcher, late]) c.close();
-    return {
-      db,
-      count,
-      chunks,
-      importMs,
-      featuresPerS: Math.round(count / (importMs / 1000)),
-      transientRefusals,
-      snapshotBytes,
-      equal,
-    };
-  } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (db === 'postgres') await dropDatabase(dbName).catch(() => {});
-    unregisterDrop();
-  }
+function table(runs: ImportRun[]): string {
+  const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  return [
+    '| features | db | chunks in flight | chunks | first chunk → last at 2nd client | features/s | commit per chunk | server CPU | clients CPU | transient / final refusals | all delivered, equal | `psql \\copy` floor | snapshot frame |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    ...runs.map(
+      (r) =>
+        `| ${r.count.toLocaleString('en')} | ${r.db} | ${r.bulkWindow} | ${r.chunks} | ${s(r.importMs)} | ${r.featuresPerS.toLocaleString('en')} | ${r.commitMsPerChunk === null ? '–' : `${r.commitMsPerChunk.toFixed(1)} ms`} | ${r.serverCpuS.toFixed(1)} s | ${r.clientsCpuS.toFixed(1)} s | ${r.transientRefusals} / ${r.finalRefusals} | ${r.delivered ? 'yes' : 'NO'}, ${r.equal ? 'yes' : 'NO'} | ${s(r.copyFloorMs)} | ${r.snapshotBytes === null ? '–' : `${(r.snapshotBytes / 1e6).toFixed(1)} MB`} |`,
+    ),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const value = (key: string) => argv.find((a) => a.startsWith(`--${key}=`))?.split('=', 2)[1];
-  const dbs = (value('db') ?? 'postgres,pglite').split(',') as Db[];
+  const dbs = (value('db') ?? 'postgres,pglite').split(',') as ImportDb[];
   const counts = (value('counts') ?? '10000,100000').split(',').map(Number);
+  const windows = (value('windows') ?? `${DEFAULT_BULK_WINDOW},1`).split(',').map(Number);
   const pin = !argv.includes('--no-pin');
-  const runs: Run[] = [];
+  const snapshot = argv.includes('--snapshot');
+  const runs: ImportRun[] = [];
   for (const count of counts) {
     for (const db of dbs) {
-      process.stderr.write(`import of ${count} on ${db}…\n`);
-      runs.push(await runOne(db, count, pin));
+      for (const [i, bulkWindow] of windows.entries()) {
+        process.stderr.write(`import of ${count} on ${db}, ${bulkWindow} chunk(s) in flight…\n`);
+        const floor = db === 'postgres' && i === 0;
+        runs.push(await runImport({ db, count, pin, bulkWindow, snapshot: snapshot && i === 0, floor }));
+        process.stderr.write(`${table(runs.slice(-1)).split('\n').at(-1)}\n`);
+      }
     }
   }
-  const table = [
-    '| features | db | chunks | first chunk → last received by 2nd client | features/s | transient refusals | snapshot bytes | equal stateHash |',
-    '|---:|---|---:|---:|---:|---:|---:|---|',
-    ...runs.map(
-      (r) =>
-        `| ${r.count} | ${r.db} | ${r.chunks} | ${(r.importMs / 1000).toFixed(1)} s | ${r.featuresPerS} | ${r.transientRefusals} | ${r.snapshotBytes} | ${r.equal} |`,
-    ),
-  ].join('\n');
-  process.stdout.write(`${table}\n`);
+  process.stdout.write(`${table(runs)}\n`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(
     path.join(RESULTS_DIR, 'bulk-import.json'),
     JSON.stringify({ machine: machineInfo(), runs }, null, 2),
   );
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void runCleanups().finally(() => process.exit(130));
+  });
 }
 
 main()

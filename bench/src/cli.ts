@@ -42,12 +42,14 @@ interface Args {
   idleCounts: number[] | null;
   /** Names the output files `<mode>-<tag>.*` so a partial run does not overwrite the full one. */
   tag: string | null;
+  /** Offered rates of the sweep instead of the mode's (e.g. the durable single-op sweep). */
+  rates: number[] | null;
 }
 
 function usage(problem: string): never {
   process.stderr.write(
     `${problem}\nusage: tsx src/cli.ts quick|full [--systems=${SYSTEMS.map((s) => s.id).join(',')}] ` +
-      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N] [--tag=name]\n`,
+      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N] [--rates=N,N] [--tag=name]\n`,
   );
   process.exit(2);
 }
@@ -61,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     workers: undefined,
     idleCounts: null,
     tag: null,
+    rates: null,
   };
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2);
@@ -77,6 +80,9 @@ function parseArgs(argv: string[]): Args {
       args.idleCounts = value.split(',').map(Number);
       if (args.idleCounts.some((n) => !Number.isInteger(n) || n < 1))
         usage('--idle-counts takes positive integers');
+    } else if (key === '--rates') {
+      args.rates = value.split(',').map(Number);
+      if (args.rates.some((n) => !Number.isInteger(n) || n < 1)) usage('--rates takes positive integers');
     } else if (key === '--tag') {
       if (!/^[a-z0-9-]{1,32}$/.test(value)) usage('--tag takes 1-32 of a-z, 0-9 and -');
       args.tag = value;
@@ -136,8 +142,12 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const systems = args.systems ? args.systems.map(systemById) : [...SYSTEMS];
   const base = MODES[args.mode];
-  const config =
+  const withIdle =
     args.idleCounts && base.idle ? { ...base, idle: { ...base.idle, counts: args.idleCounts } } : base;
+  const config =
+    args.rates && withIdle.sweep
+      ? { ...withIdle, sweep: { ...withIdle.sweep, ratesPerS: args.rates } }
+      : withIdle;
   const startedAt = new Date();
   const t0 = Date.now();
   const log = (line: string) =>

@@ -44,6 +44,9 @@ const EnvSchema = z.object({
   RATE_LIMIT_MSGS_PER_S: int(1).default(50),
   RATE_LIMIT_BURST: int(1).default(200),
   RATE_LIMIT_MAX_EXCESS: int(1).default(100),
+  // Bulk ops (imports, multi-deletes) have a budget of their own, in KiB of frames per second.
+  BULK_RATE_KIB_PER_S: int(64).default(8192),
+  BULK_BURST_KIB: int(64).default(8192),
   INVALID_MESSAGE_BUDGET: int(1).default(20),
   MAX_INFLIGHT_OPS: int(1, 100_000).default(128),
   MAX_MAP_QUEUED_OPS: int(1, 1_000_000).default(1024),
@@ -229,6 +232,8 @@ const ConfigSchema = EnvSchema.transform((e) => {
       burst: e.RATE_LIMIT_BURST,
       maxExcess: e.RATE_LIMIT_MAX_EXCESS,
     },
+    /** Bulk ops' own budget per connection (admission.ts, `bulkCostKiB`). */
+    bulkRate: { kibPerS: e.BULK_RATE_KIB_PER_S, burstKiB: e.BULK_BURST_KIB },
     invalidMessageBudget: e.INVALID_MESSAGE_BUDGET,
     maxInflightOps: e.MAX_INFLIGHT_OPS,
     maxMapQueuedOps: e.MAX_MAP_QUEUED_OPS,

@@ -134,6 +134,8 @@ describe('faults', () => {
     ];
     // Pinned to B with no way elsewhere: once B dies, it must vanish from everyone's presence.
     const ghost = track(await openClient(b.wsUrl, { token, mapId, name: 'ghost' }));
+    // Listed once it moves its cursor (until then it is only counted in the audience).
+    ghost.client.setCursor([1, 1]);
     const watcher = editors[0]?.client as MeridianClient;
     await waitFor('the ghost to be visible on A', () => watcher.peers.has(ghost.client.clientId));
 

@@ -146,7 +146,14 @@ export async function tokenVia(httpUrl: string, mapId: string, key: string): Pro
 /** A MeridianClient over the `ws` package; resolves once joined (snapshot received). */
 export async function openClient(
   wsUrl: string,
-  options: { token: string; mapId: string; name?: string; clientId?: string; color?: string },
+  options: {
+    token: string;
+    mapId: string;
+    name?: string;
+    clientId?: string;
+    personId?: string;
+    color?: string;
+  },
 ): Promise<MeridianClient> {
   const client = new MeridianClient({
     url: wsUrl,
@@ -154,6 +161,7 @@ export async function openClient(
     mapId: options.mapId,
     user: { name: options.name ?? 'Tester', color: options.color ?? '#3366ff' },
     ...(options.clientId ? { clientId: options.clientId } : {}),
+    ...(options.personId ? { personId: options.personId } : {}),
     WebSocket: WebSocket as unknown as ConstructorParameters<typeof MeridianClient>[0]['WebSocket'],
     backoff: { initialMs: 50, maxMs: 500, factor: 2 },
     presenceThrottleMs: 20,

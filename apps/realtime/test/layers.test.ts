@@ -99,7 +99,9 @@ describe('live-feed layers on one node', () => {
     const bob = await join(edit, mapId, 'Bob');
     const layerId = alice.addLayer(FEED_URL, 'Earthquakes', 'quakes');
     await waitForSeq([alice, bob], 1);
-    expect([...bob.layers.values()]).toEqual([{ id: layerId, url: FEED_URL, name: 'Earthquakes' }]);
+    expect([...bob.layers.values()]).toEqual([
+      { id: layerId, kind: 'feed', url: FEED_URL, name: 'Earthquakes' },
+    ]);
 
     const carol = await join(edit, mapId, 'Carol');
     expect([...carol.layers.keys()]).toEqual(['quakes']);
@@ -136,7 +138,7 @@ describe('live-feed layers on one node', () => {
     await viewer.next('op', (f) => (f.record as OpRecord).opId === 'o-public');
     const late = await RawSocket.open(`${node.wsUrl}?token=${view}`);
     const snapshot = await late.joinMap(mapId, 'late-viewer');
-    expect(snapshot.layers).toEqual([{ id: 'public', url: FEED_URL, name: 'Public' }]);
+    expect(snapshot.layers).toEqual([{ id: 'public', kind: 'feed', url: FEED_URL, name: 'Public' }]);
     await late.next('layerStatus', (f) => f.layerId === 'public');
     for (const socket of [viewer, late]) {
       expect(JSON.stringify(socket.frames)).not.toContain('s3cr3t');
@@ -200,7 +202,9 @@ describe('live-feed layers on one node', () => {
     await waitForSeq([alice, bob], 2);
 
     const host = node.server.feedHost;
-    expect(await host.listLayers(mapId)).toEqual([{ id: 'quakes', url: FEED_URL, name: 'Earthquakes' }]);
+    expect(await host.listLayers(mapId)).toEqual([
+      { id: 'quakes', kind: 'feed', url: FEED_URL, name: 'Earthquakes' },
+    ]);
     const op: Op = { kind: 'layer.entries', layerId: 'quakes', features: [entry('q-1', 1), entry('q-2', 2)] };
     const first = await host.commitServerOp(mapId, 'feed-q-batch-1', op);
     expect(first).toMatchObject({ status: 'committed', record: { seq: 3, clientId: 'feed' } });

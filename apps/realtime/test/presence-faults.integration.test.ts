@@ -65,6 +65,8 @@ describe('presence under faults', () => {
     const open = async (url: string, name: string) => {
       const client = await openClient(url, { token, mapId, name });
       cleanups.push(() => client.close());
+      // Listed once they move a cursor (audience mode); a rejoin re-sends it.
+      client.setCursor([0, 0]);
       return client;
     };
     const viaBalancer = `ws://127.0.0.1:${balancer.port}/ws`;
@@ -131,7 +133,10 @@ describe('presence under faults', () => {
       await openClient(doomed.wsUrl, { token, mapId, name: 'g1' }),
       await openClient(doomed.wsUrl, { token, mapId, name: 'g2' }),
     ];
-    for (const client of [...watchers, ...ghosts]) cleanups.push(() => client.close());
+    for (const client of [...watchers, ...ghosts]) {
+      cleanups.push(() => client.close());
+      client.setCursor([0, 0]);
+    }
     await waitFor('the watchers to see the doomed node’s people', () =>
       watchers.every((watcher) => ghosts.every((ghost) => watcher.peers.has(ghost.clientId))),
     );

@@ -56,7 +56,7 @@ it('sends a lone presence change at once and conflates a burst to its latest sta
   const mapId = created.map.id;
   const move = (x: number) => bob.send({ type: 'presence', mapId, cursor: [x, 0] });
 
-  // Bob's presence went out when he joined; a whole interval later he is quiet again.
+  // Bob's first cursor move lists him (audience mode) and goes out at once.
   nowMs += FLUSH_MS;
   move(1);
   await alice.next('presence', (f) => cursorX(f) === 1);

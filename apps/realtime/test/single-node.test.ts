@@ -205,8 +205,9 @@ describe('presence', () => {
   it('shows who is here, their cursor and viewport, follows, summons, and who left', async () => {
     const alice = await client('Alice-p');
     const bob = await client('Bob-p');
-    await waitFor('Alice to see Bob', () => alice.peers.get(bob.clientId)?.name === 'Bob-p');
+    // Bob is listed once he does something (audience mode): his cursor over the map.
     bob.setCursor([4.8, 45.7]);
+    await waitFor('Alice to see Bob', () => alice.peers.get(bob.clientId)?.name === 'Bob-p');
     const viewport = {
       bounds: [4.7, 45.6, 4.9, 45.8] as [number, number, number, number],
       zoom: 12,
@@ -274,13 +275,16 @@ describe('session rules', () => {
     expect(socket.frames[0]).toMatchObject({ type: 'error', code: ErrorCode.UNSUPPORTED_VERSION });
   });
 
-  it('closes with 4000 for a v1 client (before the GeoJSON model and bulk ops)', async () => {
-    expect(PROTOCOL_VERSION).toBe(2);
-    const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);
-    socket.send({ type: 'hello', v: 1, clientId: 'old', name: 'O', color: '#000000' });
-    expect((await socket.closed).code).toBe(CloseCode.UNSUPPORTED_PROTOCOL_VERSION);
-    expect(socket.frames[0]).toMatchObject({ type: 'error', code: ErrorCode.UNSUPPORTED_VERSION });
-  });
+  it.each([1, 2])(
+    'closes with 4000 for a v%i client (v3 brought user layers, person ids, assigned colours and the audience)',
+    async (v) => {
+      expect(PROTOCOL_VERSION).toBe(3);
+      const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);
+      socket.send({ type: 'hello', v, clientId: 'old', name: 'O', color: '#000000' });
+      expect((await socket.closed).code).toBe(CloseCode.UNSUPPORTED_PROTOCOL_VERSION);
+      expect(socket.frames[0]).toMatchObject({ type: 'error', code: ErrorCode.UNSUPPORTED_VERSION });
+    },
+  );
 
   it('closes with 4001 when no hello arrives in time', async () => {
     const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);

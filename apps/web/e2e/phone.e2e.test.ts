@@ -122,6 +122,9 @@ describe('a phone (390×844, touch): layout without overlaps, pinch, long-press 
     const link = `${mapLink(web, map.id, map.editKey)}#12/45.76/4.835`;
     await openMap(bo, link);
     await openMap(ada, link);
+    // Bo points at the map, so he is listed (people who only watch are counted, not shown).
+    const box = await mapOf(bo.page).boundingBox();
+    if (box) await bo.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
     cdp = await ada.context.newCDPSession(ada.page);
   });
 

@@ -48,10 +48,12 @@ describe('view links and offline edits', () => {
     expect(await carol.page.getByTestId('summon').count()).toBe(0);
     expect(await carol.page.getByTestId('share').count()).toBe(0);
     expect(await carol.page.getByTestId('map-title').evaluate((el) => el.tagName)).toBe('H1');
-    // Ada sees Carol, marked as viewing.
-    const carolAvatar = ada.page.locator('[data-testid^=avatar-][data-name=Carol]');
-    await carolAvatar.waitFor();
-    expect(await carolAvatar.getAttribute('title')).toContain('viewing');
+    // Ada (pointing at her map, so listed) counts Carol among those watching; Carol is not listed.
+    const centre = await mapCenterPoint(ada.page);
+    await ada.page.mouse.move(centre.x, centre.y, { steps: 3 });
+    await ada.page.locator('[data-testid=watching][data-count="1"]').waitFor();
+    expect(await ada.page.getByTestId('watching').textContent()).toBe('1 watching');
+    expect(await ada.page.locator('[data-testid^=avatar-][data-name=Carol]').count()).toBe(0);
   });
 
   it('an editor on a device that did not create the map gets a fresh view link, and it opens view-only', async () => {

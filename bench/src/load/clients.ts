@@ -3,7 +3,7 @@
  * the same shape: connect, send a stamped broadcast, report each stamped delivery to the
  * worker's sink. Only the framing of the payload differs between systems.
  */
-import { type ClientMessage, PROTOCOL_VERSION } from '@meridian/protocol';
+import { type ClientMessage, PERSON_PALETTE, PROTOCOL_VERSION } from '@meridian/protocol';
 import type { ClientSpec, ClientTarget } from './plan.ts';
 import { RawWebSocket } from './raw-websocket.ts';
 import { cursorLatencyInBytes, nowUs, opLatencyInBytes, stampedCursor, stampedOpId } from './stamp.ts';
@@ -26,12 +26,32 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const MAX_JOIN_ATTEMPTS = 5;
 const COLOR = '#3366ff';
 
+/**
+ * A distinct palette colour per client index: the map assigns colours and settles two nodes
+ * handing out the same one by re-announcing the loser (an extra presence frame carrying the same
+ * cursor, which would count as a second delivery). With distinct asks, up to 24 senders never
+ * collide.
+ */
+function preferredColor(clientId: string): string {
+  const index = Number(clientId.split('-').at(-1));
+  return Number.isInteger(index) ? (PERSON_PALETTE[index % PERSON_PALETTE.length] as string) : COLOR;
+}
+
 /** The presence broadcast Meridian sends, used verbatim as the peers' payload so sizes match. */
 export function presenceBroadcast(clientId: string, cursor: [number, number]) {
   return {
     type: 'presence',
     mapId: 'bench',
-    entry: { clientId, name: clientId, color: COLOR, role: 'edit', cursor, viewport: null, following: null },
+    entry: {
+      clientId,
+      personId: clientId,
+      name: clientId,
+      color: COLOR,
+      role: 'edit',
+      cursor,
+      viewport: null,
+      following: null,
+    },
   };
 }
 
@@ -188,7 +208,7 @@ function meridian(target: Extract<ClientTarget, { kind: 'meridian' }>, spec: Cli
           v: PROTOCOL_VERSION,
           clientId: spec.clientId,
           name: spec.clientId,
-          color: COLOR,
+          color: preferredColor(spec.clientId),
         }),
       text: (buf, start, end, atUs) => {
         if (joined) {

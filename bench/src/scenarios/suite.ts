@@ -22,6 +22,8 @@ export interface SystemReport {
   connectRetries: number;
   /** Connections lost while rooms filled; a room that lost any cannot deliver everything. */
   lostWhileFilling: number;
+  /** Durable systems on Postgres: the op log once every scenario ran (every op once, gap-free). */
+  opLog: { maps: number; ops: number; gapFree: boolean } | null;
   errors: string[];
 }
 
@@ -46,6 +48,7 @@ export async function runSuite(
       idleSkipped: [],
       connectRetries: 0,
       lostWhileFilling: 0,
+      opLog: null,
       errors: [],
     };
     reports.push(report);
@@ -87,6 +90,12 @@ export async function runSuite(
                 return null;
               },
             );
+          if (deployment.opLog) {
+            report.opLog = await deployment.opLog();
+            ctx.log(
+              `  op log: ${report.opLog.ops} ops on ${report.opLog.maps} map(s), ${report.opLog.gapFree ? 'gap-free' : 'WITH GAPS'}`,
+            );
+          }
         } finally {
           await deployment.stop();
         }

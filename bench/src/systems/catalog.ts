@@ -12,6 +12,7 @@ export type SystemId =
   | 'meridian'
   | 'meridian-flush10'
   | 'meridian-durable'
+  | 'meridian-durable-pglite'
   | 'socketio'
   | 'ws-redis'
   | 'uws-relay'
@@ -30,6 +31,11 @@ export interface Deployment {
   readonly nodes: readonly ManagedProcess[];
   /** A room (a map, for Meridian) and how the client with a given index reaches it. */
   room(name: string): Promise<(clientIndex: number) => ClientTarget>;
+  /**
+   * The durable systems on Postgres: the op log after a run, per map — every op committed once
+   * in a gap-free seq from 1 (`ops` counts the rows).
+   */
+  opLog?(): Promise<{ maps: number; ops: number; gapFree: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -148,6 +154,16 @@ export const SYSTEMS: readonly SystemSpec[] = [
     // Every op is broadcast to everyone on the map, its author included.
     receiversPerMessage: (n) => n,
     start: (options) => startMeridian(options, { path: 'op' }),
+  },
+  {
+    id: 'meridian-durable-pglite',
+    label: 'Meridian (durable ops, embedded PGlite)',
+    // PGlite allows one process per data folder, so this is the one-node configuration.
+    fixedNodes: 1,
+    cursorStorm: false,
+    idleConnections: false,
+    receiversPerMessage: (n) => n,
+    start: (options) => startMeridian(options, { path: 'op', database: 'pglite' }),
   },
   peer('socketio', 'Socket.IO + Redis adapter', './socketio.ts', {
     bus: true,

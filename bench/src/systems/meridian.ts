@@ -5,6 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type ClientMessage, PROTOCOL_VERSION } from '@meridian/protocol';
@@ -140,15 +143,24 @@ function createFeature(url: string, access: MapAccess): Promise<void> {
 
 export interface MeridianOptions {
   path: 'presence' | 'op';
+  /** Postgres (a fresh database, the default) or each node's embedded PGlite (one node only). */
+  database?: 'postgres' | 'pglite';
   /** Overrides for the service's environment (its documented knobs, e.g. PRESENCE_FLUSH_MS). */
   env?: Record<string, string>;
 }
 
 export async function startMeridian(options: StartOptions, meridian: MeridianOptions): Promise<Deployment> {
   const { path } = meridian;
+  const pglite = meridian.database === 'pglite';
+  if (pglite && options.nodes !== 1) throw new Error('embedded PGlite serves one node only');
   const database = `bench_${options.runId.replace(/[^a-z0-9_]/gi, '_')}_${randomBytes(3).toString('hex')}`;
-  const url = await createDatabase(database);
-  const unregisterDrop = registerCleanup(() => dropDatabase(database));
+  const dataDir = pglite ? mkdtempSync(join(tmpdir(), 'meridian-bench-')) : null;
+  const url = pglite ? '' : await createDatabase(database);
+  const dropStorage = async () => {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    else await dropDatabase(database);
+  };
+  const unregisterDrop = registerCleanup(dropStorage);
   const secret = randomBytes(32).toString('hex');
   const nodes: { process: ManagedProcess; port: number }[] = [];
   const startNode = async (i: number) => {
@@ -165,6 +177,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
         REDIS_URL: options.redis.url,
         REDIS_CHANNEL_PREFIX: `${options.runId}:`,
         DATABASE_URL: url,
+        ...(dataDir ? { MERIDIAN_DATA_DIR: dataDir } : {}),
         MERIDIAN_AUTH_SECRET: secret,
         MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
         LOG_LEVEL: 'warn',
@@ -182,7 +195,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
   } catch (error) {
     await Promise.all(nodes.map((node) => node.process.stop()));
     unregisterDrop();
-    await dropDatabase(database);
+    await dropStorage();
     throw error;
   }
   const httpBase = `http://127.0.0.1:${nodes[0]?.port}`;
@@ -201,10 +214,29 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
         featureId: FEATURE_ID,
       });
     },
+    ...(pglite
+      ? {}
+      : {
+          async opLog() {
+            const rows = await queryRows(
+              url,
+              'SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM "Op" GROUP BY "mapId"',
+            );
+            const counts = rows.map(([count, min, max]) => ({
+              ops: Number(count),
+              gapFree: Number(min) === 1 && Number(max) === Number(count),
+            }));
+            return {
+              maps: counts.length,
+              ops: counts.reduce((sum, c) => sum + c.ops, 0),
+              gapFree: counts.every((c) => c.gapFree),
+            };
+          },
+        }),
     async stop() {
       await Promise.all(nodes.map((node) => node.process.stop()));
       unregisterDrop();
-      await dropDatabase(database);
+      await dropStorage();
     },
   };
 }

@@ -8,10 +8,10 @@ import {
 } from '@meridian/protocol';
 import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
-import { featureFromRow, layerFromRow } from './rows.ts';
+import { featureFromRow, layerColumns, layerFromRow } from './rows.ts';
 import { withStorage } from './storage-errors.ts';
 
-type LayerOp = Extract<Op, { kind: 'layer.add' | 'layer.remove' | 'layer.entries' }>;
+type LayerOp = Extract<Op, { kind: 'layer.add' | 'layer.update' | 'layer.remove' | 'layer.entries' }>;
 
 /** Why a layer op changed nothing; the op log turns it into a rejected commit. */
 export interface LayerRejection {
@@ -31,9 +31,7 @@ export interface FeedBookkeeping {
   topic: string | null;
 }
 
-const layerColumns = { id: true, url: true, name: true } as const;
-
-/** The live layers of a map, in the order they were added. */
+/** The live layers of a map (feed and user), in the order they were added. */
 export async function listLayers(db: Database, mapId: string): Promise<Layer[]> {
   const rows = await withStorage('listing layers', () => liveLayerRows(db.prisma, mapId));
   return rows.map(layerFromRow);
@@ -107,6 +105,8 @@ export async function applyLayerOpToRows(
   switch (op.kind) {
     case 'layer.add':
       return addLayer(tx, mapId, seq, op, at);
+    case 'layer.update':
+      return updateLayer(tx, mapId, seq, op, at);
     case 'layer.remove':
       return removeLayer(tx, mapId, seq, op, at);
     case 'layer.entries':
@@ -136,17 +136,42 @@ async function addLayer(
   const state = createMapState('', [], (await liveLayerRows(tx, mapId)).map(layerFromRow));
   const refused = rejection(applyOp(state, op));
   if (refused) return refused;
+  const layer = op.layer;
   await tx.layer.create({
     data: {
       mapId,
-      id: op.layer.id,
-      url: op.layer.url,
-      name: op.layer.name,
+      id: layer.id,
+      kind: layer.kind,
+      name: layer.name,
+      ...(layer.kind === 'feed' ? { url: layer.url } : { order: layer.order, style: layer.style }),
       createdSeq: seq,
       updatedSeq: seq,
       createdAt: at,
       updatedAt: at,
     },
+  });
+  return null;
+}
+
+async function updateLayer(
+  tx: Prisma.TransactionClient,
+  mapId: string,
+  seq: number,
+  op: Extract<LayerOp, { kind: 'layer.update' }>,
+  at: Date,
+): Promise<LayerRejection | null> {
+  const row = await tx.layer.findUnique({
+    where: { mapId_id: { mapId, id: op.id } },
+    select: { ...layerColumns, deleted: true },
+  });
+  const state = createMapState('', [], row && !row.deleted ? [layerFromRow(row)] : []);
+  const refused = rejection(applyOp(state, op));
+  if (refused) return refused;
+  const layer = state.layers.get(op.id);
+  if (layer?.kind !== 'user') return null;
+  await tx.layer.update({
+    where: { mapId_id: { mapId, id: op.id } },
+    data: { name: layer.name, order: layer.order, style: layer.style, updatedSeq: seq, updatedAt: at },
   });
   return null;
 }

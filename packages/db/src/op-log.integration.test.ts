@@ -38,7 +38,7 @@ function entry(id: string, lng: number, title = id): Feature {
 }
 
 function addLayer(id: string, name = id): Op {
-  return { kind: 'layer.add', layer: { id, url: `https://feeds.example/${id}.atom`, name } };
+  return { kind: 'layer.add', layer: { id, kind: 'feed', url: `https://feeds.example/${id}.atom`, name } };
 }
 
 function expectCommitted(result: CommitResult) {
@@ -347,6 +347,7 @@ describe.each(BACKENDS)('op log on $kind', ({ create }) => {
     expect(snapshot?.layers.map((l) => l.id)).toEqual(['quakes', 'rain']);
     expect(snapshot?.layers[0]).toEqual({
       id: 'quakes',
+      kind: 'feed',
       url: 'https://feeds.example/quakes.atom',
       name: 'Earthquakes',
     });

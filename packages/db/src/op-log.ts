@@ -7,13 +7,14 @@ import {
   MeridianError,
   type Op,
   type OpRecord,
+  opReadsLayers,
 } from '@meridian/protocol';
 import { applyBulkToRows } from './bulk.ts';
 import type { Database } from './client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
-import { applyLayerOpToRows } from './layers.ts';
+import { applyLayerOpToRows, liveLayerRows } from './layers.ts';
 import { MapBatcher } from './map-batcher.ts';
-import { featureFromRow, opRecordFromRow } from './rows.ts';
+import { featureFromRow, layerFromRow, opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
 export interface CommitOpInput {
@@ -73,7 +74,12 @@ async function applyToRows(
   op: Op,
   at: Date,
 ): Promise<Rejection | null> {
-  if (op.kind === 'layer.add' || op.kind === 'layer.remove' || op.kind === 'layer.entries') {
+  if (
+    op.kind === 'layer.add' ||
+    op.kind === 'layer.update' ||
+    op.kind === 'layer.remove' ||
+    op.kind === 'layer.entries'
+  ) {
     const refused = await applyLayerOpToRows(tx, map.id, seq, op, at);
     return refused ? reject(refused.code, refused.message) : null;
   }
@@ -91,7 +97,9 @@ async function applyToRows(
       `feature ${row.id} already exists${row.deleted ? ' (deleted)' : ''}`,
     );
   }
-  const state = createMapState(map.name, row && !row.deleted ? [featureFromRow(row)] : []);
+  // The map's layers only for an op that puts a feature in a layer or takes it out of one.
+  const layers = opReadsLayers(op) ? (await liveLayerRows(tx, map.id)).map(layerFromRow) : [];
+  const state = createMapState(map.name, row && !row.deleted ? [featureFromRow(row)] : [], layers);
   const result = applyOp(state, op);
   if (!result.ok) return reject(result.code, result.message);
 
@@ -225,16 +233,28 @@ async function applyUnlessStored(
   };
 }
 
-function opRow(mapId: string, record: OpRecord) {
-  return {
-    mapId,
-    seq: record.seq,
-    clientId: record.clientId,
-    opId: record.opId,
-    kind: record.op.kind,
-    payload: record.op,
-    createdAt: new Date(record.at),
-  };
+/**
+ * Appends committed records to the op log in one statement. Raw SQL with the rows as one JSON
+ * parameter: Prisma's create/createMany walk every value of the payload in JavaScript, which for an
+ * import chunk (tens of KiB of coordinates) cost more than the database's work (profiled).
+ */
+async function insertOpRows(tx: Prisma.TransactionClient, mapId: string, records: OpRecord[]): Promise<void> {
+  const rows = JSON.stringify(
+    records.map((record) => ({
+      seq: record.seq,
+      clientId: record.clientId,
+      opId: record.opId,
+      kind: record.op.kind,
+      payload: record.op,
+      // UTC, as Prisma stores DateTime in a `timestamp` column (the zone suffix is ignored there).
+      createdAt: new Date(record.at).toISOString(),
+    })),
+  );
+  await tx.$executeRaw`
+    INSERT INTO "Op" ("mapId", seq, "clientId", "opId", kind, payload, "createdAt")
+    SELECT ${mapId}, r.seq, r."clientId", r."opId", r.kind, r.payload, r."createdAt"
+    FROM jsonb_to_recordset(${rows}::jsonb)
+      AS r(seq int, "clientId" text, "opId" text, kind text, payload jsonb, "createdAt" timestamp(3))`;
 }
 
 const opKey = (input: { clientId: string; opId: string }) => `${input.clientId}\u0000${input.opId}`;
@@ -270,7 +290,7 @@ async function commitGroup(db: Database, mapId: string, inputs: CommitOpInput[])
     }
     const last = committed.at(-1);
     if (last) {
-      await tx.op.createMany({ data: committed.map((record) => opRow(mapId, record)) });
+      await insertOpRows(tx, mapId, committed);
       await tx.$executeRaw`UPDATE "Map" SET seq = ${last.seq}, "updatedAt" = ${new Date(last.at)} WHERE id = ${mapId}`;
     }
     return results;
@@ -289,7 +309,7 @@ async function commitAlone(db: Database, input: CommitOpInput): Promise<CommitRe
       const result = await applyUnlessStored(tx, { id: input.mapId, name: map.name }, map.seq, input, stored);
       // Anything but a commit gives the seq back.
       if (result.status !== 'committed') throw new RollBack(result);
-      await tx.op.create({ data: opRow(input.mapId, result.record) });
+      await insertOpRows(tx, input.mapId, [result.record]);
       return result;
     });
   } catch (error) {

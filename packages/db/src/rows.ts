@@ -38,8 +38,29 @@ export function opRecordFromRow(row: {
   return { seq: row.seq, opId: row.opId, clientId: row.clientId, op: op.data, at: row.createdAt.getTime() };
 }
 
-export function layerFromRow(row: { id: string; url: string; name: string }): Layer {
-  const parsed = Layer.safeParse({ id: row.id, url: row.url, name: row.name });
+/** The columns a layer's map state is read from (the feed bookkeeping is not map state). */
+export const layerColumns = {
+  id: true,
+  kind: true,
+  url: true,
+  name: true,
+  order: true,
+  style: true,
+} as const;
+
+export function layerFromRow(row: {
+  id: string;
+  kind: 'feed' | 'user';
+  url: string | null;
+  name: string;
+  order: number | null;
+  style: JsonValue;
+}): Layer {
+  const parsed = Layer.safeParse(
+    row.kind === 'feed'
+      ? { id: row.id, kind: row.kind, url: row.url, name: row.name }
+      : { id: row.id, kind: row.kind, name: row.name, order: row.order, style: row.style },
+  );
   if (!parsed.success)
     throw new MeridianError(ErrorCode.INTERNAL, `stored layer ${row.id} is not a valid layer`);
   return parsed.data;

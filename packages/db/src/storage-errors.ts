@@ -21,7 +21,14 @@ export async function withStorage<T>(what: string, work: () => Promise<T>): Prom
   }
 }
 
-/** Prisma's code for a unique constraint violation. */
+/**
+ * A unique constraint violation: Prisma's P2002 from a model query, or Postgres' 23505 carried by
+ * P2010 from a raw one (the op log's rows are written with raw SQL).
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'P2002';
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  if (error.code === 'P2002') return true;
+  if (error.code !== 'P2010' || !('meta' in error)) return false;
+  const meta = error.meta as { driverAdapterError?: { cause?: { originalCode?: string } } } | undefined;
+  return meta?.driverAdapterError?.cause?.originalCode === '23505';
 }

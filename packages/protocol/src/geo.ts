@@ -126,10 +126,17 @@ export const StyleColor = z.string().regex(/^#(?:[0-9a-fA-F]{3}){1,2}$/, 'colour
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** How a line or outline is drawn: `stroke-dash`, a Meridian extension of simplestyle. */
+export const STROKE_DASHES = ['solid', 'dash', 'dot'] as const;
+export type StrokeDash = (typeof STROKE_DASHES)[number];
+
 /**
  * The properties Meridian reads itself, validated when present: `title`, `description` and `url`
- * (shown in the feature panel), `layer` (set by the server on live-feed entries), and the
- * simplestyle-spec 1.1.0 style keys (https://github.com/mapbox/simplestyle-spec).
+ * (shown in the feature panel), `layer` (the layer the feature belongs to), the
+ * simplestyle-spec 1.1.0 style keys (https://github.com/mapbox/simplestyle-spec), and two keys of
+ * Meridian's own in the same spirit: `stroke-dash` (solid, dash or dot) and `show-label` (false
+ * hides the title on the map; absent or true shows it). They are optional keys of the free
+ * properties, so a client that does not know them keeps them and draws the feature's default.
  */
 export const KnownProperties = z
   .object({
@@ -137,7 +144,10 @@ export const KnownProperties = z
     description: z.string().max(LIMITS.MAX_DESCRIPTION_CHARS),
     /** A link for the feature (a feed entry's page). */
     url: z.url({ protocol: /^https?$/ }).max(LIMITS.MAX_URL_CHARS),
-    /** The live-feed layer this feature belongs to; set by the server on feed entries. */
+    /**
+     * The layer this feature belongs to: set by the server on live-feed entries, by people (create
+     * or update) for user layers; `applyOp` refuses moves into or out of a feed layer.
+     */
     layer: FeatureId,
     'marker-color': StyleColor,
     /** A Maki icon name, a letter or a digit. */
@@ -151,11 +161,13 @@ export const KnownProperties = z
     'stroke-opacity': z.number().min(0).max(1),
     fill: StyleColor,
     'fill-opacity': z.number().min(0).max(1),
+    'stroke-dash': z.enum(STROKE_DASHES),
+    'show-label': z.boolean(),
   })
   .partial();
 export type KnownProperties = z.infer<typeof KnownProperties>;
 
-/** The simplestyle keys. */
+/** The style keys: simplestyle's, then Meridian's two (`stroke-dash`, `show-label`). */
 export const STYLE_KEYS = [
   'marker-color',
   'marker-symbol',
@@ -165,7 +177,10 @@ export const STYLE_KEYS = [
   'stroke-opacity',
   'fill',
   'fill-opacity',
+  'stroke-dash',
+  'show-label',
 ] as const;
+export type StyleKey = (typeof STYLE_KEYS)[number];
 
 /** Keys that would reach an object's prototype in careless code; refused at any depth. */
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -257,15 +272,13 @@ export const FeatureProperties = boundedProperties<FeatureProperties>();
 
 /**
  * A property patch: a key set to `null` is removed, an absent key is left alone, any other value
- * replaces the key's (last writer wins per key). `layer` is the server's and cannot be patched.
+ * replaces the key's (last writer wins per key). `layer` moves the feature to a user layer (or out
+ * of one, with null); `applyOp` checks that against the map's layers.
  */
 export type FeaturePropertiesPatch = { [K in keyof KnownProperties]?: KnownProperties[K] | null } & {
   [key: string]: JsonValue | undefined;
 };
-export const FeaturePropertiesPatch = boundedProperties<FeaturePropertiesPatch>().refine(
-  (patch) => !('layer' in patch),
-  { message: 'layer is set by the server', path: ['layer'] },
-);
+export const FeaturePropertiesPatch = boundedProperties<FeaturePropertiesPatch>();
 
 /**
  * An RFC 7946 Feature as Meridian stores it; `version` counts the ops applied to it.

@@ -7,7 +7,12 @@ import type { Op, OpRecord } from './messages/common.ts';
 import { parseClientMessage, parseServerMessage } from './parse.ts';
 import { applyOp, createMapState, stateHash, touchedFeatureIds } from './state.ts';
 
-const layer = { id: 'quakes', url: 'https://example.org/quakes.atom', name: 'Earthquakes' };
+const layer = {
+  id: 'quakes',
+  kind: 'feed' as const,
+  url: 'https://example.org/quakes.atom',
+  name: 'Earthquakes',
+};
 
 function entry(id: string, lng: number, title = id): Feature {
   return {

@@ -30,8 +30,12 @@ export const LIMITS = {
   /** Largest range a client may ask for in one `sync`. */
   MAX_SYNC_RANGE: 1000,
   MAX_URL_CHARS: 2048,
-  /** Live-feed layers on one map. */
+  /** Live-feed layers on one map (each costs the server a subscription). */
   MAX_LAYERS_PER_MAP: 20,
+  /** User layers on one map (a list a person can still scan). */
+  MAX_USER_LAYERS_PER_MAP: 100,
+  /** A user layer's `order` stays within ±this (midpoints between neighbours keep it finite). */
+  MAX_LAYER_ORDER: 1e9,
   /** Feed entries carried by one `layer.entries` op. */
   MAX_LAYER_ENTRIES_PER_OP: 100,
   /**

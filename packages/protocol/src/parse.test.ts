@@ -12,7 +12,10 @@ const create = (geometry: unknown, properties: unknown = {}) =>
 
 describe('parseClientMessage accepts the protocol', () => {
   const valid: Array<[string, unknown]> = [
-    ['hello', { type: 'hello', v: PROTOCOL_VERSION, clientId: 'c1', name: 'Ada', color: '#3366ff' }],
+    [
+      'hello',
+      { type: 'hello', v: PROTOCOL_VERSION, clientId: 'c1', personId: 'p1', name: 'Ada', color: '#3366ff' },
+    ],
     ['join', { type: 'join', mapId: 'm1', lastSeq: 4 }],
     ['leave', { type: 'leave', mapId: 'm1' }],
     ['create point', { type: 'op', mapId: 'm1', opId: 'o1', op: { kind: 'feature.create', feature } }],
@@ -84,6 +87,19 @@ describe('parseClientMessage accepts the protocol', () => {
       [0, 0],
     ];
     expect(parseClientMessage(create({ type: 'Polygon', coordinates: [ring] })).ok).toBe(true);
+  });
+
+  it("accepts Meridian's style keys beside simplestyle's, and null (removal) in a patch", () => {
+    const styled = { 'stroke-dash': 'dot', 'show-label': false, 'marker-symbol': 'cafe', 'stroke-width': 3 };
+    expect(parseClientMessage(create(point, styled)).ok).toBe(true);
+    for (const dash of ['solid', 'dash', 'dot'])
+      expect(parseClientMessage(create(point, { 'stroke-dash': dash })).ok).toBe(true);
+    const unset = op({
+      kind: 'feature.update',
+      id: 'f1',
+      properties: { 'stroke-dash': null, 'show-label': null },
+    });
+    expect(parseClientMessage(unset).ok).toBe(true);
   });
 });
 
@@ -192,6 +208,18 @@ describe('parseClientMessage refuses malformed input with the right typed error'
     ['bad colour', create(point, { 'marker-color': 'red' }), ErrorCode.INVALID_MESSAGE],
     ['bad marker-size', create(point, { 'marker-size': 'huge' }), ErrorCode.INVALID_MESSAGE],
     ['stroke-opacity over 1', create(point, { 'stroke-opacity': 1.5 }), ErrorCode.INVALID_MESSAGE],
+    [
+      'unknown stroke-dash',
+      create(point, { 'stroke-dash': '4 2' }),
+      ErrorCode.INVALID_MESSAGE,
+      'op.feature.properties.stroke-dash',
+    ],
+    [
+      'show-label as a string',
+      create(point, { 'show-label': 'no' }),
+      ErrorCode.INVALID_MESSAGE,
+      'op.feature.properties.show-label',
+    ],
     ['javascript: url', create(point, { url: 'javascript:alert(1)' }), ErrorCode.INVALID_MESSAGE],
     [
       'too many property keys',
@@ -220,8 +248,8 @@ describe('parseClientMessage refuses malformed input with the right typed error'
       ErrorCode.INVALID_MESSAGE,
     ],
     [
-      'layer in an update patch',
-      op({ kind: 'feature.update', id: 'f1', properties: { layer: 'quakes' } }),
+      'a layer id that is not an id in an update patch',
+      op({ kind: 'feature.update', id: 'f1', properties: { layer: 'not an id' } }),
       ErrorCode.INVALID_MESSAGE,
     ],
     ['empty import', op({ kind: 'features.import', features: [] }), ErrorCode.INVALID_MESSAGE],

@@ -5,7 +5,7 @@ import {
   type FeaturePropertiesPatch,
   jsonPropertiesProblem,
 } from './geo.ts';
-import { LIMITS } from './limits.ts';
+import { addLayerRefusal, layerMembershipRefusal, updatedLayer } from './layer-rules.ts';
 import type { Layer, Op } from './messages/common.ts';
 
 /** The durable state of one map, as every client and the server agree on it at a given seq. */
@@ -35,6 +35,7 @@ export type ApplyResult =
         | typeof ErrorCode.LAYER_NOT_FOUND
         | typeof ErrorCode.LAYER_EXISTS
         | typeof ErrorCode.TOO_MANY_LAYERS
+        | typeof ErrorCode.FORBIDDEN
         | typeof ErrorCode.INVALID_OP;
       message: string;
     };
@@ -77,6 +78,9 @@ export function touchedFeatureIds(state: MapState, op: Op): string[] {
       return [];
     case 'layer.remove':
       return layerFeatureIds(state, op.id);
+    // A user layer's style and order are how its features are drawn.
+    case 'layer.update':
+      return layerFeatureIds(state, op.id);
     case 'layer.entries':
     case 'features.import':
       return op.features.map((f) => f.id);
@@ -109,6 +113,8 @@ export function mergeProperties(
  * transaction), in the client's confirmed state and in its optimistic view, so all three agree.
  */
 export function applyOp(state: MapState, op: Op): ApplyResult {
+  const layerRefusal = layerMembershipRefusal(state, op);
+  if (layerRefusal) return layerRefusal;
   switch (op.kind) {
     case 'feature.create': {
       if (state.features.has(op.feature.id)) {
@@ -178,14 +184,15 @@ export function applyOp(state: MapState, op: Op): ApplyResult {
       if (state.layers.has(op.layer.id)) {
         return { ok: false, code: ErrorCode.LAYER_EXISTS, message: `layer ${op.layer.id} already exists` };
       }
-      if (state.layers.size >= LIMITS.MAX_LAYERS_PER_MAP) {
-        return {
-          ok: false,
-          code: ErrorCode.TOO_MANY_LAYERS,
-          message: `a map has at most ${LIMITS.MAX_LAYERS_PER_MAP} live layers`,
-        };
-      }
+      const refused = addLayerRefusal(state.layers, op.layer);
+      if (refused) return refused;
       state.layers.set(op.layer.id, op.layer);
+      return { ok: true };
+    }
+    case 'layer.update': {
+      const layer = updatedLayer(state.layers, op);
+      if ('ok' in layer) return layer;
+      state.layers.set(layer.id, layer);
       return { ok: true };
     }
     case 'layer.remove': {
@@ -197,8 +204,12 @@ export function applyOp(state: MapState, op: Op): ApplyResult {
       return { ok: true, removedMany };
     }
     case 'layer.entries': {
-      if (!state.layers.has(op.layerId)) {
+      const layer = state.layers.get(op.layerId);
+      if (!layer) {
         return { ok: false, code: ErrorCode.LAYER_NOT_FOUND, message: `no layer ${op.layerId} on this map` };
+      }
+      if (layer.kind !== 'feed') {
+        return { ok: false, code: ErrorCode.INVALID_OP, message: `${op.layerId} is not a live-feed layer` };
       }
       // Whole replacement: a feed entry is the feed's, so its latest version wins outright.
       const upserted = op.features.map((entry): Feature => {

@@ -1,9 +1,11 @@
 /**
  * Wire protocol version. Sent by the client in `hello`; the server closes with
  * `CloseCode.UNSUPPORTED_PROTOCOL_VERSION` when it does not speak it.
- * Bump on any change that an older peer would misread.
+ * Bump on any change that an older peer would misread. v3: a person id in `hello` and in
+ * presence entries, colours assigned by the map (unique while listed), and audience mode (idle
+ * and view-only people are counted in `audience`, not listed).
  */
-export const PROTOCOL_VERSION = 2 as const;
+export const PROTOCOL_VERSION = 3 as const;
 
 /** Path of the realtime WebSocket endpoint. */
 export const REALTIME_PATH = '/ws' as const;

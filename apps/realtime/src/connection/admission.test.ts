@@ -1,11 +1,12 @@
-import { ErrorCode } from '@meridian/protocol';
+import { type ClientMessage, ErrorCode } from '@meridian/protocol';
 import { describe, expect, it } from 'vitest';
-import { syncCost } from './admission.ts';
+import { BULK_OP_OVERHEAD_KIB, bulkCostKiB, isBulkOp, syncCost } from './admission.ts';
 import { Admission } from './admission-ledger.ts';
 import { MAX_QUEUED_TASKS, Session, sessionBudgets } from './session.ts';
 
 const budgets = sessionBudgets({
   rateLimit: { msgsPerS: 50, burst: 200, maxExcess: 100 },
+  bulkRate: { kibPerS: 8192, burstKiB: 8192 },
   invalidMessageBudget: 20,
 });
 const session = (id: number) => new Session(id, { mapId: 'm1', role: 'edit', exp: 1e12 }, budgets, 0);
@@ -84,5 +85,37 @@ describe('message weights', () => {
     expect(sync(1, 1000)).toBe(21);
     // The server answers at most MAX_SYNC_RANGE ops, so a wider ask costs no more.
     expect(sync(1, 1_000_000)).toBe(21);
+  });
+
+  it('charges bulk ops by size to a budget apart from the message rate', () => {
+    const importOp: ClientMessage = {
+      type: 'op',
+      mapId: 'm1',
+      opId: 'o-1',
+      op: { kind: 'features.import', features: [] },
+    };
+    const move: ClientMessage = {
+      type: 'op',
+      mapId: 'm1',
+      opId: 'o-2',
+      op: { kind: 'feature.move', id: 'f1', geometry: { type: 'Point', coordinates: [0, 0] } },
+    };
+    expect(isBulkOp(importOp)).toBe(true);
+    expect(isBulkOp(move)).toBe(false);
+    expect(bulkCostKiB(64 * 1024)).toBe(64 + BULK_OP_OVERHEAD_KIB);
+    const small = sessionBudgets({
+      rateLimit: { msgsPerS: 1, burst: 1, maxExcess: 1 },
+      bulkRate: { kibPerS: 160, burstKiB: 160 },
+      invalidMessageBudget: 1,
+    });
+    const alice = new Session(1, { mapId: 'm1', role: 'edit', exp: 1e12 }, small, 0);
+    // Two full chunks fit the bulk burst, the third waits for its refill...
+    expect(alice.takeBulk(0, bulkCostKiB(64 * 1024))).toBe(true);
+    expect(alice.takeBulk(0, bulkCostKiB(64 * 1024))).toBe(true);
+    expect(alice.takeBulk(0, bulkCostKiB(64 * 1024))).toBe(false);
+    expect(alice.bulkWaitMs(0, bulkCostKiB(64 * 1024))).toBe(500);
+    // ...while the message budget for single edits is untouched.
+    expect(alice.takeMessage(0, 1)).toBe(true);
+    expect(alice.takeBulk(500, bulkCostKiB(64 * 1024))).toBe(true);
   });
 });

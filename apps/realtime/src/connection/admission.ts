@@ -20,18 +20,30 @@ export const BYTES_PER_TOKEN = 4096;
 export const POLICY_CLOSE_WAIT_MS = 5000;
 
 /**
- * A bulk op (`features.import`, `features.delete`) pays for its size at this rate instead: it is
- * one commit (one multi-row write) and one broadcast however many features it carries, so a
- * full 64 KiB chunk weighs 6 tokens, and a connection's default 50 tokens/s carry about eight
- * chunks (some 3,000 features) a second. Proportional to size, so never free; below the burst,
- * so never refused forever.
+ * Bulk ops (`features.import`, `features.delete`) are charged to a budget of their own, in KiB
+ * (BULK_RATE_KIB_PER_S, BULK_BURST_KIB), not to the message rate: one chunk is one commit and
+ * one broadcast however many features it carries, so a person's import is bounded by the bytes it
+ * makes this node parse, store and send, and it neither uses up nor waits for the message budget
+ * that their own single edits (and presence) need. Each op also pays this much for its commit, so
+ * a flood of tiny bulk ops is bounded by commits too.
  */
-export const BULK_BYTES_PER_TOKEN = 16 * 1024;
+export const BULK_OP_OVERHEAD_KIB = 16;
 
-/** Weight of an op: OP_COST plus its size (see BYTES_PER_TOKEN, BULK_BYTES_PER_TOKEN). */
-export function opCost(message: ClientMessageOf<'op'>, bytes: number): number {
-  const bulk = message.op.kind === 'features.import' || message.op.kind === 'features.delete';
-  return OP_COST + (bulk ? Math.ceil(bytes / BULK_BYTES_PER_TOKEN) : bytesCost(bytes));
+/** Whether an op is charged to the bulk budget. */
+export function isBulkOp(message: ClientMessage): message is ClientMessageOf<'op'> {
+  return (
+    message.type === 'op' && (message.op.kind === 'features.import' || message.op.kind === 'features.delete')
+  );
+}
+
+/** Weight of a bulk op against the bulk budget: its frame in KiB plus BULK_OP_OVERHEAD_KIB. */
+export function bulkCostKiB(bytes: number): number {
+  return Math.ceil(bytes / 1024) + BULK_OP_OVERHEAD_KIB;
+}
+
+/** Weight of a single op: OP_COST plus its size (see BYTES_PER_TOKEN). */
+export function opCost(_message: ClientMessageOf<'op'>, bytes: number): number {
+  return OP_COST + bytesCost(bytes);
 }
 
 /** Extra weight of a frame for its size. */
@@ -72,6 +84,29 @@ export function chargeMessage(
     code: ErrorCode.RATE_LIMITED,
     message: 'slow down: message rate limit exceeded',
     retryAfterMs: session.messageWaitMs(now, cost),
+  });
+  if (!session.takeExcess(now)) closeForAbuse(ctx, session, 'rate limit exceeded');
+  return false;
+}
+
+/**
+ * Charge a bulk op of `bytes` against its connection's bulk budget. Over it, the op is refused
+ * (RATE_LIMITED with the wait the budget needs; the client holds its queue that long), and such
+ * refusals count toward the same abuse budget as the message rate's. True when it may go on.
+ */
+export function chargeBulk(
+  ctx: ServerContext,
+  session: Session,
+  message: ClientMessageOf<'op'>,
+  bytes: number,
+): boolean {
+  const now = ctx.clock.now();
+  const cost = bulkCostKiB(bytes);
+  if (session.takeBulk(now, cost)) return true;
+  refuse(ctx, session, message, {
+    code: ErrorCode.RATE_LIMITED,
+    message: 'slow down: bulk (import) budget exceeded',
+    retryAfterMs: session.bulkWaitMs(now, cost),
   });
   if (!session.takeExcess(now)) closeForAbuse(ctx, session, 'rate limit exceeded');
   return false;

@@ -14,7 +14,9 @@ import { commitTracked, fanOut } from '../rooms/commit-op.ts';
 import {
   acceptOp,
   bytesCost,
+  chargeBulk,
   chargeMessage,
+  isBulkOp,
   JOIN_COST,
   opCost,
   refuseInvalid,
@@ -84,7 +86,12 @@ const handlers: HandlerTable = {
         }
         session.claims = verified.claims;
       }
-      session.client = { clientId: message.clientId, name: message.name, color: message.color };
+      session.client = {
+        clientId: message.clientId,
+        personId: message.personId ?? message.clientId,
+        name: message.name,
+        color: message.color,
+      };
       ctx.outbox.send(session, {
         type: 'welcome',
         v: PROTOCOL_VERSION,
@@ -157,6 +164,8 @@ const handlers: HandlerTable = {
         return;
       }
       const { record } = result;
+      // An edit lists its author (audience mode: idle editors are only counted until they act).
+      if (session.member && session.room?.mapId === mapId) session.room.markActive(session.member);
       ctx.outbox.send(session, {
         type: 'ack',
         mapId,
@@ -194,7 +203,6 @@ const handlers: HandlerTable = {
         ...(message.cursor === undefined ? {} : { cursor: message.cursor }),
         ...(message.viewport === undefined ? {} : { viewport: message.viewport }),
         ...(message.name === undefined ? {} : { name: message.name }),
-        ...(message.color === undefined ? {} : { color: message.color }),
       });
     },
   },
@@ -253,7 +261,10 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     session: Session,
     message: ClientMessage,
   ) => void | Promise<void>;
-  if (!chargeMessage(ctx, session, message, cost(message, bytes))) return;
+  const admitted = isBulkOp(message)
+    ? chargeBulk(ctx, session, message, bytes)
+    : chargeMessage(ctx, session, message, cost(message, bytes));
+  if (!admitted) return;
   // A presence or follow sent right after `join` waits for that join instead of failing NOT_JOINED.
   const waitForJoin = session.state.kind === 'joining' && 'mapId' in message;
   if (!spec.ordered && !waitForJoin) {
@@ -269,15 +280,26 @@ export function dispatch(ctx: ServerContext, session: Session, message: ClientMe
     refuseOverloaded(ctx, session, message);
     return;
   }
+  // A bulk op's turn ends once its commit is queued on its map, not once it is committed: the
+  // map's commit lane keeps the order (seq = arrival order), and the import's next chunks, queued
+  // behind it meanwhile, are committed together in one transaction (one durable flush for
+  // several chunks instead of one each). It still counts as in flight until answered.
+  const pipelined = isBulkOp(message);
   void session.enqueue(async () => {
+    let settling: Promise<void> | null = null;
     try {
       // Abandoned while it waited (the connection is being closed for abuse): already answered.
       if (accepted && !session.startOp(accepted)) return;
       if (session.isActive) {
-        await safely(ctx, message.type, () => run(ctx, session, message));
+        // The handler runs synchronously up to its commit being queued on the map.
+        const handled = safely(ctx, message.type, () => run(ctx, session, message));
+        if (pipelined) settling = handled;
+        else await handled;
       }
     } finally {
-      if (accepted) ctx.admission.release(session, accepted);
+      const op = accepted;
+      if (op && settling) void settling.finally(() => ctx.admission.release(session, op));
+      else if (op) ctx.admission.release(session, op);
     }
   });
 }

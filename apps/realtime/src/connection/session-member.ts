@@ -22,6 +22,10 @@ export class SessionMember implements RoomMember {
     return this.session.clientId;
   }
 
+  get personId(): string {
+    return this.session.client?.personId ?? this.session.clientId;
+  }
+
   get name(): string {
     return this.session.client?.name ?? '';
   }

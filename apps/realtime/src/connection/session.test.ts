@@ -3,6 +3,7 @@ import { Session, sessionBudgets } from './session.ts';
 
 const budgets = sessionBudgets({
   rateLimit: { msgsPerS: 50, burst: 200, maxExcess: 100 },
+  bulkRate: { kibPerS: 8192, burstKiB: 8192 },
   invalidMessageBudget: 20,
 });
 

@@ -12,6 +12,7 @@ export interface SocketData {
 
 export interface SessionLimits {
   rateLimit: { msgsPerS: number; burst: number; maxExcess: number };
+  bulkRate: { kibPerS: number; burstKiB: number };
   invalidMessageBudget: number;
 }
 
@@ -19,6 +20,8 @@ export interface SessionLimits {
 export interface SessionBudgets {
   /** Messages per second, with a burst. */
   readonly rate: TokenBucket;
+  /** Bulk ops (imports, multi-deletes), in KiB per second, with a burst: apart from `rate`. */
+  readonly bulk: TokenBucket;
   /** Messages over the rate limit before the connection is closed as abusive. */
   readonly excess: TokenBucket;
   /** Invalid messages before the connection is closed as abusive. */
@@ -29,6 +32,7 @@ export function sessionBudgets(limits: SessionLimits): SessionBudgets {
   const { msgsPerS, burst, maxExcess } = limits.rateLimit;
   return {
     rate: new TokenBucket(burst, msgsPerS),
+    bulk: new TokenBucket(limits.bulkRate.burstKiB, limits.bulkRate.kibPerS),
     excess: new TokenBucket(maxExcess, maxExcess / 10),
     invalid: new TokenBucket(limits.invalidMessageBudget, limits.invalidMessageBudget / 60),
   };
@@ -130,7 +134,8 @@ export class Session {
   /** Closes the connection unless `hello` comes in time; cleared once it has. */
   helloTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by `hello`. */
-  client: { clientId: string; name: string; color: string } | null = null;
+  /** Who the hello said this is: the tab, its person (the tab itself when not given), name and asked-for colour. */
+  client: { clientId: string; personId: string; name: string; color: string } | null = null;
   /** Traffic counters for operators (GET /admin/connections). */
   readonly stats: ConnectionStats;
   /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */
@@ -140,6 +145,7 @@ export class Session {
   readonly #budgets: SessionBudgets;
   /** States of the budgets' buckets (TokenBucket: when each is full again). */
   #rateFullAtMs = TokenBucket.FULL;
+  #bulkFullAtMs = TokenBucket.FULL;
   #excessFullAtMs = TokenBucket.FULL;
   #invalidFullAtMs = TokenBucket.FULL;
   /** The last ordered task; null when none is waiting or running. */
@@ -283,6 +289,19 @@ export class Session {
   /** How long until a message of weight `cost` fits the rate limit (0: now). */
   messageWaitMs(nowMs: number, cost = 1): number {
     return this.#budgets.rate.waitMs(this.#rateFullAtMs, nowMs, cost);
+  }
+
+  /** Charge a bulk op of `costKiB` against the bulk budget: false when over it. */
+  takeBulk(nowMs: number, costKiB: number): boolean {
+    const next = this.#budgets.bulk.take(this.#bulkFullAtMs, nowMs, costKiB);
+    if (next === null) return false;
+    this.#bulkFullAtMs = next;
+    return true;
+  }
+
+  /** How long until a bulk op of `costKiB` fits the bulk budget (0: now). */
+  bulkWaitMs(nowMs: number, costKiB: number): number {
+    return this.#budgets.bulk.waitMs(this.#bulkFullAtMs, nowMs, costKiB);
   }
 
   /** Count an op as in flight from its arrival until `settleOp`. */

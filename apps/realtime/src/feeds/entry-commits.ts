@@ -103,6 +103,7 @@ export function applyRecordToKnown(layers: Map<string, KnownEntries>, record: Op
       return;
     case 'map.rename':
     case 'layer.add':
+    case 'layer.update':
       return;
     default:
       for (const known of layers.values()) known.delete(op.id);

@@ -1,5 +1,5 @@
 import { type CommitResult, listLayers } from '@meridian/db';
-import { FEED_CLIENT_ID, type Layer, type LayerStatus, type Op, type OpRecord } from '@meridian/protocol';
+import { FEED_CLIENT_ID, type FeedLayer, type LayerStatus, type Op, type OpRecord } from '@meridian/protocol';
 import { createNanoEvents } from 'nanoevents';
 import type { Logger } from '../logger.ts';
 import { type CommitPath, commitTracked, fanOut } from '../rooms/commit-op.ts';
@@ -23,8 +23,8 @@ export interface FeedHost {
    * while the map's room is open here (between onRoomOpened and onRoomClosed).
    */
   onRecord(listener: (mapId: string, record: OpRecord) => void): () => void;
-  /** The live layers of a map (from the db), in creation order. */
-  listLayers(mapId: string): Promise<Layer[]>;
+  /** The live feed layers of a map (from the db), in creation order (user layers have no feed). */
+  listLayers(mapId: string): Promise<FeedLayer[]>;
   /**
    * Commit a server op (e.g. `layer.entries`) through the same commit and fan-out path as client
    * ops, under client id `feed`. The caller picks `opId`: the same id again is a `duplicate`, so a
@@ -70,7 +70,8 @@ export function createFeedHost(path: CommitPath, logger: Logger): FeedHost {
     onRoomOpened: (listener) => events.on('roomOpened', guarded('room opened', listener)),
     onRoomClosed: (listener) => events.on('roomClosed', guarded('room closed', listener)),
     onRecord: (listener) => events.on('record', guarded('record', listener)),
-    listLayers: (mapId) => listLayers(path.db, mapId),
+    listLayers: async (mapId) =>
+      (await listLayers(path.db, mapId)).filter((layer): layer is FeedLayer => layer.kind === 'feed'),
     async commitServerOp(mapId, opId, op) {
       const result = await commitTracked(path, { mapId, clientId: FEED_CLIENT_ID, opId, op });
       if (result.status !== 'rejected') fanOut(path, mapId, result.record);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FeedBookkeeping } from '@meridian/db';
-import type { Feature, Layer, LayerStatus } from '@meridian/protocol';
+import type { Feature, FeedLayer, LayerStatus } from '@meridian/protocol';
 import type { Clock } from '../clock.ts';
 import type { FeedConfig } from '../env.ts';
 import type { Logger } from '../logger.ts';
@@ -88,7 +88,7 @@ type Fetched = { changed: boolean; hub: string | null; topic: string } | 'gone' 
  */
 export class LayerFeed {
   readonly mapId: string;
-  readonly layer: Layer;
+  readonly layer: FeedLayer;
   readonly #rt: FeedRuntime;
   readonly #onGone: () => void;
   #stopped = false;
@@ -106,7 +106,7 @@ export class LayerFeed {
   #subscription: { id: string; secret: string; hub: string; topic: string } | null = null;
   #lastStatus: Omit<LayerStatus, 'at'> | null = null;
 
-  constructor(mapId: string, layer: Layer, runtime: FeedRuntime, onGone: () => void) {
+  constructor(mapId: string, layer: FeedLayer, runtime: FeedRuntime, onGone: () => void) {
     this.mapId = mapId;
     this.layer = layer;
     this.#rt = runtime;

@@ -1,5 +1,5 @@
 import { type Database, getFeedBookkeeping, loadSnapshot, updateFeedBookkeeping } from '@meridian/db';
-import { ErrorCode, type Feature, type Layer, MeridianError, type OpRecord } from '@meridian/protocol';
+import { ErrorCode, type Feature, type FeedLayer, MeridianError, type OpRecord } from '@meridian/protocol';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../env.ts';
 import type { Logger } from '../logger.ts';
@@ -61,7 +61,7 @@ export interface FeedSubscriptions {
 }
 
 interface Slot {
-  layer: Layer;
+  layer: FeedLayer;
   feed: LayerFeed | null;
   acquiring: boolean;
 }
@@ -216,7 +216,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     }
   }
 
-  function addLayer(mapId: string, layer: Layer): void {
+  function addLayer(mapId: string, layer: FeedLayer): void {
     const open = maps.get(mapId);
     if (!open || open.closed || open.slots.has(layer.id)) return;
     const slot: Slot = { layer, feed: null, acquiring: false };
@@ -248,7 +248,7 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
   }
 
   async function listLayersOf(mapId: string, open: OpenMap): Promise<void> {
-    let layers: Layer[];
+    let layers: FeedLayer[];
     try {
       layers = await host.listLayers(mapId);
     } catch (error) {
@@ -281,7 +281,8 @@ export function createFeedSubscriptions(deps: FeedSubscriptionsDeps): FeedSubscr
     if (open.known) applyRecordToKnown(open.known, record);
     else open.pendingRecords?.push(record);
     const op = record.op;
-    if (op.kind === 'layer.add') addLayer(mapId, op.layer);
+    // User layers have no feed: only feed layers get a subscription.
+    if (op.kind === 'layer.add' && op.layer.kind === 'feed') addLayer(mapId, op.layer);
     else if (op.kind === 'layer.remove') track(dropLayer(mapId, op.id));
   }
 

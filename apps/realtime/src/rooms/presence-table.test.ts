@@ -4,6 +4,7 @@ import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 
 const entry = (clientId: string, name = clientId): PresenceEntry => ({
   clientId,
+  personId: clientId,
   name,
   color: '#123456',
   role: 'edit',

@@ -76,11 +76,22 @@ export class PresenceTable {
     for (const node of this.#remote.values()) node.lastSeenMs = nowMs;
   }
 
-  /** A peer's update for one client. */
-  setRemote(nodeId: string, entry: PresenceEntry, nowMs: number): void {
+  /** A peer's update for one client; true when the client is new here or changed person or colour. */
+  setRemote(nodeId: string, entry: PresenceEntry, nowMs: number): boolean {
     const node = this.#node(nodeId, nowMs);
     node.lastSeenMs = nowMs;
+    const before = node.entries.get(entry.clientId);
     node.entries.set(entry.clientId, entry);
+    return before?.color !== entry.color || before.personId !== entry.personId;
+  }
+
+  /** The person ids with a listed tab on any node. */
+  listedPeople(): Set<string> {
+    const people = new Set<string>();
+    for (const entry of this.#local.values()) people.add(entry.personId);
+    for (const node of this.#remote.values())
+      for (const entry of node.entries.values()) people.add(entry.personId);
+    return people;
   }
 
   /** Returns whether the client is gone from the map as a whole. */

@@ -8,8 +8,10 @@ import type { Role, ServerMessage } from '@meridian/protocol';
 export interface RoomMember {
   /** Its presence key: unique per client, though a reconnecting client may briefly hold two members. */
   readonly clientId: string;
+  /** The person it belongs to: tabs of one browser profile share it (and their colour). */
+  readonly personId: string;
   readonly role: Role;
-  /** The name and colour it shows to others (from its `hello`). */
+  /** The name it shows to others and the colour it asks for (from its `hello`). */
   readonly name: string;
   readonly color: string;
   /** Whether it can still be sent to (open, and no decision to close it yet). */

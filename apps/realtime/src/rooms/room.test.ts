@@ -1,5 +1,5 @@
 import { commitOp, createMap, type Database, openDatabase } from '@meridian/db';
-import type { OpRecord, Role, ServerMessage } from '@meridian/protocol';
+import { type OpRecord, PERSON_PALETTE, type Role, type ServerMessage } from '@meridian/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedDataDir } from '../../test/databases.ts';
 import { waitFor } from '../../test/wait.ts';
@@ -40,6 +40,7 @@ class TestMember implements RoomMember {
     readonly role: Role = 'edit',
     readonly name = clientId,
     readonly color = '#336699',
+    readonly personId = clientId,
   ) {
     this.#topics = topics;
   }
@@ -176,7 +177,7 @@ async function join(room: Room, member: TestMember, lastSeq?: number): Promise<v
 }
 
 describe('Room', () => {
-  it('sends a joiner a snapshot listing it, then every later op once, in seq order', async () => {
+  it('sends a joiner a snapshot (counting it as watching), then every later op once, in seq order', async () => {
     const { room } = await openRoom();
     const first = await commit('one');
     room.deliver(first);
@@ -185,7 +186,9 @@ describe('Room', () => {
     const [snapshot] = alice.ofType('snapshot');
     expect(snapshot?.seq).toBe(1);
     expect(snapshot?.map.name).toBe('one');
-    expect(snapshot?.presence.map((entry) => entry.clientId)).toEqual(['alice']);
+    // Alice has done nothing yet: counted, not listed.
+    expect(snapshot?.presence).toEqual([]);
+    await waitFor('alice counted', () => (alice.ofType('audience').at(-1)?.watching === 1 ? true : null));
     expect(alice.isSubscribed(room.opsTopic)).toBe(true);
 
     room.deliver(await commit('two'));
@@ -224,7 +227,7 @@ describe('Room', () => {
     expect(replay && [replay.fromSeq, replay.toSeq]).toEqual([2, 4]);
     expect(replay?.ops.map((record) => record.seq)).toEqual([2, 3, 4]);
     expect(replay?.ops[0]?.opId).toBe(beforeOpen[1]?.opId);
-    expect(replay?.presence?.map((entry) => entry.clientId)).toEqual(['carol']);
+    expect(replay?.presence).toEqual([]);
     expect(fromStorage.ofType('snapshot')).toHaveLength(0);
 
     // Seq 3 and 4 were delivered by the room: served from its tail.
@@ -278,26 +281,29 @@ describe('Room', () => {
     expect(alice.received.map((message) => message.type).slice(0, 2)).toEqual(['snapshot', 'layerStatus']);
   });
 
-  it('shows members to each other, paces presence, drops it for a member over the soft limit, and announces a leave', async () => {
+  it('lists a member once it moves its cursor, paces presence, drops it for a member over the soft limit, and announces a leave', async () => {
     const { room, emptied } = await openRoom();
     const alice = new TestMember(topics, 'alice');
-    const bob = new TestMember(topics, 'bob', 'view', 'Bob', '#aa0000');
+    const bob = new TestMember(topics, 'bob', 'edit', 'Bob', '#aa0000');
     await join(room, alice);
     await join(room, bob);
-    expect(
-      bob
-        .ofType('snapshot')[0]
-        ?.presence.map((entry) => entry.clientId)
-        .sort(),
-    ).toEqual(['alice', 'bob']);
+    expect(bob.ofType('snapshot')[0]?.presence).toEqual([]);
+    // A viewport is not doing something: Bob stays counted.
+    room.updatePresence(bob, { viewport: { bounds: [0, 0, 1, 1], zoom: 3, bearing: 0, pitch: 0 } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(alice.ofType('presence')).toEqual([]);
+
+    room.updatePresence(bob, { cursor: [0.5, 0.5] });
     await waitFor(
       "alice sees bob's entry",
       () => alice.ofType('presence').find((message) => message.entry.clientId === 'bob') ?? null,
     );
     const bobEntry = alice.ofType('presence').find((message) => message.entry.clientId === 'bob')?.entry;
-    expect(bobEntry).toMatchObject({ name: 'Bob', color: '#aa0000', role: 'view', cursor: null });
-    // Nobody is sent their own presence.
-    expect(bob.ofType('presence').filter((message) => message.entry.clientId === 'bob')).toEqual([]);
+    // '#aa0000' is not a palette colour: Bob gets the first free one.
+    expect(bobEntry).toMatchObject({ name: 'Bob', personId: 'bob', color: PERSON_PALETTE[0], role: 'edit' });
+    expect(bobEntry?.viewport?.zoom).toBe(3);
+    // Bob is told his colour once, never sent his own moves.
+    expect(bob.ofType('presence').filter((message) => message.entry.clientId === 'bob')).toHaveLength(1);
 
     // A burst of cursor moves: the latest always arrives, and never more messages than moves.
     for (let x = 1; x <= 10; x++) room.updatePresence(bob, { cursor: [x, 0] });
@@ -305,7 +311,8 @@ describe('Room', () => {
       alice.ofType('presence').some((message) => message.entry.cursor?.[0] === 10) ? true : null,
     );
     const bobUpdates = alice.ofType('presence').filter((message) => message.entry.clientId === 'bob');
-    expect(bobUpdates.length).toBeLessThan(11);
+    expect(bobUpdates.length).toBeLessThan(12);
+    expect(bob.ofType('presence').filter((message) => message.entry.clientId === 'bob')).toHaveLength(1);
 
     // Over the soft backpressure limit, Alice is taken off the volatile topic and the drop counted.
     alice.buffered = 1 << 17;
@@ -327,5 +334,73 @@ describe('Room', () => {
     room.remove(alice);
     expect(emptied).toHaveLength(1);
     expect(emptied[0]).toBe(room);
+  });
+
+  it('gives the people listed on it distinct colours, one per person however many tabs', async () => {
+    const { room } = await openRoom();
+    const watcher = new TestMember(topics, 'watcher');
+    await join(room, watcher);
+    // Twelve people who all ask for the same colour, the first of them in two tabs.
+    const tabs = Array.from(
+      { length: 12 },
+      (_, i) => new TestMember(topics, `c${i}`, 'edit', `P${i}`, PERSON_PALETTE[3], `p${i}`),
+    );
+    const secondTab = new TestMember(topics, 'c0-b', 'edit', 'P0', PERSON_PALETTE[3], 'p0');
+    for (const member of [...tabs, secondTab]) await join(room, member);
+    for (const member of [...tabs, secondTab]) room.updatePresence(member, { cursor: [1, 1] });
+    const latest = () => {
+      const byClient = new Map<string, string>();
+      for (const message of watcher.ofType('presence'))
+        byClient.set(message.entry.clientId, message.entry.color);
+      return byClient;
+    };
+    await waitFor('all 13 tabs listed', () => (latest().size === 13 ? true : null));
+    const colors = latest();
+    expect(colors.get('c0')).toBe(PERSON_PALETTE[3]);
+    expect(colors.get('c0-b')).toBe(colors.get('c0'));
+    expect(new Set(tabs.map((tab) => colors.get(tab.clientId))).size).toBe(12);
+
+    // One tab of p0 leaves: that tab goes, the person (and their colour) stays.
+    room.remove(secondTab);
+    expect(watcher.ofType('presenceLeft').map((message) => message.clientId)).toEqual(['c0-b']);
+    const late = new TestMember(topics, 'late', 'edit', 'Late', PERSON_PALETTE[3], 'p-late');
+    await join(room, late);
+    room.updatePresence(late, { cursor: [2, 2] });
+    await waitFor('the late person listed', () => latest().get('late') ?? null);
+    expect(
+      [...latest().entries()].filter(([id, color]) => id !== 'late' && color === latest().get('late')),
+    ).toEqual([]);
+  });
+
+  it('counts viewers instead of listing them: O(1) messages for a crowd, and summon reaches them', async () => {
+    const { room } = await openRoom();
+    const editor = new TestMember(topics, 'editor');
+    await join(room, editor);
+    room.updatePresence(editor, { cursor: [1, 1] });
+    const viewers = Array.from({ length: 200 }, (_, i) => new TestMember(topics, `v${i}`, 'view'));
+    const startedAt = Date.now();
+    await Promise.all(viewers.map((viewer) => join(room, viewer)));
+    // A viewer's cursor does not list it.
+    room.updatePresence(viewers[0] as TestMember, { cursor: [3, 3] });
+    await waitFor('the editor sees 200 watching', () =>
+      editor.ofType('audience').at(-1)?.watching === 200 ? true : null,
+    );
+    const elapsedMs = Date.now() - startedAt;
+    // The editor was told its own colour once; of the viewers, nothing.
+    expect(editor.ofType('presence').map((message) => message.entry.clientId)).toEqual(['editor']);
+    // At most one count per AUDIENCE_FLUSH_MS (1 s), plus the first: never one per viewer.
+    expect(editor.ofType('audience').length).toBeLessThanOrEqual(2 + Math.ceil(elapsedMs / 1000));
+    // Viewers see the editor (to follow them), not each other.
+    const last = viewers.at(-1) as TestMember;
+    expect(last.ofType('snapshot')[0]?.presence.map((entry) => entry.clientId)).toEqual(['editor']);
+    expect(last.ofType('presence')).toEqual([]);
+
+    room.summon(editor, { bounds: [0, 0, 2, 2], zoom: 5, bearing: 0, pitch: 0 });
+    for (const viewer of viewers) expect(viewer.ofType('summon')[0]?.from).toBe('editor');
+
+    for (const viewer of viewers.slice(0, 50)) room.remove(viewer);
+    await waitFor('the editor sees 150 watching', () =>
+      editor.ofType('audience').at(-1)?.watching === 150 ? true : null,
+    );
   });
 });

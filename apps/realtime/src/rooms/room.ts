@@ -13,8 +13,10 @@ import type { Bus, BusSubscription } from '../bus/bus.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { Audience } from './audience.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { OpTail, type OpTailLimits } from './op-tail.ts';
+import { colorCorrections, colorForNewTab } from './person-colors.ts';
 import { PresenceTable, silenceLimitMs } from './presence-table.ts';
 import { PresenceThrottle } from './presence-throttle.ts';
 import type { RoomMember, RoomTopics } from './room-member.ts';
@@ -76,8 +78,15 @@ interface Joiner {
 
 /** What the room keeps for each member. */
 interface MemberState {
-  /** Its presence entry, from when it is admitted (listed in the snapshot it is sent). */
+  /** Its presence entry, from when it is admitted (kept up to date while it is only counted). */
   presence: PresenceEntry | null;
+  /**
+   * Listed (shown to everyone) once an editor moves a cursor, edits or summons; until then it is
+   * counted in the audience (audience.ts), and view-only members always are.
+   */
+  listed: boolean;
+  /** The colour this member was last sent for itself (it is not sent its own cursor moves). */
+  colorTold: string | null;
 }
 
 /** A joiner this far behind is not going to catch up; it is closed and resumes later. */
@@ -97,6 +106,8 @@ export class Room {
   /** uWS topic of volatile traffic (presence, summon): slow sockets are taken off it. */
   readonly volatileTopic: string;
   readonly #presence = new PresenceTable();
+  /** Who watches without being listed: counted per node, totals sent at most once per second. */
+  readonly #audience: Audience;
   /** Snapshot reads shared by the joins that arrive together. */
   readonly #snapshots: SnapshotShare;
   readonly #sequencer: OpSequencer;
@@ -143,6 +154,13 @@ export class Room {
     this.#snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
     this.#tail = new OpTail(deps.limits.opTail);
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
+    this.#audience = new Audience({
+      now: () => deps.clock.now(),
+      publishLocal: (watching) =>
+        deps.bus.publish({ type: 'audience', mapId, nodeId: deps.nodeId, watching }),
+      announceTotal: (watching) => this.#broadcast(this.volatileTopic, { type: 'audience', mapId, watching }),
+      listedPeople: () => this.#presence.listedPeople(),
+    });
     this.#sequencer = new OpSequencer({
       gapHoldMs: deps.limits.gapHoldMs,
       fetch: (fromSeq, toSeq) => readOps(deps.db, mapId, fromSeq, toSeq),
@@ -154,8 +172,9 @@ export class Room {
     this.#busHandlers = {
       op: (message) => this.deliver(message.record),
       presence: (message) => {
-        this.#presence.setRemote(message.nodeId, message.entry, deps.clock.now());
+        const news = this.#presence.setRemote(message.nodeId, message.entry, deps.clock.now());
         this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry: message.entry });
+        if (news) this.#listingChanged();
       },
       presenceLeft: (message) => {
         if (this.#presence.removeRemote(message.nodeId, message.clientId)) this.#departed(message.clientId);
@@ -170,6 +189,7 @@ export class Room {
       },
       heartbeat: (message) => {
         this.#sequencer.noteHead(message.seq);
+        this.#audience.setPeer(message.nodeId, message.watching);
         const { left, unknown } = this.#presence.heartbeat(
           message.nodeId,
           message.clientIds,
@@ -178,6 +198,7 @@ export class Room {
         for (const clientId of left) this.#departed(clientId);
         if (unknown) this.requestPresence();
       },
+      audience: (message) => this.#audience.setPeer(message.nodeId, message.watching),
       presenceRequest: () => {
         const entries = this.#presence.localEntries;
         if (entries.length > 0) {
@@ -195,6 +216,7 @@ export class Room {
         for (const clientId of change.left) this.#departed(clientId);
         for (const entry of change.updated)
           this.#broadcast(this.volatileTopic, { type: 'presence', mapId, entry });
+        this.#listingChanged();
       },
     };
   }
@@ -286,7 +308,7 @@ export class Room {
    */
   async join(member: RoomMember, lastSeq?: number): Promise<void> {
     this.#reservations--;
-    const state: MemberState = { presence: null };
+    const state: MemberState = { presence: null, listed: false, colorTold: null };
     this.#members.set(member, state);
     this.#joiners.set(member, { afterSeq: null, buffer: [] });
     // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
@@ -372,12 +394,16 @@ export class Room {
     this.#completeJoin(member, snapshot.seq);
   }
 
-  /** The member's presence starts (it is listed in the snapshot or replay about to be sent). */
+  /**
+   * The member's presence starts, counted in the audience (the snapshot or replay about to be sent
+   * lists the people who are doing something); it is listed once it does something (`markActive`).
+   */
   #admit(member: RoomMember): void {
     const state = this.#members.get(member);
     if (!state) return;
-    const entry: PresenceEntry = {
+    state.presence = {
       clientId: member.clientId,
+      personId: member.personId,
       name: member.name,
       color: member.color,
       role: member.role,
@@ -385,10 +411,43 @@ export class Room {
       viewport: null,
       following: null,
     };
-    state.presence = entry;
-    this.#presence.setLocal(entry);
-    this.#owners.set(entry.clientId, member);
+    this.#owners.set(member.clientId, member);
+    this.#audience.add(member.personId);
+  }
+
+  /**
+   * The member did something (moved a cursor over the map, edited, summoned): an editor leaves the
+   * audience and is listed, with a colour nobody listed on the map holds. View-only members stay
+   * counted.
+   */
+  markActive(member: RoomMember): void {
+    const state = this.#members.get(member);
+    const entry = state?.presence;
+    if (!state || !entry || state.listed || member.role !== 'edit') return;
+    state.listed = true;
+    const color = colorForNewTab(entry.personId, member.color, this.#presence.list());
+    state.presence = { ...entry, color };
+    if (this.#owners.get(entry.clientId) === member) this.#presence.setLocal(state.presence);
+    this.#audience.remove(entry.personId);
     this.#presenceChanged(member);
+    this.#listingChanged();
+  }
+
+  /**
+   * Who is listed, or their colours, changed: settle colour races with peers (person-colors.ts)
+   * and recount the audience (a person listed elsewhere no longer watches here).
+   */
+  #listingChanged(): void {
+    const corrections = colorCorrections(this.#presence.localEntries, this.#presence.list());
+    for (const [clientId, color] of corrections) {
+      const member = this.#owners.get(clientId);
+      const state = member && this.#members.get(member);
+      if (!member || !state?.presence || !state.listed) continue;
+      state.presence = { ...state.presence, color };
+      this.#presence.setLocal(state.presence);
+      this.#presenceChanged(member);
+    }
+    this.#audience.changed();
   }
 
   /**
@@ -401,6 +460,9 @@ export class Room {
       extra = hooks.catchUp?.(this) ?? [];
     });
     for (const message of extra) member.send(message);
+    // The count everyone else was last told: the next announcement (which counts this member)
+    // then reaches it like everyone, so no member keeps a count the others moved past.
+    member.send({ type: 'audience', mapId: this.mapId, watching: this.#audience.total });
     const joiner = this.#joiners.get(member);
     if (!joiner) return;
     joiner.afterSeq = seq;
@@ -417,33 +479,48 @@ export class Room {
     this.#presencePacing.forget(member);
     const entry = state.presence;
     state.presence = null;
+    if (entry && !state.listed) this.#audience.remove(entry.personId);
     if (entry && this.#owners.get(entry.clientId) === member) {
       this.#owners.delete(entry.clientId);
-      if (this.#presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
-      this.#deps.bus.publish({
-        type: 'presenceLeft',
-        mapId: this.mapId,
-        nodeId: this.#deps.nodeId,
-        clientId: entry.clientId,
-      });
+      if (state.listed) {
+        if (this.#presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
+        this.#deps.bus.publish({
+          type: 'presenceLeft',
+          mapId: this.mapId,
+          nodeId: this.#deps.nodeId,
+          clientId: entry.clientId,
+        });
+        this.#audience.changed();
+      }
     }
     member.unsubscribe(this.opsTopic);
     member.unsubscribe(this.volatileTopic);
     this.#closeIfEmpty();
   }
 
-  /** The member's presence changed: it goes out now, or when the sender's interval ends (latest wins). */
-  updatePresence(member: RoomMember, change: Partial<Omit<PresenceEntry, 'clientId' | 'role'>>): void {
+  /**
+   * The member's presence changed: a listed member's goes out now, or when the sender's interval
+   * ends (latest wins); an unlisted one's is kept for when it is listed (a cursor lists an editor).
+   */
+  updatePresence(
+    member: RoomMember,
+    change: Partial<Omit<PresenceEntry, 'clientId' | 'personId' | 'role' | 'color'>>,
+  ): void {
     const state = this.#members.get(member);
     if (!state?.presence) return;
-    const entry: PresenceEntry = { ...state.presence, ...change };
-    state.presence = entry;
-    if (this.#owners.get(entry.clientId) === member) this.#presence.setLocal(entry);
+    state.presence = { ...state.presence, ...change };
+    if (!state.listed) {
+      if (change.cursor) this.markActive(member);
+      return;
+    }
+    if (this.#owners.get(member.clientId) === member) this.#presence.setLocal(state.presence);
     this.#presenceChanged(member);
   }
 
+  /** Bring everyone (listed or watching, on every node) to `viewport`; `from` is the person. */
   summon(member: RoomMember, viewport: Viewport): void {
-    const from = member.clientId;
+    this.markActive(member);
+    const from = member.personId;
     this.#broadcast(this.volatileTopic, { type: 'summon', mapId: this.mapId, from, viewport }, member);
     this.#deps.bus.publish({ type: 'summon', mapId: this.mapId, nodeId: this.#deps.nodeId, from, viewport });
   }
@@ -488,9 +565,17 @@ export class Room {
     const { bus, nodeId, metrics } = this.#deps;
     this.#checkVolatileBackpressure(now);
     for (const sender of senders) {
-      const entry = this.#members.get(sender)?.presence;
-      if (!entry) continue;
-      this.#broadcast(this.volatileTopic, { type: 'presence', mapId: this.mapId, entry }, sender);
+      const state = this.#members.get(sender);
+      const entry = state?.presence;
+      if (!state?.listed || !entry) continue;
+      // A sender is not sent its own moves, but is told the colour the map assigned it.
+      const tellSender = state.colorTold !== entry.color;
+      state.colorTold = entry.color;
+      this.#broadcast(
+        this.volatileTopic,
+        { type: 'presence', mapId: this.mapId, entry },
+        tellSender ? undefined : sender,
+      );
       bus.publish({ type: 'presence', mapId: this.mapId, nodeId, entry });
       for (const off of this.#volatileOff) {
         if (off === sender || !this.#members.has(off) || off.isSubscribed(this.volatileTopic)) continue;
@@ -538,12 +623,20 @@ export class Room {
     const { bus, nodeId, clock, limits } = this.#deps;
     const seq = this.#sequencer.deliveredSeq;
     if (seq !== null) {
-      bus.publish({ type: 'heartbeat', mapId: this.mapId, nodeId, seq, clientIds: this.#presence.localIds });
+      bus.publish({
+        type: 'heartbeat',
+        mapId: this.mapId,
+        nodeId,
+        seq,
+        clientIds: this.#presence.localIds,
+        watching: this.#audience.localCount,
+      });
     }
     const now = clock.now();
     if (bus.isReady()) {
       const silenceMs = silenceLimitMs(limits.presenceTtlMs, limits.presenceHeartbeatMs);
       for (const clientId of this.#presence.expire(now - silenceMs)) this.#departed(clientId);
+      this.#audience.expire(now - silenceMs);
     }
     if (!this.#settling(now)) this.#releaseHeldDepartures();
   }
@@ -590,6 +683,7 @@ export class Room {
     this.#sequencer.stop();
     if (this.#presenceTimer) clearTimeout(this.#presenceTimer);
     this.#presenceTimer = null;
+    this.#audience.close();
     this.#volatileOff = [];
     this.#snapshots.clear();
     const subscription = this.#subscription;

@@ -35,9 +35,12 @@ export async function ensureProductionBuild(
     path.join(webDir, 'scripts', 'prepare-public.ts'),
     path.join(repoRoot, 'packages', 'protocol', 'src'),
   ];
-  const generated = ['maplibre-gl-worker.mjs', 'basemap-overview.geojson', 'basemap-detail.geojson'].map(
-    (f) => path.join(webDir, 'public', f),
-  );
+  const generated = [
+    'maplibre-gl-worker.mjs',
+    'basemap-overview.geojson',
+    'basemap-detail.geojson',
+    'maki-icons.json',
+  ].map((f) => path.join(webDir, 'public', f));
   const fresh =
     existsSync(buildId) &&
     generated.every((f) => existsSync(f)) &&

@@ -128,6 +128,36 @@ describe('importGeoJson', () => {
 });
 
 describe('exportGeoJson', () => {
+  it('keeps the other properties (valid style keys included) for popups and export, dropping what is invalid', () => {
+    const result = importGeoJson(
+      JSON.stringify({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [1, 1] },
+        properties: {
+          name: 'Café',
+          opening: { mon: '8-18' },
+          seats: 24,
+          'marker-symbol': 'cafe',
+          'stroke-width': -3,
+          'stroke-dash': 'dot',
+          layer: 'l-1',
+          nothing: null,
+        },
+      }),
+    );
+    expect(result.features[0]?.properties).toEqual({
+      title: 'Café',
+      opening: { mon: '8-18' },
+      seats: 24,
+      'marker-symbol': 'cafe',
+      'stroke-dash': 'dot',
+    });
+    const hostile = importGeoJson(
+      '{"type":"Feature","geometry":{"type":"Point","coordinates":[1,1]},"properties":{"__proto__":{"x":1},"a":{"constructor":1},"b":2}}',
+    );
+    expect(hostile.features[0]?.properties).toEqual({});
+  });
+
   it('writes a FeatureCollection that imports back to the same geometries and properties', () => {
     const features: Feature[] = [
       {

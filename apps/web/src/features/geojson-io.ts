@@ -1,4 +1,11 @@
-import { type Feature, FeatureProperties, Geometry, LIMITS } from '@meridian/protocol';
+import {
+  type Feature,
+  FeatureProperties,
+  Geometry,
+  jsonPropertiesProblem,
+  KnownProperties,
+  LIMITS,
+} from '@meridian/protocol';
 
 /** What an import yields: features ready to create (ids are chosen when they are created). */
 export interface ImportedFeature {
@@ -12,8 +19,8 @@ export interface ImportResult {
   skipped: string[];
 }
 
-/** More than this in one import would flood the map (each feature is one op). */
-export const MAX_IMPORT_FEATURES = 2000;
+/** Features in one import: an import travels as bulk chunks (issue #11), so this is about memory. */
+export const MAX_IMPORT_FEATURES = 100_000;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -45,7 +52,40 @@ function propertiesFrom(raw: Json | undefined): FeatureProperties {
   if (title) properties.title = title;
   if (description) properties.description = description;
   if (color) Object.assign(properties, { 'marker-color': color, stroke: color, fill: color });
-  return properties;
+  return { ...otherProperties(source), ...properties };
+}
+
+/** Read above (names, colours), or the server's own (`layer`). */
+const READ_KEYS: ReadonlySet<string> = new Set([
+  'title',
+  'name',
+  'description',
+  'desc',
+  'color',
+  'marker-color',
+  'stroke',
+  'fill',
+  'layer',
+  // Never copied onto an object: they would reach its prototype (the protocol refuses them anyway).
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
+/**
+ * The file's other properties, kept for the popup's table and the export: known keys only when
+ * valid (a bad `stroke-width` is dropped, not the feature), and none at all when together they
+ * pass the properties' bounds.
+ */
+function otherProperties(source: Record<string, Json>): Record<string, Json> {
+  const kept: Record<string, Json> = {};
+  const known = KnownProperties.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
+  for (const [key, value] of Object.entries(source)) {
+    if (READ_KEYS.has(key) || value === null) continue;
+    if (key in known && !known[key]?.safeParse(value).success) continue;
+    kept[key] = value;
+  }
+  return jsonPropertiesProblem(kept) ? {} : kept;
 }
 
 /** Keep longitude and latitude only: altitudes in the wild are often out of any sane range. */

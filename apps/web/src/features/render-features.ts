@@ -1,4 +1,4 @@
-import type { Feature } from '@meridian/protocol';
+import { type Feature, type KnownProperties, STYLE_KEYS, type StyleKey } from '@meridian/protocol';
 import type { Feature as GeoJsonFeature, Geometry as GeoJsonGeometry } from 'geojson';
 import { drawableGeometry } from './antimeridian.ts';
 
@@ -22,8 +22,14 @@ export type LayerColorMap = ReadonlyMap<string, string>;
 
 const NO_LAYERS: LayerColorMap = new Map();
 
-/** Only what the layers need; text is drawn by MapLibre as text, never parsed as markup. */
-export interface RenderProperties {
+/** A feature's style keys, as the map layers' expressions read them (absent = the default). */
+export type RenderStyle = { [K in StyleKey]?: NonNullable<KnownProperties[K]> };
+
+/**
+ * Only what the layers need; text is drawn by MapLibre as text, never parsed as markup. The style
+ * keys keep their GeoJSON names so a default style (a layer's) can be merged in before rendering.
+ */
+export interface RenderProperties extends RenderStyle {
   fid: string;
   title: string;
   color: string;
@@ -48,8 +54,24 @@ export function colorProperties(color: string): { 'marker-color': string; stroke
   return { 'marker-color': color, stroke: color, fill: color };
 }
 
+/** A feed entry is drawn in its layer's colour, whatever colours the feed gave it. */
+const FEED_OVERRIDDEN: ReadonlySet<StyleKey> = new Set(['marker-color', 'stroke', 'fill']);
+
+/** The style keys a feature sets, with valid values only (the protocol validated them already). */
+export function styleOf(feature: Feature): RenderStyle {
+  const style: Record<string, unknown> = {};
+  const feed = Boolean(feature.properties.layer);
+  for (const key of STYLE_KEYS) {
+    const value = feature.properties[key];
+    if (value === undefined || value === null || (feed && FEED_OVERRIDDEN.has(key))) continue;
+    style[key] = value;
+  }
+  return style as RenderStyle;
+}
+
 export function renderProperties(feature: Feature, layerColors: LayerColorMap = NO_LAYERS): RenderProperties {
   return {
+    ...styleOf(feature),
     fid: feature.id,
     title: feature.properties.title ?? '',
     color: featureColor(feature, layerColors),

@@ -36,6 +36,22 @@ describe('diffFeatures', () => {
     expect(rendered).toEqual(next);
   });
 
+  it('sends a style change as changed properties, and a reset style key as a removed property', () => {
+    const a = point('a', 0, { 'stroke-dash': 'dot', 'marker-symbol': 'cafe' });
+    const rendered = new Map([['a', a]]);
+    const restyled = { ...a, properties: { 'marker-symbol': 'bar', 'show-label': false }, version: 2 };
+    expect(diffFeatures(rendered, new Map([['a', restyled]]), ['a']).points.update).toEqual([
+      {
+        id: 'a',
+        addOrUpdateProperties: [
+          { key: 'marker-symbol', value: 'bar' },
+          { key: 'show-label', value: false },
+        ],
+        removeProperties: ['stroke-dash'],
+      },
+    ]);
+  });
+
   it('sends only the moved geometry for a move', () => {
     const a = point('a');
     const rendered = new Map([['a', a]]);

@@ -32,14 +32,24 @@ function sameGeometry(a: Feature['geometry'], b: Feature['geometry']): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** What changed between two renderings of a feature: keys set or changed, and keys removed (a style reset). */
 function changedProperties(
   a: RenderProperties,
   b: RenderProperties,
-): GeoJSONFeatureDiff['addOrUpdateProperties'] {
-  const changes: { key: string; value: string }[] = [];
-  for (const key of ['title', 'color', 'layer'] as const)
-    if (a[key] !== b[key]) changes.push({ key, value: b[key] });
-  return changes;
+): Pick<GeoJSONFeatureDiff, 'addOrUpdateProperties' | 'removeProperties'> {
+  const set: { key: string; value: unknown }[] = [];
+  const removed: string[] = [];
+  const before = a as unknown as Record<string, unknown>;
+  const after = b as unknown as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (before[key] === after[key]) continue;
+    if (after[key] === undefined) removed.push(key);
+    else set.push({ key, value: after[key] });
+  }
+  return {
+    ...(set.length ? { addOrUpdateProperties: set } : {}),
+    ...(removed.length ? { removeProperties: removed } : {}),
+  };
 }
 
 /**
@@ -77,12 +87,12 @@ export function diffFeatures(
     }
     const update: GeoJSONFeatureDiff = { id };
     if (!sameGeometry(before.geometry, after.geometry)) update.newGeometry = drawableGeometry(after.geometry);
-    const properties = changedProperties(
-      renderProperties(before, layerColors),
-      renderProperties(after, layerColors),
+    Object.assign(
+      update,
+      changedProperties(renderProperties(before, layerColors), renderProperties(after, layerColors)),
     );
-    if (properties?.length) update.addOrUpdateProperties = properties;
-    if (update.newGeometry || update.addOrUpdateProperties) push(diffs[bucketOf(after)], 'update', update);
+    if (update.newGeometry || update.addOrUpdateProperties || update.removeProperties)
+      push(diffs[bucketOf(after)], 'update', update);
   }
   return diffs;
 }

@@ -25,8 +25,8 @@ function session() {
   return {
     state,
     history,
-    edit(ops: Op[]) {
-      history.record(ops, state);
+    edit(ops: Op[], coalesceKey?: string) {
+      history.record(ops, state, coalesceKey);
       apply(ops);
     },
     undo() {
@@ -47,6 +47,44 @@ describe('UndoHistory', () => {
     expect(s.state.features.get('a')?.properties).toEqual({ title: 'Old' });
     s.redo();
     expect(s.state.features.get('a')?.properties).toEqual({ title: 'New', color: '#ff0000' });
+  });
+
+  it('makes one undo step of a slider drag (same coalescing key), restoring what was before it', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: { ...marker('a'), properties: { 'stroke-width': 2 } } }]);
+    s.edit([{ kind: 'feature.create', feature: marker('b') }]);
+    const width = (w: number): Op[] => [
+      { kind: 'feature.update', id: 'a', properties: { 'stroke-width': w } },
+      { kind: 'feature.update', id: 'b', properties: { 'stroke-width': w } },
+    ];
+    for (const w of [3, 5, 8]) s.edit(width(w), 'drag-1');
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { 'stroke-opacity': 0.5 } }], 'drag-1');
+    s.undo();
+    expect(s.state.features.get('a')?.properties).toEqual({ 'stroke-width': 2 });
+    expect(s.state.features.get('b')?.properties).toEqual({});
+    s.redo();
+    expect(s.state.features.get('a')?.properties).toEqual({ 'stroke-width': 8, 'stroke-opacity': 0.5 });
+    // The step before the drag is still there, and another drag is its own step.
+    s.edit(width(1), 'drag-2');
+    s.edit(width(4), 'drag-3');
+    s.undo();
+    expect(s.state.features.get('a')?.properties['stroke-width']).toBe(1);
+  });
+
+  it('does not coalesce across an undo, nor edits without a key', () => {
+    const s = session();
+    s.edit([{ kind: 'feature.create', feature: marker('a', 'One') }]);
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { title: 'Two' } }]);
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { title: 'Three' } }]);
+    s.undo();
+    expect(s.state.features.get('a')?.properties.title).toBe('Two');
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { 'fill-opacity': 0.1 } }], 'k');
+    s.undo();
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { 'fill-opacity': 0.9 } }], 'k');
+    s.undo();
+    expect(s.state.features.get('a')?.properties).toEqual({ title: 'Two' });
+    s.undo();
+    expect(s.state.features.get('a')?.properties.title).toBe('One');
   });
 
   it('undoes a move back to the old geometry', () => {
@@ -102,7 +140,12 @@ describe('UndoHistory', () => {
   });
 
   describe('live-feed layers', () => {
-    const quakes = { id: 'quakes', url: 'https://example.org/quakes.atom', name: 'Quakes' };
+    const quakes = {
+      id: 'quakes',
+      kind: 'feed' as const,
+      url: 'https://example.org/quakes.atom',
+      name: 'Quakes',
+    };
     const entries = (layerId: string): Op => ({
       kind: 'layer.entries',
       layerId,
@@ -176,5 +219,70 @@ describe('undo of a bulk import', () => {
     );
     s.undo();
     expect([...s.state.features.keys()]).toEqual(['mine']);
+  });
+});
+
+describe('undo of user layer edits', () => {
+  const stops = { id: 'stops', kind: 'user' as const, name: 'Stops', order: 1, style: {} };
+
+  it('brings a deleted user layer back with its features (fresh ids, in the new layer), and redo deletes them again', () => {
+    const s = session();
+    s.edit([{ kind: 'layer.add', layer: stops }]);
+    s.edit([
+      {
+        kind: 'feature.create',
+        feature: { ...marker('a', 'A'), properties: { title: 'A', layer: 'stops' } },
+      },
+    ]);
+    s.edit([{ kind: 'feature.create', feature: marker('b', 'outside') }]);
+    s.edit([{ kind: 'layer.remove', id: 'stops' }]);
+    expect([...s.state.features.keys()]).toEqual(['b']);
+    s.undo();
+    const [layer] = [...s.state.layers.values()];
+    expect(layer).toEqual({ ...stops, id: 'layer-1' });
+    const back = [...s.state.features.values()].find((f) => f.properties.title === 'A');
+    expect(back?.properties.layer).toBe('layer-1');
+    expect(back?.id).not.toBe('a');
+    s.redo();
+    expect(s.state.layers.size).toBe(0);
+    expect([...s.state.features.keys()]).toEqual(['b']);
+  });
+
+  it('undoes a rename, restyle or reorder by restoring what changed', () => {
+    const s = session();
+    applyOp(s.state, { kind: 'layer.add', layer: stops });
+    s.edit([{ kind: 'layer.update', id: 'stops', name: 'Halts', style: { fill: '#0a0' } }]);
+    s.edit([{ kind: 'layer.update', id: 'stops', order: 9 }]);
+    s.undo();
+    expect(s.state.layers.get('stops')).toEqual({ ...stops, name: 'Halts', style: { fill: '#0a0' } });
+    s.undo();
+    expect(s.state.layers.get('stops')).toEqual(stops);
+  });
+
+  it('undoes moving a feature between layers, and follows a layer that came back under a new id', () => {
+    const s = session();
+    s.edit([{ kind: 'layer.add', layer: stops }]);
+    s.edit([{ kind: 'feature.create', feature: marker('a') }]);
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { layer: 'stops' } }]);
+    expect(s.state.features.get('a')?.properties.layer).toBe('stops');
+    s.undo();
+    expect(s.state.features.get('a')?.properties.layer).toBeUndefined();
+    s.undo();
+    s.undo();
+    expect(s.state.layers.size).toBe(0);
+    s.redo();
+    s.redo();
+    s.redo();
+    const [layer] = [...s.state.layers.keys()];
+    const [feature] = [...s.state.features.values()];
+    expect(feature?.properties.layer).toBe(layer);
+  });
+
+  it('records edits of user-layer features (they are people’s, not a feed’s)', () => {
+    const s = session();
+    applyOp(s.state, { kind: 'layer.add', layer: stops });
+    applyOp(s.state, { kind: 'feature.create', feature: { ...marker('a'), properties: { layer: 'stops' } } });
+    s.edit([{ kind: 'feature.update', id: 'a', properties: { title: 'Named' } }]);
+    expect(s.history.canUndo).toBe(true);
   });
 });

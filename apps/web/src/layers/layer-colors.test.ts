@@ -3,7 +3,12 @@ import { DEFAULT_FEATURE_COLOR } from '../features/render-features.ts';
 import { PRESENCE_COLORS } from '../presence/identity.ts';
 import { changedLayerColors, LAYER_PALETTE, layerColors } from './layer-colors.ts';
 
-const layer = (id: string) => ({ id, url: `https://example.org/${id}.atom`, name: id });
+const layer = (id: string) => ({
+  id,
+  kind: 'feed' as const,
+  url: `https://example.org/${id}.atom`,
+  name: id,
+});
 
 describe('layerColors', () => {
   it('never uses a presence colour or the default marker colour', () => {

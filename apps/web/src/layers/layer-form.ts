@@ -1,11 +1,11 @@
-import { Layer, LIMITS } from '@meridian/protocol';
+import { FeedLayer, LIMITS } from '@meridian/protocol';
 
 export type LayerInput =
   | { ok: true; url: string; name: string }
   | { ok: false; field: 'url' | 'name'; message: string };
 
-const URL_RULE = Layer.shape.url;
-const NAME_RULE = Layer.shape.name;
+const URL_RULE = FeedLayer.shape.url;
+const NAME_RULE = FeedLayer.shape.name;
 
 /** A name from the feed's address when the person gave none: `quakes.atom` from `…/feeds/quakes.atom`. */
 export function nameFromUrl(url: string): string {
@@ -26,7 +26,7 @@ export function nameFromUrl(url: string): string {
 export function validateLayerInput(
   rawUrl: string,
   rawName: string,
-  existing: Iterable<Pick<Layer, 'url'>>,
+  existing: Iterable<Pick<FeedLayer, 'url'>>,
 ): LayerInput {
   const url = rawUrl.trim();
   if (!url) return { ok: false, field: 'url', message: 'Enter the address of a feed (https://…).' };

@@ -37,12 +37,13 @@ export class CursorOverlay {
 
   update(peers: Iterable<PresenceEntry>): void {
     const seen = new Set<string>();
+    // One cursor per person (the tab they use last), so it glides between their tabs' positions.
     for (const peer of peers) {
-      seen.add(peer.clientId);
-      let state = this.#cursors.get(peer.clientId);
+      seen.add(peer.personId);
+      let state = this.#cursors.get(peer.personId);
       if (!state) {
-        state = this.#create(peer.clientId);
-        this.#cursors.set(peer.clientId, state);
+        state = this.#create(peer.personId);
+        this.#cursors.set(peer.personId, state);
       }
       state.element.style.setProperty('--cursor-color', peer.color);
       // textContent, never innerHTML: names come from other people.
@@ -70,11 +71,11 @@ export class CursorOverlay {
     this.#cursors.clear();
   }
 
-  #create(clientId: string): CursorState {
+  #create(personId: string): CursorState {
     const element = document.createElement('div');
     element.className = 'peer-cursor';
-    element.dataset.testid = `cursor-${clientId}`;
-    element.dataset.clientId = clientId;
+    element.dataset.testid = `cursor-${personId}`;
+    element.dataset.personId = personId;
     const arrow = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     arrow.setAttribute('viewBox', '0 0 16 20');
     arrow.setAttribute('width', '16');

@@ -5,6 +5,24 @@ import type {
   SourceSpecification,
 } from 'maplibre-gl';
 import { DEFAULT_FEATURE_COLOR } from '../features/render-features.ts';
+import {
+  fillColor,
+  fillOpacity,
+  iconImage,
+  iconSize,
+  labelOffset,
+  labelText,
+  markerColor,
+  markerRadius,
+  markerRadiusPlus,
+  STYLE_DEFAULTS,
+  strokeColor,
+  strokeDasharray,
+  strokeOpacity,
+  strokeWidth,
+  symbolLetter,
+  symbolTextColor,
+} from './feature-style.ts';
 
 /** Source ids this app adds on top of any basemap style. */
 export const SOURCES = {
@@ -23,6 +41,8 @@ export const LAYERS = {
   clusters: 'meridian-clusters',
   clusterCount: 'meridian-cluster-count',
   points: 'meridian-points',
+  /** A marker's Maki icon (or simplestyle letter) on its disc. */
+  pointIcons: 'meridian-point-icons',
   pointLabels: 'meridian-point-labels',
   fills: 'meridian-fills',
   outlines: 'meridian-outlines',
@@ -77,6 +97,7 @@ export function featureFilters(hiddenId: string | null): Record<string, FilterSp
   const hide = notDragged(hiddenId);
   return {
     [LAYERS.points]: ['all', ['!', ['has', 'point_count']], hide],
+    [LAYERS.pointIcons]: ['all', ['!', ['has', 'point_count']], ['has', 'marker-symbol'], hide],
     [LAYERS.pointLabels]: ['all', ['!', ['has', 'point_count']], hide],
     [LAYERS.fills]: ['all', ['==', ['geometry-type'], 'Polygon'], hide],
     [LAYERS.outlines]: ['all', ['==', ['geometry-type'], 'Polygon'], hide],
@@ -104,14 +125,20 @@ export function meridianLayers(): LayerSpecification[] {
       type: 'fill',
       source: SOURCES.shapes,
       filter: filters[LAYERS.fills],
-      paint: { 'fill-color': color, 'fill-opacity': 0.28 },
+      paint: { 'fill-color': fillColor, 'fill-opacity': fillOpacity },
     },
     {
       id: LAYERS.outlines,
       type: 'line',
       source: SOURCES.shapes,
       filter: filters[LAYERS.outlines],
-      paint: { 'line-color': color, 'line-width': 2 },
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': strokeColor,
+        'line-width': strokeWidth(STYLE_DEFAULTS.outlineWidth),
+        'line-opacity': strokeOpacity,
+        'line-dasharray': strokeDasharray,
+      },
     },
     {
       id: LAYERS.lines,
@@ -119,7 +146,12 @@ export function meridianLayers(): LayerSpecification[] {
       source: SOURCES.shapes,
       filter: filters[LAYERS.lines],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: { 'line-color': color, 'line-width': 4 },
+      paint: {
+        'line-color': strokeColor,
+        'line-width': strokeWidth(STYLE_DEFAULTS.lineWidth),
+        'line-opacity': strokeOpacity,
+        'line-dasharray': strokeDasharray,
+      },
     },
     {
       id: LAYERS.shapeLabels,
@@ -129,7 +161,7 @@ export function meridianLayers(): LayerSpecification[] {
       minzoom: 3,
       layout: {
         'text-font': LABEL_FONT,
-        'text-field': ['get', 'title'],
+        'text-field': labelText,
         'text-size': 12,
         'text-max-width': 10,
       },
@@ -167,11 +199,29 @@ export function meridianLayers(): LayerSpecification[] {
       source: SOURCES.points,
       filter: filters[LAYERS.points],
       paint: {
-        'circle-color': color,
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 0, 6, 10, 9],
+        'circle-color': markerColor,
+        'circle-radius': markerRadius,
         'circle-stroke-color': '#ffffff',
         'circle-stroke-width': 2,
       },
+    },
+    {
+      id: LAYERS.pointIcons,
+      type: 'symbol',
+      source: SOURCES.points,
+      filter: filters[LAYERS.pointIcons],
+      layout: {
+        'icon-image': iconImage,
+        'icon-size': iconSize,
+        'icon-allow-overlap': true,
+        'icon-ignore-placement': true,
+        'text-font': LABEL_FONT,
+        'text-field': symbolLetter,
+        'text-size': ['*', 11, iconSize],
+        'text-allow-overlap': true,
+        'text-ignore-placement': true,
+      },
+      paint: { 'text-color': symbolTextColor },
     },
     {
       id: LAYERS.pointLabels,
@@ -181,10 +231,10 @@ export function meridianLayers(): LayerSpecification[] {
       minzoom: 4,
       layout: {
         'text-font': LABEL_FONT,
-        'text-field': ['get', 'title'],
+        'text-field': labelText,
         'text-size': 12,
         'text-anchor': 'top',
-        'text-offset': [0, 0.9],
+        'text-offset': labelOffset,
         'text-max-width': 10,
         'text-optional': true,
       },
@@ -237,9 +287,10 @@ export function meridianLayers(): LayerSpecification[] {
       type: 'circle',
       source: SOURCES.selection,
       filter: ['all', ['==', ['geometry-type'], 'Point'], ['!', ['has', 'vertex']]],
+      // A ring around the marker, so its icon stays visible while selected.
       paint: {
-        'circle-color': color,
-        'circle-radius': 11,
+        'circle-opacity': 0,
+        'circle-radius': markerRadiusPlus(2),
         'circle-stroke-color': '#f59e0b',
         'circle-stroke-width': 3,
       },

@@ -22,13 +22,16 @@ import {
   featureColor,
   isFeedFeature,
   type RenderFeature,
+  styleOf,
   toRenderFeature,
 } from '../features/render-features.ts';
 import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
 import { changedLayerColors, layerColors } from '../layers/layer-colors.ts';
 import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
 import { CursorOverlay } from './cursor-overlay.ts';
+import { featurePopup } from './feature-popup.ts';
 import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
+import { addMarkerIcons, fillMissingIcon } from './marker-icons.ts';
 import { viewportCenter, viewportOf, viewportRing } from './viewport.ts';
 
 /** `measure` draws a line only this person sees: it is never an op and never sent. */
@@ -38,7 +41,10 @@ export type DrawMode = 'select' | 'marker' | 'line' | 'polygon' | 'measure';
 export interface MapViewCallbacks {
   onReady(): void;
   onCreate(geometry: Geometry): void;
-  onSelect(id: string | null): void;
+  /** A click picked a feature (or nothing); `additive` (shift-click) adds it to the selection or takes it out. */
+  onSelect(id: string | null, additive?: boolean): void;
+  /** A shift-drag drew a box: these features (none from live feeds) join the selection. */
+  onBoxSelect(ids: string[]): void;
   /** A drag (move or reshape) ended: commit this geometry. */
   onMove(id: string, geometry: Geometry): void;
   onCursor(cursor: Cursor | null): void;
@@ -142,6 +148,11 @@ export class MapView {
   #layerColors: ReadonlyMap<string, string> = new Map();
   #pendingChange: Set<string> | 'all' = new Set();
   #selected: string | null = null;
+  /** Every selected feature, when several are (shift-click); `#selected` is set only for one. */
+  #selection: readonly string[] = [];
+  #popup: maplibregl.Popup | null = null;
+  /** A shift-drag selecting what it encloses: where it started, and the rectangle drawn. */
+  #box: { start: maplibregl.Point; element: HTMLDivElement } | null = null;
   #draft: Position[] = [];
   #hover: Position | null = null;
   #drag: Drag | null = null;
@@ -192,6 +203,8 @@ export class MapView {
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
     this.map.addControl(new maplibregl.ScaleControl({}), 'bottom-left');
+    // Shift-drag selects features in a box (see #startBox) rather than zooming to it.
+    this.map.boxZoom.disable();
     this.#cursors = new CursorOverlay(options.container, (lngLat) => this.map.project(lngLat));
     this.#resizeObserver = new ResizeObserver(() => this.map.resize());
     this.#resizeObserver.observe(options.container);
@@ -279,8 +292,22 @@ export class MapView {
     if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
   }
 
+  /** Draw every feature again from scratch, in the order of the features map (user layer order). */
+  redrawFeatures(): void {
+    this.#rendered.clear();
+    this.#pendingChange = 'all';
+    if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+  }
+
   setSelected(id: string | null): void {
-    this.#selected = id;
+    this.setSelection(id ? [id] : []);
+  }
+
+  /** Highlight these features; handles to reshape appear only when exactly one is selected. */
+  setSelection(ids: readonly string[]): void {
+    this.#selection = ids;
+    this.#selected = ids.length === 1 ? (ids[0] ?? null) : null;
+    this.#container.dataset.selectionCount = String(ids.length);
     this.#renderSelection();
   }
 
@@ -420,6 +447,8 @@ export class MapView {
     this.#cursors.destroy();
     window.removeEventListener('hashchange', this.#onHashChange);
     window.removeEventListener('mouseup', this.#onWindowMouseUp);
+    this.#popup?.remove();
+    this.#box?.element.remove();
     this.map.remove();
   }
 
@@ -433,6 +462,7 @@ export class MapView {
     for (const [id, source] of Object.entries(meridianSources()))
       if (!this.map.getSource(id)) this.map.addSource(id, source);
     for (const layer of meridianLayers()) if (!this.map.getLayer(layer.id)) this.map.addLayer(layer);
+    addMarkerIcons(this.map).catch((error: Error) => this.#callbacks.onError(error.message));
     this.#ready = true;
     this.#styleLoaded = true;
     this.#pendingChange = 'all';
@@ -469,27 +499,34 @@ export class MapView {
     let feedCount = 0;
     for (const feature of this.#rendered.values()) if (isFeedFeature(feature)) feedCount++;
     this.#container.dataset.feedFeatureCount = String(feedCount);
-    if (this.#selected && !this.#drag) this.#renderSelection();
+    if (this.#selection.length > 0 && !this.#drag) this.#renderSelection();
     if (this.#badges.length) this.#renderPresence();
   }
 
   #renderSelection(geometryOverride?: Geometry): void {
     const source = this.#ready ? this.#source(SOURCES.selection) : undefined;
     if (!source) return;
+    const collection: FeatureCollection = emptyCollection();
+    for (const id of this.#selection) {
+      const other = this.#features.get(id);
+      if (!other || id === this.#selected) continue;
+      collection.features.push({
+        type: 'Feature',
+        geometry: other.geometry as GeoJsonGeometry,
+        properties: { ...styleOf(other), color: featureColor(other, this.#layerColors), fid: other.id },
+      });
+    }
     const feature = this.#selected ? this.#features.get(this.#selected) : undefined;
     if (!feature) {
-      void source.setData(emptyCollection());
+      void source.setData(collection);
       return;
     }
     const geometry = geometryOverride ?? feature.geometry;
-    const drawn = drawableGeometry(geometry);
-    const color = featureColor(feature, this.#layerColors);
-    const collection: FeatureCollection = {
-      type: 'FeatureCollection',
-      features: [
-        { type: 'Feature', geometry: drawn as GeoJsonGeometry, properties: { color, fid: feature.id } },
-      ],
-    };
+    collection.features.push({
+      type: 'Feature',
+      geometry: drawableGeometry(geometry) as GeoJsonGeometry,
+      properties: { ...styleOf(feature), color: featureColor(feature, this.#layerColors), fid: feature.id },
+    });
     // Feed entries are the feed's: no handles to reshape them.
     if (this.#editable && !isFeedFeature(feature)) {
       for (const vertex of verticesOf(geometry)) {
@@ -538,7 +575,7 @@ export class MapView {
       viewports.features.push({
         type: 'Feature',
         geometry: { type: 'LineString', coordinates: viewportRing(peer.viewport) },
-        properties: { color: peer.color, clientId: peer.clientId },
+        properties: { color: peer.color, personId: peer.personId },
       });
     }
     void this.#source(SOURCES.viewports)?.setData(viewports);
@@ -575,6 +612,7 @@ export class MapView {
       if (event.tile && event.sourceId && !OWN_SOURCES.has(event.sourceId)) this.#basemapLoaded();
     });
     map.on('zoomend', () => this.#loadBasemapDetail());
+    map.on('styleimagemissing', (event) => fillMissingIcon(map, event.id));
     // For tools (the 10,000-feature benchmark): how many features the map had when it last settled.
     map.on('idle', () => {
       this.#container.dataset.idleFeatureCount = String(this.#rendered.size);
@@ -595,7 +633,10 @@ export class MapView {
       if (this.#drag) this.#onPointerMove(event.point, event.lngLat);
     });
     map.on('mouseout', () => this.#callbacks.onCursor(null));
-    map.on('mousedown', (event) => this.#onPointerDown(event, event.point, event.lngLat));
+    map.on('mousedown', (event) => {
+      if (event.originalEvent.shiftKey && this.#startBox(event)) return;
+      this.#onPointerDown(event, event.point, event.lngLat);
+    });
     map.on('touchstart', (event) => {
       this.#cancelLongPress();
       if (event.points.length !== 1) return;
@@ -608,7 +649,7 @@ export class MapView {
     });
     map.on('touchcancel', () => this.#cancelLongPress());
     window.addEventListener('mouseup', this.#onWindowMouseUp);
-    map.on('click', (event) => this.#onClick(event.point, event.lngLat));
+    map.on('click', (event) => this.#onClick(event.point, event.lngLat, event.originalEvent.shiftKey));
     map.on('dblclick', (event) => {
       if (!this.#drawsPath()) return;
       event.preventDefault();
@@ -634,7 +675,55 @@ export class MapView {
     window.addEventListener('hashchange', this.#onHashChange);
   }
 
-  readonly #onWindowMouseUp = () => this.#endDrag();
+  readonly #onWindowMouseUp = () => {
+    this.#endBox();
+    this.#endDrag();
+  };
+
+  #startBox(event: maplibregl.MapMouseEvent): boolean {
+    if (!this.#editable || this.#mode !== 'select' || !this.#ready || event.originalEvent.button !== 0)
+      return false;
+    event.preventDefault();
+    const element = document.createElement('div');
+    element.className = 'select-box';
+    element.dataset.testid = 'select-box';
+    this.#container.append(element);
+    this.#box = { start: event.point, element };
+    this.#drawBox(event.point);
+    return true;
+  }
+
+  #drawBox(point: maplibregl.Point): void {
+    if (!this.#box) return;
+    const { start, element } = this.#box;
+    element.style.left = `${Math.min(start.x, point.x)}px`;
+    element.style.top = `${Math.min(start.y, point.y)}px`;
+    element.style.width = `${Math.abs(point.x - start.x)}px`;
+    element.style.height = `${Math.abs(point.y - start.y)}px`;
+  }
+
+  #endBox(): void {
+    const box = this.#box;
+    this.#box = null;
+    if (!box) return;
+    const rect = box.element.getBoundingClientRect();
+    const origin = this.#container.getBoundingClientRect();
+    box.element.remove();
+    if (rect.width < DRAG_THRESHOLD_PX && rect.height < DRAG_THRESHOLD_PX) return;
+    const corners: [maplibregl.PointLike, maplibregl.PointLike] = [
+      [rect.left - origin.left, rect.top - origin.top],
+      [rect.right - origin.left, rect.bottom - origin.top],
+    ];
+    const layers = [LAYERS.points, LAYERS.lines, LAYERS.fills, LAYERS.outlines].filter((id) =>
+      this.map.getLayer(id),
+    );
+    const ids = new Set<string>();
+    for (const hit of this.map.queryRenderedFeatures(corners, { layers })) {
+      const id = String(hit.properties.fid ?? '');
+      if (id && !isFeedFeature(this.#features.get(id))) ids.add(id);
+    }
+    if (ids.size > 0) this.#callbacks.onBoxSelect([...ids]);
+  }
 
   #startLongPress(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
     if (!this.#editable || !this.#ready || (this.#mode !== 'select' && this.#mode !== 'marker')) return;
@@ -709,6 +798,10 @@ export class MapView {
   }
 
   #onPointerMove(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+    if (this.#box) {
+      this.#drawBox(point);
+      return;
+    }
     const now = Date.now();
     if (now - this.#lastCursorAt >= CURSOR_THROTTLE_MS) {
       this.#lastCursorAt = now;
@@ -822,7 +915,7 @@ export class MapView {
     this.#renderSelection();
   }
 
-  #onClick(point: maplibregl.Point, lngLat: maplibregl.LngLat): void {
+  #onClick(point: maplibregl.Point, lngLat: maplibregl.LngLat, additive = false): void {
     if (!this.#ready) return;
     switch (this.#mode) {
       case 'marker':
@@ -858,11 +951,36 @@ export class MapView {
           LAYERS.fills,
         ]);
         const id = hit ? String(hit.properties.fid ?? '') : '';
-        this.#selected = id && this.#features.has(id) ? id : null;
-        this.#renderSelection();
-        this.#callbacks.onSelect(this.#selected);
+        const feature = id ? this.#features.get(id) : undefined;
+        if (additive && feature) {
+          this.#callbacks.onSelect(id, true);
+          return;
+        }
+        this.setSelection(feature ? [id] : []);
+        this.#callbacks.onSelect(feature ? id : null);
+        this.#showPopup(feature, lngLat);
       }
     }
+  }
+
+  /**
+   * Clicking a feature that this person does not edit here (a viewer, or a feed entry) opens a
+   * popup with its title, description and other properties; editing happens in the side panel.
+   */
+  #showPopup(feature: Feature | undefined, lngLat: maplibregl.LngLat): void {
+    this.#popup?.remove();
+    this.#popup = null;
+    if (!feature || (this.#editable && !isFeedFeature(feature))) return;
+    const anchor =
+      feature.geometry.type === 'Point' ? (feature.geometry.coordinates as [number, number]) : lngLat;
+    this.#popup = new maplibregl.Popup({
+      maxWidth: '280px',
+      className: 'feature-popup',
+      focusAfterOpen: false,
+    })
+      .setLngLat(anchor)
+      .setDOMContent(featurePopup(feature))
+      .addTo(this.map);
   }
 
   async #expandCluster(cluster: maplibregl.MapGeoJSONFeature): Promise<void> {

@@ -1,5 +1,6 @@
+import { PERSON_PALETTE } from '@meridian/protocol';
 import { describe, expect, it } from 'vitest';
-import { checkDisplayName, colorFor, loadIdentity, PRESENCE_COLORS, saveIdentity } from './identity.ts';
+import { checkDisplayName, colorFor, loadIdentity, saveIdentity } from './identity.ts';
 
 function memoryStorage() {
   const items = new Map<string, string>();
@@ -10,9 +11,9 @@ function memoryStorage() {
 }
 
 describe('identity', () => {
-  it('gives a device the same colour every time, from the palette', () => {
+  it('asks maps for the same colour every time, from the palette maps assign', () => {
     expect(colorFor('device-1')).toBe(colorFor('device-1'));
-    expect(PRESENCE_COLORS).toContain(colorFor('device-1'));
+    expect(PERSON_PALETTE).toContain(colorFor('device-1'));
     const colours = new Set(Array.from({ length: 50 }, (_, i) => colorFor(`d${i}`)));
     expect(colours.size).toBeGreaterThan(5);
   });
@@ -23,6 +24,9 @@ describe('identity', () => {
     const saved = saveIdentity(storage, 'Ada', 'dev-1');
     expect(loadIdentity(storage)).toEqual(saved);
     storage.setItem('meridian.identity', '{"name":"","deviceId":"x"}');
+    expect(loadIdentity(storage)).toBeUndefined();
+    // A person id the protocol would refuse: asked again rather than sent.
+    storage.setItem('meridian.identity', '{"name":"Ada","deviceId":"has spaces"}');
     expect(loadIdentity(storage)).toBeUndefined();
     storage.setItem('meridian.identity', 'not json');
     expect(loadIdentity(storage)).toBeUndefined();

@@ -1,6 +1,9 @@
-import { DisplayName } from '@meridian/protocol';
+import { DisplayName, Id, preferredColor } from '@meridian/protocol';
 
-/** Presence colours: distinct hues, each dark enough for white text on it. */
+/**
+ * The colour swatches offered for features: distinct hues, each dark enough for white text on it.
+ * People's colours are not these: each map assigns them (PERSON_PALETTE), unique while listed.
+ */
 export const PRESENCE_COLORS = [
   '#d92d20',
   '#dc6803',
@@ -14,7 +17,11 @@ export const PRESENCE_COLORS = [
   '#9333ea',
 ] as const;
 
-/** Who this person is on every map they open from this device. */
+/**
+ * Who this person is on every map they open from this browser profile. `deviceId` is their person
+ * id: kept in localStorage, so every tab of the profile is the same person to everyone. `color`
+ * is the one they ask maps for; a map assigns another when someone there holds it.
+ */
 export interface Identity {
   name: string;
   color: string;
@@ -23,14 +30,9 @@ export interface Identity {
 
 const STORAGE_KEY = 'meridian.identity';
 
-/** A stable colour for a device: the same person keeps their colour across maps and visits. */
+/** The colour a person asks for: stable, so they keep it across maps whenever it is free. */
 export function colorFor(deviceId: string): string {
-  let hash = 2166136261;
-  for (let i = 0; i < deviceId.length; i++) {
-    hash ^= deviceId.charCodeAt(i);
-    hash = Math.imul(hash, 16777619);
-  }
-  return PRESENCE_COLORS[(hash >>> 0) % PRESENCE_COLORS.length] as string;
+  return preferredColor(deviceId);
 }
 
 /** A display name as the protocol accepts it, or an error message for the form. */
@@ -46,8 +48,10 @@ export function loadIdentity(storage: Pick<Storage, 'getItem'>): Identity | unde
     if (!raw) return undefined;
     const value = JSON.parse(raw) as Partial<Identity>;
     const name = checkDisplayName(typeof value.name === 'string' ? value.name : '');
-    if (!name.ok || typeof value.deviceId !== 'string' || !value.deviceId) return undefined;
-    return { name: name.name, deviceId: value.deviceId, color: colorFor(value.deviceId) };
+    // The id travels as the person id: one that the protocol would refuse is as good as none.
+    const deviceId = Id.safeParse(value.deviceId);
+    if (!name.ok || !deviceId.success) return undefined;
+    return { name: name.name, deviceId: deviceId.data, color: colorFor(deviceId.data) };
   } catch {
     return undefined;
   }

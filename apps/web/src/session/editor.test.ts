@@ -34,17 +34,27 @@ describe('Editor', () => {
     expect(editor.canUndo).toBe(true);
   });
 
-  it('submits a large import at once, in order, as one undo step (the client paces sending)', () => {
-    const { client, sent } = fakeClient();
+  it('submits a large import as bulk chunks, in order, undone as one step (the client paces sending)', () => {
+    const { client, sent, state } = fakeClient();
     const editor = new Editor(client);
     const ids = editor.importFeatures(
-      Array.from({ length: 100 }, () => ({ geometry: point, properties: {} })),
+      Array.from({ length: 5000 }, () => ({ geometry: point, properties: { title: 'A place' } })),
     );
-    expect(sent.map((op) => (op.kind === 'feature.create' ? op.feature.id : ''))).toEqual(ids);
+    expect(ids).toHaveLength(5000);
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.every((op) => op.kind === 'features.import')).toBe(true);
+    expect(sent.flatMap((op) => (op.kind === 'features.import' ? op.features.map((f) => f.id) : []))).toEqual(
+      ids,
+    );
+    expect(state.features.size).toBe(5000);
+    const chunks = sent.length;
     expect(editor.undo()).toBe(true);
-    expect(sent.slice(100).map((op) => (op.kind === 'feature.delete' ? op.id : ''))).toEqual(
-      [...ids].reverse(),
+    const undo = sent.slice(chunks);
+    expect(undo.every((op) => op.kind === 'features.delete')).toBe(true);
+    expect(new Set(undo.flatMap((op) => (op.kind === 'features.delete' ? op.ids : [])))).toEqual(
+      new Set(ids),
     );
+    expect(state.features.size).toBe(0);
     expect(editor.canUndo).toBe(false);
   });
 

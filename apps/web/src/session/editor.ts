@@ -1,8 +1,8 @@
-import type { FeatureProperties, FeaturePropertiesPatch, Geometry, Op } from '@meridian/protocol';
-import { type MeridianClient, randomId } from '@meridian/protocol/client';
+import type { FeatureProperties, FeaturePropertiesPatch, Geometry, Op, UserLayer } from '@meridian/protocol';
+import { importChunks, type MeridianClient, randomId } from '@meridian/protocol/client';
 import type { ImportedFeature } from '../features/geojson-io.ts';
-import { isFeedFeature } from '../features/render-features.ts';
 import { UndoHistory, type UndoState } from '../features/undo-history.ts';
+import { isFeedEntry, orderOnTop } from '../layers/user-layers.ts';
 
 const newFeatureId = () => `f-${randomId(16)}`;
 const newLayerId = () => `l-${randomId(10)}`;
@@ -51,8 +51,19 @@ export class Editor {
   }
 
   // Feed entries are the feed's: the next delivery would overwrite an edit, so none is made.
-  update(id: string, properties: FeaturePropertiesPatch): void {
-    if (!this.#isFeed(id)) this.#perform([{ kind: 'feature.update', id, properties }]);
+  update(id: string, properties: FeaturePropertiesPatch, coalesceKey?: string): void {
+    this.updateMany([id], properties, coalesceKey);
+  }
+
+  /**
+   * One patch on several features (a selection's style): one op per feature, one undo step.
+   * Successive calls with the same `coalesceKey` (one slider drag) are one undo step too.
+   */
+  updateMany(ids: readonly string[], properties: FeaturePropertiesPatch, coalesceKey?: string): void {
+    const ops: Op[] = ids
+      .filter((id) => !this.#isFeed(id))
+      .map((id) => ({ kind: 'feature.update', id, properties }));
+    if (ops.length > 0) this.#perform(ops, coalesceKey);
   }
 
   move(id: string, geometry: Geometry): void {
@@ -66,8 +77,26 @@ export class Editor {
   /** Add a live-feed layer (the URL and name already validated); returns its id. */
   addLayer(url: string, name: string): string {
     const id = newLayerId();
-    this.#perform([{ kind: 'layer.add', layer: { id, url, name } }]);
+    this.#perform([{ kind: 'layer.add', layer: { id, kind: 'feed', url, name } }]);
     return id;
+  }
+
+  /** Add a user layer on top of the others; returns its id. */
+  addUserLayer(name: string): string {
+    const id = newLayerId();
+    const order = orderOnTop(this.#client.layers);
+    this.#perform([{ kind: 'layer.add', layer: { id, kind: 'user', name, order, style: {} } }]);
+    return id;
+  }
+
+  /** Rename, restyle or reorder a user layer. */
+  updateLayer(id: string, change: Partial<Pick<UserLayer, 'name' | 'style' | 'order'>>): void {
+    this.#perform([{ kind: 'layer.update', id, ...change }]);
+  }
+
+  /** Move a feature into a user layer, or out of any (null). */
+  moveToLayer(id: string, layerId: string | null): void {
+    this.update(id, { layer: layerId });
   }
 
   removeLayer(id: string): void {
@@ -78,14 +107,24 @@ export class Editor {
     this.#perform([{ kind: 'map.rename', name }]);
   }
 
-  /** Create many features as one undoable step. */
+  /**
+   * Create many features as one undoable step: `features.import` chunks that each fit in a frame
+   * and commit atomically (one seq each), so 100,000 features are some 800 ops, not 100,000. Its
+   * undo deletes them in `features.delete` chunks. Throws MeridianError(FRAME_TOO_LARGE) for a
+   * feature too big for any frame, before anything is submitted.
+   */
   importFeatures(features: readonly ImportedFeature[]): string[] {
-    const ops: Op[] = features.map(({ geometry, properties }) => ({
-      kind: 'feature.create',
-      feature: { type: 'Feature', id: newFeatureId(), geometry, properties, version: 0 },
-    }));
+    const ops = importChunks(
+      features.map(({ geometry, properties }) => ({
+        type: 'Feature' as const,
+        id: newFeatureId(),
+        geometry,
+        properties,
+        version: 0,
+      })),
+    );
     this.#perform(ops);
-    return ops.map((op) => (op.kind === 'feature.create' ? op.feature.id : ''));
+    return ops.flatMap((op) => op.features.map((f) => f.id));
   }
 
   undo(): boolean {
@@ -97,7 +136,8 @@ export class Editor {
   }
 
   #isFeed(id: string): boolean {
-    return isFeedFeature(this.#state().features.get(id));
+    const state = this.#state();
+    return isFeedEntry(state.features.get(id), state.layers);
   }
 
   /** The state an edit applies to: the client's optimistic view, which already shows every edit made. */
@@ -106,8 +146,8 @@ export class Editor {
     return { name: client.mapName, features: client.features, layers: client.layers };
   }
 
-  #perform(ops: Op[]): void {
-    this.#history.record(ops, this.#state());
+  #perform(ops: Op[], coalesceKey?: string): void {
+    this.#history.record(ops, this.#state(), coalesceKey);
     this.#submit(ops);
   }
 

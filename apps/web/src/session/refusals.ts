@@ -60,9 +60,13 @@ export function describeEdit(op: Op, context: RefusalContext): string {
     case 'map.rename':
       return `Renaming the map to '${op.name}'`;
     case 'layer.add':
-      return `Adding the live layer '${op.layer.name}'`;
-    case 'layer.remove':
-      return `Removing the live layer '${context.layers.get(op.id)?.name ?? op.id}'`;
+      return `Adding the ${op.layer.kind === 'feed' ? 'live ' : ''}layer '${op.layer.name}'`;
+    case 'layer.update':
+      return `Your change to the layer '${context.layers.get(op.id)?.name ?? op.id}'`;
+    case 'layer.remove': {
+      const layer = context.layers.get(op.id);
+      return `Removing the ${layer?.kind === 'user' ? '' : 'live '}layer '${layer?.name ?? op.id}'`;
+    }
     case 'layer.entries':
       return 'A live-feed update';
     case 'features.import':

@@ -38,6 +38,8 @@ export function useMeridianSession(session: SessionProps, identity: Identity | n
     const meridian = new MeridianClient({
       url: realtimeUrl,
       mapId,
+      // One person per browser profile: every tab shows as the same person, never as someone else.
+      personId: deviceId,
       user: { name: current.name, color: current.color },
       getToken: async () => {
         const held = token.current;

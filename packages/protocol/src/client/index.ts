@@ -21,5 +21,11 @@ export { type ImportProgress, importChunks, validateImport } from './import.ts';
 export { type ClientEvents, MeridianClient, type MeridianClientOptions } from './meridian-client.ts';
 export { PresenceChannel } from './presence.ts';
 export { type Changed, MapReplica, type PendingOp, type ReceiveResult } from './replica.ts';
-export { DEFAULT_RESEND_PACING, type OutgoingOp, ResendPacer, type ResendPacing } from './resend-pacer.ts';
+export {
+  DEFAULT_BULK_WINDOW,
+  DEFAULT_RESEND_PACING,
+  type OutgoingOp,
+  ResendPacer,
+  type ResendPacing,
+} from './resend-pacer.ts';
 export { type FeaturesChangedEvent, MapSync, type OpRejectedEvent } from './sync.ts';

@@ -2,7 +2,7 @@ import { MeridianError } from '../codes.ts';
 import type { Feature, FeatureProperties, FeaturePropertiesPatch, Geometry } from '../geo.ts';
 import { randomId } from '../ids.ts';
 import { LIMITS } from '../limits.ts';
-import type { Cursor, Layer, Op, PresenceEntry, Role, Viewport } from '../messages/common.ts';
+import type { Cursor, Layer, Op, PresenceEntry, Role, UserLayer, Viewport } from '../messages/common.ts';
 import type { LayerStatus, ServerMessage } from '../messages/server.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -13,18 +13,24 @@ import { Emitter } from './emitter.ts';
 import { type ImportProgress, importChunks, validateImport } from './import.ts';
 import { PresenceChannel } from './presence.ts';
 import type { MapReplica } from './replica.ts';
-import type { ResendPacing } from './resend-pacer.ts';
+import { DEFAULT_BULK_WINDOW, type ResendPacing } from './resend-pacer.ts';
 import { type FeaturesChangedEvent, MapSync, type OpRejectedEvent } from './sync.ts';
 
-/** Import chunks submitted and not yet committed at once (see `importFeatures`). */
-const IMPORT_WINDOW = 4;
+/**
+ * Import chunks submitted and not yet committed at once (see `importFeatures`): enough to keep the
+ * pacer's bulk window full while acks come back.
+ */
+const IMPORT_WINDOW = 2 * DEFAULT_BULK_WINDOW;
 
 export interface ClientEvents {
   /** The connection moved to another state (see `ConnectionState`). */
   status: (state: ConnectionState) => void;
   /** The optimistic view of some features changed. */
   featuresChanged: (event: FeaturesChangedEvent) => void;
+  /** Who else is listed (one entry per person, by person id), or this person's colour, changed. */
   presence: (peers: ReadonlyMap<string, PresenceEntry>) => void;
+  /** How many people watch the map without being listed changed. */
+  audience: (watching: number) => void;
   /** A live-feed layer's status changed (or arrived after join). */
   layerStatus: (statuses: ReadonlyMap<string, LayerStatus>) => void;
   summon: (from: string, viewport: Viewport) => void;
@@ -45,9 +51,15 @@ export interface MeridianClientOptions {
   /** A fixed token, or a function asked for a fresh one before every (re)connect. */
   token?: string;
   getToken?: () => Promise<string> | string;
+  /** The name shown to others, and the colour asked for (the map assigns the one shown). */
   user: { name: string; color: string };
   /** Stable id of this tab; generated when absent. */
   clientId?: string;
+  /**
+   * Stable id of the person (a browser profile, shared by its tabs): their tabs show as one
+   * person to others, and never as someone else to each other. The client id when absent.
+   */
+  personId?: string;
   /** WebSocket implementation: defaults to the global one (browsers); pass `ws` in Node 20. */
   WebSocket?: WebSocketConstructor;
   /** Reconnect backoff; also the base of the retry backoff for refused joins and ops. */
@@ -69,6 +81,7 @@ export interface MeridianClientOptions {
  */
 export class MeridianClient extends Emitter<ClientEvents> {
   readonly clientId: string;
+  readonly personId: string;
   readonly mapId: string;
   readonly #connection: Connection;
   readonly #sync: MapSync;
@@ -78,6 +91,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
   constructor(options: MeridianClientOptions) {
     super();
     this.clientId = options.clientId ?? `c-${randomId(12)}`;
+    this.personId = options.personId ?? this.clientId;
     this.mapId = options.mapId;
     this.#clock = options.clock ?? systemClock;
     const send = (message: Parameters<Connection['send']>[0]) => this.#connection.send(message);
@@ -92,6 +106,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
     this.#presence = new PresenceChannel({
       mapId: this.mapId,
       clientId: this.clientId,
+      personId: this.personId,
       user: options.user,
       clock: this.#clock,
       send,
@@ -112,6 +127,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
           type: 'hello',
           v: PROTOCOL_VERSION,
           clientId: this.clientId,
+          personId: this.personId,
           name: this.#presence.user.name,
           color: this.#presence.user.color,
         }),
@@ -166,8 +182,21 @@ export class MeridianClient extends Emitter<ClientEvents> {
   get retryAt(): number | null {
     return this.#sync.heldUntil;
   }
+  /** Everyone else listed on the map: one entry per person (by person id), never this person's other tabs. */
   get peers(): ReadonlyMap<string, PresenceEntry> {
     return this.#presence.peers;
+  }
+  /** This person's colour: assigned by the map once listed, the one asked for until then. */
+  get color(): string {
+    return this.#presence.color;
+  }
+  /** How many people watch the map without being listed. */
+  get watching(): number {
+    return this.#presence.watching;
+  }
+  /** The listed person a tab (an op's `clientId`) belongs to. */
+  personOf(clientId: string): PresenceEntry | undefined {
+    return this.#presence.personOf(clientId);
   }
   get following(): string | null {
     return this.#presence.following;
@@ -225,8 +254,28 @@ export class MeridianClient extends Emitter<ClientEvents> {
   }
   /** Add a live-feed layer (edit role); returns the layer's id. */
   addLayer(url: string, name: string, id: string = `l-${randomId(10)}`): string {
-    this.submit({ kind: 'layer.add', layer: { id, url, name } });
+    this.submit({ kind: 'layer.add', layer: { id, kind: 'feed', url, name } });
     return id;
+  }
+  /** Add a user layer (edit role); returns the layer's id. */
+  addUserLayer(
+    name: string,
+    {
+      order = 0,
+      style = {},
+      id = `l-${randomId(10)}`,
+    }: Partial<Pick<UserLayer, 'order' | 'style' | 'id'>> = {},
+  ): string {
+    this.submit({ kind: 'layer.add', layer: { id, kind: 'user', name, order, style } });
+    return id;
+  }
+  /** Rename, restyle or reorder a user layer. */
+  updateLayer(id: string, change: Partial<Pick<UserLayer, 'name' | 'style' | 'order'>>): string {
+    return this.submit({ kind: 'layer.update', id, ...change });
+  }
+  /** Move a feature into a user layer, or out of any (null). */
+  setFeatureLayer(featureId: string, layerId: string | null): string {
+    return this.submit({ kind: 'feature.update', id: featureId, properties: { layer: layerId } });
   }
   removeLayer(id: string): string {
     return this.submit({ kind: 'layer.remove', id });
@@ -235,7 +284,8 @@ export class MeridianClient extends Emitter<ClientEvents> {
    * Import many features: checked first (a bad one throws, naming its index, before anything is
    * sent), then split into `features.import` chunks that each fit in a frame and commit atomically
    * under their own op id (so a retry or a resend after a reconnect never applies one twice).
-   * Chunks go out one after another (a few submitted at a time); `onProgress` hears each commit.
+   * Chunks go out a few at a time (the pacer's bulk window), and hold when the server's bulk budget
+   * says to wait; `onProgress` hears each commit.
    * Resolves with the chunks' op ids and the feature ids (undo deletes them) once all are
    * committed; rejects on a final refusal of a chunk (chunks committed before it stay, later
    * ones are not sent).
@@ -350,6 +400,7 @@ export class MeridianClient extends Emitter<ClientEvents> {
     this.#sync.on('opRejected', (event) => this.emit('opRejected', event));
     this.#sync.on('layerStatus', (statuses) => this.emit('layerStatus', statuses));
     this.#presence.on('presence', (peers) => this.emit('presence', peers));
+    this.#presence.on('audience', (watching) => this.emit('audience', watching));
     this.#presence.on('summon', (from, viewport) => this.emit('summon', from, viewport));
   }
 

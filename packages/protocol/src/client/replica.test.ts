@@ -120,4 +120,29 @@ describe('MapReplica', () => {
     expect(stateHash(x.confirmed)).toBe(stateHash(y.confirmed));
     expect(y.confirmed.name).toBe('Renamed');
   });
+
+  it('keeps the optimistic view when its oldest pending op comes back, and it equals a fresh one', () => {
+    const replica = new MapReplica('me');
+    replica.applySnapshot(0, 'Map', [feature('base')]);
+    const chunk = (from: number): Op => ({
+      kind: 'features.import',
+      features: [0, 1, 2].map((k) => ({ ...feature(`i${from + k}`), version: 0 })),
+    });
+    replica.addPending('c1', chunk(0));
+    replica.addPending('c2', chunk(3));
+    const before = replica.view;
+    replica.receive(record(1, chunk(0), 'me', 'c1'));
+    // No copy of the whole map for our own record...
+    expect(replica.view).toBe(before);
+    // ...and still what a view built from scratch shows.
+    const fresh = new MapReplica('fresh');
+    fresh.applySnapshot(1, 'Map', replica.confirmed.features.values());
+    fresh.addPending('c2', chunk(3));
+    expect(stateHash(replica.view)).toBe(stateHash(fresh.view));
+    // Someone else's record does change it.
+    replica.receive(record(2, { kind: 'feature.delete', id: 'base' }));
+    expect(replica.view).not.toBe(before);
+    expect(replica.view.features.has('base')).toBe(false);
+    expect(replica.view.features.has('i4')).toBe(true);
+  });
 });

@@ -97,9 +97,13 @@ export class MapReplica {
 
   /** Add a local op to the optimistic view. Returns the ids it touches. */
   addPending(opId: string, op: Op): Changed {
-    // Only layer.remove reads the state (the layer's features), and those are server-made, so the
-    // confirmed state answers it without rebuilding the optimistic view on every local edit.
-    const touched = touchedFeatureIds(this.#confirmed, op);
+    // Only layer.remove and layer.update read the state (the layer's features). A user layer's
+    // features may still be pending here, so those (rare) ops ask the optimistic view; every
+    // other op is answered by the confirmed state without rebuilding the view on each edit.
+    const touched = touchedFeatureIds(
+      op.kind === 'layer.remove' || op.kind === 'layer.update' ? this.view : this.#confirmed,
+      op,
+    );
     this.#pending.push({ opId, op });
     this.#view = null;
     return new Set(touched);
@@ -147,14 +151,20 @@ export class MapReplica {
   }
 
   #applyRecord(record: OpRecord, changed: Set<string>): void {
+    // The record of our oldest pending op leaves the optimistic view as it was: the view already
+    // showed that op applied, on this same confirmed state, and applyOp is deterministic. Keeping
+    // it spares a copy of the whole map per record while an import's chunks come back.
+    const ownOldest = record.clientId === this.clientId && this.#pending[0]?.opId === record.opId;
+    const view = ownOldest ? this.#view : null;
     for (const id of touchedFeatureIds(this.#confirmed, record.op)) changed.add(id);
     applyOp(this.#confirmed, record.op);
     this.#seq = record.seq;
     if (record.clientId === this.clientId) this.#removePending(record.opId);
     // Pending ops are replayed on top of the new confirmed state, so what they touch may change too.
-    for (const pending of this.#pending)
-      for (const id of touchedFeatureIds(this.#confirmed, pending.op)) changed.add(id);
-    this.#view = null;
+    if (!ownOldest)
+      for (const pending of this.#pending)
+        for (const id of touchedFeatureIds(this.#confirmed, pending.op)) changed.add(id);
+    this.#view = this.#pending.length > 0 ? view : null;
   }
 
   #drainAhead(changed: Set<string>): void {

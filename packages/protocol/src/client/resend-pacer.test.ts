@@ -98,4 +98,71 @@ describe('ResendPacer', () => {
     pacer.settle('r1');
     expect(ids(pacer.take(500))).toEqual(['r2']);
   });
+
+  it('holds a feature made in or moved to a user layer behind that layer’s add', () => {
+    const pacer = new ResendPacer({ window: 64, burst: 40, perSecond: 20 }, 0);
+    const layer = { id: 'l1', kind: 'user' as const, name: 'L', order: 0, style: {} };
+    const point = { type: 'Point' as const, coordinates: [0, 0] as [number, number] };
+    pacer.start([
+      { opId: 'add', op: { kind: 'layer.add', layer } },
+      {
+        opId: 'make',
+        op: {
+          kind: 'feature.create',
+          feature: { type: 'Feature', id: 'f1', geometry: point, properties: { layer: 'l1' }, version: 0 },
+        },
+      },
+      { opId: 'other', op: { kind: 'feature.update', id: 'f2', properties: { title: 'x' } } },
+      { opId: 'move', op: { kind: 'feature.update', id: 'f3', properties: { layer: 'l1' } } },
+      { opId: 'out', op: { kind: 'feature.update', id: 'f4', properties: { layer: null } } },
+    ]);
+    expect(ids(pacer.take(0))).toEqual(['add', 'other', 'out']);
+    // The add refused for a transient reason: nothing that needs the layer went past it.
+    expect(pacer.requeue('add', 100)).toBe(true);
+    expect(ids(pacer.take(100))).toEqual(['add']);
+    pacer.settle('add');
+    expect(ids(pacer.take(100))).toEqual(['make']);
+    pacer.settle('make');
+    expect(ids(pacer.take(100))).toEqual(['move']);
+  });
+
+  it('sends up to bulkWindow import chunks at once, outside the op rate, and an undo only after them, in order', () => {
+    const pacer = new ResendPacer({ window: 64, burst: 1, perSecond: 1, bulkWindow: 3 }, 0);
+    const chunk = (i: number): OutgoingOp => ({
+      opId: `c${i}`,
+      op: { kind: 'features.import', features: [] } as unknown as Op,
+    });
+    for (let i = 0; i < 5; i++) pacer.push(chunk(i));
+    pacer.push({ opId: 'undo', op: { kind: 'features.delete', ids: ['f1'] } });
+    pacer.push({ opId: 'move', op: { kind: 'feature.delete', id: 'x' } });
+    // Three chunks, though the op bucket holds one token (which the single op takes).
+    expect(ids(pacer.take(0))).toEqual(['c0', 'c1', 'c2', 'move']);
+    expect(pacer.waitMs(0)).toBeNull();
+    pacer.settle('c0');
+    expect(ids(pacer.take(0))).toEqual(['c3']);
+    pacer.settle('c1');
+    pacer.settle('c2');
+    expect(ids(pacer.take(0))).toEqual(['c4']);
+    // The delete (an undo) waits until no import chunk is in flight.
+    pacer.settle('c3');
+    expect(ids(pacer.take(0))).toEqual([]);
+    pacer.settle('c4');
+    expect(ids(pacer.take(0))).toEqual(['undo']);
+  });
+
+  it('holds every later chunk behind one sent back by a transient refusal', () => {
+    const pacer = new ResendPacer({ window: 64, burst: 10, perSecond: 10, bulkWindow: 2 }, 0);
+    const chunk = (i: number): OutgoingOp => ({
+      opId: `c${i}`,
+      op: { kind: 'features.import', features: [] } as unknown as Op,
+    });
+    for (let i = 0; i < 4; i++) pacer.push(chunk(i));
+    expect(ids(pacer.take(0))).toEqual(['c0', 'c1']);
+    // c0 refused (the server's bulk budget): it goes back first, and nothing leaves before 500 ms.
+    expect(pacer.requeue('c0', 500)).toBe(true);
+    pacer.settle('c1');
+    expect(ids(pacer.take(100))).toEqual([]);
+    expect(pacer.waitMs(100)).toBe(400);
+    expect(ids(pacer.take(500))).toEqual(['c0', 'c2']);
+  });
 });

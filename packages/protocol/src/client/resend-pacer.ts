@@ -14,9 +14,21 @@ export interface ResendPacing {
   burst: number;
   /** ...and then per second. */
   perSecond: number;
+  /**
+   * Bulk ops (import chunks, multi-deletes) of one kind in flight together (default
+   * DEFAULT_BULK_WINDOW). They take none of the tokens above: the server charges them to a budget
+   * of their own, by size, and says how long to wait when it is spent.
+   */
+  bulkWindow?: number;
 }
 
 export const DEFAULT_RESEND_PACING: ResendPacing = { window: 64, burst: 40, perSecond: 20 };
+
+/**
+ * Import chunks in flight at once: the server commits one connection's ops one after another, so
+ * this only needs to cover the round trip and the client's own work on each chunk.
+ */
+export const DEFAULT_BULK_WINDOW = 6;
 
 export interface OutgoingOp {
   opId: string;
@@ -38,18 +50,45 @@ export function opTarget(op: Op): string | null {
       return `feature:${op.id}`;
     case 'map.rename':
       return 'map';
-    // Bulk ops go one at a time among themselves, so an import's chunks (and the undo that
-    // deletes them) commit in the order they were made.
+    // Bulk ops have their own rule in ResendPacer.take: several of one kind at once (an import's
+    // chunks touch disjoint features), never an import's chunk together with a delete's.
     case 'features.import':
     case 'features.delete':
       return 'bulk';
     case 'layer.add':
       return `layer:${op.layer.id}`;
+    case 'layer.update':
     case 'layer.remove':
       return `layer:${op.id}`;
     case 'layer.entries':
       return `layer:${op.layerId}`;
   }
+}
+
+/**
+ * Every target an op must not overtake: its own (`opTarget`), plus the user layer it puts features
+ * into, so a feature made in (or moved to) a new layer never reaches the server before the layer
+ * (a transient refusal of the `layer.add` would otherwise turn into a final LAYER_NOT_FOUND).
+ */
+export function opTargets(op: Op): string[] {
+  const own = opTarget(op);
+  const targets = own === null ? [] : [own];
+  const layers = new Set<string>();
+  if (op.kind === 'feature.create' && op.feature.properties.layer != null)
+    layers.add(op.feature.properties.layer);
+  if (op.kind === 'features.import')
+    for (const feature of op.features)
+      if (feature.properties.layer != null) layers.add(feature.properties.layer);
+  if (op.kind === 'feature.update' && typeof op.properties.layer === 'string')
+    layers.add(op.properties.layer);
+  for (const layer of layers) targets.push(`layer:${layer}`);
+  return targets;
+}
+
+type BulkKind = 'features.import' | 'features.delete';
+
+function isBulk(op: Op): op is Extract<Op, { kind: BulkKind }> {
+  return op.kind === 'features.import' || op.kind === 'features.delete';
 }
 
 interface Ranked extends OutgoingOp {
@@ -66,6 +105,7 @@ interface Ranked extends OutgoingOp {
  */
 export class ResendPacer {
   readonly #pacing: ResendPacing;
+  readonly #bulkWindow: number;
   #queue: Ranked[] = [];
   readonly #inFlight = new Map<string, Ranked>();
   #nextRank = 0;
@@ -75,9 +115,10 @@ export class ResendPacer {
   #refilledAt: number;
 
   constructor(pacing: ResendPacing = DEFAULT_RESEND_PACING, nowMs = 0) {
-    if (pacing.window < 1 || pacing.burst < 1 || pacing.perSecond <= 0)
-      throw new RangeError('resend pacing needs window >= 1, burst >= 1 and perSecond > 0');
+    if (pacing.window < 1 || pacing.burst < 1 || pacing.perSecond <= 0 || (pacing.bulkWindow ?? 1) < 1)
+      throw new RangeError('resend pacing needs window >= 1, burst >= 1, perSecond > 0 and bulkWindow >= 1');
     this.#pacing = pacing;
+    this.#bulkWindow = pacing.bulkWindow ?? DEFAULT_BULK_WINDOW;
     this.#tokens = pacing.burst;
     this.#refilledAt = nowMs;
   }
@@ -151,19 +192,45 @@ export class ResendPacer {
     const out: OutgoingOp[] = [];
     if (nowMs < this.#holdUntil) return out;
     const busy = this.#busyTargets();
+    const bulk = this.#bulkInFlight();
+    // Once one bulk op waits, every later one waits too: they leave in the order they were made.
+    let bulkWaiting = false;
     const waiting: Ranked[] = [];
     for (const next of this.#queue) {
-      const target = opTarget(next.op);
-      const blocked = target !== null && busy.has(target);
-      if (blocked || this.#tokens < 1 || this.#inFlight.size >= this.#pacing.window) {
+      const targets = opTargets(next.op);
+      const blocked = targets.some((target) => busy.has(target));
+      const full = this.#inFlight.size >= this.#pacing.window;
+      if (isBulk(next.op)) {
+        const kind = next.op.kind;
+        // Chunks share the 'bulk' target and go several at once; only a new layer holds them back.
+        const layerBusy = targets.some((target) => target !== 'bulk' && busy.has(target));
+        if (
+          full ||
+          layerBusy ||
+          bulkWaiting ||
+          bulk.count >= this.#bulkWindow ||
+          (bulk.kind !== null && bulk.kind !== kind)
+        ) {
+          waiting.push(next);
+          bulkWaiting = true;
+          for (const target of targets) busy.add(target);
+          continue;
+        }
+        this.#inFlight.set(next.opId, next);
+        bulk.count += 1;
+        bulk.kind = kind;
+        out.push({ opId: next.opId, op: next.op });
+        continue;
+      }
+      if (blocked || this.#tokens < 1 || full) {
         waiting.push(next);
         // A later op on the same target stays behind this one.
-        if (target !== null) busy.add(target);
+        for (const target of targets) busy.add(target);
         continue;
       }
       this.#inFlight.set(next.opId, next);
       this.#tokens -= 1;
-      if (target !== null) busy.add(target);
+      for (const target of targets) busy.add(target);
       out.push({ opId: next.opId, op: next.op });
     }
     this.#queue = waiting;
@@ -179,18 +246,27 @@ export class ResendPacer {
     if (nowMs < this.#holdUntil) return this.#holdUntil - nowMs;
     // Every waiting op is behind one in flight on its target: an answer, not time, frees them.
     const busy = this.#busyTargets();
-    if (this.#queue.every((queued) => busy.has(opTarget(queued.op) ?? ''))) return null;
+    if (this.#queue.every((queued) => opTargets(queued.op).some((target) => busy.has(target)))) return null;
     this.#refill(nowMs);
     if (this.#tokens >= 1) return 0;
     return Math.ceil(((1 - this.#tokens) / this.#pacing.perSecond) * 1000);
   }
 
+  /** How many bulk ops are in flight, and of which kind (one kind at a time). */
+  #bulkInFlight(): { count: number; kind: BulkKind | null } {
+    let count = 0;
+    let kind: BulkKind | null = null;
+    for (const sent of this.#inFlight.values()) {
+      if (!isBulk(sent.op)) continue;
+      count += 1;
+      kind = sent.op.kind;
+    }
+    return { count, kind };
+  }
+
   #busyTargets(): Set<string> {
     const busy = new Set<string>();
-    for (const sent of this.#inFlight.values()) {
-      const target = opTarget(sent.op);
-      if (target !== null) busy.add(target);
-    }
+    for (const sent of this.#inFlight.values()) for (const target of opTargets(sent.op)) busy.add(target);
     return busy;
   }
 

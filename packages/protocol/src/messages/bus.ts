@@ -30,7 +30,7 @@ export const BusPresenceLeftMessage = z.strictObject({
   clientId: Id,
 });
 
-/** A summon to relay to every node's clients. `{"type":"summon","mapId":"m1","nodeId":"n1","from":"c1","viewport":{...}}` */
+/** A summon to relay to every node's clients (`from`: a person id). `{"type":"summon","mapId":"m1","nodeId":"n1","from":"p1","viewport":{...}}` */
 export const BusSummonMessage = z.strictObject({
   type: z.literal('summon'),
   mapId: Id,
@@ -43,7 +43,8 @@ export const BusSummonMessage = z.strictObject({
  * A node is alive on a map, has delivered its ops up to `seq`, and holds these clients there.
  * Peers drop a node's users when its heartbeats stop (it died), ask for its presence when it
  * lists someone they do not know, and read the op log when they are behind its `seq`.
- * `{"type":"heartbeat","mapId":"m1","nodeId":"n1","seq":42,"clientIds":["c1","c2"]}`
+ * `clientIds` are its listed clients; `watching` how many it counts in the audience.
+ * `{"type":"heartbeat","mapId":"m1","nodeId":"n1","seq":42,"clientIds":["c1","c2"],"watching":300}`
  */
 export const BusHeartbeatMessage = z.strictObject({
   type: z.literal('heartbeat'),
@@ -51,6 +52,18 @@ export const BusHeartbeatMessage = z.strictObject({
   nodeId: NodeId,
   seq: Seq,
   clientIds: z.array(Id).max(100_000),
+  watching: z.number().int().nonnegative().default(0),
+});
+
+/**
+ * How many people a node counts in a map's audience, published at most once per
+ * AUDIENCE_FLUSH_MS when it changed (heartbeats repeat it). `{"type":"audience","mapId":"m1","nodeId":"n1","watching":300}`
+ */
+export const BusAudienceMessage = z.strictObject({
+  type: z.literal('audience'),
+  mapId: Id,
+  nodeId: NodeId,
+  watching: z.number().int().nonnegative(),
 });
 
 /** A node that just opened a map (or missed traffic) asks its peers for their presence. `{"type":"presenceRequest","mapId":"m1","nodeId":"n2"}` */
@@ -77,6 +90,7 @@ export const BusMessage = z.discriminatedUnion('type', [
   BusPresenceLeftMessage,
   BusSummonMessage,
   BusHeartbeatMessage,
+  BusAudienceMessage,
   BusPresenceRequestMessage,
   BusPresenceStateMessage,
   BusLayerStatusMessage,

@@ -3,13 +3,16 @@ import { Color } from '../geo.ts';
 import { Cursor, DisplayName, Id, Op, Seq, Viewport } from './common.ts';
 
 /**
- * First message on every connection.
- * `{"type":"hello","v":1,"clientId":"c-7f3a","name":"Ada","color":"#3366ff"}`
+ * First message on every connection. `clientId` names this tab; `personId` the person (shared by
+ * the tabs of one browser profile; the client id when absent). `color` is a preference: the map
+ * assigns the colour, this one when nobody there holds it.
+ * `{"type":"hello","v":3,"clientId":"c-7f3a","personId":"p-41d0","name":"Ada","color":"#0076d3"}`
  */
 export const HelloMessage = z.strictObject({
   type: z.literal('hello'),
   v: z.number().int(),
   clientId: Id,
+  personId: Id.optional(),
   name: DisplayName,
   color: Color,
   /** An access token, when it was not given on the upgrade URL. */
@@ -43,7 +46,8 @@ export const SyncMessage = z
   .refine((m) => m.toSeq >= m.fromSeq, 'toSeq must be >= fromSeq');
 
 /**
- * Volatile presence: any subset of cursor, viewport, name, colour. Latest wins.
+ * Volatile presence: any subset of cursor, viewport, name. Latest wins. A cursor over the map
+ * lists an editor (until then it is counted in the audience). Colours are the map's to assign.
  * `{"type":"presence","mapId":"m1","cursor":[2.35,48.85]}`
  */
 export const PresenceMessage = z.strictObject({
@@ -52,10 +56,9 @@ export const PresenceMessage = z.strictObject({
   cursor: Cursor.nullable().optional(),
   viewport: Viewport.optional(),
   name: DisplayName.optional(),
-  color: Color.optional(),
 });
 
-/** Follow someone (or stop, with null). `{"type":"follow","mapId":"m1","target":"c-9b2e"}` */
+/** Follow a person (their person id; or stop, with null). `{"type":"follow","mapId":"m1","target":"p-41d0"}` */
 export const FollowMessage = z.strictObject({ type: z.literal('follow'), mapId: Id, target: Id.nullable() });
 
 /** Bring everyone on the map to this viewport (edit role). `{"type":"summon","mapId":"m1","viewport":{...}}` */

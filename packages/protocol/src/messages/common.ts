@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { Color, Feature, FeatureId, FeaturePropertiesPatch, Geometry } from '../geo.ts';
+import {
+  Color,
+  Feature,
+  FeatureId,
+  FeaturePropertiesPatch,
+  Geometry,
+  KnownProperties,
+  STYLE_KEYS,
+} from '../geo.ts';
 import { LIMITS } from '../limits.ts';
 
 /** Opaque ids for maps, clients and ops. */
@@ -53,11 +61,13 @@ export function hasNoCredentials(url: string): boolean {
 
 /**
  * A live-feed layer: a feed (Atom/RSS with GeoRSS, or GeoJSON) whose entries the server keeps on
- * the map as features with `properties.layer` set to the layer's id.
- * `{"id":"quakes","url":"https://example.org/quakes.atom","name":"Earthquakes"}`
+ * the map as features with `properties.layer` set to the layer's id. `kind` may be left out (v2
+ * ops in the log have none): a layer with a `url` and no kind is a feed layer.
+ * `{"id":"quakes","kind":"feed","url":"https://example.org/quakes.atom","name":"Earthquakes"}`
  */
-export const Layer = z.strictObject({
+export const FeedLayer = z.strictObject({
   id: Id,
+  kind: z.literal('feed').default('feed'),
   url: z
     .url({ protocol: /^https?$/ })
     .max(LIMITS.MAX_URL_CHARS)
@@ -69,7 +79,48 @@ export const Layer = z.strictObject({
     ),
   name: DisplayName,
 });
+export type FeedLayer = z.infer<typeof FeedLayer>;
+
+/**
+ * A layer's default style: the simplestyle keys, each used for a feature of the layer that has
+ * no value of its own for that key. Bounded by construction (eight known keys, each validated).
+ * `{"marker-color":"#e4572e","stroke":"#e4572e","fill":"#e4572e","fill-opacity":0.3}`
+ */
+export const LayerStyle = z.strictObject(
+  Object.fromEntries(STYLE_KEYS.map((key) => [key, KnownProperties.shape[key]])) as {
+    [K in (typeof STYLE_KEYS)[number]]: (typeof KnownProperties.shape)[K];
+  },
+);
+export type LayerStyle = z.infer<typeof LayerStyle>;
+
+/**
+ * Where a layer sits among the map's user layers: higher draws above lower. A number, so moving a
+ * layer between two others is one op (the midpoint) that touches no other layer.
+ */
+export const LayerOrder = z.number().finite().min(-LIMITS.MAX_LAYER_ORDER).max(LIMITS.MAX_LAYER_ORDER);
+
+/**
+ * A layer people make to group features: features join it by `properties.layer`, take its
+ * default style for the keys they do not set, and are hidden with it (hiding is per person, in
+ * the browser, never map state).
+ * `{"id":"l-2b9","kind":"user","name":"Meeting points","order":1,"style":{"marker-color":"#e4572e"}}`
+ */
+export const UserLayer = z.strictObject({
+  id: Id,
+  kind: z.literal('user'),
+  name: DisplayName,
+  order: LayerOrder,
+  style: LayerStyle,
+});
+export type UserLayer = z.infer<typeof UserLayer>;
+
+/** A layer of a map: a live feed (server-managed entries) or a user layer (people's features). */
+export const Layer = z.discriminatedUnion('kind', [FeedLayer, UserLayer]);
 export type Layer = z.infer<typeof Layer>;
+export type LayerKind = Layer['kind'];
+
+/** True for a user layer (features people may move into and out of it). */
+export const isUserLayer = (layer: Layer | undefined): layer is UserLayer => layer?.kind === 'user';
 
 /** Durable operations. Each is validated, persisted with the map's next seq and fanned out. */
 export const Op = z.discriminatedUnion('kind', [
@@ -101,8 +152,27 @@ export const Op = z.discriminatedUnion('kind', [
   }),
   /** `{"kind":"map.rename","name":"Trip to Lyon"}` */
   z.strictObject({ kind: z.literal('map.rename'), name: DisplayName }),
-  /** Add a live-feed layer (edit role). `{"kind":"layer.add","layer":{"id":"quakes","url":"https://…","name":"Earthquakes"}}` */
+  /**
+   * Add a live-feed or user layer (edit role).
+   * `{"kind":"layer.add","layer":{"id":"quakes","kind":"feed","url":"https://…","name":"Earthquakes"}}`
+   */
   z.strictObject({ kind: z.literal('layer.add'), layer: Layer }),
+  /**
+   * Rename, restyle (the default style, replaced whole) or reorder a user layer; at least one.
+   * `{"kind":"layer.update","id":"l-2b9","name":"Stops","style":{"marker-color":"#e4572e"},"order":2.5}`
+   */
+  z
+    .strictObject({
+      kind: z.literal('layer.update'),
+      id: Id,
+      name: DisplayName.optional(),
+      style: LayerStyle.optional(),
+      order: LayerOrder.optional(),
+    })
+    .refine(
+      (op) => op.name !== undefined || op.style !== undefined || op.order !== undefined,
+      'a layer.update changes at least one of name, style, order',
+    ),
   /** Remove a layer and every feature in it. `{"kind":"layer.remove","id":"quakes"}` */
   z.strictObject({ kind: z.literal('layer.remove'), id: Id }),
   /**
@@ -129,15 +199,23 @@ export const OpRecord = z.strictObject({
 });
 export type OpRecord = z.infer<typeof OpRecord>;
 
-/** Who is on a map, with their latest volatile state. */
+/**
+ * One tab of someone listed on a map (an editor who moved a cursor, edited or summoned), with
+ * its latest volatile state. Tabs of one person share `personId` and `color`; clients show one
+ * person per `personId`. View-only and idle people are not listed: they are counted (`audience`).
+ * `{"clientId":"c-9b2e","personId":"p-41d0","name":"Bo","color":"#0076d3","role":"edit","cursor":[2.35,48.85],"viewport":null,"following":null}`
+ */
 export const PresenceEntry = z.strictObject({
   clientId: Id,
+  /** The person (a browser profile) this tab belongs to. */
+  personId: Id,
   name: DisplayName,
+  /** Assigned by the map: no two people listed on it at once share one. */
   color: Color,
   role: Role,
   cursor: Cursor.nullable(),
   viewport: Viewport.nullable(),
-  /** Whom this person is following, if anyone. */
+  /** The person id this person is following, if anyone. */
   following: Id.nullable(),
 });
 export type PresenceEntry = z.infer<typeof PresenceEntry>;

@@ -93,14 +93,17 @@ export const PresenceBroadcastMessage = z.strictObject({
   entry: PresenceEntry,
 });
 
-/** Someone left the map. `{"type":"presenceLeft","mapId":"m1","clientId":"c-9b2e"}` */
+/** A listed tab left the map (its person stays while another of their tabs is listed). `{"type":"presenceLeft","mapId":"m1","clientId":"c-9b2e"}` */
 export const PresenceLeftMessage = z.strictObject({
   type: z.literal('presenceLeft'),
   mapId: Id,
   clientId: Id,
 });
 
-/** An edit-role user brought everyone to their view. `{"type":"summon","mapId":"m1","from":"c-7f3a","viewport":{...}}` */
+/**
+ * An edit-role user (`from`: their person id) brought everyone to their view.
+ * `{"type":"summon","mapId":"m1","from":"p-41d0","viewport":{...}}`
+ */
 export const SummonBroadcastMessage = z.strictObject({
   type: z.literal('summon'),
   mapId: Id,
@@ -129,6 +132,18 @@ export const LayerStatusMessage = z.strictObject({
   at: z.number().int().nonnegative(),
 });
 export type LayerStatus = Omit<z.infer<typeof LayerStatusMessage>, 'type' | 'mapId'>;
+
+/**
+ * How many people watch the map without being listed (view-only, or editors who have not moved a
+ * cursor or edited yet), all nodes together. Sent after the snapshot, then at most once per
+ * AUDIENCE_FLUSH_MS when it changed: a viewer's join or leave costs the others O(1) messages.
+ * `{"type":"audience","mapId":"m1","watching":1200}`
+ */
+export const AudienceMessage = z.strictObject({
+  type: z.literal('audience'),
+  mapId: Id,
+  watching: z.number().int().nonnegative(),
+});
 
 /** Answer to `ping`. `{"type":"pong","t":1712345678901,"serverTime":1712345678903}` */
 export const PongMessage = z.strictObject({ type: z.literal('pong'), t: z.number(), serverTime: z.number() });
@@ -159,6 +174,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   PresenceBroadcastMessage,
   PresenceLeftMessage,
   SummonBroadcastMessage,
+  AudienceMessage,
   LayerStatusMessage,
   PongMessage,
   ErrorMessage,

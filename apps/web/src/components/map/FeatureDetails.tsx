@@ -1,10 +1,11 @@
 'use client';
 
 import { type Feature, type FeaturePropertiesPatch, LIMITS } from '@meridian/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { formatArea, formatLength, measureGeometry } from '../../features/measure.ts';
 import { colorProperties, featureColor } from '../../features/render-features.ts';
 import { PRESENCE_COLORS } from '../../presence/identity.ts';
+import { StylePanel } from './StylePanel.tsx';
 
 /** How long a field waits after the last keystroke before the edit is sent. */
 const TYPING_COMMIT_MS = 500;
@@ -26,9 +27,11 @@ interface FeatureDetailsProps {
   remoteEditor: { name: string; color: string } | null;
   /** The live-feed layer this feature is an entry of: then it is shown read-only. */
   layer: { name: string; color: string } | null;
-  onChange(id: string, patch: FeaturePropertiesPatch): void;
+  onChange(id: string, patch: FeaturePropertiesPatch, coalesceKey?: string): void;
   onDelete(id: string): void;
   onClose(): void;
+  /** More about the feature, shown under its text (its user layer). */
+  children?: ReactNode;
 }
 
 /**
@@ -81,6 +84,7 @@ export function FeatureDetails({
   onChange,
   onDelete,
   onClose,
+  children,
 }: FeatureDetailsProps) {
   // A feed entry is the feed's: its next delivery would overwrite any edit made here.
   const editable = canEdit && !layer;
@@ -181,6 +185,7 @@ export function FeatureDetails({
               onChange={(event) => onChange(feature.id, colorProperties(event.target.value))}
             />
           </fieldset>
+          <StylePanel features={[feature]} onPatch={(patch, key) => onChange(feature.id, patch, key)} />
         </>
       ) : (
         <>
@@ -211,6 +216,7 @@ export function FeatureDetails({
           ) : null}
         </>
       )}
+      {children}
       {position ? (
         <p className="muted" data-testid="feature-position">
           {position[1].toFixed(5)}, {position[0].toFixed(5)}

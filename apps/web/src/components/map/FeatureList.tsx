@@ -6,6 +6,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { anchorOf } from '../../features/geometry.ts';
 import { featureColor } from '../../features/render-features.ts';
+import { withLayerDefaults } from '../../layers/user-layers.ts';
 import { ANY_FIELD } from '../../search/feature-filter.ts';
 import type { FeatureFilterState } from './hooks/use-feature-filter.ts';
 
@@ -34,18 +35,22 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function FeatureList({
   client,
   filter,
-  selected,
+  selection,
   layerColors,
   onSelect,
+  onToggle,
   onOpenTable,
 }: {
   client: MeridianClient | null;
   filter: FeatureFilterState;
-  selected: string | null;
+  selection: readonly string[];
   layerColors: ReadonlyMap<string, string>;
   onSelect(id: string): void;
+  /** Shift-, Ctrl- or Cmd-click: add to the selection or take out of it. */
+  onToggle(id: string): void;
   onOpenTable(): void;
 }) {
+  const selected = selection.length === 1 ? (selection[0] ?? null) : null;
   const { matches, total } = filter;
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({
@@ -138,20 +143,29 @@ export function FeatureList({
             const feature = matches[row.index];
             if (!feature) return null;
             const [lng, lat] = anchorOf(feature.geometry);
-            const layer = feature.properties.layer;
-            const color = featureColor(feature, layerColors);
+            // A user layer's feature shows the layer's default colour; a feed entry its feed's.
+            const userLayer = client?.layers.get(feature.properties.layer ?? '');
+            const layer = userLayer?.kind === 'user' ? undefined : feature.properties.layer;
+            const color = featureColor(
+              userLayer?.kind === 'user' ? withLayerDefaults(feature, userLayer) : feature,
+              layerColors,
+            );
             return (
               <li key={row.key} style={{ transform: `translateY(${row.start}px)`, height: ROW_PX }}>
                 <button
                   type="button"
                   className="feature-item"
-                  aria-current={selected === feature.id ? 'true' : undefined}
+                  aria-current={selection.includes(feature.id) ? 'true' : undefined}
                   data-testid={`feature-item-${feature.id}`}
                   data-feature-id={feature.id}
                   data-title={feature.properties.title ?? ''}
                   data-position={`${lng},${lat}`}
-                  data-layer={layer ?? ''}
-                  onClick={() => onSelect(feature.id)}
+                  data-layer={feature.properties.layer ?? ''}
+                  onClick={(event) =>
+                    event.shiftKey || event.ctrlKey || event.metaKey
+                      ? onToggle(feature.id)
+                      : onSelect(feature.id)
+                  }
                 >
                   {/* A feed entry's swatch is a ring, like its symbol on the map. */}
                   <span
@@ -164,6 +178,10 @@ export function FeatureList({
                   </span>
                   {layer ? (
                     <span className="muted feed-tag">{client?.layers.get(layer)?.name ?? 'feed'}</span>
+                  ) : userLayer?.kind === 'user' ? (
+                    <span className="muted feed-tag" data-testid="feature-item-layer">
+                      {userLayer.name}
+                    </span>
                   ) : null}
                 </button>
               </li>

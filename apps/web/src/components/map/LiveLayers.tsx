@@ -1,6 +1,6 @@
 'use client';
 
-import type { Layer } from '@meridian/protocol';
+import type { FeedLayer } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { validateLayerInput } from '../../layers/layer-form.ts';
@@ -21,7 +21,10 @@ interface LiveLayersProps {
  */
 export function LiveLayers({ client, editable, layerColors, onAdd, onRemove }: LiveLayersProps) {
   useClientVersion(client, ['featuresChanged', 'layerStatus']);
-  const layers: Layer[] = client ? [...client.layers.values()] : [];
+  // User layers are listed by UserLayers: here only the feeds.
+  const layers: FeedLayer[] = client
+    ? [...client.layers.values()].filter((layer): layer is FeedLayer => layer.kind === 'feed')
+    : [];
   return (
     <section
       className="live-layers"
@@ -106,7 +109,13 @@ export function LiveLayers({ client, editable, layerColors, onAdd, onRemove }: L
   );
 }
 
-function AddLayerForm({ existing, onAdd }: { existing: Layer[]; onAdd(url: string, name: string): void }) {
+function AddLayerForm({
+  existing,
+  onAdd,
+}: {
+  existing: FeedLayer[];
+  onAdd(url: string, name: string): void;
+}) {
   const ids = { url: useId(), name: useId(), error: useId() };
   const [url, setUrl] = useState('');
   const [name, setName] = useState('');

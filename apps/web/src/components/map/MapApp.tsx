@@ -1,6 +1,6 @@
 'use client';
 
-import type { Cursor, FeaturePropertiesPatch, Geometry, Role, Viewport } from '@meridian/protocol';
+import type { Cursor, Feature, FeaturePropertiesPatch, Geometry, Role, Viewport } from '@meridian/protocol';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
@@ -8,8 +8,8 @@ import { createViewLinkAction } from '../../app/m/[mapId]/actions.ts';
 import type { Basemap } from '../../basemap/catalog.ts';
 import { exportGeoJson, importGeoJson } from '../../features/geojson-io.ts';
 import { pathMeters } from '../../features/measure.ts';
-import { colorProperties, isFeedFeature } from '../../features/render-features.ts';
 import { layerColors as assignLayerColors } from '../../layers/layer-colors.ts';
+import { feedLayersOf, isFeedEntry } from '../../layers/user-layers.ts';
 import type { DrawMode, MapView, MapViewCallbacks } from '../../map/map-view.ts';
 import { humanError } from '../../messages/human-error.ts';
 import { type Identity, loadIdentity, saveIdentity } from '../../presence/identity.ts';
@@ -22,6 +22,7 @@ import { AttributeTable } from './AttributeTable.tsx';
 import { BasemapNotice, BasemapSwitcher } from './BasemapSwitcher.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { FeatureDetails } from './FeatureDetails.tsx';
+import { FeatureLayerSelect } from './FeatureLayerSelect.tsx';
 import { FeatureList } from './FeatureList.tsx';
 import { useBasemap } from './hooks/use-basemap.ts';
 import { useDebugSwitch } from './hooks/use-debug.ts';
@@ -30,14 +31,17 @@ import { usePresence } from './hooks/use-presence.ts';
 import { useSelection } from './hooks/use-selection.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
 import { useToasts } from './hooks/use-toasts.ts';
+import { useUserLayers } from './hooks/use-user-layers.ts';
 import { LiveLayers } from './LiveLayers.tsx';
 import { MapTitle } from './MapTitle.tsx';
 import { NameDialog } from './NameDialog.tsx';
 import { PresenceBar } from './PresenceBar.tsx';
 import { type GeocoderInfo, SearchBox } from './SearchBox.tsx';
+import { SelectionDetails } from './SelectionDetails.tsx';
 import { SharePanel } from './SharePanel.tsx';
 import { Toasts } from './Toasts.tsx';
 import { Toolbar } from './Toolbar.tsx';
+import { UserLayers } from './UserLayers.tsx';
 
 const MapCanvas = dynamic(() => import('./MapCanvas.tsx'), {
   ssr: false,
@@ -91,10 +95,11 @@ export function MapApp(props: MapAppProps) {
   const { toasts, notify, dismiss } = useToasts();
   useSessionNotices(client, notify, props);
   const { following, follow, remoteEdits } = usePresence(client, view, notify);
-  const { selected, setSelected, reveal } = useSelection(client, view);
+  const { selected, selection, setSelected, toggle, add, reveal } = useSelection(client, view);
   const basemap = useBasemap(props.basemaps, props.defaultBasemap);
   const debug = useDebugSwitch(view);
   const featureFilter = useFeatureFilter(client);
+  const userLayers = useUserLayers(props.mapId, client);
 
   const editor = useMemo(() => (client ? new Editor(client) : null), [client]);
   const editorVersion = useSyncExternalStore(
@@ -111,16 +116,19 @@ export function MapApp(props: MapAppProps) {
   const layerColors = useMemo(
     // stateVersion says the client's layers (a live view, mutated in place) may have changed.
     () =>
-      stateVersion >= 0 && client ? assignLayerColors(client.layers.values()) : new Map<string, string>(),
+      stateVersion >= 0 && client
+        ? assignLayerColors(feedLayersOf(client.layers))
+        : new Map<string, string>(),
     [client, stateVersion],
   );
   const selectedLayer = selectedFeature?.properties.layer;
-  const selectedLayerInfo = selectedLayer
-    ? {
-        name: client?.layers.get(selectedLayer)?.name ?? 'feed',
-        color: layerColors.get(selectedLayer) ?? '#57534e',
-      }
-    : null;
+  const selectedLayerInfo =
+    selectedLayer && client && isFeedEntry(selectedFeature, client.layers)
+      ? {
+          name: client?.layers.get(selectedLayer)?.name ?? 'feed',
+          color: layerColors.get(selectedLayer) ?? '#57534e',
+        }
+      : null;
   const queued = client?.queuedCount ?? 0;
 
   useEffect(() => {
@@ -144,11 +152,13 @@ export function MapApp(props: MapAppProps) {
     onReady: () => {},
     onCreate: (geometry: Geometry) => {
       if (!editor || !identity) return;
-      const id = editor.create(geometry, colorProperties(identity.color));
+      // The colour the map assigned this person (their asked-for one until they are listed).
+      const id = editor.create(geometry, userLayers.newFeatureProperties(client?.color ?? identity.color));
       setSelected(id);
       setMode('select');
     },
-    onSelect: (id) => setSelected(id),
+    onSelect: (id, additive) => (additive && id ? toggle(id) : setSelected(id)),
+    onBoxSelect: add,
     onMove: (id, geometry) => editor?.move(id, geometry),
     onCursor: (cursor: Cursor | null) => client?.setCursor(cursor),
     onViewport: (viewport: Viewport) => client?.setViewport(viewport),
@@ -164,7 +174,12 @@ export function MapApp(props: MapAppProps) {
     onBasemapFallback: basemap.fellBack,
   };
 
-  const updateFeature = (id: string, patch: FeaturePropertiesPatch) => editor?.update(id, patch);
+  const updateFeature = (id: string, patch: FeaturePropertiesPatch, coalesceKey?: string) =>
+    editor?.update(id, patch, coalesceKey);
+  const selectedFeatures =
+    selection.length > 1 && client
+      ? selection.map((id) => client.features.get(id)).filter((f): f is Feature => f !== undefined)
+      : [];
   const deleteFeature = (id: string) => {
     editor?.remove(id);
     setSelected(null);
@@ -211,13 +226,14 @@ export function MapApp(props: MapAppProps) {
       else view?.finishDrawing();
     },
     deleteSelected: () => {
-      if (editable && selected && !isFeedFeature(selectedFeature)) deleteFeature(selected);
+      if (editable && selected && client && !isFeedEntry(selectedFeature, client.layers))
+        deleteFeature(selected);
     },
     setMode,
   });
 
   const remoteEdit = selected ? remoteEdits.get(selected) : undefined;
-  const remotePeer = remoteEdit ? client?.peers.get(remoteEdit.clientId) : undefined;
+  const remotePeer = remoteEdit ? client?.personOf(remoteEdit.clientId) : undefined;
 
   return (
     <div className="map-app" data-role={role} data-editor-version={editorVersion}>
@@ -323,6 +339,7 @@ export function MapApp(props: MapAppProps) {
             basemapFallbackMs={props.basemapFallbackMs}
             callbacks={callbacks}
             onView={setView}
+            hiddenLayers={userLayers.hidden}
           />
           {tableOpen ? (
             <AttributeTable
@@ -339,7 +356,7 @@ export function MapApp(props: MapAppProps) {
             />
           ) : null}
           <div className="map-corner">
-            <BasemapSwitcher basemaps={props.basemaps} current={basemap.basemap} onChoose={basemap.choose} />
+            <BasemapSwitcher basemaps={props.basemaps} current={basemap.shown} onChoose={basemap.choose} />
             {basemap.fallback ? (
               <BasemapNotice fallback={basemap.fallback} onDismiss={basemap.dismissFallback} />
             ) : null}
@@ -357,7 +374,9 @@ export function MapApp(props: MapAppProps) {
             <span>
               {selectedFeature
                 ? `${selectedFeature.properties.title || 'Untitled'} · details`
-                : `Features (${client?.features.size ?? 0}) · layers`}
+                : selectedFeatures.length > 1
+                  ? `${selectedFeatures.length} selected · style`
+                  : `Features (${client?.features.size ?? 0}) · layers`}
             </span>
             <span aria-hidden="true">{sheetOpen ? '▾' : '▴'}</span>
           </button>
@@ -371,8 +390,34 @@ export function MapApp(props: MapAppProps) {
               onChange={updateFeature}
               onDelete={deleteFeature}
               onClose={() => setSelected(null)}
+            >
+              {client ? (
+                <FeatureLayerSelect
+                  feature={selectedFeature}
+                  layers={client.layers}
+                  editable={editable && !selectedLayerInfo}
+                  onMove={(layerId) => editor?.moveToLayer(selectedFeature.id, layerId)}
+                />
+              ) : null}
+            </FeatureDetails>
+          ) : null}
+          {selectedFeatures.length > 1 ? (
+            <SelectionDetails
+              features={selectedFeatures}
+              editable={editable}
+              onPatch={(ids, patch, key) => editor?.updateMany(ids, patch, key)}
+              onClear={() => setSelected(null)}
             />
           ) : null}
+          <UserLayers
+            client={client}
+            editor={editor}
+            editable={editable}
+            hidden={userLayers.hidden}
+            onToggleHidden={userLayers.toggleHidden}
+            active={userLayers.active}
+            onActivate={userLayers.setActive}
+          />
           <LiveLayers
             client={client}
             editable={editable}
@@ -383,9 +428,10 @@ export function MapApp(props: MapAppProps) {
           <FeatureList
             client={client}
             filter={featureFilter}
-            selected={selected}
+            selection={selection}
             layerColors={layerColors}
             onSelect={reveal}
+            onToggle={toggle}
             onOpenTable={() => {
               setTableOpen(true);
               // On a phone the table takes the map's place: fold the sheet so both fit.

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { Basemap } from '../../basemap/catalog.ts';
 import { offlineStyle } from '../../basemap/style.ts';
+import { feedLayersOf, LayerPresenter } from '../../layers/user-layers.ts';
 import { type BasemapStyle, MapView, type MapViewCallbacks } from '../../map/map-view.ts';
 
 const OFFLINE_ID = 'offline';
@@ -32,6 +33,8 @@ export interface MapCanvasProps {
   basemapFallbackMs: number;
   callbacks: MapViewCallbacks;
   onView(view: MapView | null): void;
+  /** The user layers this person hid (their features are not drawn for them). */
+  hiddenLayers: ReadonlySet<string>;
 }
 
 /** Hosts the MapLibre map (client-only: loaded with `ssr: false`) and feeds it the client's state. */
@@ -42,6 +45,7 @@ export default function MapCanvas({
   basemapFallbackMs,
   callbacks,
   onView,
+  hiddenLayers,
 }: MapCanvasProps) {
   const container = useRef<HTMLDivElement>(null);
   const latest = useRef({ callbacks, onView, editable, basemap, basemapFallbackMs });
@@ -85,19 +89,23 @@ export default function MapCanvas({
 
   useEffect(() => {
     if (!view || !client) return;
-    view.setLayers(client.layers.values());
-    view.setFeatures(client.features, 'all');
+    // The map draws the features as the user layers present them (defaults, order, hidden ones).
+    const presenter = new LayerPresenter();
+    const draw = (ids: ReadonlySet<string> | 'all') => {
+      view.setLayers(feedLayersOf(client.layers));
+      const changed = presenter.update(client.features, client.layers, hiddenLayers, ids);
+      view.setFeatures(presenter.features, changed);
+      if (changed === 'all') view.redrawFeatures();
+    };
+    draw('all');
     view.setPeers(client.peers);
-    const offState = client.on('featuresChanged', ({ ids }) => {
-      view.setLayers(client.layers.values());
-      view.setFeatures(client.features, ids);
-    });
+    const offState = client.on('featuresChanged', ({ ids }) => draw(ids));
     const offPresence = client.on('presence', (peers) => view.setPeers(peers));
     return () => {
       offState();
       offPresence();
     };
-  }, [view, client]);
+  }, [view, client, hiddenLayers]);
 
   return <div ref={container} className="map-canvas" data-testid="map" role="application" aria-label="Map" />;
 }

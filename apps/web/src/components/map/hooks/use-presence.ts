@@ -27,10 +27,11 @@ export function usePresence(client: MeridianClient | null, view: MapView | null,
   const [following, setFollowing] = useState<string | null>(null);
   const [remoteEdits, setRemoteEdits] = useState<ReadonlyMap<string, RemoteEdit>>(new Map());
 
+  /** Follow a person (by person id), or stop with null. */
   const follow = useCallback(
-    (clientId: string | null) => {
-      setFollowing(clientId);
-      client?.follow(clientId);
+    (personId: string | null) => {
+      setFollowing(personId);
+      client?.follow(personId);
     },
     [client],
   );
@@ -84,7 +85,7 @@ export function usePresence(client: MeridianClient | null, view: MapView | null,
   const badges = useMemo(() => {
     if (!client || presenceVersion < 0) return [];
     return [...remoteEdits].flatMap(([featureId, edit]) => {
-      const peer = client.peers.get(edit.clientId);
+      const peer = client.personOf(edit.clientId);
       return peer ? [{ featureId, name: peer.name, color: peer.color }] : [];
     });
   }, [client, remoteEdits, presenceVersion]);

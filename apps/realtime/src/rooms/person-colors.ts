@@ -1,0 +1,95 @@
+import { generatedColor, PERSON_PALETTE, type PresenceEntry } from '@meridian/protocol';
+
+/**
+ * Colours of the people listed on one map, unique while they are there, across every node.
+ *
+ * Each node assigns colours to its own tabs from what it knows of the map (its tabs and its
+ * peers'), so two nodes can pick the same colour for two people at once. Every node settles that
+ * race with the same rule, from the entries alone:
+ * - a person's colour is the one of their tab with the lowest client id (their other tabs adopt it);
+ * - when two people hold one colour, the lower person id keeps it; the nodes holding the other
+ *   person's tabs re-pick among the colours nobody holds and announce the change.
+ * Each round settles at least the lowest contender, so the map converges after a few bus trips.
+ */
+
+/** Each listed person's colour: the one of their tab with the lowest client id. */
+function colorsByPerson(entries: Iterable<PresenceEntry>): Map<string, string> {
+  const lowestTab = new Map<string, PresenceEntry>();
+  for (const entry of entries) {
+    const seen = lowestTab.get(entry.personId);
+    if (!seen || entry.clientId < seen.clientId) lowestTab.set(entry.personId, entry);
+  }
+  return new Map([...lowestTab].map(([personId, entry]) => [personId, entry.color]));
+}
+
+function hash(text: string): number {
+  let value = 2166136261;
+  for (let i = 0; i < text.length; i++) {
+    value ^= text.charCodeAt(i);
+    value = Math.imul(value, 16777619);
+  }
+  return value >>> 0;
+}
+
+/**
+ * A colour nobody in `taken` holds: `preferred` when it is a palette colour and free, else the
+ * first free palette colour (or, with `spreadBy`, a free one chosen by that key, so that people
+ * re-picking at the same moment on different nodes rarely pick the same), then generated hues.
+ */
+export function freeColor(taken: ReadonlySet<string>, preferred?: string, spreadBy?: string): string {
+  if (preferred && (PERSON_PALETTE as readonly string[]).includes(preferred) && !taken.has(preferred)) {
+    return preferred;
+  }
+  const free = PERSON_PALETTE.filter((color) => !taken.has(color));
+  const offset = spreadBy === undefined ? 0 : hash(spreadBy);
+  if (free.length > 0) return free[offset % free.length] as string;
+  for (let n = offset % 1000; ; n++) {
+    const color = generatedColor(n);
+    if (!taken.has(color)) return color;
+  }
+}
+
+/**
+ * The colour for a newly listed tab of `personId`, given every listed entry on the map: the
+ * person's colour when another of their tabs is listed, else `preferred` if free, else the first
+ * free colour.
+ */
+export function colorForNewTab(
+  personId: string,
+  preferred: string,
+  entries: Iterable<PresenceEntry>,
+): string {
+  const people = colorsByPerson(entries);
+  return people.get(personId) ?? freeColor(new Set(people.values()), preferred);
+}
+
+/**
+ * The local tabs whose colour must change (client id → new colour), given this node's tabs and
+ * every listed entry on the map (local ones included): adopt the person's colour, or re-pick when
+ * a lower person id holds it.
+ */
+export function colorCorrections(
+  local: Iterable<PresenceEntry>,
+  all: Iterable<PresenceEntry>,
+): Map<string, string> {
+  const people = colorsByPerson(all);
+  const holder = new Map<string, string>();
+  for (const [personId, color] of people) {
+    const current = holder.get(color);
+    if (current === undefined || personId < current) holder.set(color, personId);
+  }
+  const taken = new Set(people.values());
+  const repicked = new Map<string, string>();
+  const corrections = new Map<string, string>();
+  for (const entry of local) {
+    const color = people.get(entry.personId) ?? entry.color;
+    let wanted = color;
+    if (holder.get(color) !== entry.personId) {
+      wanted = repicked.get(entry.personId) ?? freeColor(taken, undefined, entry.personId);
+      repicked.set(entry.personId, wanted);
+      taken.add(wanted);
+    }
+    if (wanted !== entry.color) corrections.set(entry.clientId, wanted);
+  }
+  return corrections;
+}

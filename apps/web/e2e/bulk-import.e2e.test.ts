@@ -1,0 +1,121 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createMap, mapLink } from './support/api.ts';
+import {
+  eventually,
+  launchBrowser,
+  newPerson,
+  openMap,
+  type Person,
+  saveMapScreenshot,
+} from './support/browser.ts';
+
+// Issue #11: Ada drops a big GeoJSON file on the map through the real file input; it travels as
+// bulk chunks; Bo, on the other realtime node, sees every feature. Ada presses undo, and the whole
+// import is gone for both. BULK_E2E_FEATURES sets the size: 10,000 by default, what fits the CI
+// budget here (100,000 works through the same path but takes minutes in two SwiftShader pages,
+// most of it in the map's re-indexing of its GeoJSON source; see BENCHMARKS.md).
+const FEATURES = Number(process.env.BULK_E2E_FEATURES ?? 10_000);
+
+/** A GeoJSON file of `count` mixed features: CSV-like points, two-island MultiPolygons, 3D tracks. */
+function featureCollection(count: number): string {
+  const features = Array.from({ length: count }, (_, i) => {
+    const lng = ((i * 7.3) % 340) - 170;
+    const lat = ((i * 3.1) % 160) - 80;
+    if (i % 3 === 0)
+      return {
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [lng, lat] },
+        properties: { title: `Address ${i}`, street: `${i} Main St`, zip: 10_000 + (i % 9000) },
+      };
+    const square = (x: number) => [
+      [x, lat],
+      [x + 0.5, lat],
+      [x + 0.5, lat + 0.5],
+      [x, lat],
+    ];
+    if (i % 3 === 1)
+      return {
+        type: 'Feature',
+        geometry: { type: 'MultiPolygon', coordinates: [[square(lng)], [square(lng + 1)]] },
+        properties: { title: `Islands ${i}`, population: i * 13, fill: '#00aa00' },
+      };
+    return {
+      type: 'Feature',
+      geometry: {
+        type: 'LineString',
+        coordinates: Array.from({ length: 20 }, (_, k) => [lng + k * 0.01, lat, 100 + k]),
+      },
+      properties: { title: `Run ${i}`, stroke: '#123456', 'stroke-width': 3 },
+    };
+  });
+  return JSON.stringify({ type: 'FeatureCollection', features });
+}
+
+/** The number of features the page's feature list says the map holds (its optimistic view). */
+async function featureCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('feature-list').getAttribute('data-count'));
+}
+
+describe('a big import, shared and undone', () => {
+  const [webA = '', webB] = inject('webUrls');
+  const [realtime = ''] = inject('realtimeUrls');
+  const artifactsDir = inject('artifactsDir');
+  let browser: Browser;
+  let ada: Person;
+  let bo: Person;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    ada = await newPerson(browser, 'Ada');
+    bo = await newPerson(browser, 'Bo');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it(`${FEATURES.toLocaleString('en')} features dropped by one person reach the other; undo removes them for both`, async () => {
+    const map = await createMap(realtime, 'Big import');
+    await openMap(ada, mapLink(webA, map.id, map.editKey));
+    // Bo is on the other node when the cluster has two: the chunks cross Redis to reach him.
+    await openMap(bo, mapLink(webB ?? webA, map.id, map.editKey));
+    const file = Buffer.from(featureCollection(FEATURES));
+
+    const dropped = Date.now();
+    await ada.page.getByTestId('import-file').setInputFiles({
+      name: 'places.geojson',
+      mimeType: 'application/geo+json',
+      buffer: file,
+    });
+    // Ada's view shows the whole import at once (optimistic); the importer may split a
+    // multi-part shape into several features, so her count is what Bo must reach.
+    const imported = await eventually(
+      'the import in Ada’s view',
+      async () => {
+        const count = await featureCount(ada.page);
+        return count >= FEATURES ? count : undefined;
+      },
+      120_000,
+    );
+    await expect.poll(() => featureCount(bo.page), { timeout: 240_000, interval: 250 }).toBe(imported);
+    const seenMs = Date.now() - dropped;
+    // Not asserted (machines are noisy): written down so a run says how long it took.
+    console.info(
+      `bulk import e2e: ${FEATURES} features in the file (${(file.length / 1e6).toFixed(1)} MB), ${imported} on the map, at Bo in ${seenMs} ms`,
+    );
+    await saveMapScreenshot(ada.page, artifactsDir, 'bulk-import-ada');
+    await saveMapScreenshot(bo.page, artifactsDir, 'bulk-import-bo');
+
+    await ada.page.getByTestId('undo').click();
+    await expect.poll(() => featureCount(ada.page), { timeout: 240_000, interval: 250 }).toBe(0);
+    await expect.poll(() => featureCount(bo.page), { timeout: 240_000, interval: 250 }).toBe(0);
+    // Nothing is left pending or refused: Ada's connection status settles on "joined", no page errors.
+    await ada.page
+      .locator('[data-testid=connection-status][data-status=joined]')
+      .waitFor({ timeout: 60_000 });
+    await saveMapScreenshot(bo.page, artifactsDir, 'bulk-import-undone-bo');
+    expect(ada.errors).toEqual([]);
+    expect(bo.errors).toEqual([]);
+  }, 600_000);
+});
