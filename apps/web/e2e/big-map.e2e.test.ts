@@ -197,8 +197,14 @@ describe('a big map: the whole list, a table, people’s data across ±180°', (
     await expect
       .poll(() => cell(bo.page, findMeId, 'households').textContent(), { timeout: 15_000 })
       .toBe(String(FIND_ME % 40));
-    await bo.page.getByTestId('close-table').click();
     await bo.page.getByTestId('feature-filter').fill('');
+    // A selection of several features is what the table shows: shift-click two in the list.
+    await featureItems(bo.page).nth(0).click();
+    await featureItems(bo.page)
+      .nth(1)
+      .click({ modifiers: ['Shift'] });
+    await expect.poll(() => bo.page.locator('[data-testid^=attribute-row-]').count()).toBe(2);
+    await bo.page.getByTestId('close-table').click();
   });
 
   it('a bulk import by someone else is one notice, not a tag per feature', async () => {

@@ -343,7 +343,12 @@ export function MapApp(props: MapAppProps) {
           />
           {tableOpen ? (
             <AttributeTable
-              features={featureFilter.matches}
+              // A selection of several features (shift-click, box) is what the table shows; else the list.
+              features={
+                selection.length > 1 && client
+                  ? selection.flatMap((id) => client.features.get(id) ?? [])
+                  : featureFilter.matches
+              }
               total={featureFilter.total}
               selected={selected}
               editable={editable}
