@@ -1,5 +1,6 @@
 import { type Feature, type KnownProperties, STYLE_KEYS, type StyleKey } from '@meridian/protocol';
 import type { Feature as GeoJsonFeature, Geometry as GeoJsonGeometry } from 'geojson';
+import { drawableGeometry } from './antimeridian.ts';
 
 /** Colour of a feature that has none of its own. */
 export const DEFAULT_FEATURE_COLOR = '#2563eb';
@@ -82,7 +83,8 @@ export function toRenderFeature(feature: Feature, layerColors: LayerColorMap = N
   return {
     type: 'Feature',
     id: feature.id,
-    geometry: feature.geometry,
+    // Shapes across ±180° drawn as shapes, not bands; the stored geometry is untouched.
+    geometry: drawableGeometry(feature.geometry),
     properties: renderProperties(feature, layerColors),
   };
 }

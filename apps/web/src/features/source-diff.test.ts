@@ -123,4 +123,36 @@ describe('diffFeatures', () => {
     const unknown = diffFeatures(new Map(), new Map([['q-1', entry]]), 'all');
     expect(unknown.feed.add?.[0]?.properties?.color).toBe('#ff0000');
   });
+
+  it('hands MapLibre a line across ±180° with continuous longitudes, on add and on move', () => {
+    const across = (lng: number): Feature => ({
+      ...line('pacific'),
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [170, 0],
+          [lng, 5],
+        ],
+      },
+    });
+    const rendered = new Map<string, Feature>();
+    const added = diffFeatures(rendered, new Map([['pacific', across(-170)]]), 'all');
+    expect(added.shapes.add?.[0]?.geometry).toEqual({
+      type: 'LineString',
+      coordinates: [
+        [170, 0],
+        [190, 5],
+      ],
+    });
+    const moved = diffFeatures(rendered, new Map([['pacific', across(-160)]]), ['pacific']);
+    expect(moved.shapes.update?.[0]?.newGeometry).toEqual({
+      type: 'LineString',
+      coordinates: [
+        [170, 0],
+        [200, 5],
+      ],
+    });
+    // What is kept as rendered state is the stored feature, untouched.
+    expect(rendered.get('pacific')?.geometry).toEqual(across(-160).geometry);
+  });
 });

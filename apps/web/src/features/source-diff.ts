@@ -1,5 +1,6 @@
 import type { Feature } from '@meridian/protocol';
 import type { GeoJSONFeatureDiff, GeoJSONSourceDiff } from 'maplibre-gl';
+import { drawableGeometry } from './antimeridian.ts';
 import {
   bucketOf,
   type FeatureBucket,
@@ -85,7 +86,7 @@ export function diffFeatures(
       continue;
     }
     const update: GeoJSONFeatureDiff = { id };
-    if (!sameGeometry(before.geometry, after.geometry)) update.newGeometry = after.geometry;
+    if (!sameGeometry(before.geometry, after.geometry)) update.newGeometry = drawableGeometry(after.geometry);
     Object.assign(
       update,
       changedProperties(renderProperties(before, layerColors), renderProperties(after, layerColors)),

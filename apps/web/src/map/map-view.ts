@@ -4,6 +4,7 @@ import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
 import { Protocol as PmtilesProtocol } from 'pmtiles';
 import { OFFLINE_BASEMAP } from '../basemap/style.ts';
+import { drawableGeometry } from '../features/antimeridian.ts';
 import {
   anchorOf,
   lineFromVertices,
@@ -362,15 +363,22 @@ export class MapView {
     this.map.easeTo({ center: anchorOf(feature.geometry) as [number, number], duration: 300 });
   }
 
-  /** Fly to a feature found by search: its whole extent, or close in on a marker. */
-  showFeature(id: string): void {
+  /**
+   * Fly to a feature found by search: its whole extent, or close in on a marker. `coveredBottomPx`
+   * is how much of the map a panel covers from below (the attribute table): the feature is shown
+   * in the part left visible.
+   */
+  showFeature(id: string, coveredBottomPx = 0): void {
     const feature = this.#features.get(id);
     if (!feature) return;
-    const positions = verticesOf(feature.geometry).map((v) => v.position);
+    // Continuous longitudes, so a shape across ±180° fits its own extent, not the whole world.
+    const positions = verticesOf(drawableGeometry(feature.geometry)).map((v) => v.position);
     if (feature.geometry.type === 'Point' || positions.length < 2) {
       this.map.flyTo({
         center: anchorOf(feature.geometry) as [number, number],
         zoom: Math.max(this.map.getZoom(), 15),
+        // An offset, not camera padding: padding would stay on the map for every later move.
+        offset: [0, -coveredBottomPx / 2],
       });
       return;
     }
@@ -381,7 +389,7 @@ export class MapView {
         [Math.min(...lngs), Math.min(...lats)],
         [Math.max(...lngs), Math.max(...lats)],
       ],
-      { padding: 60, maxZoom: 16 },
+      { padding: { top: 60, left: 60, right: 60, bottom: 60 + coveredBottomPx }, maxZoom: 16 },
     );
   }
 
@@ -516,7 +524,7 @@ export class MapView {
     const geometry = geometryOverride ?? feature.geometry;
     collection.features.push({
       type: 'Feature',
-      geometry: geometry as GeoJsonGeometry,
+      geometry: drawableGeometry(geometry) as GeoJsonGeometry,
       properties: { ...styleOf(feature), color: featureColor(feature, this.#layerColors), fid: feature.id },
     });
     // Feed entries are the feed's: no handles to reshape them.
@@ -582,6 +590,7 @@ export class MapView {
       });
     }
     void this.#source(SOURCES.editors)?.setData(editors);
+    this.#container.dataset.authorTags = String(editors.features.length);
   }
 
   #setFeatureFilters(hiddenId: string | null): void {

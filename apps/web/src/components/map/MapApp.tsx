@@ -17,6 +17,7 @@ import { useClientVersion } from '../../session/use-client.ts';
 import { useMeridianSession } from '../../session/use-meridian-session.ts';
 import { useSessionNotices } from '../../session/use-session-notices.ts';
 import { TrafficInspector } from '../inspector/TrafficInspector.tsx';
+import { AttributeTable } from './AttributeTable.tsx';
 import { BasemapNotice, BasemapSwitcher } from './BasemapSwitcher.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { downloadExport } from './export-download.ts';
@@ -25,6 +26,7 @@ import { FeatureLayerSelect } from './FeatureLayerSelect.tsx';
 import { FeatureList } from './FeatureList.tsx';
 import { useBasemap } from './hooks/use-basemap.ts';
 import { useDebugSwitch } from './hooks/use-debug.ts';
+import { useFeatureFilter } from './hooks/use-feature-filter.ts';
 import { useImportSources } from './hooks/use-import-sources.ts';
 import { useImporter } from './hooks/use-importer.ts';
 import { usePresence } from './hooks/use-presence.ts';
@@ -76,6 +78,7 @@ export function MapApp(props: MapAppProps) {
   const [shareOpen, setShareOpen] = useState(false);
   /** On a phone the side panel is a bottom sheet, folded down to its handle unless opened. */
   const [sheetOpen, setSheetOpen] = useState(false);
+  const [tableOpen, setTableOpen] = useState(false);
   /** A view link minted in this session, when the page did not come with one (see SharePanel). */
   const [mintedViewLink, setMintedViewLink] = useState<string | null>(null);
 
@@ -98,6 +101,7 @@ export function MapApp(props: MapAppProps) {
   const { selected, selection, setSelected, toggle, add, reveal } = useSelection(client, view);
   const basemap = useBasemap(props.basemaps, props.defaultBasemap);
   const debug = useDebugSwitch(view);
+  const featureFilter = useFeatureFilter(client);
   const userLayers = useUserLayers(props.mapId, client);
 
   const editor = useMemo(() => (client ? new Editor(client) : null), [client]);
@@ -318,6 +322,25 @@ export function MapApp(props: MapAppProps) {
             hiddenLayers={userLayers.hidden}
           />
           <ImportPanel importer={importer} dragging={dragging} />
+          {tableOpen ? (
+            <AttributeTable
+              // A selection of several features (shift-click, box) is what the table shows; else the list.
+              features={
+                selection.length > 1 && client
+                  ? selection.flatMap((id) => client.features.get(id) ?? [])
+                  : featureFilter.matches
+              }
+              total={featureFilter.total}
+              selected={selected}
+              editable={editable}
+              onSelect={(id, coveredPx) => {
+                setSelected(id);
+                view?.showFeature(id, coveredPx);
+              }}
+              onChange={updateFeature}
+              onClose={() => setTableOpen(false)}
+            />
+          ) : null}
           <div className="map-corner">
             <BasemapSwitcher basemaps={props.basemaps} current={basemap.shown} onChoose={basemap.choose} />
             {basemap.fallback ? (
@@ -390,10 +413,16 @@ export function MapApp(props: MapAppProps) {
           />
           <FeatureList
             client={client}
+            filter={featureFilter}
             selection={selection}
             layerColors={layerColors}
             onSelect={reveal}
             onToggle={toggle}
+            onOpenTable={() => {
+              setTableOpen(true);
+              // On a phone the table takes the map's place: fold the sheet so both fit.
+              setSheetOpen(false);
+            }}
           />
         </aside>
       </div>

@@ -3,18 +3,21 @@
 import type { MeridianClient } from '@meridian/protocol/client';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { MapView } from '../../../map/map-view.ts';
+import {
+  BulkTally,
+  bulkNotice,
+  freshEdits,
+  type RemoteEdit,
+  remoteActivity,
+  withRemoteEdit,
+} from '../../../presence/remote-activity.ts';
 import { useClientVersion } from '../../../session/use-client.ts';
 import type { Notify } from '../../../session/use-session-notices.ts';
 
-/** Someone else changed a feature this recently: show them as editing it. */
-const REMOTE_EDIT_WINDOW_MS = 8000;
+/** A bulk op's chunks stop arriving for this long: the import is told as one notice. */
+const BULK_QUIET_MS = 1200;
 const FOLLOW_EASE_MS = 250;
 const SUMMON_EASE_MS = 700;
-
-export interface RemoteEdit {
-  clientId: string;
-  at: number;
-}
 
 /**
  * The other people on the map as this page shows them: whom this person follows (the map tracks
@@ -42,28 +45,39 @@ export function usePresence(client: MeridianClient | null, view: MapView | null,
     });
   }, [client, view, notify]);
 
-  // Who changed which feature: the client says so; feed entries and layer ops are nobody's edit.
+  // Who changed which feature: a tag for a single edit by someone else, the newest few only; a
+  // bulk op (an import arrives as many chunks) is added up and told once when its author pauses.
   useEffect(() => {
     if (!client) return;
-    return client.on('featuresChanged', ({ ids, by }) => {
-      if (!by || ids === 'all' || !by.opKind.startsWith('feature.')) return;
-      const at = Date.now();
-      setRemoteEdits((edits) => {
-        const next = new Map(edits);
-        for (const id of ids) next.set(id, { clientId: by.clientId, at });
-        return next;
-      });
+    const tally = new BulkTally();
+    let quiet: ReturnType<typeof setTimeout> | null = null;
+    const tell = () => {
+      quiet = null;
+      for (const { clientId, verb, count } of tally.drain())
+        notify(bulkNotice(client.peers.get(clientId)?.name ?? 'Someone', verb, count));
+    };
+    const off = client.on('featuresChanged', (event) => {
+      const activity = remoteActivity(event);
+      if (activity?.kind === 'edit') {
+        const edit = { clientId: activity.clientId, at: Date.now() };
+        setRemoteEdits((edits) => withRemoteEdit(edits, activity.featureId, edit));
+      } else if (activity?.kind === 'bulk') {
+        tally.add(activity.clientId, activity.verb, activity.count);
+        if (quiet) clearTimeout(quiet);
+        quiet = setTimeout(tell, BULK_QUIET_MS);
+      }
     });
-  }, [client]);
+    return () => {
+      off();
+      if (quiet) clearTimeout(quiet);
+    };
+  }, [client, notify]);
 
   // Forget remote edits once they are old.
   const editing = remoteEdits.size > 0;
   useEffect(() => {
     if (!editing) return;
-    const timer = setInterval(() => {
-      const cutoff = Date.now() - REMOTE_EDIT_WINDOW_MS;
-      setRemoteEdits((edits) => new Map([...edits].filter(([, edit]) => edit.at > cutoff)));
-    }, 1000);
+    const timer = setInterval(() => setRemoteEdits((edits) => freshEdits(edits, Date.now())), 1000);
     return () => clearInterval(timer);
   }, [editing]);
 

@@ -47,7 +47,7 @@ export function useSelection(client: MeridianClient | null, view: MapView | null
     [],
   );
 
-  /** Select from a list: also bring the feature into view. */
+  /** Select from the list: also bring the feature to the centre (at the zoom the person chose). */
   const reveal = useCallback(
     (id: string) => {
       setSelection([id]);
