@@ -99,9 +99,17 @@ export function FeatureDetails({
   const kind = layer ? 'Feed entry' : KIND_LABEL[feature.geometry.type];
   const position = feature.geometry.type === 'Point' ? feature.geometry.coordinates : null;
   const measurement = measureGeometry(feature.geometry);
+  const section = useRef<HTMLElement>(null);
+  // A feature picked lower down (the list, on a phone's sheet) leaves the panel scrolled there:
+  // bring the panel back to its top, where these details are, each time another feature is shown.
+  useEffect(() => {
+    const panel = section.current?.closest('.sidepanel');
+    if (panel && feature.id) panel.scrollTop = 0;
+  }, [feature.id]);
 
   return (
     <section
+      ref={section}
       className="feature-details"
       aria-label={`${kind} details`}
       data-testid="feature-details"
