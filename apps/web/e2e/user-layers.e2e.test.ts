@@ -25,6 +25,19 @@ async function drawnColor(page: Page, title: string): Promise<string | null> {
   }, title);
 }
 
+/** A property of the drawn feature with this title (what the map's style expressions read). */
+async function drawnProperty(page: Page, title: string, key: string): Promise<string | null> {
+  return page.evaluate(
+    ([wanted, property]) => {
+      const hits = window.meridianMap?.querySourceFeatures('meridian-shapes') ?? [];
+      const hit = hits.find((f) => f.properties?.title === wanted);
+      const value = hit?.properties?.[property as string];
+      return value === undefined ? null : String(value);
+    },
+    [title, key],
+  );
+}
+
 const drawnCount = async (page: Page) => Number(await mapOf(page).getAttribute('data-feature-count'));
 const layerRows = (page: Page) => page.locator('[data-testid^=user-layer-]');
 
@@ -110,6 +123,13 @@ describe('layers of your own: create, move into, style, hide (per person), delet
     await eventually('Ben to see the layer colour', async () =>
       (await drawnColor(ben.page, 'Square park')) === MAGENTA ? true : undefined,
     );
+    // The layer's full default style, from the same panel as a feature's: a dashed outline.
+    await anaRow.getByTestId('layer-style-toggle').click();
+    await ana.page.getByTestId('layer-style').getByTestId('style-dash-dash').click();
+    await eventually('Ben to see the layer’s dashed outline on the shape', async () =>
+      (await drawnProperty(ben.page, 'Square park', 'stroke-dash')) === 'dash' ? true : undefined,
+    );
+    await saveMapScreenshot(ana.page, artifactsDir, 'user-layers-ana-style');
     await waitForMapIdle(ben.page);
     await saveMapScreenshot(ben.page, artifactsDir, 'user-layers-ben-desktop');
 

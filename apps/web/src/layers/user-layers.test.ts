@@ -4,9 +4,11 @@ import { loadHiddenLayers, saveHiddenLayers, toggled } from './hidden-layers.ts'
 import {
   isFeedEntry,
   LayerPresenter,
+  layerStyleSamples,
   layersTopFirst,
   orderForMove,
   orderOnTop,
+  patchLayerStyle,
   presentAll,
   presentFeature,
 } from './user-layers.ts';
@@ -125,5 +127,30 @@ describe('feed entries and hidden layers', () => {
       },
     };
     expect(() => saveHiddenLayers(full, 'm1', new Set(['x']))).not.toThrow();
+  });
+});
+
+describe('a layer styled with the style panel', () => {
+  const layer: UserLayer = {
+    id: 'l1',
+    kind: 'user',
+    name: 'Parks',
+    order: 0,
+    style: { 'marker-color': '#ff00aa', stroke: '#ff00aa' },
+  };
+
+  it('sets and removes style keys and ignores any other key of the patch', () => {
+    expect(patchLayerStyle(layer.style, { 'stroke-dash': 'dash', stroke: null, title: 'x' })).toEqual({
+      'marker-color': '#ff00aa',
+      'stroke-dash': 'dash',
+    });
+    // The layer's own object is left as it was (the next op is computed from the state, not from it).
+    expect(layer.style).toEqual({ 'marker-color': '#ff00aa', stroke: '#ff00aa' });
+  });
+
+  it('offers the panel a marker, a line and an area carrying the layer style', () => {
+    const samples = layerStyleSamples(layer);
+    expect(samples.map((sample) => sample.geometry.type)).toEqual(['Point', 'LineString', 'Polygon']);
+    for (const sample of samples) expect(sample.properties).toEqual(layer.style);
   });
 });

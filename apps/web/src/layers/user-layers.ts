@@ -1,8 +1,10 @@
 import {
   type Feature,
   type FeatureProperties,
+  type FeaturePropertiesPatch,
   type FeedLayer,
   type Layer,
+  type LayerStyle,
   LIMITS,
   STYLE_KEYS,
   type UserLayer,
@@ -166,4 +168,55 @@ export function orderForMove(
 /** The colour a layer's default style paints with, if it sets one. */
 export function layerColor(layer: UserLayer): string | undefined {
   return layer.style['marker-color'] ?? layer.style.stroke ?? layer.style.fill;
+}
+
+/**
+ * A layer's default style after a style-panel patch: style keys set or (null) removed, any other
+ * key of the patch (a title, say) ignored, since a layer's style holds style keys only.
+ */
+export function patchLayerStyle(style: LayerStyle, patch: FeaturePropertiesPatch): LayerStyle {
+  const next: Record<string, unknown> = { ...style };
+  for (const key of STYLE_KEYS) {
+    if (!(key in patch)) continue;
+    const value = patch[key];
+    if (value === null || value === undefined) delete next[key];
+    else next[key] = value;
+  }
+  return next as LayerStyle;
+}
+
+/**
+ * One marker, one line and one area carrying a layer's default style: what the style panel edits
+ * when it styles a layer (it shows the sections of the geometries it is given).
+ */
+export function layerStyleSamples(layer: UserLayer): Feature[] {
+  const properties = { ...layer.style } as FeatureProperties;
+  const sample = (id: string, geometry: Feature['geometry']): Feature => ({
+    type: 'Feature',
+    id: `${layer.id}-style-${id}`,
+    geometry,
+    properties,
+    version: 0,
+  });
+  return [
+    sample('marker', { type: 'Point', coordinates: [0, 0] }),
+    sample('line', {
+      type: 'LineString',
+      coordinates: [
+        [0, 0],
+        [1, 1],
+      ],
+    }),
+    sample('area', {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+          [0, 0],
+        ],
+      ],
+    }),
+  ];
 }

@@ -105,8 +105,12 @@ export class Editor {
   }
 
   /** Rename, restyle or reorder a user layer. */
-  updateLayer(id: string, change: Partial<Pick<UserLayer, 'name' | 'style' | 'order'>>): void {
-    this.#perform([{ kind: 'layer.update', id, ...change }]);
+  updateLayer(
+    id: string,
+    change: Partial<Pick<UserLayer, 'name' | 'style' | 'order'>>,
+    coalesceKey?: string,
+  ): void {
+    this.#perform([{ kind: 'layer.update', id, ...change }], coalesceKey);
   }
 
   /** Move a feature into a user layer, or out of any (null). */

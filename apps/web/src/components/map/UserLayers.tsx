@@ -3,10 +3,17 @@
 import { LIMITS, type UserLayer } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { useEffect, useRef, useState } from 'react';
-import { layerColor, layersTopFirst, orderForMove } from '../../layers/user-layers.ts';
+import {
+  layerColor,
+  layerStyleSamples,
+  layersTopFirst,
+  orderForMove,
+  patchLayerStyle,
+} from '../../layers/user-layers.ts';
 import type { Editor } from '../../session/editor.ts';
 import { useClientVersion } from '../../session/use-client.ts';
 import { LayerStyleControl } from './LayerStyleControl.tsx';
+import { StylePanel } from './StylePanel.tsx';
 import './user-layers.css';
 
 /** How long the "Undo" offer stays after a layer is deleted. */
@@ -39,6 +46,7 @@ export function UserLayers({
 }: UserLayersProps) {
   useClientVersion(client, ['featuresChanged']);
   const layers = client ? layersTopFirst(client.layers) : [];
+  const [styling, setStyling] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [undoOffer, setUndoOffer] = useState<{ name: string; version: number } | null>(null);
 
@@ -129,6 +137,16 @@ export function UserLayers({
                     style={layer.style}
                     onChange={(style) => editor?.updateLayer(layer.id, { style })}
                   />
+                  <button
+                    type="button"
+                    className="ghost small"
+                    aria-expanded={styling === layer.id}
+                    aria-label={`Default style of ${layer.name}`}
+                    data-testid="layer-style-toggle"
+                    onClick={() => setStyling(styling === layer.id ? null : layer.id)}
+                  >
+                    Style
+                  </button>
                   <MoveButton
                     layer={layer}
                     direction="up"
@@ -166,6 +184,21 @@ export function UserLayers({
                       Delete
                     </button>
                   )}
+                </div>
+              ) : null}
+              {editable && styling === layer.id ? (
+                <div className="user-layer-style" data-testid="layer-style">
+                  {/* The layer's features take these for every key they do not set themselves. */}
+                  <StylePanel
+                    features={layerStyleSamples(layer)}
+                    onPatch={(patch, coalesceKey) =>
+                      editor?.updateLayer(
+                        layer.id,
+                        { style: patchLayerStyle(layer.style, patch) },
+                        coalesceKey && `${layer.id}:${coalesceKey}`,
+                      )
+                    }
+                  />
                 </div>
               ) : null}
             </li>
