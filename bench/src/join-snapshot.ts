@@ -3,8 +3,9 @@
  * shared compressor), a map seeded with N mixed features through `features.import` ops, then
  * joining clients measured side by side in one run:
  *
- * - `v2 one frame`: the previous protocol's join (a v2 `hello`), answered with one `snapshot`
- *   message holding every feature; parsed and applied as the v2 client did.
+ * (A `v2 one frame` variant, the previous protocol's single `snapshot` message, ran beside these
+ * until v3 also changed presence and layers and the server stopped serving v2 clients; its last
+ * figures stay in BENCHMARKS.md.)
  * - `v3 streamed`: the real MeridianClient, answered with `snapshotBegin`, 64 KiB
  *   `snapshotChunk`s (encoded once per map and seq) and `snapshotEnd`; permessage-deflate off.
  * - `v3 streamed + deflate`: the same with permessage-deflate negotiated (the chunks are sent
@@ -31,17 +32,11 @@ import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import {
   createMapState,
   type Feature,
-  parseServerMessage,
   STREAMED_SNAPSHOT_VERSION,
   stateHash,
   subprotocolsFor,
 } from '@meridian/protocol';
-import {
-  importChunks,
-  MapReplica,
-  MeridianClient,
-  type WebSocketConstructor,
-} from '@meridian/protocol/client';
+import { importChunks, MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
 import WebSocket from 'ws';
 import { cpuSeconds } from './load/proc.ts';
 import { mixedFeatures } from './mixed-features.ts';
@@ -60,7 +55,7 @@ const ORIGIN = 'http://bench.localhost';
 /** Import ops sent before waiting for acks while seeding. */
 const SEED_WINDOW = 32;
 
-export const JOIN_VARIANTS = ['v2 one frame', 'v3 streamed', 'v3 streamed + deflate'] as const;
+export const JOIN_VARIANTS = ['v3 streamed', 'v3 streamed + deflate'] as const;
 export type JoinVariant = (typeof JOIN_VARIANTS)[number];
 
 export interface JoinSample {
@@ -165,60 +160,6 @@ async function seed(wsUrl: string, token: string, mapId: string, features: Featu
   });
   ws.removeAllListeners('close');
   ws.close();
-}
-
-/** The v2 client's join: hello v2, join, one snapshot frame parsed and applied. */
-async function joinV2(wsUrl: string, token: string, mapId: string, serverPid: number, hash: string) {
-  const { Ctor, sockets } = probeSocket(true);
-  const ws = new (Ctor as unknown as typeof WebSocket)(wsUrl, subprotocolsFor(token));
-  const cpu0 = cpuSeconds(serverPid);
-  let t0 = 0;
-  let bytes0 = 0;
-  return new Promise<JoinSample>((resolve, reject) => {
-    ws.on('open', () =>
-      ws.send(
-        JSON.stringify({
-          type: 'hello',
-          v: 2,
-          clientId: `v2-${randomBytes(4).toString('hex')}`,
-          name: 'v2',
-          color: '#000000',
-        }),
-      ),
-    );
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (text.startsWith('{"type":"welcome"')) {
-        t0 = performance.now();
-        bytes0 = bytesRead(sockets[0]);
-        ws.send(JSON.stringify({ type: 'join', mapId }));
-        return;
-      }
-      if (!text.startsWith('{"type":"snapshot"')) return;
-      const parsed = parseServerMessage(text);
-      if (!parsed.ok || parsed.value.type !== 'snapshot') return reject(new Error('bad snapshot'));
-      const replica = new MapReplica('v2');
-      replica.applySnapshot(
-        parsed.value.seq,
-        parsed.value.map.name,
-        parsed.value.features,
-        parsed.value.layers,
-      );
-      const done = performance.now();
-      const sample: JoinSample = {
-        firstMs: done - t0,
-        allMs: done - t0,
-        wireBytes: bytesRead(sockets[0]) - bytes0,
-        jsonBytes: Buffer.byteLength(text),
-        frames: 1,
-        serverCpuMs: (cpuSeconds(serverPid) - cpu0) * 1000,
-        equal: stateHash(replica.confirmed) === hash,
-      };
-      ws.close();
-      resolve(sample);
-    });
-    ws.on('error', reject);
-  });
 }
 
 /** The real client's join (protocol v3). */
@@ -382,9 +323,7 @@ export async function runJoinBench(options: JoinOptions): Promise<JoinReport> {
       report.geojson.push({ count, jsonBytes: Buffer.byteLength(geojson), gzipBytes, brotliBytes, gzipMs });
 
       const join = (variant: JoinVariant) =>
-        variant === 'v2 one frame'
-          ? joinV2(wsUrl, token, mapId, server.pid, hash)
-          : joinV3(wsUrl, token, mapId, server.pid, hash, variant === 'v3 streamed + deflate');
+        joinV3(wsUrl, token, mapId, server.pid, hash, variant === 'v3 streamed + deflate');
       const samples = new Map<string, JoinSample[]>();
       const keep = (variant: JoinVariant, cache: string, sample: JoinSample) => {
         const key = `${variant}|${cache}`;
