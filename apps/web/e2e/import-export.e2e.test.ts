@@ -103,8 +103,11 @@ describe('import and export of files', () => {
 
     const titled = (page: Page, title: string) =>
       page.locator(`[data-testid^=feature-item-][data-title="${title}"]`);
+    // Bo's list is virtualised: its rows exist only while his bottom sheet shows it.
+    await bo.page.getByTestId('sheet-toggle').tap();
     for (const title of ['Summit', 'Ridge', 'Lake'])
       await expect.poll(() => titled(bo.page, title).count()).toBe(1);
+    await bo.page.getByTestId('sheet-toggle').tap();
     await ada.page.getByTestId('import-close').click();
     expect(await ada.page.getByTestId('import-panel').count()).toBe(0);
   });
