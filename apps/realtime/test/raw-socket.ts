@@ -88,8 +88,9 @@ export class RawSocket {
       );
     });
     this.send({ type: 'join', mapId, ...extra });
-    return waitFor('a snapshot or replay', () =>
-      this.frames.find((f) => f.type === 'snapshot' || f.type === 'replay'),
+    // A big map's snapshot streams (snapshotBegin, chunks, snapshotEnd): joined at its end.
+    return waitFor('a snapshot, a streamed snapshot’s end or a replay', () =>
+      this.frames.find((f) => f.type === 'snapshot' || f.type === 'snapshotEnd' || f.type === 'replay'),
     );
   }
 
