@@ -5,9 +5,9 @@
 //   node scripts/build.mjs                       dist/ only (what `npm start` runs)
 //   node scripts/build.mjs --runtime-dir <dir>   also assembles everything production needs under
 //                                                <dir>, in the repository's layout (the image's /app)
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -89,6 +89,35 @@ const importMetaUrlPlugin = {
   },
 };
 
+/**
+ * Prisma's query compiler comes as a module whose one export is its Wasm as a base64 string (2.3 MB
+ * for the "small" build). Bundled, that string is part of the bundle's source text, which V8 keeps
+ * for the life of the process, and a second copy lives as the string the module exports. Here the
+ * Wasm is written beside the bundle as a plain .wasm file, and the module becomes a small object that
+ * reads it when Prisma decodes it (`Buffer.from(x, 'base64')` takes an object's `valueOf()`), so no
+ * copy of it stays in the heap once the compiler is instantiated (BENCHMARKS.md, "Lean nodes").
+ */
+const PRISMA_WASM_MODULE = /query_compiler_[a-z_]+\.[a-z]+\.wasm-base64\.mjs$/;
+
+/** @type {import('esbuild').Plugin} */
+const prismaWasmPlugin = {
+  name: 'meridian-prisma-wasm',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: PRISMA_WASM_MODULE }, async (args) => {
+      const { wasm } = await import(pathToFileURL(args.path).href);
+      const file = path.basename(args.path).replace(/-base64\.mjs$/, '');
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(path.join(OUT_DIR, file), Buffer.from(wasm, 'base64'));
+      const url = `new URL(${JSON.stringify(`./${file}`)}, import.meta.url)`;
+      return {
+        contents: `import { readFileSync } from 'node:fs';
+export const wasm = { valueOf: () => readFileSync(${url}).toString('base64') };`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const entryPoints = ENTRIES.filter((entry) => {
   const present = existsSync(path.join(REPO_ROOT, entry.source));
   if (!present && !entry.optional) throw new Error(`build: entry ${entry.source} is missing`);
@@ -113,7 +142,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __meridianCreateRequire } from 'node:module'; const require = __meridianCreateRequire(import.meta.url);",
   },
-  plugins: [importMetaUrlPlugin],
+  plugins: [importMetaUrlPlugin, prismaWasmPlugin],
   metafile: true,
   logLevel: 'warning',
   legalComments: 'linked',
