@@ -40,7 +40,11 @@ RUN npm run generate -w @meridian/db
 RUN node apps/realtime/scripts/build.mjs --runtime-dir /runtime
 
 FROM ${NODE_IMAGE} AS runtime
+# MALLOC_ARENA_MAX=2: glibc otherwise keeps a malloc arena per thread that ever allocated (V8's
+# compile and GC helpers), ~10 MiB of an idle node's RSS; as `npm start` sets it (BENCHMARKS.md,
+# "Lean nodes").
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     HOST=0.0.0.0 \
     PORT=4000 \
     MERIDIAN_DATA_DIR=/data

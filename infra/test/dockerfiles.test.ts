@@ -5,6 +5,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../apps/realtime/src/env.ts';
+import { PRODUCTION_ENV } from '../../bench/src/systems/production-env.ts';
 import { appServesRoute } from './support/app-env.ts';
 import {
   ancestry,
@@ -101,7 +102,12 @@ describe.each(IMAGES)('infra/docker/$image.Dockerfile', ({ image, workspace, def
       expect(lastInstruction(runtime, 'WORKDIR')?.args).toBe('/app/apps/realtime');
       // What the realtime package's own start script runs, the bundle its build script writes.
       expect(cmd.slice(1)).toEqual(['dist/index.mjs']);
-      expect(pkg.scripts?.start).toBe('node dist/index.mjs');
+      // …with the same environment as `npm start` and the benchmark (bench's PRODUCTION_ENV).
+      const production = Object.entries(PRODUCTION_ENV);
+      expect(pkg.scripts?.start).toBe(
+        `${production.map(([k, v]) => `${k}=${v}`).join(' ')} node dist/index.mjs`,
+      );
+      for (const [key, value] of production) expect(envOf(runtime).get(key), key).toBe(value);
       expect(Object.keys(pkg.dependencies ?? {})).not.toContain('tsx');
     } else {
       expect(Object.keys(pkg.dependencies ?? {})).toContain('next');

@@ -4,6 +4,7 @@
  * Started as production runs it (`npm start`): the bundle `node apps/realtime/dist/index.mjs`,
  * built once per benchmark run, one process per node, no TypeScript loader.
  */
+
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { type ClientMessage, PROTOCOL_VERSION } from '@meridian/protocol';
 import WebSocket from 'ws';
 import type { ClientTarget } from '../load/plan.ts';
 import type { Deployment, StartOptions } from './catalog.ts';
+import { PRODUCTION_ENV } from './production-env.ts';
 import {
   freePort,
   httpOk,
@@ -215,6 +217,7 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
         MERIDIAN_AUTH_SECRET: secret,
         MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
         LOG_LEVEL: 'warn',
+        ...PRODUCTION_ENV,
         ...meridian.env,
       },
       options.cpus,
