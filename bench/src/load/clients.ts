@@ -7,10 +7,11 @@ import { type ClientMessage, PERSON_PALETTE, PROTOCOL_VERSION } from '@meridian/
 import type { ClientSpec, ClientTarget } from './plan.ts';
 import { RawWebSocket } from './raw-websocket.ts';
 import {
-  cursorLatencyInBytes,
   eachCursorLatencyInBytes,
   nowUs,
   opLatencyInBytes,
+  SenderStamps,
+  sentStampUs,
   stampedCursor,
   stampedOpId,
 } from './stamp.ts';
@@ -19,6 +20,8 @@ export interface DeliverySink {
   /** The current run's epoch; stamps from other runs are ignored. */
   epoch: number;
   onDelivery(latencyUs: number, bytes: number): void;
+  /** A broadcast this receiver had already had (or an older one of the same sender): not counted. */
+  onRepeat(): void;
   onServerError(): void;
   /** A live connection closed without being asked to, with the close code it got. */
   onUnexpectedClose(code: number): void;
@@ -60,6 +63,24 @@ export function presenceBroadcast(clientId: string, cursor: [number, number]) {
       following: null,
     },
   };
+}
+
+const NO_OWN_ID = Buffer.alloc(0);
+
+/**
+ * One receiver's reading of presence frames, the same for every system: each stamped entry of
+ * this run (but the receiver's own) counts once per sender and stamp (`SenderStamps`).
+ */
+function presenceReader(sink: DeliverySink, ownId: Buffer) {
+  const stamps = new SenderStamps();
+  const onEntry = (latencyUs: number, bytes: number, sender: string, atUs: number) => {
+    if (stamps.fresh(sender, sentStampUs(atUs, latencyUs), sink.epoch)) sink.onDelivery(latencyUs, bytes);
+    else sink.onRepeat();
+  };
+  return (buf: Buffer, start: number, end: number, atUs: number) =>
+    eachCursorLatencyInBytes(buf, start, end, sink.epoch, atUs, ownId, (latencyUs, bytes, sender) =>
+      onEntry(latencyUs, bytes, sender, atUs),
+    );
 }
 
 interface Link {
@@ -128,6 +149,7 @@ function connectWith(url: string, spec: ClientSpec, sink: DeliverySink, protocol
 
 /** The hand-rolled ws peer and bare uWS: the payload goes out and comes back verbatim. */
 function rawWs(spec: ClientSpec, sink: DeliverySink): Protocol {
+  const read = presenceReader(sink, NO_OWN_ID);
   return (socket, link) => ({
     open: () =>
       link.ready({
@@ -135,10 +157,7 @@ function rawWs(spec: ClientSpec, sink: DeliverySink): Protocol {
           socket().send(JSON.stringify(presenceBroadcast(spec.clientId, stampedCursor(sentUs, sink.epoch)))),
         close: () => socket().terminate(),
       }),
-    text: (buf, start, end, atUs) => {
-      const latency = cursorLatencyInBytes(buf, start, end, sink.epoch, atUs);
-      if (latency !== null) sink.onDelivery(latency, end - start);
-    },
+    text: read,
   });
 }
 
@@ -148,6 +167,7 @@ function rawWs(spec: ClientSpec, sink: DeliverySink): Protocol {
  * `2`/`3` ping/pong, `42["event",data]` events.
  */
 function socketIo(spec: ClientSpec, sink: DeliverySink): Protocol {
+  const read = presenceReader(sink, NO_OWN_ID);
   return (socket, link) => ({
     open: () => {},
     text: (buf, start, end, atUs) => {
@@ -155,8 +175,7 @@ function socketIo(spec: ClientSpec, sink: DeliverySink): Protocol {
       const second = buf[start + 1];
       // '4','2': an event — the hot path.
       if (first === 0x34 && second === 0x32) {
-        const latency = cursorLatencyInBytes(buf, start, end, sink.epoch, atUs);
-        if (latency !== null) sink.onDelivery(latency, end - start);
+        read(buf, start, end, atUs);
         return;
       }
       if (first === 0x32 && end - start === 1) socket().send('3');
@@ -178,8 +197,7 @@ function socketIo(spec: ClientSpec, sink: DeliverySink): Protocol {
 function meridian(target: Extract<ClientTarget, { kind: 'meridian' }>, spec: ClientSpec, sink: DeliverySink) {
   // The author's own presence is not a delivery (a presence batch may list it); its own op
   // broadcast is (it is how it learns the seq).
-  const ownId = Buffer.from(spec.clientId);
-  const onDelivery = (latencyUs: number, bytes: number) => sink.onDelivery(latencyUs, bytes);
+  const readPresence = presenceReader(sink, Buffer.from(spec.clientId));
   const errorMarker = Buffer.from('"type":"error"');
   const rejectMarker = Buffer.from('"type":"reject"');
   const opMarker = Buffer.from('"type":"op"');
@@ -222,7 +240,7 @@ function meridian(target: Extract<ClientTarget, { kind: 'meridian' }>, spec: Cli
       text: (buf, start, end, atUs) => {
         if (joined) {
           if (target.path === 'presence') {
-            eachCursorLatencyInBytes(buf, start, end, sink.epoch, atUs, ownId, onDelivery);
+            readPresence(buf, start, end, atUs);
           } else if (within(buf, opMarker, start, end)) {
             const latency = opLatencyInBytes(buf, start, end, sink.epoch, atUs);
             if (latency !== null) sink.onDelivery(latency, end - start);

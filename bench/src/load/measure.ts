@@ -31,6 +31,8 @@ export interface Measurement {
   sent: number;
   expected: number;
   delivered: number;
+  /** Broadcasts received again by a receiver that already had them (not counted as delivered). */
+  repeats: number;
   /** delivered / expected. */
   completeness: number;
   deliveredPerS: number;
@@ -106,6 +108,7 @@ export async function measure(pool: WorkerPool, cpu: CpuPids, spec: RunSpec): Pr
   let delivered = 0;
   let deliveredInWindow = 0;
   let bytes = 0;
+  let repeats = 0;
   let serverErrors = 0;
   let closedNow = 0;
   const closeCodes: Record<string, number> = {};
@@ -115,6 +118,7 @@ export async function measure(pool: WorkerPool, cpu: CpuPids, spec: RunSpec): Pr
     delivered += result.delivered;
     deliveredInWindow += result.deliveredInWindow;
     bytes += result.bytes;
+    repeats += result.repeats;
     serverErrors += result.serverErrors;
     closedNow += result.unexpectedCloses;
     for (const [code, n] of Object.entries(result.closeCodes)) closeCodes[code] = (closeCodes[code] ?? 0) + n;
@@ -129,6 +133,7 @@ export async function measure(pool: WorkerPool, cpu: CpuPids, spec: RunSpec): Pr
     sent,
     expected,
     delivered,
+    repeats,
     completeness: expected > 0 ? delivered / expected : Number.NaN,
     deliveredPerS: deliveredInWindow / windowS,
     bytesPerS: delivered > 0 ? (bytes / delivered) * (deliveredInWindow / windowS) : 0,

@@ -46,6 +46,8 @@ export interface RunResult {
   /** Deliveries that arrived before the sending window closed. */
   deliveredInWindow: number;
   bytes: number;
+  /** Broadcasts a receiver got again (or after a newer one of the same sender): not deliveries. */
+  repeats: number;
   histogram: HistogramSnapshot;
   /** `error` and `reject` messages from the server during the run. */
   serverErrors: number;

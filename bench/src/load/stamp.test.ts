@@ -8,6 +8,8 @@ import {
   nowUs,
   opLatencyInBytes,
   opLatencyInText,
+  SenderStamps,
+  sentStampUs,
   stampedCursor,
   stampedOpId,
 } from './stamp.ts';
@@ -92,5 +94,26 @@ describe('stamps', () => {
     const one: number[] = [];
     eachCursorLatencyInBytes(single, 0, single.length, 5, sent, Buffer.from('me'), (l) => one.push(l));
     expect(one).toEqual([50]);
+  });
+
+  it('counts a broadcast once per receiver: a resent or older stamp of a sender is a repeat', () => {
+    const stamps = new SenderStamps();
+    expect(stamps.fresh('a', 1_000, 5)).toBe(true);
+    expect(stamps.fresh('a', 1_000, 5)).toBe(false);
+    expect(stamps.fresh('b', 1_000, 5)).toBe(true);
+    expect(stamps.fresh('a', 900, 5)).toBe(false);
+    expect(stamps.fresh('a', 2_000, 5)).toBe(true);
+    // Across the 100 s wrap, the newer stamp is the small one.
+    expect(stamps.fresh('w', 99_999_000, 5)).toBe(true);
+    expect(stamps.fresh('w', 500, 5)).toBe(true);
+    expect(stamps.fresh('w', 99_999_500, 5)).toBe(false);
+    // A new run starts afresh.
+    expect(stamps.fresh('a', 1_000, 6)).toBe(true);
+  });
+
+  it('recovers the send stamp from a delivery’s latency', () => {
+    const [lng, lat] = stampedCursor(199_999_000, 3);
+    const latency = cursorLatencyUs(lng, lat, 3, 200_000_500) as number;
+    expect(sentStampUs(200_000_500, latency)).toBe(99_999_000);
   });
 });

@@ -114,11 +114,43 @@ export function opLatencyInBytes(
 
 const CLIENT_ID_KEY_BYTES = Buffer.from('"clientId":"');
 
+/** The send stamp (µs, modulo the wrap) of a delivery that arrived at `atUs` after `latencyUs`. */
+export function sentStampUs(atUs: number, latencyUs: number): number {
+  return (Math.round(atUs % WRAP_US) - latencyUs + WRAP_US) % WRAP_US;
+}
+
+/**
+ * What makes a delivery count once: the newest stamp one receiver has seen from each sender in
+ * the current run. A broadcast reaching a receiver a second time (a server re-announcing an entry
+ * it already sent, with the cursor it still holds), or after a newer one from the same sender,
+ * is a repeat, not a delivery: for every system, a delivery is one sender's message reaching one
+ * receiver once, as the peers' relays make it.
+ */
+export class SenderStamps {
+  readonly #newest = new Map<string, number>();
+  #epoch = -1;
+
+  /** True when `sentUs` is newer than every stamp seen from `sender` in `epoch` (and records it). */
+  fresh(sender: string, sentUs: number, epoch: number): boolean {
+    if (epoch !== this.#epoch) {
+      this.#newest.clear();
+      this.#epoch = epoch;
+    }
+    const newest = this.#newest.get(sender);
+    // Newer within half a wrap: a run is far shorter than 50 s, so the stamps cannot alias.
+    if (newest !== undefined && (sentUs - newest + WRAP_US) % WRAP_US >= WRAP_US / 2) return false;
+    if (newest === sentUs) return false;
+    this.#newest.set(sender, sentUs);
+    return true;
+  }
+}
+
 /**
  * Every stamped cursor in one presence frame (a `presence` message or a `presenceBatch` of many
  * entries), except those of the entries whose clientId is `ownId`: one call of `onLatency` per
- * entry from this run, with the entry's share of the frame's bytes. Entries are told apart by
- * their `"clientId":"` key, which every presence entry has once, before its cursor.
+ * entry from this run, with the entry's share of the frame's bytes and its sender's clientId.
+ * Entries are told apart by their `"clientId":"` key, which every presence entry has once, before
+ * its cursor.
  */
 export function eachCursorLatencyInBytes(
   buf: Buffer,
@@ -127,7 +159,7 @@ export function eachCursorLatencyInBytes(
   epoch: number,
   atUs: number,
   ownId: Buffer,
-  onLatency: (latencyUs: number, bytes: number) => void,
+  onLatency: (latencyUs: number, bytes: number, sender: string) => void,
 ): void {
   const message = buf.subarray(start, end);
   const starts: number[] = [];
@@ -143,6 +175,6 @@ export function eachCursorLatencyInBytes(
     const idEnd = message.indexOf(34, from);
     if (idEnd - from === ownId.length && message.compare(ownId, 0, ownId.length, from, idEnd) === 0) continue;
     const latency = cursorLatencyInBytes(message, from, to, epoch, atUs);
-    if (latency !== null) onLatency(latency, bytesEach);
+    if (latency !== null) onLatency(latency, bytesEach, message.toString('latin1', from, idEnd));
   }
 }

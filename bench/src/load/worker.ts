@@ -17,6 +17,7 @@ let histogram = new LatencyHistogram();
 let delivered = 0;
 let deliveredInWindow = 0;
 let bytes = 0;
+let repeats = 0;
 let serverErrors = 0;
 let unexpectedCloses = 0;
 let closeCodes: Record<string, number> = {};
@@ -31,6 +32,9 @@ const sink: DeliverySink = {
     delivered++;
     if (windowOpen) deliveredInWindow++;
     bytes += size;
+  },
+  onRepeat() {
+    repeats++;
   },
   onServerError() {
     serverErrors++;
@@ -84,6 +88,7 @@ function run(
   delivered = 0;
   deliveredInWindow = 0;
   bytes = 0;
+  repeats = 0;
   serverErrors = 0;
   lastSent = 0;
   lastMaxSendLagMs = 0;
@@ -122,6 +127,7 @@ function result(): RunResult {
     delivered,
     deliveredInWindow,
     bytes,
+    repeats,
     histogram: histogram.snapshot(),
     serverErrors,
     unexpectedCloses,

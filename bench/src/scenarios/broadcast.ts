@@ -153,6 +153,7 @@ export function summary(m: Measurement): string {
     `p50 ${m.p50Ms.toFixed(2)} ms`,
     `p99 ${m.p99Ms.toFixed(2)} ms`,
     `${(m.completeness * 100).toFixed(1)} % delivered`,
+    ...(m.repeats > 0 ? [`${m.repeats} repeats not counted`] : []),
     `${m.nodeCpuUsPerDelivery.toFixed(2)} µs node CPU/delivery`,
     `client CPU ${m.clientCpuS.toFixed(1)} s`,
   ].join(', ');
