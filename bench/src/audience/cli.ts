@@ -61,6 +61,29 @@ export function audienceTable(reports: AudienceReport[]): string {
 }
 
 /**
+ * Memory per viewer between two crowd sizes: (growth at the larger − growth at the smaller) over
+ * the viewers added, which leaves out what a node allocates once whatever the crowd (code compiled
+ * for the first joins, a room, pools) and the per-viewer figure at a small crowd includes.
+ */
+export function marginalMemory(reports: AudienceReport[]): string {
+  const sorted = [...reports].sort((a, b) => a.viewers - b.viewers);
+  const lines: string[] = [];
+  for (let k = 1; k < sorted.length; k++) {
+    const a = sorted[k - 1] as AudienceReport;
+    const b = sorted[k] as AudienceReport;
+    const added = b.viewers - a.viewers;
+    if (added <= 0 || a.nodes !== b.nodes) continue;
+    const rss = (b.rssPerViewerBytes * b.viewers - a.rssPerViewerBytes * a.viewers) / added;
+    const heap = (b.heapPerViewerBytes * b.viewers - a.heapPerViewerBytes * a.viewers) / added;
+    lines.push(
+      `- from ${a.viewers.toLocaleString('en-US')} to ${b.viewers.toLocaleString('en-US')} viewers: ` +
+        `${(rss / 1024).toFixed(2)} KiB RSS per viewer added, of which ${Number.isFinite(heap) ? (heap / 1024).toFixed(2) : '–'} KiB V8 heap`,
+    );
+  }
+  return lines.length > 0 ? `\nMarginal node memory (GC'd, nodes summed):\n\n${lines.join('\n')}\n` : '';
+}
+
+/**
  * Bench-only: the nodes started inside open their inspector, each on a port of its own (for the
  * GC before a memory reading). Only they: the environment is restored once they have started.
  */
@@ -133,7 +156,7 @@ export async function mainAudience(argv: string[]): Promise<void> {
   }
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
   const table = audienceTable(reports);
-  const markdown = `Load average (1/5/15 min) before ${load(loadBefore)}, after ${load(loadavg())}.\n\n${table}\n`;
+  const markdown = `Load average (1/5/15 min) before ${load(loadBefore)}, after ${load(loadavg())}.\n\n${table}\n${marginalMemory(reports)}`;
   process.stdout.write(`\n${markdown}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(

@@ -5,7 +5,7 @@ export interface ViewerCounts {
   joined: number;
   /** Op frames of the measured window (seq above the set-up's). */
   ops: number;
-  /** Frames of the measured window, by type. */
+  /** Frames of the measured window, by type (presence: `presence` and `presenceBatch` frames). */
   presence: number;
   audience: number;
   other: number;

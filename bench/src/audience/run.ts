@@ -97,6 +97,8 @@ export interface AudienceReport {
 }
 
 const FEATURES_PER_EDITOR = 4;
+/** How long the editors' last ops may take to commit after the window before the run fails. */
+const COMMIT_WAIT_MS = 10 * 60_000;
 /** Files a node needs beyond its sockets. */
 const NODE_SPARE_FILES = 512;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -236,7 +238,7 @@ export async function runAudience(deployment: Deployment, options: AudienceOptio
         editor.createFeature({ type: 'Point', coordinates: [4.8 + e / 10, 45.7 + k / 100] }),
       ),
     );
-    await waitUntil(() => editors.every((editor) => editor.pendingCount === 0), 60_000);
+    await waitUntil(() => editors.every((editor) => editor.pendingCount === 0), COMMIT_WAIT_MS);
     const seqBefore = await headSeq(deployment, editors);
     await fleet.measure(seqBefore);
 
@@ -295,8 +297,14 @@ export async function runAudience(deployment: Deployment, options: AudienceOptio
     log(`editors joined; editing for ${options.durationMs / 1000} s`);
     await sleep(options.durationMs);
     for (const timer of timers) clearInterval(timer);
-    // Every op the editors sent is committed, and then delivered (or not) to every viewer.
-    await waitUntil(() => editors.every((editor) => editor.pendingCount === 0), 60_000);
+    // Every op the editors sent is committed (however long the map's commits take on a busy
+    // machine: the window's ops are counted up to the head, so all must be in), then delivered
+    // (or not) to every viewer.
+    const pending = () => editors.reduce((sum, editor) => sum + editor.pendingCount, 0);
+    const committing = setInterval(() => log(`  ${pending()} ops still to commit`), 10_000);
+    await waitUntil(() => pending() === 0, COMMIT_WAIT_MS).finally(() => clearInterval(committing));
+    if (pending() > 0)
+      throw new Error(`${pending()} ops not committed ${COMMIT_WAIT_MS / 1000} s after the window`);
     const seqAfter = await headSeq(deployment, editors);
     log(`ops ${seqBefore + 1}..${seqAfter} committed; waiting for the viewers to have them`);
     const opsCommitted = seqAfter - seqBefore;

@@ -14,7 +14,9 @@ import { RawWebSocket } from '../load/raw-websocket.ts';
 import type { FleetCommand, FleetReply, ViewerCounts } from './fleet-protocol.ts';
 
 const OP_PREFIX = Buffer.from('{"type":"op"');
+/** A cursor: one entry, or (from a node's flush) a batch of them. */
 const PRESENCE_PREFIX = Buffer.from('{"type":"presence"');
+const PRESENCE_BATCH_PREFIX = Buffer.from('{"type":"presenceBatch"');
 const AUDIENCE_PREFIX = Buffer.from('{"type":"audience"');
 /** A streamed snapshot's last frame (v3), or the one-frame snapshot. */
 const SNAPSHOT_END_PREFIX = Buffer.from('{"type":"snapshotEnd"');
@@ -133,7 +135,10 @@ function openViewer(spec: Extract<FleetCommand, { type: 'open' }>, i: number): P
         },
         text(buffer, start, end) {
           if (startsWith(buffer, start, end, OP_PREFIX)) onOp(buffer, start, end);
-          else if (startsWith(buffer, start, end, PRESENCE_PREFIX)) {
+          else if (
+            startsWith(buffer, start, end, PRESENCE_BATCH_PREFIX) ||
+            startsWith(buffer, start, end, PRESENCE_PREFIX)
+          ) {
             if (measuring) counts.presence++;
           } else if (startsWith(buffer, start, end, AUDIENCE_PREFIX)) {
             if (measuring) counts.audience++;
