@@ -1,7 +1,7 @@
 /**
- * The audience run at a tiny load, so it cannot rot: three nodes, 60 viewers, 2 editors for two
- * seconds. It asserts that every op reached every viewer and that viewers were counted, not
- * listed — never how fast.
+ * The audience run at a tiny load, so it cannot rot: three nodes, 60 viewers (in two viewer
+ * processes), 2 editors for two seconds. It asserts that every op reached every viewer and that
+ * viewers were counted, not listed — never how fast.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runAudience } from './audience/run.ts';
@@ -36,9 +36,13 @@ it('delivers every op to every viewer, and counts the viewers instead of listing
     cursorHz: 10,
     durationMs: 2_000,
     joinConcurrency: 30,
+    // Two viewer processes, so the split (and the sum over processes) is exercised too.
+    viewerProcesses: 2,
+    viewerCpus: null,
   });
   expect(report.opsCommitted).toBeGreaterThan(0);
   expect(report.deliveryRatio).toBe(1);
   expect(report.viewerCloses).toBe(0);
+  expect(report.viewerProcesses).toBe(2);
   expect(report.watchingSeenByEditor).toBe(60);
 }, 120_000);

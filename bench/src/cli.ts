@@ -11,6 +11,11 @@
  *
  *   tsx src/cli.ts quick join [--counts=10000,100000] [--reps=3] [--no-pin]
  *
+ * `npm run bench -- audience`: one map, thousands of viewers, 5 editors (see audience/cli.ts; alias
+ * `npm run bench:audience -w @meridian/bench`).
+ *
+ *   tsx src/cli.ts quick audience [--viewers=1000,5000,10000] [--nodes=3] [--duration-s=20] [--no-pin] ...
+ *
  * `npm run bench:faults`: Meridian alone under random faults (see scenarios/faults.ts).
  *
  *   tsx src/cli.ts faults [--duration-s=60] [--editors=30] [--nodes=3] [--seed=1]
@@ -18,6 +23,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { mainAudience } from './audience/cli.ts';
 import { type JoinOptions, joinTable, runJoinBench } from './join-snapshot.ts';
 import { latencyChart } from './report/chart.ts';
 import { checkGoals, goalsTable } from './report/goals.ts';
@@ -194,6 +200,8 @@ async function main(): Promise<void> {
   // `npm run bench -- join` arrives as `quick join`.
   const joinAt = process.argv.indexOf('join', 2);
   if (joinAt >= 0) return mainJoin(process.argv.slice(joinAt + 1));
+  const audienceAt = process.argv.indexOf('audience', 2);
+  if (audienceAt >= 0) return mainAudience(process.argv.slice(audienceAt + 1));
   const args = parseArgs(process.argv.slice(2));
   const systems = args.systems ? args.systems.map(systemById) : DEFAULT_SYSTEMS;
   const base = MODES[args.mode];
