@@ -1,4 +1,4 @@
-// Commits per second on one map, and how long the event loop stalled meanwhile.
+// Commits per second on one map, the CPU they cost, and how long the event loop stalled meanwhile.
 // `npx tsx bench/commits.ts [ops=2000] [concurrency=50]` from packages/db: embedded PGlite in a temp
 // folder, or the Postgres server in DATABASE_URL (a scratch database is made and dropped).
 import { commitOp, createMap, openDatabase } from '../src/index.ts';
@@ -42,8 +42,10 @@ try {
     ticks++;
   }, 10);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, writer));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(timer);
   maxGapMs = Math.max(maxGapMs, performance.now() - last);
   console.log(
@@ -53,6 +55,9 @@ try {
       concurrency,
       refused,
       commitsPerSecond: Math.round(ops / seconds),
+      // CPU of this process (PGlite's worker thread included) per commit: less at the mercy of
+      // other work on the machine than the rate is.
+      cpuMsPerCommit: Number(((cpu.user + cpu.system) / 1000 / ops).toFixed(3)),
       timerTicks: ticks,
       eventLoopMaxStallMs: Math.round(maxGapMs),
     }),

@@ -94,8 +94,8 @@ describe('a commit whose answer is lost (Postgres)', () => {
 
   it('acks every op of a group whose COMMIT answer was lost, each once in the log', async () => {
     const { db, direct, proxy, mapId } = await throughProxy();
-    // The first op commits alone; the second COMMIT is the group of the four that waited meanwhile.
-    proxy.loseNextCommitAnswer({ skip: 1 });
+    // Sent in one turn, the five commit as one group: its COMMIT's answer is lost.
+    proxy.loseNextCommitAnswer();
     const ids = ['g1', 'g2', 'g3', 'g4', 'g5'];
     const results = await Promise.all(
       ids.map((id) =>

@@ -10,7 +10,7 @@ function gate() {
 }
 
 describe('MapBatcher', () => {
-  it('runs the first item alone, then what arrived meanwhile together, in order, at most maxBatch', async () => {
+  it('runs what was submitted in one turn together, then what arrived meanwhile, in order, at most maxBatch', async () => {
     const batches: string[][] = [];
     const first = gate();
     const batcher = new MapBatcher<string, string>(async (_key, items) => {
@@ -18,11 +18,18 @@ describe('MapBatcher', () => {
       if (batches.length === 1) await first.opened;
       return items.map((item) => item.toUpperCase());
     }, 3);
-    const answers = ['a', 'b', 'c', 'd', 'e', 'f'].map((item) => batcher.submit('m', item));
-    expect(batcher.size('m')).toBe(6);
+    const answers = ['a', 'b'].map((item) => batcher.submit('m', item));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([['a', 'b']]);
+    answers.push(...['c', 'd', 'e', 'f', 'g'].map((item) => batcher.submit('m', item)));
+    expect(batcher.size('m')).toBe(7);
     first.open();
-    expect(await Promise.all(answers)).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
-    expect(batches).toEqual([['a'], ['b', 'c', 'd'], ['e', 'f']]);
+    expect(await Promise.all(answers)).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G']);
+    expect(batches).toEqual([
+      ['a', 'b'],
+      ['c', 'd', 'e'],
+      ['f', 'g'],
+    ]);
     expect(batcher.size('m')).toBe(0);
   });
 

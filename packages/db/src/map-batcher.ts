@@ -1,7 +1,10 @@
 /**
  * Hands the items submitted for one key (a map id) to `work` in batches, one batch of a key at a
- * time, in arrival order: an item that finds its key idle goes at once, alone; the items that arrive
- * meanwhile go together in the next batch (at most `maxBatch`). Keys do not wait for each other.
+ * time, in arrival order: an item that finds its key idle waits for the end of the event loop's
+ * current turn (setImmediate), so the items submitted in the same turn (the messages of one socket
+ * read, the writers woken by the previous batch's answers) go with it; the items that arrive while
+ * a batch runs go together in the next one (at most `maxBatch` a batch). Keys do not wait for each
+ * other.
  */
 export class MapBatcher<Item, Result> {
   readonly #work: (key: string, items: Item[]) => Promise<Result[]>;
@@ -22,7 +25,7 @@ export class MapBatcher<Item, Result> {
       }
       const waiting = [{ item, resolve, reject }];
       this.#lanes.set(key, waiting);
-      void this.#drain(key, waiting);
+      setImmediate(() => void this.#drain(key, waiting));
     });
   }
 

@@ -1,20 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  applyOp,
-  canonicalJson,
-  createMapState,
-  ErrorCode,
-  MeridianError,
-  type Op,
-  type OpRecord,
-  opReadsLayers,
-} from '@meridian/protocol';
+import { canonicalJson, ErrorCode, MeridianError, type Op, type OpRecord } from '@meridian/protocol';
 import { applyBulkToRows } from './bulk.ts';
 import type { Database } from './client.ts';
+import { FeatureRun, isSingleOp, type SingleOp } from './feature-run.ts';
 import type { Prisma } from './generated/prisma/client.ts';
-import { applyLayerOpToRows, liveLayerRows } from './layers.ts';
+import { applyLayerOpToRows } from './layers.ts';
 import { MapBatcher } from './map-batcher.ts';
-import { featureFromRow, layerFromRow, opRecordFromRow } from './rows.ts';
+import { opRecordFromRow } from './rows.ts';
 import { isUniqueViolation, storageUnavailable, withStorage } from './storage-errors.ts';
 
 export interface CommitOpInput {
@@ -87,57 +79,11 @@ async function applyToRows(
     const refused = await applyBulkToRows(tx, map, seq, op, at);
     return refused ? reject(refused.code, refused.message) : null;
   }
-  const featureId = op.kind === 'map.rename' ? null : op.kind === 'feature.create' ? op.feature.id : op.id;
-  const row = featureId
-    ? await tx.feature.findUnique({ where: { mapId_id: { mapId: map.id, id: featureId } } })
-    : null;
-  if (op.kind === 'feature.create' && row) {
-    return reject(
-      ErrorCode.FEATURE_EXISTS,
-      `feature ${row.id} already exists${row.deleted ? ' (deleted)' : ''}`,
-    );
-  }
-  // The map's layers only for an op that puts a feature in a layer or takes it out of one.
-  const layers = opReadsLayers(op) ? (await liveLayerRows(tx, map.id)).map(layerFromRow) : [];
-  const state = createMapState(map.name, row && !row.deleted ? [featureFromRow(row)] : [], layers);
-  const result = applyOp(state, op);
-  if (!result.ok) return reject(result.code, result.message);
-
-  if (op.kind === 'map.rename') {
-    await tx.map.update({ where: { id: map.id }, data: { name: state.name } });
-    // A later op of the same group sees the new name.
-    map.name = state.name;
-  } else if (result.feature && row) {
-    await tx.feature.update({
-      where: { mapId_id: { mapId: map.id, id: row.id } },
-      data: {
-        geometry: result.feature.geometry,
-        properties: result.feature.properties,
-        version: result.feature.version,
-        updatedSeq: seq,
-        updatedAt: at,
-      },
-    });
-  } else if (result.feature) {
-    await tx.feature.create({
-      data: {
-        mapId: map.id,
-        id: result.feature.id,
-        geometry: result.feature.geometry,
-        properties: result.feature.properties,
-        version: result.feature.version,
-        createdSeq: seq,
-        updatedSeq: seq,
-        createdAt: at,
-        updatedAt: at,
-      },
-    });
-  } else if (result.removed && row) {
-    await tx.feature.update({
-      where: { mapId_id: { mapId: map.id, id: row.id } },
-      data: { deleted: true, version: row.version + 1, updatedSeq: seq, updatedAt: at },
-    });
-  }
+  const run = await FeatureRun.read(tx, map, [op]);
+  const refused = run.apply(op, seq, at);
+  if (refused) return reject(refused.code, refused.message);
+  await run.write(tx);
+  if (op.kind === 'map.rename') await tx.map.update({ where: { id: map.id }, data: { name: map.name } });
   return null;
 }
 
@@ -226,7 +172,10 @@ async function applyUnlessStored(
   if (stored) return retryResult(stored, input.op);
   const at = new Date(input.now ?? Date.now());
   const rejection = await applyToRows(tx, map, seq, input.op, at);
-  if (rejection) return rejection;
+  return rejection ?? committedAt(input, seq, at);
+}
+
+function committedAt(input: CommitOpInput, seq: number, at: Date): CommitResult {
   return {
     status: 'committed',
     record: { seq, opId: input.opId, clientId: input.clientId, op: input.op, at: at.getTime() },
@@ -259,26 +208,61 @@ async function insertOpRows(tx: Prisma.TransactionClient, mapId: string, records
 
 const opKey = (input: { clientId: string; opId: string }) => `${input.clientId}\u0000${input.opId}`;
 
+/** The op-log rows of the group's op ids, in one statement. */
+function findStoredOps(tx: Prisma.TransactionClient, mapId: string, inputs: CommitOpInput[]) {
+  const keys = JSON.stringify(inputs.map(({ clientId, opId }) => ({ clientId, opId })));
+  return tx.$queryRaw<StoredOp[]>`
+    SELECT o.seq, o."opId", o."clientId", o.payload, o."createdAt" FROM "Op" o
+    JOIN jsonb_to_recordset(${keys}::jsonb) AS k("clientId" text, "opId" text)
+      ON o."clientId" = k."clientId" AND o."opId" = k."opId"
+    WHERE o."mapId" = ${mapId}`;
+}
+
+/** The single ops from `inputs[from]` up to the next op that is not one. */
+function singleOpsFrom(inputs: CommitOpInput[], from: number): SingleOp[] {
+  const ops: SingleOp[] = [];
+  for (const { op } of inputs.slice(from)) {
+    if (!isSingleOp(op)) break;
+    ops.push(op);
+  }
+  return ops;
+}
+
 /**
  * Several ops of one map in one transaction, in order; throws if the transaction fails. The op ids
- * are looked up once for the whole group, and the op-log rows are inserted together at the end
- * (nothing in between reads them), so an op costs its feature reads and writes only.
+ * are looked up once for the whole group; a run of single ops is applied in memory (FeatureRun: one
+ * read and one write of feature rows for the run), a layer or bulk op through its own rows; the
+ * op-log rows are inserted together at the end (nothing in between reads them). So a group of single
+ * ops costs the same few statements whatever its size.
  */
 async function commitGroup(db: Database, mapId: string, inputs: CommitOpInput[]): Promise<CommitResult[]> {
   return db.prisma.$transaction(async (tx) => {
     const [map] = await tx.$queryRaw<{ seq: number; name: string }[]>`
       SELECT seq, name FROM "Map" WHERE id = ${mapId} FOR UPDATE`;
     if (!map) return inputs.map(() => reject(ErrorCode.MAP_NOT_FOUND, `no map ${mapId}`));
-    const storedRows = await tx.op.findMany({
-      where: { mapId, OR: inputs.map(({ clientId, opId }) => ({ clientId, opId })) },
-    });
+    const storedRows = await findStoredOps(tx, mapId, inputs);
     const stored = new Map<string, StoredOp>(storedRows.map((row) => [opKey(row), row]));
     const current = { id: mapId, name: map.name };
     let seq = map.seq;
+    let run: FeatureRun | undefined;
     const committed: OpRecord[] = [];
     const results: CommitResult[] = [];
-    for (const input of inputs) {
-      const result = await applyUnlessStored(tx, current, seq + 1, input, stored.get(opKey(input)));
+    for (const [i, input] of inputs.entries()) {
+      const known = stored.get(opKey(input));
+      let result: CommitResult;
+      if (known) {
+        result = retryResult(known, input.op);
+      } else if (isSingleOp(input.op)) {
+        run ??= await FeatureRun.read(tx, current, singleOpsFrom(inputs, i));
+        const at = new Date(input.now ?? Date.now());
+        const refused = run.apply(input.op, seq + 1, at);
+        result = refused ? reject(refused.code, refused.message) : committedAt(input, seq + 1, at);
+      } else {
+        // A layer or bulk op reads the feature rows from the database: the run's changes go first.
+        await run?.write(tx);
+        run = undefined;
+        result = await applyUnlessStored(tx, current, seq + 1, input, undefined);
+      }
       if (result.status === 'committed') {
         const { record } = result;
         seq = record.seq;
@@ -288,10 +272,13 @@ async function commitGroup(db: Database, mapId: string, inputs: CommitOpInput[])
       }
       results.push(result);
     }
+    await run?.write(tx);
     const last = committed.at(-1);
     if (last) {
       await insertOpRows(tx, mapId, committed);
-      await tx.$executeRaw`UPDATE "Map" SET seq = ${last.seq}, "updatedAt" = ${new Date(last.at)} WHERE id = ${mapId}`;
+      await tx.$executeRaw`
+        UPDATE "Map" SET seq = ${last.seq}, name = ${current.name}, "updatedAt" = ${new Date(last.at)}
+        WHERE id = ${mapId}`;
     }
     return results;
   });
