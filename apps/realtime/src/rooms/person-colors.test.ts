@@ -26,6 +26,13 @@ describe('person colours', () => {
     expect(freeColor(new Set([...all, extra]))).not.toBe(extra);
   });
 
+  it('spreads new people over the generated hues once the palette is taken, so two nodes rarely pick alike', () => {
+    const crowd = PERSON_PALETTE.map((color, i) => tab(`t${i}`, `p${i}`, color));
+    const picks = new Set(Array.from({ length: 50 }, (_, i) => colorForNewTab(`new${i}`, red, crowd)));
+    expect(picks.size).toBeGreaterThan(40);
+    for (const color of picks) expect((PERSON_PALETTE as readonly string[]).includes(color)).toBe(false);
+  });
+
   it("gives a person's new tab the colour they already have", () => {
     expect(colorForNewTab('p1', green, [tab('a', 'p1', red), tab('b', 'p2', blue)])).toBe(red);
   });

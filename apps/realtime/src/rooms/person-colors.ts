@@ -52,7 +52,9 @@ export function freeColor(taken: ReadonlySet<string>, preferred?: string, spread
 /**
  * The colour for a newly listed tab of `personId`, given every listed entry on the map: the
  * person's colour when another of their tabs is listed, else `preferred` if free, else the first
- * free colour.
+ * free palette colour, else a generated hue chosen by the person id. On a crowded map people are
+ * listed on several nodes at once; were the hue the first free one, every node would pick the same
+ * and all but one would re-pick and announce it again (to every member), most of the time.
  */
 export function colorForNewTab(
   personId: string,
@@ -60,7 +62,11 @@ export function colorForNewTab(
   entries: Iterable<PresenceEntry>,
 ): string {
   const people = colorsByPerson(entries);
-  return people.get(personId) ?? freeColor(new Set(people.values()), preferred);
+  const known = people.get(personId);
+  if (known !== undefined) return known;
+  const taken = new Set(people.values());
+  const paletteFull = PERSON_PALETTE.every((color) => taken.has(color));
+  return paletteFull ? freeColor(taken, undefined, personId) : freeColor(taken, preferred);
 }
 
 /**

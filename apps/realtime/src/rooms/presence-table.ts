@@ -104,7 +104,11 @@ export class PresenceTable {
 
   /**
    * A peer's heartbeat: it is alive and holds exactly `clientIds`. Entries it no longer lists are
-   * dropped; the returned `unknown` flag says it lists someone we have no entry for.
+   * dropped; the returned `unknown` flag says it lists, for the second heartbeat running, someone
+   * we have no entry for. Once is normal: a client listed a moment ago has its entry in the peer's
+   * next presence batch, still on its way (PRESENCE_BATCH_MS), and asking the map for its whole
+   * state then made every node resend every entry to every member, every heartbeat, while people
+   * kept arriving.
    */
   heartbeat(
     nodeId: string,
@@ -113,13 +117,14 @@ export class PresenceTable {
   ): { left: string[]; unknown: boolean } {
     const node = this.#node(nodeId, nowMs);
     node.lastSeenMs = nowMs;
+    const listedBefore = node.listed;
     const listed = new Set(clientIds);
     node.listed = listed;
     const left: string[] = [];
     for (const clientId of [...node.entries.keys()]) {
       if (!listed.has(clientId) && this.removeRemote(nodeId, clientId)) left.push(clientId);
     }
-    const unknown = clientIds.some((clientId) => !node.entries.has(clientId));
+    const unknown = clientIds.some((clientId) => !node.entries.has(clientId) && listedBefore.has(clientId));
     return { left, unknown };
   }
 
