@@ -10,7 +10,8 @@
  * Measured from navigation start: first features drawn (MapLibre rendered at least one of the
  * map's features), all drawn (the map idle with all N in its sources); bytes on the wire (HTTP
  * bodies as received, WebSocket payloads as delivered to the page).
- * A report, not a test: `npm run bench:join-browser -w @meridian/web [-- --features 10000,100000 --runs 1]`.
+ * A report, not a test: `npm run bench:join-browser -w @meridian/web [-- --features 10000,100000 --runs 1
+ * --variants paced-cold,paced-warm,frame-cold,frame-warm,peer --timeout-s 600]`.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -28,6 +29,13 @@ const listArgument = (name: string, fallback: number[]) => {
 };
 const SIZES = listArgument('--features', [10_000, 100_000]);
 const RUNS = argument('--runs') || 1;
+/** A page that has not drawn everything by then is reported as it stands (what it drew, its status). */
+const PAGE_TIMEOUT_MS = (argument('--timeout-s') || 600) * 1000;
+const VARIANTS = new Set(
+  process.argv.includes('--variants')
+    ? (process.argv[process.argv.indexOf('--variants') + 1] ?? '').split(',')
+    : ['paced-cold', 'paced-warm', 'frame-cold', 'frame-warm', 'peer'],
+);
 const VIEWPORT = { width: 1280, height: 800 };
 /** Longer than the realtime node keeps a read snapshot after the last join (5 s). */
 const COLD_WAIT_MS = 7_000;
@@ -53,6 +61,8 @@ interface JoinRun {
   httpBytes: number;
   wsBytes: number;
   wsExtensions: string;
+  /** Set when the page had not drawn all features within PAGE_TIMEOUT_MS: where it stood. */
+  timedOut?: string;
 }
 
 /** Count what crosses the wire for this page through the DevTools protocol. */
@@ -122,17 +132,28 @@ async function measureMeridian(
   try {
     const bytes = await countBytes(page);
     await page.goto(url);
-    await page.waitForFunction(
-      () => (window as unknown as { __marks: { allDrawnAt?: number } }).__marks.allDrawnAt,
-      null,
-      { timeout: 600_000, polling: 100 },
-    );
-    const marks = (await page.evaluate('window.__marks')) as { firstDrawnAt?: number; allDrawnAt: number };
+    const drawn = await page
+      .waitForFunction(
+        () => (window as unknown as { __marks: { allDrawnAt?: number } }).__marks.allDrawnAt,
+        null,
+        { timeout: PAGE_TIMEOUT_MS, polling: 100 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
+    const marks = (await page.evaluate('window.__marks')) as { firstDrawnAt?: number; allDrawnAt?: number };
     await page.screenshot({ path: path.join(shots, `bench-join-${label}.png`) });
+    const idleCount = await page.getByTestId('map').getAttribute('data-idle-feature-count');
+    const status = await page.getByTestId('connection-status').textContent();
+    const timedOut = drawn
+      ? undefined
+      : `not all drawn after ${PAGE_TIMEOUT_MS / 1000} s: last idle with ${idleCount} features, status "${status}"`;
     return {
       firstDrawnMs: marks.firstDrawnAt ?? Number.NaN,
-      allDrawnMs: marks.allDrawnAt,
+      allDrawnMs: marks.allDrawnAt ?? Number.NaN,
       ...bytes,
+      ...(timedOut ? { timedOut } : {}),
     };
   } finally {
     await context.close();
@@ -146,7 +167,7 @@ async function measurePeer(browser: Browser, url: string, label: string): Promis
     const bytes = await countBytes(page);
     await page.goto(url);
     await page.waitForFunction(() => (window as unknown as { peerMarks?: unknown }).peerMarks, null, {
-      timeout: 600_000,
+      timeout: PAGE_TIMEOUT_MS,
       polling: 100,
     });
     const marks = (await page.evaluate(
@@ -172,7 +193,8 @@ const line = (name: string, runs: JoinRun[]) => {
     `http ${mb(last?.httpBytes ?? 0)} · websocket ${mb(last?.wsBytes ?? 0)} (${last?.wsExtensions || 'no socket'})` +
     (runs.length > 1
       ? ` · runs ${runs.map((r) => `${ms(r.firstDrawnMs)}/${ms(r.allDrawnMs)}`).join(', ')}`
-      : '')
+      : '') +
+    runs.flatMap((r) => (r.timedOut ? [` · ${r.timedOut}`] : [])).join('')
   );
 };
 
@@ -205,25 +227,26 @@ async function main(): Promise<void> {
             ['Meridian, one update a frame (before)', '&featureFlush=frame'],
           ] as const) {
             const tag = query ? 'frame' : 'paced';
-            await new Promise((resolve) => setTimeout(resolve, COLD_WAIT_MS));
-            record(
-              `${variant}, cold`,
-              await measureMeridian(browser, `${link}${query}`, count, `${count}-${tag}-cold-${run}`),
-            );
-            const someone = await protocolPerson(realtimeUrl, map.id, map.editKey, 'Someone');
-            try {
-              record(
-                `${variant}, warm`,
-                await measureMeridian(browser, `${link}${query}`, count, `${count}-${tag}-warm-${run}`),
-              );
-            } finally {
-              someone.close();
+            if (VARIANTS.has(`${tag}-cold`)) {
+              await new Promise((resolve) => setTimeout(resolve, COLD_WAIT_MS));
+              const label = `${count}-${tag}-cold-${run}`;
+              record(`${variant}, cold`, await measureMeridian(browser, `${link}${query}`, count, label));
+            }
+            if (VARIANTS.has(`${tag}-warm`)) {
+              const someone = await protocolPerson(realtimeUrl, map.id, map.editKey, 'Someone');
+              try {
+                const label = `${count}-${tag}-warm-${run}`;
+                record(`${variant}, warm`, await measureMeridian(browser, `${link}${query}`, count, label));
+              } finally {
+                someone.close();
+              }
             }
           }
-          record(
-            'plain MapLibre, static JSON (peer)',
-            await measurePeer(browser, peer.url, `${count}-peer-${run}`),
-          );
+          if (VARIANTS.has('peer'))
+            record(
+              'plain MapLibre, static JSON (peer)',
+              await measurePeer(browser, peer.url, `${count}-peer-${run}`),
+            );
         }
       } finally {
         await peer.close();
