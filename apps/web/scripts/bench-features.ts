@@ -14,10 +14,9 @@ import type { Feature } from '@meridian/protocol';
 import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
-import { createMap, mapLink } from '../e2e/support/api.ts';
+import { createMap, mapLink, sessionToken } from '../e2e/support/api.ts';
 import { launchBrowser } from '../e2e/support/browser.ts';
-import { ensureProductionBuild } from '../e2e/support/build.ts';
-import { startCluster } from '../e2e/support/cluster.ts';
+import { startBenchCluster } from './bench-support.ts';
 
 const argument = (name: string) => Number(process.argv[process.argv.indexOf(name) + 1]);
 const FEATURES = argument('--features') || 10_000;
@@ -29,15 +28,6 @@ const webDir = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(webDir, '../..');
 const logDir = path.join(webDir, 'test-artifacts', 'bench-logs');
 mkdirSync(logDir, { recursive: true });
-
-async function sessionToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${mapId}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  return ((await response.json()) as { token: string }).token;
-}
 
 /** Seed through the real service, in acknowledged batches (the op log gets every one). */
 async function seed(realtimeUrl: string, mapId: string, editKey: string): Promise<void> {
@@ -156,19 +146,7 @@ const median = (values: number[]) =>
 
 async function main(): Promise<void> {
   console.log('building (if stale) and starting one realtime node + web server…');
-  const build = ensureProductionBuild(webDir, repoRoot, path.join(logDir, 'next-build.log'));
-  const cluster = await startCluster({
-    repoRoot,
-    webDir,
-    logDir,
-    buildReady: build,
-    nodes: 1,
-    realtimeEnv: {
-      RATE_LIMIT_MSGS_PER_S: '100000',
-      RATE_LIMIT_BURST: '100000',
-      RATE_LIMIT_MAX_EXCESS: '100000',
-    },
-  });
+  const cluster = await startBenchCluster(webDir, repoRoot, logDir);
   const browser = await launchBrowser();
   try {
     const [realtimeUrl = '', webUrl = ''] = [cluster.realtime[0], cluster.web[0]];

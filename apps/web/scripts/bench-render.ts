@@ -10,22 +10,15 @@
  *   the same pan and zoom. It also times one edit as a full `setData` against an `updateData`.
  * A report, not a test: `npm run bench:render -w @meridian/web [-- --features 100000 --runs 2]`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Feature } from '@meridian/protocol';
-import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
 import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
 import { createMap, mapLink } from '../e2e/support/api.ts';
 import { launchBrowser } from '../e2e/support/browser.ts';
-import { ensureProductionBuild } from '../e2e/support/build.ts';
-import { startCluster } from '../e2e/support/cluster.ts';
-import { startFixtureServer } from '../e2e/support/fixture-server.ts';
-import { offlineStyle } from '../src/basemap/style.ts';
+import { argument, generate, median, ms, seed, startBenchCluster, startPeerServer } from './bench-support.ts';
 
-const argument = (name: string) => Number(process.argv[process.argv.indexOf(name) + 1]);
 const FEATURES = argument('--features') || 100_000;
 const RUNS = argument('--runs') || 2;
 const VIEWPORT = { width: 1280, height: 800 };
@@ -35,80 +28,6 @@ const repoRoot = path.resolve(webDir, '../..');
 const logDir = path.join(webDir, 'test-artifacts', 'bench-logs');
 const shots = path.join(webDir, 'test-artifacts');
 mkdirSync(logDir, { recursive: true });
-
-type NewFeature = Feature;
-
-/** Deterministic, spread over the inhabited world: 85 % points, 10 % small polygons, 5 % lines. */
-function generate(count: number): NewFeature[] {
-  const out: NewFeature[] = [];
-  for (let i = 0; i < count; i++) {
-    const lng = -170 + ((i * 7919) % 34000) / 100;
-    const lat = -55 + ((i * 104_729) % 13000) / 100;
-    const properties = { title: `Place ${i}`, ref: `R-${i}`, households: i % 40 };
-    const common = { type: 'Feature' as const, id: `f${i}`, version: 0, properties };
-    const kind = i % 20;
-    if (kind < 17) out.push({ ...common, geometry: { type: 'Point', coordinates: [lng, lat] } });
-    else if (kind < 19)
-      out.push({
-        ...common,
-        geometry: {
-          type: 'Polygon',
-          coordinates: [
-            [
-              [lng, lat],
-              [lng + 0.05, lat],
-              [lng + 0.05, lat + 0.05],
-              [lng, lat + 0.05],
-              [lng, lat],
-            ],
-          ],
-        },
-      });
-    else
-      out.push({
-        ...common,
-        geometry: {
-          type: 'LineString',
-          coordinates: [
-            [lng, lat],
-            [lng + 0.1, lat + 0.05],
-            [lng + 0.2, lat],
-            [lng + 0.3, lat + 0.05],
-          ],
-        },
-      });
-  }
-  return out;
-}
-
-async function sessionToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${mapId}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  return ((await response.json()) as { token: string }).token;
-}
-
-async function seed(realtimeUrl: string, mapId: string, editKey: string, features: NewFeature[]) {
-  const client = new MeridianClient({
-    url: `${realtimeUrl.replace(/^http/, 'ws')}/ws`,
-    mapId,
-    token: await sessionToken(realtimeUrl, mapId, editKey),
-    user: { name: 'Seeder', color: '#444444' },
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    pingIntervalMs: 0,
-  });
-  await new Promise<void>((resolve) => {
-    client.on('status', (status) => status.kind === 'joined' && resolve());
-    client.connect();
-  });
-  await client.importFeatures(features, {
-    onProgress: (p) => process.stdout.write(`\rseeded ${p.committedFeatures} / ${p.totalFeatures}`),
-  });
-  process.stdout.write('\n');
-  client.close();
-}
 
 interface FrameStats {
   frames: number;
@@ -235,30 +154,6 @@ async function measureMeridian(browser: Browser, link: string, run: number): Pro
   }
 }
 
-/**
- * The peer: plain MapLibre on a bare page, over the same offline basemap as Meridian's, with the
- * same features in one unclustered GeoJSON source with default options.
- */
-const peerHtml = (style: unknown) => `<!doctype html><html><head><meta charset="utf-8">
-<link rel="stylesheet" href="/maplibre-gl.css"><style>html,body,#map{margin:0;height:100%}</style></head>
-<body><div id="map"></div><script type="module">
-import * as maplibregl from '/maplibre-gl.mjs';
-maplibregl.setWorkerUrl(location.origin + '/maplibre-gl-worker.mjs');
-const map = new maplibregl.Map({ container: 'map', center: [10, 30], zoom: 2,
-  style: ${JSON.stringify(style)} });
-window.peerMap = map;
-map.on('load', async () => {
-  const t0 = performance.now();
-  const data = await (await fetch('/data.json')).json();
-  const t1 = performance.now();
-  map.addSource('data', { type: 'geojson', data });
-  map.addLayer({ id: 'fills', type: 'fill', source: 'data', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#2563eb', 'fill-opacity': 0.28 } });
-  map.addLayer({ id: 'lines', type: 'line', source: 'data', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#2563eb', 'line-width': 4 } });
-  map.addLayer({ id: 'points', type: 'circle', source: 'data', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#2563eb', 'circle-radius': 6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
-  map.once('idle', () => { window.peerMarks = { fetchedMs: t1 - t0, drawnMs: performance.now() - t1, data }; });
-});
-</script></body></html>`;
-
 interface PeerRun {
   drawnMs: number;
   frames: FrameStats;
@@ -287,9 +182,6 @@ async function measurePeer(browser: Browser, url: string, run: number): Promise<
   }
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-const ms = (value: number) => `${value.toFixed(0)} ms`;
 const frameLine = (f: FrameStats) =>
   `${f.frames} frames in ${f.seconds.toFixed(1)} s; frame time median ${f.medianMs.toFixed(1)} ms, ` +
   `p95 ${f.p95Ms.toFixed(1)} ms, max ${f.maxMs.toFixed(0)} ms; ${(f.slowShare * 100).toFixed(1)} % over 50 ms`;
@@ -302,45 +194,8 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   console.log('building (if stale) and starting one realtime node + web server…');
-  const build = ensureProductionBuild(webDir, repoRoot, path.join(logDir, 'next-build.log'));
-  const cluster = await startCluster({
-    repoRoot,
-    webDir,
-    logDir,
-    buildReady: build,
-    nodes: 1,
-    realtimeEnv: {
-      RATE_LIMIT_MSGS_PER_S: '100000',
-      RATE_LIMIT_BURST: '100000',
-      RATE_LIMIT_MAX_EXCESS: '100000',
-    },
-  });
-  const dist = path.join(repoRoot, 'node_modules', 'maplibre-gl', 'dist');
-  // Ids as Meridian has them, so the peer's updateData finds its feature.
-  const peerData = JSON.stringify({
-    type: 'FeatureCollection',
-    features: features.map(({ version: _version, ...f }) => f),
-  });
-  let html = '';
-  const peer = await startFixtureServer([
-    (_request, response, url) => {
-      const types: Record<string, string> = { '.mjs': 'text/javascript', '.css': 'text/css' };
-      if (url.pathname === '/') response.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
-      else if (url.pathname === '/basemap-overview.geojson')
-        response
-          .writeHead(200, { 'Content-Type': 'application/json' })
-          .end(readFileSync(path.join(webDir, 'public', 'basemap-overview.geojson')));
-      else if (url.pathname === '/data.json')
-        response.writeHead(200, { 'Content-Type': 'application/json' }).end(peerData);
-      else if (/^\/maplibre-gl[\w-]*\.(mjs|css)$/.test(url.pathname))
-        response
-          .writeHead(200, { 'Content-Type': types[path.extname(url.pathname)] ?? 'text/plain' })
-          .end(readFileSync(path.join(dist, url.pathname.slice(1))));
-      else return false;
-      return true;
-    },
-  ]);
-  html = peerHtml(offlineStyle(`${peer.url}/basemap-overview.geojson`));
+  const cluster = await startBenchCluster(webDir, repoRoot, logDir);
+  const peer = await startPeerServer(webDir, repoRoot, features);
   const browser = await launchBrowser();
   try {
     const [realtimeUrl = '', webUrl = ''] = [cluster.realtime[0], cluster.web[0]];

@@ -16,3 +16,13 @@ export async function createMap(
 
 export const mapLink = (webUrl: string, mapId: string, key: string) =>
   `${webUrl}/m/${encodeURIComponent(mapId)}?key=${encodeURIComponent(key)}`;
+
+/** A session token for a share key, as the web server gets one for a page. */
+export async function sessionToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
+  const response = await fetch(`${realtimeUrl}/api/maps/${mapId}/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}

@@ -29,6 +29,7 @@ import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
 import { changedLayerColors, layerColors } from '../layers/layer-colors.ts';
 import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
 import { CursorOverlay } from './cursor-overlay.ts';
+import { FEATURE_FLUSH_PACING, FeatureFlushPacer } from './feature-flush.ts';
 import { featurePopup } from './feature-popup.ts';
 import { featureFilters, LAYERS, meridianLayers, meridianSources, SOURCES } from './layers.ts';
 import { addMarkerIcons, fillMissingIcon } from './marker-icons.ts';
@@ -163,6 +164,9 @@ export class MapView {
   #viewportTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceFrame = 0;
   #featureFrame = 0;
+  /** A paced flush of a burst of changes (see FeatureFlushPacer), waiting for its time. */
+  #featureTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #flushPacer: FeatureFlushPacer;
   #destroyed = false;
   #basemapDetailUrl: string | null;
   #basemap: BasemapStyle;
@@ -189,6 +193,12 @@ export class MapView {
     this.#offlineBasemap = options.offlineBasemap;
     this.#basemapFallbackMs = options.basemapFallbackMs;
     this.#basemapDetailUrl = options.basemap.detailUrl;
+    // `?featureFlush=frame` keeps the old one-diff-per-frame behaviour, for benchmarks to compare.
+    const everyFrame = new URLSearchParams(window.location.search).get('featureFlush') === 'frame';
+    this.#flushPacer = new FeatureFlushPacer(
+      () => performance.now(),
+      everyFrame ? { ...FEATURE_FLUSH_PACING, burstIds: Number.POSITIVE_INFINITY } : FEATURE_FLUSH_PACING,
+    );
     const view = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
     this.map = new maplibregl.Map({
       container: options.container,
@@ -275,8 +285,33 @@ export class MapView {
     this.#features = features;
     if (changed === 'all' || this.#pendingChange === 'all') this.#pendingChange = 'all';
     else for (const id of changed) this.#pendingChange.add(id);
-    // Coalesce bursts (a replay, many peers typing) into one diff per frame.
-    if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+    // A first fill shows at once; 'all' on a drawn map (a resync) is as big as any burst.
+    const count =
+      changed === 'all'
+        ? this.#rendered.size === 0
+          ? Number.POSITIVE_INFINITY
+          : features.size
+        : changed.size;
+    this.#scheduleFlush(this.#flushPacer.changed(count));
+  }
+
+  /**
+   * Coalesce changes into one diff per frame (a replay, many peers typing); a big stream of them
+   * (a snapshot in chunks, an import's records) into paced diffs, so the sources are not rebuilt
+   * for every chunk.
+   */
+  #scheduleFlush(delayMs = 0): void {
+    if (this.#featureFrame) return;
+    if (this.#featureTimer) clearTimeout(this.#featureTimer);
+    this.#featureTimer = null;
+    if (delayMs <= 0) {
+      this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+      return;
+    }
+    this.#featureTimer = setTimeout(() => {
+      this.#featureTimer = null;
+      this.#scheduleFlush();
+    }, delayMs);
   }
 
   /** The map's live-feed layers: their entries are drawn in each layer's own colour. */
@@ -289,14 +324,14 @@ export class MapView {
     // Rare (a layer added or removed): redraw everything rather than track which entries changed.
     this.#rendered.clear();
     this.#pendingChange = 'all';
-    if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+    this.#scheduleFlush();
   }
 
   /** Draw every feature again from scratch, in the order of the features map (user layer order). */
   redrawFeatures(): void {
     this.#rendered.clear();
     this.#pendingChange = 'all';
-    if (!this.#featureFrame) this.#featureFrame = requestAnimationFrame(() => this.#flushFeatures());
+    this.#scheduleFlush();
   }
 
   setSelected(id: string | null): void {
@@ -440,6 +475,7 @@ export class MapView {
     this.#destroyed = true;
     cancelAnimationFrame(this.#presenceFrame);
     cancelAnimationFrame(this.#featureFrame);
+    if (this.#featureTimer) clearTimeout(this.#featureTimer);
     if (this.#viewportTimer) clearTimeout(this.#viewportTimer);
     if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
     this.#cancelLongPress();
@@ -479,8 +515,11 @@ export class MapView {
   #flushFeatures(): void {
     this.#featureFrame = 0;
     if (!this.#ready || this.#destroyed) return;
+    if (this.#featureTimer) clearTimeout(this.#featureTimer);
+    this.#featureTimer = null;
     const changed = this.#pendingChange;
     this.#pendingChange = new Set();
+    const updates: Promise<void>[] = [];
     if (changed === 'all' && this.#rendered.size === 0) {
       // First fill: one setData per source is cheaper than a diff of thousands of additions.
       const buckets: Record<FeatureBucket, RenderFeature[]> = { points: [], shapes: [], feed: [] };
@@ -488,19 +527,35 @@ export class MapView {
         this.#rendered.set(feature.id, feature);
         buckets[bucketOf(feature)].push(toRenderFeature(feature, this.#layerColors));
       }
-      for (const bucket of FEATURE_BUCKETS)
-        void this.#source(SOURCES[bucket])?.setData({ type: 'FeatureCollection', features: buckets[bucket] });
+      for (const bucket of FEATURE_BUCKETS) {
+        const source = this.#source(SOURCES[bucket]);
+        if (source) updates.push(source.setData({ type: 'FeatureCollection', features: buckets[bucket] }));
+      }
     } else {
       const diffs = diffFeatures(this.#rendered, this.#features, changed, this.#layerColors);
-      for (const bucket of FEATURE_BUCKETS)
-        if (!isEmptyDiff(diffs[bucket])) void this.#source(SOURCES[bucket])?.updateData(diffs[bucket]);
+      for (const bucket of FEATURE_BUCKETS) {
+        const source = isEmptyDiff(diffs[bucket]) ? undefined : this.#source(SOURCES[bucket]);
+        if (source) updates.push(source.updateData(diffs[bucket]));
+      }
     }
+    this.#timeFlush(updates);
     this.#container.dataset.featureCount = String(this.#rendered.size);
     let feedCount = 0;
     for (const feature of this.#rendered.values()) if (isFeedFeature(feature)) feedCount++;
     this.#container.dataset.feedFeatureCount = String(feedCount);
     if (this.#selection.length > 0 && !this.#drag) this.#renderSelection();
     if (this.#badges.length) this.#renderPresence();
+  }
+
+  /** Tell the pacer how long MapLibre's workers took over this flush (a failure is the error event's). */
+  #timeFlush(updates: Promise<void>[]): void {
+    if (updates.length === 0) return;
+    this.#flushPacer.flushing();
+    const started = performance.now();
+    Promise.all(updates).then(
+      () => this.#flushPacer.flushed(performance.now() - started),
+      () => this.#flushPacer.flushed(performance.now() - started),
+    );
   }
 
   #renderSelection(geometryOverride?: Geometry): void {
