@@ -153,6 +153,9 @@ describe('a big import, shared and undone', () => {
       await cy.page.locator('[data-testid=connection-status][data-status=joined]').waitFor();
       expect(await featureCount(cy.page)).toBe(imported);
       await saveMapScreenshot(cy.page, artifactsDir, 'bulk-import-cy');
+      await expect
+        .poll(() => cy.page.getByTestId('sheet-toggle').textContent(), { timeout: 10_000 })
+        .toContain(`Features (${imported.toLocaleString('en')})`);
       await cy.page.getByTestId('sheet-toggle').tap();
       await saveMapScreenshot(cy.page, artifactsDir, 'bulk-import-cy-list');
       await cy.page.getByTestId('sheet-toggle').tap();

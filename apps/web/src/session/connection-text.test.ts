@@ -23,6 +23,7 @@ describe('connectionText', () => {
     expect(connectionText(joining, { pending: 0, retryAt: null, loading }, true, 0)).toMatchObject({
       tone: 'busy',
       label: 'Loading 40,000 of 100,000 features…',
+      short: 'Loading 40 %',
     });
     expect(connectionText(joining, { pending: 2, retryAt: null, loading: null }, true, 0).label).toBe(
       'Opening the map… · 2 changes waiting',

@@ -4,12 +4,16 @@ import type { ConnectionState } from '@meridian/protocol/client';
 export interface ConnectionText {
   tone: 'ok' | 'busy' | 'bad';
   label: string;
+  /** The same in a few characters, for a phone's header (where `label` would be cut off). */
+  short?: string;
   /** The person can do something: offer a Retry button. */
   canRetry: boolean;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const count = (n: number) => n.toLocaleString('en');
+const percent = (part: number, whole: number) =>
+  `${whole > 0 ? Math.min(100, Math.floor((part / whole) * 100)) : 0} %`;
 const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))} s`;
 
 /**
@@ -57,6 +61,7 @@ export function connectionText(
         return {
           tone: 'busy',
           label: `Loading ${count(counts.loading.loadedFeatures)} of ${count(counts.loading.totalFeatures)} features…${waiting}`,
+          short: `Loading ${percent(counts.loading.loadedFeatures, counts.loading.totalFeatures)}`,
           canRetry: false,
         };
       return state.retry

@@ -52,11 +52,17 @@ export function ConnectionStatus({ client }: { client: MeridianClient | null }) 
       data-pending={pending}
       data-loaded={loading ? loading.loadedFeatures : undefined}
       data-tone={text.tone}
+      data-short={text.short !== undefined ? '' : undefined}
     >
       <span className="dot" aria-hidden="true" />
       <span role="status" aria-live="polite">
         {text.label}
       </span>
+      {text.short !== undefined ? (
+        <span className="status-short" aria-hidden="true">
+          {text.short}
+        </span>
+      ) : null}
       {text.canRetry ? (
         <button type="button" className="ghost small" onClick={() => client?.connect()}>
           Retry

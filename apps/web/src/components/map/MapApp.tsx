@@ -362,7 +362,7 @@ export function MapApp(props: MapAppProps) {
                 ? `${selectedFeature.properties.title || 'Untitled'} · details`
                 : selectedFeatures.length > 1
                   ? `${selectedFeatures.length} selected · style`
-                  : `Features (${client?.features.size ?? 0}) · layers`}
+                  : `Features (${(client?.features.size ?? 0).toLocaleString('en')}) · layers`}
             </span>
             <span aria-hidden="true">{sheetOpen ? '▾' : '▴'}</span>
           </button>
