@@ -39,8 +39,10 @@ export const SNAPSHOT_PAGE_ROWS: SnapshotPageSizes = { firstRows: 256, maxRows: 
  * Each live feature as the JSON text of a protocol `Feature` (the keys in the order
  * `JSON.stringify` of a parsed one gives them), built by the database so the node neither builds a
  * row object nor parses and re-stringifies the feature. The geometry and properties are the stored
- * jsonb as Postgres prints it (`{"a": 1, "b": [1, 2]}`): the same values. The order is the order
- * features were created (`id` breaks the ties of one bulk import), which is the draw order.
+ * jsonb as Postgres prints it (`{"a": 1, "b": [1, 2]}`): the same values, ~6 % more bytes than
+ * `JSON.stringify` gives. The order is the order features were created (`id` breaks the ties of one
+ * bulk import), which is the draw order; the index on (mapId, createdSeq, id) gives it without
+ * sorting the whole map before the first page.
  */
 const FEATURE_TEXTS_SQL = `SELECT '{"type":"Feature","id":' || to_json("id")::text
     || ',"geometry":' || "geometry"::text
