@@ -80,6 +80,12 @@ export function createMetrics(options: { processMetrics: boolean; nodeId: string
       help: 'Joins answered with a streamed snapshot (snapshotBegin, chunks, snapshotEnd)',
       registers,
     }),
+    snapshotReads: new Counter({
+      name: 'meridian_snapshot_reads_total',
+      help: 'Snapshot reads from storage, each shared by the joins it covers, by how they ended (read, failed, abandoned)',
+      labelNames: ['end'],
+      registers,
+    }),
     snapshotStreams: new Gauge({
       name: 'meridian_snapshot_streams',
       help: 'Streamed snapshots being sent now (each waits for its socket to drain)',

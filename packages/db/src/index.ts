@@ -22,3 +22,10 @@ export {
 } from './maps.ts';
 export { type MigrateOptions, type MigrateResult, migrate } from './migrations/apply.ts';
 export { type CommitOpInput, type CommitResult, commitOp, readOps } from './op-log.ts';
+export {
+  readSnapshotPages,
+  SNAPSHOT_PAGE_ROWS,
+  type SnapshotHead,
+  type SnapshotPageSink,
+  type SnapshotPageSizes,
+} from './snapshot-pages.ts';

@@ -150,7 +150,8 @@ export async function loadSnapshot(db: Database, mapId: string): Promise<MapSnap
         if (!map) return null;
         const rows = await tx.feature.findMany({
           where: { mapId, deleted: false },
-          orderBy: { createdSeq: 'asc' },
+          // The draw order readSnapshotPages gives too (id breaks the ties of one bulk import).
+          orderBy: [{ createdSeq: 'asc' }, { id: 'asc' }],
           select: { id: true, geometry: true, properties: true, version: true },
         });
         const layers = await liveLayerRows(tx, mapId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Feature } from './geo.ts';
 import { encodeMessage, parseServerMessage } from './parse.ts';
-import { SnapshotChunkEncoder } from './snapshot-chunks.ts';
+import { SnapshotChunkEncoder, SnapshotChunkFrames } from './snapshot-chunks.ts';
 
 const line = (id: string, vertices: number): Feature => ({
   type: 'Feature',
@@ -94,5 +94,37 @@ describe('SnapshotChunkEncoder', () => {
     const missing = JSON.parse(chunk([good])) as Record<string, unknown>;
     delete missing.index;
     expect(parseServerMessage(JSON.stringify(missing)).ok).toBe(false);
+  });
+});
+
+describe('SnapshotChunkFrames', () => {
+  it('packs feature texts appended page by page into the frames the encoder makes of the same features', () => {
+    const features = Array.from({ length: 300 }, (_, i) => line(`f${i}`, 20 + (i % 50)));
+    const texts = features.map((f) => JSON.stringify(f));
+    const framesOf = new SnapshotChunkFrames('m1', 42, 16 * 1024);
+    for (let i = 0; i < texts.length; i += 37) framesOf.append(texts.slice(i, i + 37));
+    framesOf.end();
+    const encoder = new SnapshotChunkEncoder('m1', 42, features, 16 * 1024);
+    const expected = frames(encoder).map((c) => c.text);
+    expect(Array.from({ length: framesOf.count }, (_, i) => framesOf.chunk(i))).toEqual(expected);
+    expect(framesOf.featureCount).toBe(300);
+    expect(framesOf.chars).toBe(encoder.encodedChars);
+  });
+
+  it('seals a frame only once it is full or the features ended: what is sealed never changes', () => {
+    const text = JSON.stringify(line('a', 100));
+    const framesOf = new SnapshotChunkFrames('m1', 1, text.length * 2 + 2);
+    framesOf.append([text]);
+    expect(framesOf.chunk(0)).toBeNull();
+    framesOf.append([text, text]);
+    const first = framesOf.chunk(0);
+    expect(first).not.toBeNull();
+    expect(framesOf.count).toBe(1);
+    expect(framesOf.ended).toBe(false);
+    framesOf.end();
+    expect(framesOf.count).toBe(2);
+    expect(framesOf.chunk(0)).toBe(first);
+    expect(framesOf.chunk(2)).toBeNull();
+    expect(() => framesOf.append([text])).toThrow();
   });
 });

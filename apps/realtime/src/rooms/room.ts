@@ -1,4 +1,4 @@
-import { type Database, getMap, loadSnapshot, type MapSnapshot, readOps } from '@meridian/db';
+import { type Database, getMap, readOps, readSnapshotPages } from '@meridian/db';
 import {
   type BusMessage,
   busPresenceBatchFrameText,
@@ -11,7 +11,6 @@ import {
   type OutgoingServerMessage,
   type PresenceEntry,
   type ServerMessage,
-  type SnapshotChunkEncoder,
   type Viewport,
 } from '@meridian/protocol';
 import type { Bus, BusSubscription } from '../bus/bus.ts';
@@ -19,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { Audience } from './audience.ts';
+import { Joiners } from './joiners.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { OpTail, type OpTailLimits } from './op-tail.ts';
 import { colorCorrections, colorForNewTab } from './person-colors.ts';
@@ -72,29 +72,6 @@ export interface RoomHooks {
   catchUp?(room: Room): ServerMessage[];
 }
 
-/**
- * A socket that joined but is not yet on the map's topics. Until its snapshot (or replay) is
- * sent, live ops are buffered for it; then those after the snapshot's seq are sent directly,
- * and once the room's delivery has reached that seq it moves onto the topics. This closes the
- * race between reading a snapshot and ops committed meanwhile, in either direction.
- */
-interface Joiner {
-  /** The seq of the snapshot or replay it was sent; null while that is still being read or streamed. */
-  afterSeq: number | null;
-  buffer: OpRecord[];
-  /** A streamed snapshot being sent to it, chunk by chunk as its socket drains. */
-  stream: SnapshotStream | null;
-}
-
-/** Where a joiner is in its streamed snapshot. */
-interface SnapshotStream {
-  snapshot: MapSnapshot;
-  seq: number;
-  chunks: SnapshotChunkEncoder;
-  /** Index of the next chunk to send. */
-  next: number;
-}
-
 /** What the room keeps for each member. */
 interface MemberState {
   /** Its presence entry, from when it is admitted (kept up to date while it is only counted). */
@@ -105,9 +82,6 @@ interface MemberState {
    */
   listed: boolean;
 }
-
-/** A joiner this far behind is not going to catch up; it is closed and resumes later. */
-const MAX_JOINER_BUFFER = 10_000;
 
 type BusHandlers = {
   [T in BusMessage['type']]: (message: Extract<BusMessage, { type: T }>, raw: string | undefined) => void;
@@ -135,7 +109,8 @@ export class Room {
   readonly #deps: RoomDeps;
   readonly #onEmpty: (room: Room) => void;
   readonly #members = new Map<RoomMember, MemberState>();
-  readonly #joiners = new Map<RoomMember, Joiner>();
+  /** Members not yet on the topics: sent their snapshot or replay, then the ops delivered meanwhile. */
+  readonly #joiners: Joiners;
   /** Which member owns each local presence entry (a client id reconnecting may overlap itself). */
   readonly #owners = new Map<string, RoomMember>();
   /** Paces local senders' presence: a change goes out at once, or (conflated) when the sender's interval ends. */
@@ -172,7 +147,24 @@ export class Room {
     this.volatileTopic = `map/${mapId}/v`;
     this.#deps = deps;
     this.#onEmpty = onEmpty;
-    this.#snapshots = new SnapshotShare(() => loadSnapshot(deps.db, mapId));
+    this.#snapshots = new SnapshotShare({
+      mapId,
+      read: (sink) => readSnapshotPages(deps.db, mapId, sink),
+      onProgress: (read) => this.#joiners.progressed(read),
+      onEnd: (end) => deps.metrics.snapshotReads.inc({ end }),
+    });
+    this.#joiners = new Joiners({
+      mapId,
+      opsTopic: this.opsTopic,
+      volatileTopic: this.volatileTopic,
+      snapshots: this.#snapshots,
+      metrics: deps.metrics,
+      limits: deps.limits,
+      deliveredSeq: () => this.#sequencer.deliveredSeq,
+      admit: (member) => this.#admit(member),
+      presence: () => this.#presence.list(),
+      catchUp: () => this.#catchUp(),
+    });
     this.#tail = new OpTail(deps.limits.opTail);
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
     this.#audience = new Audience({
@@ -351,7 +343,7 @@ export class Room {
     this.#reservations--;
     const state: MemberState = { presence: null, listed: false };
     this.#members.set(member, state);
-    this.#joiners.set(member, { afterSeq: null, buffer: [], stream: null });
+    this.#joiners.add(member);
     // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
     const coverSeq = this.#sequencer.deliveredSeq ?? Number.POSITIVE_INFINITY;
     // False once it left (a leave, a close, or a later join of the same socket) or cannot be sent to.
@@ -360,7 +352,7 @@ export class Room {
       const resumed =
         lastSeq !== undefined &&
         (this.#resumeFromTail(member, lastSeq, coverSeq) || (await this.#resume(member, lastSeq, current)));
-      if (!resumed && current()) await this.#sendSnapshot(member, coverSeq, current);
+      if (!resumed && current()) await this.#joiners.sendSnapshot(member, coverSeq, current);
     } catch (error) {
       if (this.#members.get(member) === state) this.remove(member);
       throw error;
@@ -388,7 +380,7 @@ export class Room {
       map: { id: this.mapId, name: this.#mapName },
       presence: this.#presence.list(),
     });
-    this.#completeJoin(member, coverSeq);
+    this.#joiners.replayed(member, coverSeq);
     return true;
   }
 
@@ -413,76 +405,8 @@ export class Room {
       map: { id: map.id, name: map.name },
       presence: this.#presence.list(),
     });
-    this.#completeJoin(member, map.seq);
+    this.#joiners.replayed(member, map.seq);
     return true;
-  }
-
-  async #sendSnapshot(member: RoomMember, coverSeq: number, current: () => boolean): Promise<void> {
-    const snapshot = await this.#snapshots.get(coverSeq);
-    if (!snapshot) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
-    if (!current()) return;
-    const joiner = this.#joiners.get(member);
-    if (joiner && member.streamsSnapshots) {
-      const chunks = this.#snapshots.chunksOf(this.mapId, snapshot);
-      if (!chunks.fitsOneChunk()) {
-        this.#deps.metrics.snapshotsStreamed.inc();
-        this.#deps.metrics.snapshotStreams.inc();
-        member.send({
-          type: 'snapshotBegin',
-          mapId: this.mapId,
-          seq: snapshot.seq,
-          role: member.role,
-          map: snapshot.map,
-          layers: snapshot.layers,
-          featureCount: chunks.featureCount,
-        });
-        joiner.stream = { snapshot, seq: snapshot.seq, chunks, next: 0 };
-        this.#snapshots.streamStarted(snapshot);
-        this.#pumpJoiner(member, joiner);
-        return;
-      }
-    }
-    this.#admit(member);
-    member.send({
-      type: 'snapshot',
-      mapId: this.mapId,
-      seq: snapshot.seq,
-      role: member.role,
-      map: snapshot.map,
-      features: snapshot.features,
-      layers: snapshot.layers,
-      presence: this.#presence.list(),
-    });
-    this.#completeJoin(member, snapshot.seq);
-  }
-
-  /**
-   * Send a joiner the next chunks of its streamed snapshot while its socket has room for a whole
-   * one below the soft backpressure limit, so the node holds at most about that much for it (the
-   * frames themselves are shared); the rest goes out on drain. Once every chunk is out, the joiner
-   * is admitted (its presence starts), told the end with who is here, and caught up like any joiner.
-   */
-  #pumpStream(member: RoomMember, joiner: Joiner, stream: SnapshotStream): void {
-    const limitBytes = this.#deps.limits.maxBackpressureBytes / 2;
-    for (;;) {
-      const text = stream.chunks.chunk(stream.next);
-      if (text === null) break;
-      if (member.bufferedAmount() + text.length > limitBytes && member.bufferedAmount() > 0) return;
-      if (!member.sendEncoded('snapshotChunk', text)) return;
-      stream.next++;
-    }
-    joiner.stream = null;
-    this.#deps.metrics.snapshotStreams.dec();
-    this.#snapshots.streamEnded(stream.snapshot);
-    this.#admit(member);
-    member.send({
-      type: 'snapshotEnd',
-      mapId: this.mapId,
-      seq: stream.seq,
-      chunkCount: stream.next,
-      presence: this.#presence.list(),
-    });
-    this.#completeJoin(member, stream.seq);
   }
 
   /**
@@ -541,24 +465,15 @@ export class Room {
     this.#audience.changed();
   }
 
-  /**
-   * The snapshot or replay at `seq` was sent: then what the hooks add (how each live-feed layer is
-   * doing), then what came after `seq`; then it moves to the topics.
-   */
-  #completeJoin(member: RoomMember, seq: number): void {
+  /** What a member is sent right after its snapshot or replay: what the hooks add (how each live-feed layer is doing), then the audience count. */
+  #catchUp(): ServerMessage[] {
     let extra: ServerMessage[] = [];
     this.#hook('catch-up', (hooks) => {
       extra = hooks.catchUp?.(this) ?? [];
     });
-    for (const message of extra) member.send(message);
     // The count everyone else was last told: the next announcement (which counts this member)
     // then reaches it like everyone, so no member keeps a count the others moved past.
-    member.send({ type: 'audience', mapId: this.mapId, watching: this.#audience.total });
-    const joiner = this.#joiners.get(member);
-    if (!joiner) return;
-    joiner.afterSeq = seq;
-    joiner.buffer = joiner.buffer.filter((record) => record.seq > seq);
-    this.#pumpJoiner(member, joiner);
+    return [...extra, { type: 'audience', mapId: this.mapId, watching: this.#audience.total }];
   }
 
   /** The member left the map or closed. */
@@ -566,12 +481,7 @@ export class Room {
     const state = this.#members.get(member);
     if (!state) return;
     this.#members.delete(member);
-    const stream = this.#joiners.get(member)?.stream;
-    if (stream) {
-      this.#deps.metrics.snapshotStreams.dec();
-      this.#snapshots.streamEnded(stream.snapshot);
-    }
-    this.#joiners.delete(member);
+    this.#joiners.remove(member);
     this.#presencePacing.forget(member);
     const entry = state.presence;
     state.presence = null;
@@ -766,11 +676,7 @@ export class Room {
 
   /** The member's send buffer drained. */
   onDrain(member: RoomMember): void {
-    const joiner = this.#joiners.get(member);
-    if (joiner) {
-      this.#pumpJoiner(member, joiner);
-      return;
-    }
+    if (this.#joiners.drained(member)) return;
     if (member.live && this.#members.has(member) && !member.isSubscribed(this.volatileTopic)) {
       if (member.bufferedAmount() <= this.#deps.limits.volatileBackpressureBytes) {
         member.subscribe(this.volatileTopic);
@@ -825,11 +731,7 @@ export class Room {
     topics.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
     this.#hook('record', (hooks) => hooks.record?.(this, record));
-    for (const [member, joiner] of this.#joiners) {
-      if (joiner.afterSeq === null || record.seq > joiner.afterSeq) joiner.buffer.push(record);
-      if (joiner.afterSeq !== null) this.#pumpJoiner(member, joiner);
-      else if (joiner.buffer.length > MAX_JOINER_BUFFER) member.closeSlow();
-    }
+    this.#joiners.delivered(record);
   }
 
   #hook(what: string, call: (hooks: RoomHooks) => void): void {
@@ -842,44 +744,11 @@ export class Room {
     }
   }
 
-  /** Send a joiner its buffered ops while its socket has room; put it on the topics once caught up. */
-  #pumpJoiner(member: RoomMember, joiner: Joiner): void {
-    if (!member.live) return;
-    if (joiner.stream) {
-      this.#pumpStream(member, joiner, joiner.stream);
-      return;
-    }
-    if (joiner.afterSeq === null) return;
-    const { limits } = this.#deps;
-    const roomy = () => member.bufferedAmount() < limits.maxBackpressureBytes / 2;
-    while (joiner.buffer.length > 0 && roomy()) {
-      const record = joiner.buffer.shift();
-      if (record && !member.send({ type: 'op', mapId: this.mapId, record })) return;
-    }
-    const delivered = this.#sequencer.deliveredSeq;
-    if (joiner.buffer.length === 0 && delivered !== null && delivered >= joiner.afterSeq && roomy()) {
-      this.#joiners.delete(member);
-      member.subscribe(this.opsTopic);
-      member.subscribe(this.volatileTopic);
-    } else if (joiner.buffer.length > MAX_JOINER_BUFFER) {
-      member.closeSlow();
-    }
-  }
-
   /** Publish to a topic and send to joiners that already have their snapshot (they are not on topics yet). */
   #broadcast(topic: string, message: OutgoingServerMessage, exclude?: RoomMember): void {
-    const { topics, limits, metrics } = this.#deps;
     if (exclude) exclude.publish(topic, message);
-    else topics.publish(topic, message);
-    const volatile = topic === this.volatileTopic;
-    for (const [member, joiner] of this.#joiners) {
-      if (joiner.afterSeq === null || member === exclude) continue;
-      if (volatile && member.live && member.bufferedAmount() > limits.volatileBackpressureBytes) {
-        metrics.volatileDropped.inc();
-        continue;
-      }
-      member.send(message);
-    }
+    else this.#deps.topics.publish(topic, message);
+    this.#joiners.broadcast(message, topic === this.volatileTopic, exclude);
   }
 
   /** Whether departures are held: the bus is down, or came back less than a TTL ago. */

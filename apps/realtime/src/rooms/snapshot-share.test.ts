@@ -1,109 +1,167 @@
-import type { MapSnapshot } from '@meridian/db';
+import type { SnapshotHead, SnapshotPageSink } from '@meridian/db';
+import { ErrorCode, MeridianError } from '@meridian/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { SNAPSHOT_REUSE_MS, SnapshotShare } from './snapshot-share.ts';
+import {
+  SNAPSHOT_REUSE_MS,
+  type SnapshotRead,
+  type SnapshotReadEnd,
+  SnapshotShare,
+} from './snapshot-share.ts';
 
-const snapshotAt = (seq: number): MapSnapshot => ({
+// The share's own logic, with reads the test drives page by page (the reads themselves are
+// storage's: packages/db snapshot-pages.integration.test.ts; rooms over them: room.test.ts).
+
+const headAt = (seq: number, featureCount = 2): SnapshotHead => ({
   map: { id: 'm', name: 'M' },
   seq,
-  features: [],
+  featureCount,
   layers: [],
 });
 
-/** A reader whose reads the test resolves one by one, each with the map's seq at that moment. */
-function controlledReader() {
-  const reads: { resolve: (snapshot: MapSnapshot | null) => void; reject: (error: Error) => void }[] = [];
-  const read = () =>
-    new Promise<MapSnapshot | null>((resolve, reject) => {
-      reads.push({ resolve, reject });
-    });
-  return { read, reads };
+const text = (id: string) =>
+  JSON.stringify({
+    type: 'Feature',
+    id,
+    geometry: { type: 'Point', coordinates: [1, 2] },
+    properties: {},
+    version: 0,
+  });
+
+interface ControlledRead {
+  sink: SnapshotPageSink;
+  resolve(found: boolean): void;
+  reject(error: Error): void;
 }
 
+/** A share whose reads the test answers; what each read told the share's listeners is recorded. */
+function controlledShare(maxChunkBytes?: number) {
+  const reads: ControlledRead[] = [];
+  const progress: SnapshotRead[] = [];
+  const ends: SnapshotReadEnd[] = [];
+  const share = new SnapshotShare({
+    mapId: 'm',
+    read: (sink) =>
+      new Promise<boolean>((resolve, reject) => {
+        reads.push({ sink, resolve, reject });
+      }),
+    onProgress: (read) => progress.push(read),
+    onEnd: (end) => ends.push(end),
+    maxChunkBytes,
+  });
+  return { share, reads, progress, ends };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('SnapshotShare', () => {
-  it('shares one read among the joins waiting for it, and reuses it while it covers them', async () => {
-    const { read, reads } = controlledReader();
-    const share = new SnapshotShare(read);
-    const first = share.get(3);
-    const second = share.get(3);
+  it('shares one read among the joins that arrive while it is read, each seeing its chunks as pages arrive', async () => {
+    const { share, reads, progress, ends } = controlledShare(200);
+    const first = share.acquire(3);
+    const second = share.acquire(3);
     expect(reads).toHaveLength(1);
-    reads[0]?.resolve(snapshotAt(3));
-    expect(await first).toEqual(snapshotAt(3));
-    expect(await second).toBe(await first);
-    expect(await share.get(2)).toBe(await first);
+    await reads[0]?.sink.head(headAt(3, 3));
+    const a = await first;
+    expect(await second).toBe(a);
+    expect(a.head?.seq).toBe(3);
+    await reads[0]?.sink.page([text('a'), text('b')]);
+    expect(a.frames?.count).toBe(1);
+    expect(a.complete).toBe(false);
+    // A join arriving mid-read shares it too.
+    const third = await share.acquire(2);
+    expect(third).toBe(a);
+    await reads[0]?.sink.page([text('c')]);
+    reads[0]?.resolve(true);
+    await settle();
+    expect(a.complete).toBe(true);
+    expect(a.frames?.featureCount).toBe(3);
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    expect(ends).toEqual(['read']);
     expect(reads).toHaveLength(1);
     share.clear();
   });
 
-  it('reads again for a join that must cover ops the kept snapshot lacks', async () => {
-    const { read, reads } = controlledReader();
-    const share = new SnapshotShare(read);
-    const first = share.get(3);
-    reads[0]?.resolve(snapshotAt(3));
-    await first;
-    const later = share.get(4);
-    await Promise.resolve();
+  it('reads again for a join that must cover ops the kept read lacks', async () => {
+    const { share, reads } = controlledShare();
+    const first = share.acquire(3);
+    await reads[0]?.sink.head(headAt(3));
+    reads[0]?.resolve(true);
+    const kept = await first;
+    share.release(kept);
+    const later = share.acquire(4);
+    await settle();
     expect(reads).toHaveLength(2);
-    reads[1]?.resolve(snapshotAt(4));
-    expect((await later)?.seq).toBe(4);
+    await reads[1]?.sink.head(headAt(4));
+    expect((await later).head?.seq).toBe(4);
     share.clear();
   });
 
-  it('does not hand a join a read that started before it and turned out too old', async () => {
-    const { read, reads } = controlledReader();
-    const share = new SnapshotShare(read);
-    const early = share.get(3);
-    // This join became a joiner after op 5 was delivered; the read in flight began before that.
-    const late = share.get(5);
-    expect(reads).toHaveLength(1);
-    reads[0]?.resolve(snapshotAt(4));
-    expect((await early)?.seq).toBe(4);
-    await Promise.resolve();
-    await Promise.resolve();
+  it('a read every joiner left before it completed is abandoned: its next page throws, and the next join reads anew', async () => {
+    const { share, reads, ends } = controlledShare();
+    const first = share.acquire(1);
+    await reads[0]?.sink.head(headAt(1));
+    const read = await first;
+    share.release(read);
+    expect(read.end).toBe('abandoned');
+    expect(() => reads[0]?.sink.page([text('a')])).toThrow(/abandoned/);
+    reads[0]?.reject(new Error('rolled back'));
+    await settle();
+    expect(ends).toEqual(['abandoned']);
+    const again = share.acquire(1);
+    await settle();
     expect(reads).toHaveLength(2);
-    reads[1]?.resolve(snapshotAt(5));
-    expect((await late)?.seq).toBe(5);
+    await reads[1]?.sink.head(headAt(1));
+    expect(await again).not.toBe(read);
     share.clear();
   });
 
-  it('passes a failed read to every join waiting on it, and reads afresh afterwards', async () => {
-    const { read, reads } = controlledReader();
-    const share = new SnapshotShare(read);
-    const first = share.get(1);
-    const second = share.get(1);
-    reads[0]?.reject(new Error('database down'));
-    await expect(first).rejects.toThrow('database down');
-    await expect(second).rejects.toThrow('database down');
-    const retry = share.get(1);
+  it('a failed read fails the joins waiting for its head with a typed error; the next join reads anew', async () => {
+    const { share, reads, ends } = controlledShare();
+    const waiting = share.acquire(1).catch((error: unknown) => error);
+    reads[0]?.reject(new MeridianError(ErrorCode.STORAGE_UNAVAILABLE, 'down'));
+    expect(await waiting).toMatchObject({ code: ErrorCode.STORAGE_UNAVAILABLE });
+    expect(ends).toEqual(['failed']);
+    const again = share.acquire(1);
+    await settle();
     expect(reads).toHaveLength(2);
-    reads[1]?.resolve(null);
-    expect(await retry).toBeNull();
+    await reads[1]?.sink.head(headAt(1));
+    expect((await again).head?.seq).toBe(1);
+    share.clear();
   });
 
-  it('keeps a snapshot while it is streamed, and the reuse delay after its last stream ends', async () => {
+  it('a missing map is MAP_NOT_FOUND', async () => {
+    const { share, reads } = controlledShare();
+    const waiting = share.acquire(0).catch((error: unknown) => error);
+    reads[0]?.resolve(false);
+    expect(await waiting).toMatchObject({ code: ErrorCode.MAP_NOT_FOUND });
+  });
+
+  it('keeps a complete read while it is held, and the reuse delay after the last joiner lets go', async () => {
     vi.useFakeTimers();
     try {
-      const { read, reads } = controlledReader();
-      const share = new SnapshotShare(read);
-      const first = share.get(3);
-      reads[0]?.resolve(snapshotAt(3));
-      const snapshot = await first;
-      if (!snapshot) throw new Error('no snapshot');
-      share.streamStarted(snapshot);
-      share.streamStarted(snapshot);
-      vi.advanceTimersByTime(SNAPSHOT_REUSE_MS * 3);
-      expect(await share.get(3)).toBe(snapshot);
-      share.streamEnded(snapshot);
-      vi.advanceTimersByTime(SNAPSHOT_REUSE_MS * 3);
-      expect(await share.get(3)).toBe(snapshot);
-      share.streamEnded(snapshot);
-      vi.advanceTimersByTime(SNAPSHOT_REUSE_MS - 1);
-      expect(await share.get(3)).toBe(snapshot);
+      const { share, reads } = controlledShare();
+      const first = share.acquire(3);
+      await reads[0]?.sink.head(headAt(3));
+      reads[0]?.resolve(true);
+      const read = await first;
+      const other = await share.acquire(3);
+      expect(other).toBe(read);
+      await vi.advanceTimersByTimeAsync(SNAPSHOT_REUSE_MS * 3);
+      share.release(read);
+      await vi.advanceTimersByTimeAsync(SNAPSHOT_REUSE_MS * 3);
+      expect(await share.acquire(3)).toBe(read);
+      share.release(read);
+      share.release(read);
+      await vi.advanceTimersByTimeAsync(SNAPSHOT_REUSE_MS - 1);
+      const stillKept = await share.acquire(3);
+      expect(stillKept).toBe(read);
+      share.release(read);
       expect(reads).toHaveLength(1);
-      vi.advanceTimersByTime(1);
-      const again = share.get(3);
+      await vi.advanceTimersByTimeAsync(SNAPSHOT_REUSE_MS);
+      const again = share.acquire(3);
+      await vi.advanceTimersByTimeAsync(0);
       expect(reads).toHaveLength(2);
-      reads[1]?.resolve(snapshotAt(3));
-      expect(await again).not.toBe(snapshot);
+      await reads[1]?.sink.head(headAt(3));
+      expect(await again).not.toBe(read);
       share.clear();
     } finally {
       vi.useRealTimers();

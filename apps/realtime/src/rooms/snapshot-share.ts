@@ -1,128 +1,245 @@
-import type { MapSnapshot } from '@meridian/db';
-import { SnapshotChunkEncoder } from '@meridian/protocol';
+import type { SnapshotHead, SnapshotPageSink } from '@meridian/db';
+import { ErrorCode, MeridianError, SnapshotChunkFrames } from '@meridian/protocol';
 
-/** How long a read snapshot stays available to later joins (it is only reused while it covers them). */
+/** How long a read snapshot stays available to later joins once nobody streams it (only reused while it covers them). */
 export const SNAPSHOT_REUSE_MS = 5_000;
 
-interface Read {
-  /** Reads are numbered in the order they start. */
-  index: number;
-  promise: Promise<MapSnapshot | null>;
+/** Reads a map's snapshot page by page into `sink`; false when the map does not exist (@meridian/db readSnapshotPages). */
+export type SnapshotReader = (sink: SnapshotPageSink) => Promise<boolean>;
+
+/** How a read ended: every page in, storage failed, or nobody wanted it any more (cancelled). */
+export type SnapshotReadEnd = 'read' | 'failed' | 'abandoned';
+
+/** Thrown into the reader by a read nobody wants any more: its transaction is rolled back. */
+class ReadAbandoned extends Error {
+  constructor() {
+    super('snapshot read abandoned: no joiner wants it');
+  }
 }
 
 /**
- * One map's snapshot reads, shared by the joins that need one at about the same time. A reconnect
- * storm (a deploy, a network blip) joins hundreds of sockets to the same map within a second; one
- * read each is a database transaction per socket and, through Prisma, ~200 KB of garbage each,
- * which is what grew the heap (and RSS) of a node filling up with connections.
+ * One read of a map's snapshot, shared by every joiner it covers: its head (seq, layers, feature
+ * count) once read, then its chunk frames, sealed as the pages arrive and encoded once for all.
+ */
+export class SnapshotRead {
+  /** Reads are numbered in the order they start. */
+  readonly index: number;
+  #head: SnapshotHead | null = null;
+  #frames: SnapshotChunkFrames | null = null;
+  #end: SnapshotReadEnd | 'missing' | null = null;
+  #error: MeridianError | null = null;
+  /** Joiners holding it (waiting for it or streaming it). */
+  users = 0;
+  #waiters: (() => void)[] = [];
+
+  constructor(index: number) {
+    this.index = index;
+  }
+
+  get head(): SnapshotHead | null {
+    return this.#head;
+  }
+
+  /** Its frames; present once the head is known. */
+  get frames(): SnapshotChunkFrames | null {
+    return this.#frames;
+  }
+
+  /** Every page is in (the frames are ended). */
+  get complete(): boolean {
+    return this.#end === 'read';
+  }
+
+  /** Null while reading; then how it ended ('missing': the map does not exist). */
+  get end(): SnapshotReadEnd | 'missing' | null {
+    return this.#end;
+  }
+
+  /** The typed error its joiners are given once it failed; null otherwise. */
+  failure(): MeridianError | null {
+    return this.#error;
+  }
+
+  /** Resolves once `ready()` holds, checked on each step of the read (head, page, end). */
+  until(ready: () => boolean): Promise<void> {
+    if (ready() || this.#end !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (ready() || this.#end !== null) resolve();
+        else this.#waiters.push(check);
+      };
+      this.#waiters.push(check);
+    });
+  }
+
+  setHead(head: SnapshotHead, mapId: string, maxChunkBytes?: number): void {
+    this.#head = head;
+    this.#frames = new SnapshotChunkFrames(mapId, head.seq, maxChunkBytes);
+    this.#wake();
+  }
+
+  addPage(featureTexts: string[]): void {
+    if (this.#end !== null) throw new ReadAbandoned();
+    this.#frames?.append(featureTexts);
+    this.#wake();
+  }
+
+  /** Its end, once: a read abandoned first stays abandoned whatever its reader then says. */
+  finish(end: SnapshotReadEnd | 'missing', error: MeridianError | null = null): void {
+    if (this.#end !== null) return;
+    this.#end = end;
+    this.#error = error;
+    if (end === 'read') this.#frames?.end();
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const check of waiters) check();
+  }
+}
+
+export interface SnapshotShareOptions {
+  mapId: string;
+  read: SnapshotReader;
+  /** A read made progress (its head, a page, its end): the joiners streaming it may send more. */
+  onProgress(read: SnapshotRead): void;
+  /** A read ended (for the metrics). */
+  onEnd?(end: SnapshotReadEnd): void;
+  /** The size chunk frames are packed to (LIMITS.SNAPSHOT_CHUNK_BYTES by default). */
+  maxChunkBytes?: number;
+}
+
+/**
+ * One map's snapshot reads, shared by the joins that need one at about the same time or while one
+ * is being read or streamed. A reconnect storm (a deploy, a network blip) joins hundreds of
+ * sockets to the same map within a second: one read each would be a transaction and 100,000 rows
+ * per socket.
  *
  * A joiner needs a snapshot that holds every op the room had delivered when it became a joiner
- * (`coverSeq`): ops delivered after that are buffered for it (Room.join). A read that starts
- * after that moment always holds them; an earlier read, in flight or done, does when its seq is
- * at least `coverSeq`. Shared snapshots are never mutated: joins only encode them.
+ * (`coverSeq`): ops delivered after that are buffered for it (Room.join). A read that starts after
+ * that moment always holds them; an earlier one, in progress or done, does when its seq is at least
+ * `coverSeq`. A read is kept while any joiner holds it and SNAPSHOT_REUSE_MS after the last lets go
+ * once complete; a read every joiner left before it completed is cancelled.
  */
 export class SnapshotShare {
-  readonly #read: () => Promise<MapSnapshot | null>;
+  readonly #options: SnapshotShareOptions;
   #reads = 0;
-  #pending: Read | null = null;
-  #latest: MapSnapshot | null = null;
+  /** The newest read that did not fail: in progress, or complete and kept. */
+  #current: SnapshotRead | null = null;
   #release: ReturnType<typeof setTimeout> | null = null;
-  /** Each snapshot's chunk frames, encoded once for every joiner it is streamed to. */
-  readonly #encoders = new WeakMap<MapSnapshot, SnapshotChunkEncoder>();
-  /** Streams under way per snapshot: a snapshot being streamed is kept (it is in memory anyway). */
-  readonly #streams = new Map<MapSnapshot, number>();
 
-  constructor(read: () => Promise<MapSnapshot | null>) {
-    this.#read = read;
-  }
-
-  /** A snapshot holding at least every op up to `coverSeq`; null when the map does not exist. */
-  async get(coverSeq: number): Promise<MapSnapshot | null> {
-    const startedBefore = this.#reads;
-    for (;;) {
-      const latest = this.#latest;
-      if (latest && latest.seq >= coverSeq) return latest;
-      const pending = this.#pending;
-      if (!pending) return this.#start().promise;
-      // Started after this call began, so after the caller became a joiner: it covers.
-      if (pending.index > startedBefore) return pending.promise;
-      const snapshot = await pending.promise;
-      if (snapshot === null || snapshot.seq >= coverSeq) return snapshot;
-    }
-  }
-
-  /** The chunk frames of a snapshot this share handed out, shared by all its joiners. */
-  chunksOf(mapId: string, snapshot: MapSnapshot): SnapshotChunkEncoder {
-    let encoder = this.#encoders.get(snapshot);
-    if (!encoder) {
-      encoder = new SnapshotChunkEncoder(mapId, snapshot.seq, snapshot.features);
-      this.#encoders.set(snapshot, encoder);
-    }
-    return encoder;
-  }
-
-  /** A streamed snapshot began: it stays available to later joins while any stream of it lasts. */
-  streamStarted(snapshot: MapSnapshot): void {
-    this.#streams.set(snapshot, (this.#streams.get(snapshot) ?? 0) + 1);
+  constructor(options: SnapshotShareOptions) {
+    this.#options = options;
   }
 
   /**
-   * A stream of it ended (sent, or its joiner left): once none is left, it is kept another
-   * SNAPSHOT_REUSE_MS. A big map's stream outlasts that delay, and without this every joiner
-   * arriving during a long stream would read 100,000 rows again.
+   * A read whose head is known and holds at least every op up to `coverSeq`, held for the caller
+   * until `release`. Throws MAP_NOT_FOUND, or STORAGE_UNAVAILABLE when the read fails before its head.
    */
-  streamEnded(snapshot: MapSnapshot): void {
-    const left = (this.#streams.get(snapshot) ?? 0) - 1;
-    if (left > 0) {
-      this.#streams.set(snapshot, left);
-      return;
+  async acquire(coverSeq: number): Promise<SnapshotRead> {
+    const startedBefore = this.#reads;
+    for (;;) {
+      const read = this.#current ?? this.#start();
+      read.users++;
+      this.#cancelRelease(read);
+      await read.until(() => read.head !== null);
+      if (read.end === 'missing') {
+        this.release(read);
+        throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.#options.mapId}`);
+      }
+      const head = read.head;
+      // Started after this call began (so after the caller became a joiner), or late enough: it covers.
+      if (head && read.end !== 'failed' && (read.index > startedBefore || head.seq >= coverSeq)) return read;
+      this.release(read);
+      const failure = read.failure();
+      if (failure) throw failure;
+      if (read.end === 'abandoned')
+        throw new MeridianError(ErrorCode.STORAGE_UNAVAILABLE, 'the snapshot read was cancelled');
+      if (this.#current === read) this.#current = null;
     }
-    this.#streams.delete(snapshot);
-    if (this.#latest === snapshot) this.#armRelease();
   }
 
-  /** Let go of the kept snapshot (the room closed). */
+  /** A joiner is done with `read` (streamed, sent, left, or failed). */
+  release(read: SnapshotRead): void {
+    read.users--;
+    if (read.users > 0) return;
+    if (read.end === null) {
+      // Nobody wants it any more: cancelled at its next page (its transaction is rolled back).
+      read.finish('abandoned');
+      if (this.#current === read) this.#current = null;
+    } else if (this.#current === read) {
+      this.#armRelease(read);
+    }
+  }
+
+  /** Let go of everything (the room closed): a read in progress is cancelled. */
   clear(): void {
-    this.#latest = null;
-    this.#streams.clear();
+    const current = this.#current;
+    this.#current = null;
+    if (current && current.end === null) current.finish('abandoned');
     if (this.#release) clearTimeout(this.#release);
     this.#release = null;
   }
 
-  #start(): Read {
-    const index = ++this.#reads;
-    const read: Read = {
-      index,
-      promise: this.#read().then(
-        (snapshot) => {
-          if (this.#pending === read) this.#pending = null;
-          if (snapshot) this.#keep(snapshot);
-          return snapshot;
+  #start(): SnapshotRead {
+    const { mapId, maxChunkBytes } = this.#options;
+    const read = new SnapshotRead(++this.#reads);
+    this.#current = read;
+    const progress = () => this.#options.onProgress(read);
+    this.#options
+      .read({
+        head: (head) => {
+          if (read.end !== null) throw new ReadAbandoned();
+          read.setHead(head, mapId, maxChunkBytes);
+          progress();
+        },
+        page: (texts) => {
+          read.addPage(texts);
+          progress();
+        },
+      })
+      .then(
+        (found) => {
+          read.finish(found ? 'read' : 'missing');
+          if (!found && this.#current === read) this.#current = null;
+          this.#ended(read);
+          progress();
         },
         (error: unknown) => {
-          if (this.#pending === read) this.#pending = null;
-          throw error;
+          const typed =
+            error instanceof MeridianError
+              ? error
+              : new MeridianError(ErrorCode.STORAGE_UNAVAILABLE, `reading a snapshot: ${String(error)}`);
+          read.finish('failed', typed);
+          if (this.#current === read) this.#current = null;
+          this.#ended(read);
+          progress();
         },
-      ),
-    };
-    this.#pending = read;
+      );
     return read;
   }
 
-  #keep(snapshot: MapSnapshot): void {
-    if (this.#latest && this.#latest.seq > snapshot.seq) return;
-    this.#latest = snapshot;
-    this.#armRelease();
+  #ended(read: SnapshotRead): void {
+    const end = read.end;
+    if (end && end !== 'missing') this.#options.onEnd?.(end);
+    if (end === 'read' && read.users === 0 && this.#current === read) this.#armRelease(read);
   }
 
-  #armRelease(): void {
+  #cancelRelease(read: SnapshotRead): void {
+    if (this.#release && this.#current === read) {
+      clearTimeout(this.#release);
+      this.#release = null;
+    }
+  }
+
+  #armRelease(read: SnapshotRead): void {
     if (this.#release) clearTimeout(this.#release);
-    // Only for memory: whether a kept snapshot may be reused is decided by its seq alone.
+    // Only for memory: whether a kept read may be reused is decided by its seq alone.
     this.#release = setTimeout(() => {
       this.#release = null;
-      // Still being streamed: kept, and released SNAPSHOT_REUSE_MS after its last stream ends.
-      if (this.#latest && this.#streams.has(this.#latest)) return;
-      this.#latest = null;
+      if (this.#current === read && read.users === 0) this.#current = null;
     }, SNAPSHOT_REUSE_MS);
     this.#release.unref();
   }
