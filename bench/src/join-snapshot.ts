@@ -37,9 +37,9 @@ import {
   subprotocolsFor,
 } from '@meridian/protocol';
 import { importChunks, MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import WebSocket from 'ws';
 import { cpuSeconds } from './load/proc.ts';
-import { mixedFeatures } from './mixed-features.ts';
 import { createDatabase, dropDatabase } from './systems/meridian.ts';
 import {
   freePort,

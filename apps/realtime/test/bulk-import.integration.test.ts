@@ -1,11 +1,11 @@
 import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
 import { createMapState, stateHash } from '@meridian/protocol';
 import type { ImportProgress, MeridianClient } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnNode } from './child-node.ts';
 import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
 import { createMapVia, openClient, startClusterNode, tokenVia } from './harness.ts';
-import { mixedFeatures } from './mixed-features.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { waitFor } from './wait.ts';
 
@@ -49,7 +49,7 @@ describe('bulk import through the real client', () => {
     const watcher = await openClient(node.wsUrl, { token, mapId, name: 'watcher' });
     cleanups.push(() => watcher.close());
 
-    const features = mixedFeatures(100_000);
+    const features = mixedFeatures(100_000, { styled: true });
     const progress: ImportProgress[] = [];
     const final: boolean[] = [];
     importer.on('opRejected', (event) => final.push(event.final));
@@ -117,7 +117,7 @@ describe('bulk import through the real client', () => {
       if (frame.direction === 'out' && frame.type === 'op') sentOps += 1;
     });
 
-    const features = mixedFeatures(20_000, 'k');
+    const features = mixedFeatures(20_000, { prefix: 'k', styled: true });
     const done = importer.importFeatures(features);
     await waitFor('a few chunks to be committed', () => acked.length >= 3, {
       timeoutMs: 60_000,

@@ -21,8 +21,8 @@ import {
   MeridianClient,
   type WebSocketConstructor,
 } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import WebSocket from 'ws';
-import { mixedFeatures } from '../mixed-features.ts';
 import { createDatabase, dropDatabase } from '../systems/meridian.ts';
 import {
   freePort,
