@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Feature } from '@meridian/protocol';
-import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
 import type { Page } from 'playwright-core';
 import { feature as topoFeature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import WebSocket from 'ws';
-import { createMap, mapLink } from './support/api.ts';
+import { createMap, joinedClient, mapLink, sessionToken } from './support/api.ts';
 import {
   featureItems,
   launchBrowser,
@@ -23,30 +21,13 @@ const SEEDED = 10_000;
 const FIND_ME = 2345;
 const require = createRequire(import.meta.url);
 
-async function sessionToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${mapId}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  return ((await response.json()) as { token: string }).token;
-}
-
 /** Someone on the map through the protocol client: how a script or another app imports. */
 async function protocolPerson(realtimeUrl: string, mapId: string, editKey: string, name: string) {
-  const client = new MeridianClient({
-    url: `${realtimeUrl.replace(/^http/, 'ws')}/ws`,
+  return joinedClient(realtimeUrl, {
     mapId,
     token: await sessionToken(realtimeUrl, mapId, editKey),
     user: { name, color: '#0e7490' },
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    pingIntervalMs: 0,
   });
-  await new Promise<void>((resolve) => {
-    client.on('status', (status) => status.kind === 'joined' && resolve());
-    client.connect();
-  });
-  return client;
 }
 
 /** Addresses, as a spreadsheet brings them: a street, a number of households, a reference. */

@@ -6,54 +6,28 @@
  *   everything including the lazily loaded map chunk.
  * A report, not a test: `npm run bench:features -w @meridian/web [-- --features 10000 --runs 3]`.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Feature } from '@meridian/protocol';
-import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
 import type { Browser } from 'playwright-core';
-import WebSocket from 'ws';
-import { createMap, mapLink } from '../e2e/support/api.ts';
+import { createMap, joinedClient, mapLink, sessionToken } from '../e2e/support/api.ts';
 import { launchBrowser } from '../e2e/support/browser.ts';
-import { ensureProductionBuild } from '../e2e/support/build.ts';
-import { startCluster } from '../e2e/support/cluster.ts';
+import { argument, artifactsDir, median, startBenchStack } from './bench-stack.ts';
 
-const argument = (name: string) => Number(process.argv[process.argv.indexOf(name) + 1]);
 const FEATURES = argument('--features') || 10_000;
 const RUNS = argument('--runs') || 3;
 // Below the service's limit of queued requests per connection (256).
 const SEED_BATCH = 200;
 
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = path.resolve(webDir, '../..');
-const logDir = path.join(webDir, 'test-artifacts', 'bench-logs');
-mkdirSync(logDir, { recursive: true });
-
-async function sessionToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${mapId}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  return ((await response.json()) as { token: string }).token;
-}
-
 /** Seed through the real service, in acknowledged batches (the op log gets every one). */
 async function seed(realtimeUrl: string, mapId: string, editKey: string): Promise<void> {
-  const client = new MeridianClient({
-    url: `${realtimeUrl.replace(/^http/, 'ws')}/ws`,
+  const client = await joinedClient(realtimeUrl, {
     mapId,
     token: await sessionToken(realtimeUrl, mapId, editKey),
     user: { name: 'Seeder', color: '#444444' },
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    pingIntervalMs: 0,
     // Seeding waits for each batch's acks, so the batch itself may leave at once.
     resendPacing: { window: SEED_BATCH, burst: SEED_BATCH, perSecond: 1000 },
   });
-  await new Promise<void>(
-    (resolve) => client.on('status', (status) => status.kind === 'joined' && resolve()) && client.connect(),
-  );
   const palette = ['#d92d20', '#15803d', '#1d4ed8', '#6d28d9', '#dc6803'];
   for (let start = 0; start < FEATURES; start += SEED_BATCH) {
     const acked = new Promise<void>((resolve) => {
@@ -141,7 +115,7 @@ async function measureOnce(
     } catch (error) {
       const status = await page.getByTestId('connection-status').textContent();
       const counts = `${await map.getAttribute('data-feature-count')} sourced, ${await map.getAttribute('data-idle-feature-count')} drawn`;
-      await page.screenshot({ path: path.join(webDir, 'test-artifacts', 'bench-failed.png') });
+      await page.screenshot({ path: path.join(artifactsDir, 'bench-failed.png') });
       throw new Error(`the features never all appeared (status "${status}", ${counts})`, { cause: error });
     }
     await page.screenshot({ path: shot });
@@ -151,27 +125,11 @@ async function measureOnce(
   }
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
 async function main(): Promise<void> {
-  console.log('building (if stale) and starting one realtime node + web server…');
-  const build = ensureProductionBuild(webDir, repoRoot, path.join(logDir, 'next-build.log'));
-  const cluster = await startCluster({
-    repoRoot,
-    webDir,
-    logDir,
-    buildReady: build,
-    nodes: 1,
-    realtimeEnv: {
-      RATE_LIMIT_MSGS_PER_S: '100000',
-      RATE_LIMIT_BURST: '100000',
-      RATE_LIMIT_MAX_EXCESS: '100000',
-    },
-  });
+  const cluster = await startBenchStack();
   const browser = await launchBrowser();
   try {
-    const [realtimeUrl = '', webUrl = ''] = [cluster.realtime[0], cluster.web[0]];
+    const { realtimeUrl, webUrl } = cluster;
     const map = await createMap(realtimeUrl, 'Ten thousand');
     const seedStart = Date.now();
     await seed(realtimeUrl, map.id, map.editKey);
@@ -181,12 +139,7 @@ async function main(): Promise<void> {
     const scripts = new Map<string, Buffer>();
     const runs: Marks[] = [];
     for (let run = 0; run < RUNS; run++) {
-      const marks = await measureOnce(
-        browser,
-        link,
-        scripts,
-        path.join(webDir, 'test-artifacts', 'bench-10k.png'),
-      );
+      const marks = await measureOnce(browser, link, scripts, path.join(artifactsDir, 'bench-10k.png'));
       runs.push(marks);
       console.log(
         `run ${run + 1}: ${marks.count} features; ms after navigation start: joined (snapshot applied) ` +

@@ -10,31 +10,20 @@
  *   the same pan and zoom. It also times one edit as a full `setData` against an `updateData`.
  * A report, not a test: `npm run bench:render -w @meridian/web [-- --features 100000 --runs 2]`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Feature } from '@meridian/protocol';
-import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
 import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
-import { createMap, mapLink } from '../e2e/support/api.ts';
+import { createMap, joinedClient, mapLink, sessionToken } from '../e2e/support/api.ts';
 import { launchBrowser } from '../e2e/support/browser.ts';
-import { ensureProductionBuild } from '../e2e/support/build.ts';
-import { startCluster } from '../e2e/support/cluster.ts';
 import { startFixtureServer } from '../e2e/support/fixture-server.ts';
 import { offlineStyle } from '../src/basemap/style.ts';
+import { argument, median, repoRoot, artifactsDir as shots, startBenchStack, webDir } from './bench-stack.ts';
 
-const argument = (name: string) => Number(process.argv[process.argv.indexOf(name) + 1]);
 const FEATURES = argument('--features') || 100_000;
 const RUNS = argument('--runs') || 2;
 const VIEWPORT = { width: 1280, height: 800 };
-
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = path.resolve(webDir, '../..');
-const logDir = path.join(webDir, 'test-artifacts', 'bench-logs');
-const shots = path.join(webDir, 'test-artifacts');
-mkdirSync(logDir, { recursive: true });
 
 type NewFeature = Feature;
 
@@ -81,27 +70,11 @@ function generate(count: number): NewFeature[] {
   return out;
 }
 
-async function sessionToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${mapId}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  return ((await response.json()) as { token: string }).token;
-}
-
 async function seed(realtimeUrl: string, mapId: string, editKey: string, features: NewFeature[]) {
-  const client = new MeridianClient({
-    url: `${realtimeUrl.replace(/^http/, 'ws')}/ws`,
+  const client = await joinedClient(realtimeUrl, {
     mapId,
     token: await sessionToken(realtimeUrl, mapId, editKey),
     user: { name: 'Seeder', color: '#444444' },
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    pingIntervalMs: 0,
-  });
-  await new Promise<void>((resolve) => {
-    client.on('status', (status) => status.kind === 'joined' && resolve());
-    client.connect();
   });
   await client.importFeatures(features, {
     onProgress: (p) => process.stdout.write(`\rseeded ${p.committedFeatures} / ${p.totalFeatures}`),
@@ -287,8 +260,6 @@ async function measurePeer(browser: Browser, url: string, run: number): Promise<
   }
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 const frameLine = (f: FrameStats) =>
   `${f.frames} frames in ${f.seconds.toFixed(1)} s; frame time median ${f.medianMs.toFixed(1)} ms, ` +
@@ -301,20 +272,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
-  console.log('building (if stale) and starting one realtime node + web server…');
-  const build = ensureProductionBuild(webDir, repoRoot, path.join(logDir, 'next-build.log'));
-  const cluster = await startCluster({
-    repoRoot,
-    webDir,
-    logDir,
-    buildReady: build,
-    nodes: 1,
-    realtimeEnv: {
-      RATE_LIMIT_MSGS_PER_S: '100000',
-      RATE_LIMIT_BURST: '100000',
-      RATE_LIMIT_MAX_EXCESS: '100000',
-    },
-  });
+  const cluster = await startBenchStack();
   const dist = path.join(repoRoot, 'node_modules', 'maplibre-gl', 'dist');
   // Ids as Meridian has them, so the peer's updateData finds its feature.
   const peerData = JSON.stringify({
@@ -343,7 +301,7 @@ async function main(): Promise<void> {
   html = peerHtml(offlineStyle(`${peer.url}/basemap-overview.geojson`));
   const browser = await launchBrowser();
   try {
-    const [realtimeUrl = '', webUrl = ''] = [cluster.realtime[0], cluster.web[0]];
+    const { realtimeUrl, webUrl } = cluster;
     const map = await createMap(realtimeUrl, 'Rendering bench');
     const seedStart = Date.now();
     await seed(realtimeUrl, map.id, map.editKey, features);
