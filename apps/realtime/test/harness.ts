@@ -2,13 +2,20 @@ import { type Database, openDatabase } from '@meridian/db';
 import { MeridianClient } from '@meridian/protocol/client';
 import WebSocket from 'ws';
 import type { Bus } from '../src/bus/bus.ts';
+import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { createRedisBus } from '../src/bus/redis-bus.ts';
 import type { Clock } from '../src/clock.ts';
 import { type Config, loadConfig } from '../src/env.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { createServer, type RealtimeServer } from '../src/server.ts';
-import { type ClusterStorage, createClusterStorage, REDIS_URL, uniqueName } from './databases.ts';
+import {
+  type ClusterStorage,
+  createClusterStorage,
+  createEmbeddedDataDir,
+  REDIS_URL,
+  uniqueName,
+} from './databases.ts';
 import { waitFor } from './wait.ts';
 
 /** Shared by every node of a test cluster (and by child-process nodes), as a deployment would. */
@@ -58,6 +65,37 @@ export async function startNode(options: {
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     httpUrl: `http://127.0.0.1:${port}`,
     stop: () => server.close(),
+  };
+}
+
+export interface EmbeddedNode extends TestNode {
+  db: Database;
+  dataDir: string;
+}
+
+/**
+ * One node as `npm start` runs with no environment: embedded PGlite (copied from the run's
+ * migrated template) and the in-process bus. `stop` also closes the database and removes its folder.
+ */
+export async function startEmbeddedNode(
+  options: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<EmbeddedNode> {
+  const data = await createEmbeddedDataDir();
+  const db = await openDatabase({ dataDir: data.dir });
+  const node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir, ...options });
+  let stopped: Promise<void> | null = null;
+  return {
+    ...node,
+    db,
+    dataDir: data.dir,
+    stop() {
+      stopped ??= (async () => {
+        await node.stop();
+        await db.close();
+        await data.remove();
+      })();
+      return stopped;
+    },
   };
 }
 
