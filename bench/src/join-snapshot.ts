@@ -1,33 +1,5 @@
-/**
- * Joining a big map (issue #11): one realtime node (Postgres, permessage-deflate offered with the
- * shared compressor), a map seeded with N mixed features through `features.import` ops, then
- * joining clients measured side by side in one run:
- *
- * (A `v2 one frame` variant, the previous protocol's single `snapshot` message, ran beside these
- * until v3 also changed presence and layers and the server stopped serving v2 clients; its last
- * figures stay in BENCHMARKS.md.)
- * - `v3 streamed`: the real MeridianClient, answered with `snapshotBegin`, 64 KiB
- *   `snapshotChunk`s (encoded once per map and seq) and `snapshotEnd`; permessage-deflate off.
- * - `v3 streamed + deflate`: the same with permessage-deflate negotiated (the chunks are sent
- *   compressed).
- *
- * Measured from the `join` frame leaving the client: the first features applied to its replica
- * (what a map can draw), every feature applied (joined), bytes read from the TCP socket (as sent,
- * compressed when negotiated), JSON bytes, frames, and the server's CPU time for the join. Each
- * join is made cold (nobody on the map: the node opens the room and reads the snapshot) and warm
- * (someone on the map, the snapshot read a moment ago and kept), and repeated; medians are
- * reported. The GeoJSON of the same features compressed with gzip and brotli is given beside, as
- * the bytes a `GET` of it would move.
- *
- *   npm run bench -- join [--counts=10000,100000] [--reps=3] [--no-pin]
- */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import {
   createMapState,
@@ -37,21 +9,11 @@ import {
   subprotocolsFor,
 } from '@meridian/protocol';
 import { importChunks, MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import WebSocket from 'ws';
 import { cpuSeconds } from './load/proc.ts';
-import { mixedFeatures } from './mixed-features.ts';
-import { createDatabase, dropDatabase } from './systems/meridian.ts';
-import {
-  freePort,
-  httpOk,
-  nodeFlags,
-  registerCleanup,
-  startProcess,
-  waitUntilReady,
-} from './systems/spawn.ts';
+import { BENCH_ORIGIN, startSingleNode } from './systems/single-node.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ORIGIN = 'http://bench.localhost';
 /** Import ops sent before waiting for acks while seeding. */
 const SEED_WINDOW = 32;
 
@@ -90,22 +52,16 @@ export interface JoinReport {
   seedMs: Record<number, number>;
 }
 
-async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 /** `ws` with the options of one measurement, keeping each socket so its TCP byte count can be read. */
 function probeSocket(deflate: boolean): { Ctor: WebSocketConstructor; sockets: WebSocket[] } {
   const sockets: WebSocket[] = [];
   class Probe extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { perMessageDeflate: deflate, maxPayload: 512 * 1024 * 1024, origin: ORIGIN });
+      super(url, protocols, {
+        perMessageDeflate: deflate,
+        maxPayload: 512 * 1024 * 1024,
+        origin: BENCH_ORIGIN,
+      });
       sockets.push(this);
     }
   }
@@ -121,7 +77,7 @@ const bytesRead = (ws: WebSocket | undefined) =>
  */
 async function seed(wsUrl: string, token: string, mapId: string, features: Feature[]): Promise<void> {
   const ops = importChunks(features);
-  const ws = new WebSocket(wsUrl, subprotocolsFor(token), { origin: ORIGIN });
+  const ws = new WebSocket(wsUrl, subprotocolsFor(token), { origin: BENCH_ORIGIN });
   await new Promise<void>((resolve, reject) => {
     let sent = 0;
     let acked = 0;
@@ -258,49 +214,23 @@ export interface JoinOptions {
 
 export async function runJoinBench(options: JoinOptions): Promise<JoinReport> {
   const log = options.log ?? (() => {});
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'meridian-join-'));
-  const dbName = `bench_join_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = await createDatabase(dbName);
-  const unregisterDrop = registerCleanup(() => dropDatabase(dbName));
-  const server = startProcess(
-    'realtime-join',
-    process.execPath,
-    [...nodeFlags(), path.join(REPO_ROOT, 'apps/realtime/src/index.ts')],
-    {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ID: 'join-bench',
-      MERIDIAN_DATA_DIR: dataDir,
-      MERIDIAN_AUTH_SECRET: randomBytes(32).toString('hex'),
-      MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
+  const node = await startSingleNode({
+    db: 'postgres',
+    nodeId: 'join-bench',
+    pin: options.pin,
+    env: {
       MERIDIAN_COMPRESSION: 'shared',
       // Seeding sends many import ops at once; the joins themselves are not rate limited.
       RATE_LIMIT_MSGS_PER_S: '100000',
       RATE_LIMIT_BURST: '100000',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: '',
     },
-    options.pin && cpus().length >= 2 ? '0' : null,
-  );
+  });
   const report: JoinReport = { rows: [], geojson: [], seedMs: {} };
   try {
-    await waitUntilReady(server, () => httpOk(`http://127.0.0.1:${port}/readyz`));
-    const http = `http://127.0.0.1:${port}`;
-    const wsUrl = `ws://127.0.0.1:${port}/ws`;
+    const wsUrl = node.ws;
     for (const count of options.counts) {
-      const created = await postJson<{ map: { id: string; name: string }; editKey: string }>(
-        `${http}/api/maps`,
-        {
-          name: `Join ${count}`,
-        },
-      );
-      const mapId = created.map.id;
-      const { token } = await postJson<{ token: string }>(`${http}/api/maps/${mapId}/sessions`, {
-        key: created.editKey,
-      });
+      const { mapId, name, editKey } = await node.createMap(`Join ${count}`);
+      const token = await node.token(mapId, editKey);
       const features = mixedFeatures(count);
       log(`seeding ${count} features…`);
       const seedStart = performance.now();
@@ -308,7 +238,7 @@ export async function runJoinBench(options: JoinOptions): Promise<JoinReport> {
       report.seedMs[count] = performance.now() - seedStart;
       const hash = stateHash(
         createMapState(
-          created.map.name,
+          name,
           features.map((f) => ({ ...f, version: 1 })),
         ),
       );
@@ -323,7 +253,7 @@ export async function runJoinBench(options: JoinOptions): Promise<JoinReport> {
       report.geojson.push({ count, jsonBytes: Buffer.byteLength(geojson), gzipBytes, brotliBytes, gzipMs });
 
       const join = (variant: JoinVariant) =>
-        joinV3(wsUrl, token, mapId, server.pid, hash, variant === 'v3 streamed + deflate');
+        joinV3(wsUrl, token, mapId, node.process.pid, hash, variant === 'v3 streamed + deflate');
       const samples = new Map<string, JoinSample[]>();
       const keep = (variant: JoinVariant, cache: string, sample: JoinSample) => {
         const key = `${variant}|${cache}`;
@@ -347,10 +277,7 @@ export async function runJoinBench(options: JoinOptions): Promise<JoinReport> {
     }
     return report;
   } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    await dropDatabase(dbName).catch(() => {});
-    unregisterDrop();
+    await node.stop();
   }
 }
 

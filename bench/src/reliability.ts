@@ -14,10 +14,9 @@
  * worst /healthz ≤ 100 ms, the other editor's p99 ≤ 250 ms.
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -25,22 +24,12 @@ import { PROTOCOL_VERSION } from '@meridian/protocol';
 import WebSocket from 'ws';
 import type { FloodReport, FloodSpec } from './reliability/flooder.ts';
 import { machineInfo } from './report/machine.ts';
-import { createDatabase, dropDatabase } from './systems/meridian.ts';
-import {
-  freePort,
-  httpOk,
-  nodeFlags,
-  pinToCpus,
-  registerCleanup,
-  runCleanups,
-  startProcess,
-  waitUntilReady,
-} from './systems/spawn.ts';
+import { BENCH_ORIGIN, startSingleNode } from './systems/single-node.ts';
+import { nodeFlags, pinToCpus, registerCleanup, runCleanups } from './systems/spawn.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const FLOODER_ENTRY = fileURLToPath(new URL('./reliability/flooder.ts', import.meta.url));
-const ORIGIN = 'http://bench.localhost';
 const QUIET_S = 3;
 const OP_INTERVAL_MS = 200;
 const HEALTH_INTERVAL_MS = 25;
@@ -147,7 +136,7 @@ function joinMap(
   onMessage: (text: string) => void = () => {},
 ): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`, { origin: ORIGIN });
+    const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`, { origin: BENCH_ORIGIN });
     const timer = setTimeout(() => reject(new Error(`${clientId}: not joined in 60 s`)), 60_000);
     let joined = false;
     ws.on('open', () =>
@@ -179,17 +168,6 @@ const createOp = (id: string, lng = 0) => ({
     version: 0,
   },
 });
-
-async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 /** Send ops on several connections at once and wait for every answer; how many were acked. */
 async function seed(url: string, token: string, mapId: string): Promise<number> {
@@ -232,43 +210,19 @@ interface Run {
 }
 
 async function runOne(args: Args, db: Db, flood: Flood, log: (line: string) => void): Promise<Run> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'meridian-reliability-'));
-  const dbName = `bench_rel_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = db === 'postgres' ? await createDatabase(dbName) : undefined;
-  const unregisterDrop = db === 'postgres' ? registerCleanup(() => dropDatabase(dbName)) : () => undefined;
   const split = args.pin && cpus().length >= 2;
-  const server = startProcess(
-    `realtime-${db}`,
-    process.execPath,
-    [...nodeFlags(), path.join(args.realtime, 'src/index.ts')],
-    {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ID: `reliability-${db}`,
-      MERIDIAN_DATA_DIR: dataDir,
-      MERIDIAN_AUTH_SECRET: randomBytes(32).toString('hex'),
-      MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl ?? '',
-      REDIS_URL: '',
-    },
-    split ? '0' : null,
-  );
+  const node = await startSingleNode({
+    db,
+    nodeId: `reliability-${db}`,
+    pin: args.pin,
+    realtimeDir: args.realtime,
+  });
+  const { ws, port } = node;
   try {
-    await waitUntilReady(server, () => httpOk(`http://127.0.0.1:${port}/readyz`));
-    const http = `http://127.0.0.1:${port}`;
-    const ws = `ws://127.0.0.1:${port}/ws`;
-    const created = await postJson<{ map: { id: string }; editKey: string; viewKey: string }>(
-      `${http}/api/maps`,
-      { name: `Reliability ${db} ${flood}` },
-    );
-    const mapId = created.map.id;
-    const tokenFor = async (key: string) =>
-      (await postJson<{ token: string }>(`${http}/api/maps/${mapId}/sessions`, { key })).token;
-    const editToken = await tokenFor(created.editKey);
-    const viewToken = await tokenFor(created.viewKey);
+    const created = await node.createMap(`Reliability ${db} ${flood}`);
+    const { mapId } = created;
+    const editToken = await node.token(mapId, created.editKey);
+    const viewToken = await node.token(mapId, created.viewKey);
     const seeded = flood === 'sync' ? await seed(ws, editToken, mapId) : undefined;
     if (seeded !== undefined) log(`  seeded ${seeded} ops`);
 
@@ -345,7 +299,7 @@ async function runOne(args: Args, db: Db, flood: Flood, log: (line: string) => v
       url: ws,
       token: flood === 'ops' ? editToken : viewToken,
       mapId,
-      origin: ORIGIN,
+      origin: BENCH_ORIGIN,
       kind: flood,
       seconds: args.seconds,
       syncTo: SEED_OPS,
@@ -374,10 +328,7 @@ async function runOne(args: Args, db: Db, flood: Flood, log: (line: string) => v
       ...(seeded === undefined ? {} : { seeded }),
     };
   } finally {
-    await server.stop();
-    unregisterDrop();
-    if (db === 'postgres') await dropDatabase(dbName).catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    await node.stop();
   }
 }
 

@@ -1,18 +1,15 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { type Database, openDatabase } from '@meridian/db';
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
 import {
   type CreatedMap,
   createMapVia,
+  type EmbeddedNode,
   openClient,
   point,
-  startNode,
-  type TestNode,
+  startEmbeddedNode,
   tokenVia,
   waitForSeq,
 } from './harness.ts';
@@ -26,9 +23,7 @@ import { waitFor } from './wait.ts';
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 let created: CreatedMap;
 let token: string;
 let alice: MeridianClient;
@@ -197,9 +192,7 @@ function malformed(mapId: string): Case {
 }
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir });
+  node = await startEmbeddedNode();
   created = await createMapVia(node.httpUrl, 'Fuzzed');
   token = await tokenVia(node.httpUrl, created.map.id, created.editKey);
   alice = await openClient(node.wsUrl, { token, mapId: created.map.id, name: 'Alice' });
@@ -218,8 +211,6 @@ afterAll(async () => {
   alice?.close();
   bob?.close();
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 async function connect(): Promise<RawSocket> {

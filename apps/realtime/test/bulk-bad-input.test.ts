@@ -1,9 +1,7 @@
-import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
+import { loadSnapshot } from '@meridian/db';
 import { ErrorCode, LIMITS } from '@meridian/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
-import { type CreatedMap, createMapVia, startNode, type TestNode, tokenVia } from './harness.ts';
+import { type CreatedMap, createMapVia, type EmbeddedNode, startEmbeddedNode, tokenVia } from './harness.ts';
 import { RawSocket } from './raw-socket.ts';
 import { waitFor } from './wait.ts';
 
@@ -11,31 +9,20 @@ import { waitFor } from './wait.ts';
 // stored, the node still taking a good import afterwards. Frames may be large here (16 MiB) so
 // that the model's own bounds, not the frame limit, are what refuses them.
 
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 let created: CreatedMap;
 let token: string;
 /** Answers already matched to a case. */
 const seen = new Set<unknown>();
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({
-    db,
-    bus: createMemoryBus(),
-    dataDir: data.dir,
-    env: { MAX_FRAME_BYTES: String(16 * 1024 * 1024) },
-  });
+  node = await startEmbeddedNode({ env: { MAX_FRAME_BYTES: String(16 * 1024 * 1024) } });
   created = await createMapVia(node.httpUrl, 'Hostile imports');
   token = await tokenVia(node.httpUrl, created.map.id, created.editKey);
 });
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 const ring = [
@@ -150,8 +137,8 @@ describe('hostile bulk ops', () => {
       expect(socket.isOpen, name).toBe(true);
     }
     expect(socket.count('ack')).toBe(0);
-    expect((await loadSnapshot(db, created.map.id))?.features).toEqual([]);
-    expect((await loadSnapshot(db, created.map.id))?.seq).toBe(0);
+    expect((await loadSnapshot(node.db, created.map.id))?.features).toEqual([]);
+    expect((await loadSnapshot(node.db, created.map.id))?.seq).toBe(0);
 
     socket.send({
       type: 'op',
@@ -163,7 +150,7 @@ describe('hostile bulk ops', () => {
       },
     });
     expect(await socket.next('ack', (f) => f.opId === 'good')).toMatchObject({ seq: 1 });
-    expect((await loadSnapshot(db, created.map.id))?.features.map((f) => f.id)).toEqual(['a', 'b']);
+    expect((await loadSnapshot(node.db, created.map.id))?.features.map((f) => f.id)).toEqual(['a', 'b']);
     socket.close();
   });
 });

@@ -1,11 +1,18 @@
 import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
 import { createMapState, stateHash } from '@meridian/protocol';
 import type { ImportProgress, MeridianClient } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnNode } from './child-node.ts';
-import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
-import { createMapVia, openClient, startClusterNode, tokenVia } from './harness.ts';
-import { mixedFeatures } from './mixed-features.ts';
+import { createClusterStorage, uniqueName } from './databases.ts';
+import {
+  type ClusterNode,
+  createMapVia,
+  openClient,
+  startClusterNode,
+  startTestCluster,
+  tokenVia,
+} from './harness.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { waitFor } from './wait.ts';
 
@@ -31,16 +38,9 @@ async function expectDatabaseMatches(db: Database, mapId: string, clients: Merid
 
 describe('bulk import through the real client', () => {
   it('imports 100,000 mixed features; a second client receives them all with an equal state; the undo removes them for both', async () => {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const node = await startClusterNode({
-      databaseUrl: database.url,
-      redisPrefix: `${uniqueName('meridian-bulk')}:`,
-      dataDir: data.dir,
-    });
-    cleanups.push(() => node.stop());
+    const cluster = await startTestCluster({ nodes: 1, name: 'meridian-bulk' });
+    cleanups.push(() => cluster.stop());
+    const [node] = cluster.nodes as [ClusterNode];
     const created = await createMapVia(node.httpUrl, 'Big import');
     const mapId = created.map.id;
     const token = await tokenVia(node.httpUrl, mapId, created.editKey);
@@ -49,7 +49,7 @@ describe('bulk import through the real client', () => {
     const watcher = await openClient(node.wsUrl, { token, mapId, name: 'watcher' });
     cleanups.push(() => watcher.close());
 
-    const features = mixedFeatures(100_000);
+    const features = mixedFeatures(100_000, { styled: true });
     const progress: ImportProgress[] = [];
     const final: boolean[] = [];
     importer.on('opRejected', (event) => final.push(event.final));
@@ -91,17 +91,9 @@ describe('bulk import through the real client', () => {
   }, 600_000);
 
   it('loses no acknowledged chunk and applies none twice when the node is killed mid-import', async () => {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const redisPrefix = `${uniqueName('meridian-bulk-kill')}:`;
-    const doomed = await spawnNode({
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_CHANNEL_PREFIX: redisPrefix,
-      NODE_ID: uniqueName('doomed'),
-    });
+    const storage = await createClusterStorage({ name: 'meridian-bulk-kill' });
+    cleanups.push(() => storage.remove());
+    const doomed = await spawnNode({ ...storage.nodeEnv, NODE_ID: uniqueName('doomed') });
     cleanups.push(() => doomed.stop());
     const proxy = await TcpProxy.start(doomed.port);
     cleanups.push(() => proxy.close());
@@ -117,7 +109,7 @@ describe('bulk import through the real client', () => {
       if (frame.direction === 'out' && frame.type === 'op') sentOps += 1;
     });
 
-    const features = mixedFeatures(20_000, 'k');
+    const features = mixedFeatures(20_000, { prefix: 'k', styled: true });
     const done = importer.importFeatures(features);
     await waitFor('a few chunks to be committed', () => acked.length >= 3, {
       timeoutMs: 60_000,
@@ -129,12 +121,12 @@ describe('bulk import through the real client', () => {
     // Chunks go out several at a time: some were sent and not yet answered when the node died.
     expect(sentOps).toBeGreaterThan(ackedBeforeKill.length);
 
-    const survivor = await startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir });
+    const survivor = await startClusterNode(storage);
     cleanups.push(() => survivor.stop());
     proxy.retarget(survivor.port);
     const result = await done;
 
-    const db = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
+    const db = await openDatabase({ databaseUrl: storage.databaseUrl, migrate: false, poolMax: 2 });
     cleanups.push(() => db.close());
     const logged = await db.prisma.op.findMany({ where: { mapId }, select: { opId: true } });
     const counts = new Map<string, number>();

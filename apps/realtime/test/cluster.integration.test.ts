@@ -2,14 +2,15 @@ import { stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
+import { REDIS_URL } from './databases.ts';
 import {
   type ClusterNode,
   type CreatedMap,
   createMapVia,
   openClient,
   point,
-  startClusterNode,
+  startTestCluster,
+  type TestCluster,
   tokenVia,
   waitForSeq,
 } from './harness.ts';
@@ -18,26 +19,20 @@ import { waitFor } from './wait.ts';
 
 // Three nodes in this process on ephemeral ports, sharing the machine's Redis (a channel prefix
 // of their own) and a fresh Postgres database.
-let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let data: Awaited<ReturnType<typeof createDataDir>>;
-const redisPrefix = `${uniqueName('meridian-test')}:`;
+let cluster: TestCluster;
 let a: ClusterNode;
 let b: ClusterNode;
 let c: ClusterNode;
 const clients: MeridianClient[] = [];
 
 beforeAll(async () => {
-  database = await createPostgresDatabase();
-  data = await createDataDir();
-  const start = () => startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir });
-  [a, b, c] = await Promise.all([start(), start(), start()]);
+  cluster = await startTestCluster({ nodes: 3, name: 'meridian-test' });
+  [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
 });
 
 afterAll(async () => {
   for (const client of clients) client.close();
-  await Promise.all([a, b, c].map((node) => node?.stop()));
-  await database?.drop();
-  await data?.remove();
+  await cluster?.stop();
 });
 
 async function newMap(name: string): Promise<{ created: CreatedMap; token: string }> {
@@ -160,7 +155,7 @@ describe('several nodes', () => {
 
   it('a node subscribes to a map’s channel only while it has a client on that map', async () => {
     const { created, token } = await newMap('Channels');
-    const channel = `${redisPrefix}map:${created.map.id}`;
+    const channel = `${cluster.storage.redisPrefix}map:${created.map.id}`;
     const redis = createClient({ url: REDIS_URL });
     await redis.connect();
     try {

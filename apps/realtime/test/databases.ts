@@ -56,3 +56,46 @@ export async function createEmbeddedDataDir(): Promise<{ dir: string; remove(): 
   await cp(inject('pgliteTemplate'), data.dir, { recursive: true });
   return data;
 }
+
+/**
+ * What the nodes of one test cluster share, as a deployment's nodes do: a fresh Postgres
+ * database, a Redis channel prefix of their own, a data folder. Spreads into `startClusterNode`;
+ * `nodeEnv` configures a node in a child process the same way.
+ */
+export interface ClusterStorage {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  dataDir: string;
+  nodeEnv: Record<string, string>;
+  /** Drops the database and removes the data folder. */
+  remove(): Promise<void>;
+}
+
+export async function createClusterStorage(options: {
+  /** Names the Redis channel prefix, so a leftover key says which test wrote it. */
+  name: string;
+  /** Another Redis than the machine's (one a test stops and restarts). */
+  redisUrl?: string;
+}): Promise<ClusterStorage> {
+  const database = await createPostgresDatabase();
+  const data = await createDataDir();
+  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const redisPrefix = `${uniqueName(options.name)}:`;
+  return {
+    databaseUrl: database.url,
+    redisUrl,
+    redisPrefix,
+    dataDir: data.dir,
+    nodeEnv: {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      REDIS_CHANNEL_PREFIX: redisPrefix,
+      MERIDIAN_DATA_DIR: data.dir,
+    },
+    async remove() {
+      await database.drop();
+      await data.remove();
+    },
+  };
+}

@@ -1,29 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync, constants as zlib } from 'node:zlib';
-import { type Database, openDatabase } from '@meridian/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { ECHO_PATH } from '../src/echo/echo-route.ts';
-import { createEmbeddedDataDir } from './databases.ts';
-import { startNode, type TestNode } from './harness.ts';
+import { type EmbeddedNode, startEmbeddedNode } from './harness.ts';
 import { closePayload, encodeFrame, inflateMessage, Opcode, WireClient } from './wire.ts';
 
 const MAX_FRAME_BYTES = 4096;
 
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 const open: WireClient[] = [];
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({
-    db,
-    bus: createMemoryBus(),
-    dataDir: data.dir,
-    env: { MAX_FRAME_BYTES: String(MAX_FRAME_BYTES) },
-  });
+  node = await startEmbeddedNode({ env: { MAX_FRAME_BYTES: String(MAX_FRAME_BYTES) } });
 });
 
 afterEach(() => {
@@ -32,8 +20,6 @@ afterEach(() => {
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 async function echoClient(extra: string[] = []): Promise<WireClient> {

@@ -3,8 +3,8 @@ import { createMapState, ErrorCode, PROTOCOL_VERSION, stateHash } from '@meridia
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildNode, spawnNode } from './child-node.ts';
-import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
-import { type ClusterNode, createMapVia, openClient, point, startClusterNode, tokenVia } from './harness.ts';
+import { createClusterStorage } from './databases.ts';
+import { type ClusterNode, createMapVia, openClient, point, startTestCluster, tokenVia } from './harness.ts';
 import { startNodeBehindPostgresProxy } from './postgres-behind-proxy.ts';
 import { RawSocket } from './raw-socket.ts';
 import { RedisServer } from './redis-server.ts';
@@ -97,18 +97,9 @@ async function expectConverged(db: Database, mapId: string, tracked: Tracked[]):
 
 describe('faults', () => {
   it('kill -9 of one node while clients edit: acked ops survive, survivors converge, its users leave', async () => {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_CHANNEL_PREFIX: `${uniqueName('meridian-kill')}:`,
-      MERIDIAN_DATA_DIR: data.dir,
-      PRESENCE_HEARTBEAT_MS: '500',
-      PRESENCE_TTL_MS: '2000',
-    };
+    const storage = await createClusterStorage({ name: 'meridian-kill' });
+    cleanups.push(() => storage.remove());
+    const env = { ...storage.nodeEnv, PRESENCE_HEARTBEAT_MS: '500', PRESENCE_TTL_MS: '2000' };
     const [a, b, c] = (await Promise.all(
       ['a', 'b', 'c'].map(async (name) => {
         const node = await spawnNode({ ...env, NODE_ID: `kill-${name}` });
@@ -146,7 +137,7 @@ describe('faults', () => {
     await b.exited;
     await editing;
 
-    const db = await openDatabase({ databaseUrl: database.url, migrate: false, poolMax: 2 });
+    const db = await openDatabase({ databaseUrl: storage.databaseUrl, migrate: false, poolMax: 2 });
     cleanups.push(() => db.close());
     await expectConverged(db, mapId, editors);
     await waitFor('the ghost to leave A’s and C’s presence', () =>
@@ -158,22 +149,14 @@ describe('faults', () => {
   it('Redis stopped and restarted mid-edit: the nodes catch up from the op log and converge', async () => {
     const redis = await RedisServer.start();
     cleanups.push(() => redis.stop());
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const redisPrefix = `${uniqueName('meridian-redis')}:`;
-    const start = () =>
-      startClusterNode({
-        databaseUrl: database.url,
-        redisUrl: redis.url,
-        redisPrefix,
-        dataDir: data.dir,
-        env: { PRESENCE_HEARTBEAT_MS: '500', PRESENCE_TTL_MS: '2000' },
-      });
-    const nodes: ClusterNode[] = [await start(), await start()];
-    for (const node of nodes) cleanups.push(() => node.stop());
-    const [one, two] = nodes as [ClusterNode, ClusterNode];
+    const cluster = await startTestCluster({
+      nodes: 2,
+      name: 'meridian-redis',
+      redisUrl: redis.url,
+      env: { PRESENCE_HEARTBEAT_MS: '500', PRESENCE_TTL_MS: '2000' },
+    });
+    cleanups.push(() => cluster.stop());
+    const [one, two] = cluster.nodes as [ClusterNode, ClusterNode];
 
     const created = await createMapVia(one.httpUrl, 'Redis outage');
     const mapId = created.map.id;

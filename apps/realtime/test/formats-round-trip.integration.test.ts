@@ -14,7 +14,7 @@ import type { MeridianClient } from '@meridian/protocol/client';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createDataDir, createPostgresDatabase, uniqueName } from './databases.ts';
+import { createClusterStorage, createDataDir } from './databases.ts';
 import { createMapVia, openClient, startClusterNode, startNode, type TestNode, tokenVia } from './harness.ts';
 
 // The issue's round trip: every geometry type and property kind, from real files (geojson-fixtures,
@@ -119,15 +119,9 @@ interface Backend {
 }
 
 async function postgresBackend(): Promise<Backend> {
-  const database = await createPostgresDatabase();
-  cleanups.push(() => database.drop());
-  const data = await createDataDir();
-  cleanups.push(() => data.remove());
-  const redisPrefix = `${uniqueName('meridian-formats')}:`;
-  return {
-    name: 'Postgres',
-    start: () => startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir }),
-  };
+  const storage = await createClusterStorage({ name: 'meridian-formats' });
+  cleanups.push(() => storage.remove());
+  return { name: 'Postgres', start: () => startClusterNode(storage) };
 }
 
 async function pgliteBackend(): Promise<Backend> {

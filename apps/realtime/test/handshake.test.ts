@@ -1,22 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, openDatabase } from '@meridian/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { ECHO_PATH } from '../src/echo/echo-route.ts';
-import { createEmbeddedDataDir } from './databases.ts';
-import { createMapVia, startNode, type TestNode, tokenVia } from './harness.ts';
+import { createMapVia, type EmbeddedNode, startEmbeddedNode, tokenVia } from './harness.ts';
 import { expectedAccept, type UpgradeResponse, WireClient } from './wire.ts';
 
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 let token: string;
 const open: WireClient[] = [];
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir });
+  node = await startEmbeddedNode();
   const created = await createMapVia(node.httpUrl, 'Handshakes');
   token = await tokenVia(node.httpUrl, created.map.id, created.editKey);
 });
@@ -27,8 +20,6 @@ afterEach(() => {
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 /** Send a request head byte for byte and return the parsed response head. */

@@ -2,13 +2,20 @@ import { type Database, openDatabase } from '@meridian/db';
 import { MeridianClient } from '@meridian/protocol/client';
 import WebSocket from 'ws';
 import type { Bus } from '../src/bus/bus.ts';
+import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { createRedisBus } from '../src/bus/redis-bus.ts';
 import type { Clock } from '../src/clock.ts';
 import { type Config, loadConfig } from '../src/env.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { createServer, type RealtimeServer } from '../src/server.ts';
-import { REDIS_URL, uniqueName } from './databases.ts';
+import {
+  type ClusterStorage,
+  createClusterStorage,
+  createEmbeddedDataDir,
+  REDIS_URL,
+  uniqueName,
+} from './databases.ts';
 import { waitFor } from './wait.ts';
 
 /** Shared by every node of a test cluster (and by child-process nodes), as a deployment would. */
@@ -61,6 +68,37 @@ export async function startNode(options: {
   };
 }
 
+export interface EmbeddedNode extends TestNode {
+  db: Database;
+  dataDir: string;
+}
+
+/**
+ * One node as `npm start` runs with no environment: embedded PGlite (copied from the run's
+ * migrated template) and the in-process bus. `stop` also closes the database and removes its folder.
+ */
+export async function startEmbeddedNode(
+  options: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<EmbeddedNode> {
+  const data = await createEmbeddedDataDir();
+  const db = await openDatabase({ dataDir: data.dir });
+  const node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir, ...options });
+  let stopped: Promise<void> | null = null;
+  return {
+    ...node,
+    db,
+    dataDir: data.dir,
+    stop() {
+      stopped ??= (async () => {
+        await node.stop();
+        await db.close();
+        await data.remove();
+      })();
+      return stopped;
+    },
+  };
+}
+
 export interface ClusterNode extends TestNode {
   db: Database;
   bus: Bus;
@@ -109,6 +147,61 @@ export async function startClusterNode(options: {
       return stopped;
     },
   };
+}
+
+/** Nodes in this process sharing one `ClusterStorage`, as a deployment's nodes do. */
+export interface TestCluster {
+  nodes: ClusterNode[];
+  storage: ClusterStorage;
+  /** One more node on the same storage (a survivor, a late joiner); stopped with the rest. */
+  addNode(env?: Record<string, string>): Promise<ClusterNode>;
+  /** Stops every node, then drops the database and removes the data folder. */
+  stop(): Promise<void>;
+}
+
+export async function startTestCluster(options: {
+  nodes: number;
+  /** Names the Redis channel prefix, so a leftover key says which test wrote it. */
+  name: string;
+  /** Another Redis than the machine's (one a test stops and restarts). */
+  redisUrl?: string;
+  /** Config for every node. */
+  env?: Record<string, string>;
+  /** REDIS_URL (and the prefix) in the nodes' config too: their feed managers then share feed locks, as deployed. */
+  feedLocksInRedis?: boolean;
+}): Promise<TestCluster> {
+  const storage = await createClusterStorage(options);
+  const sharedEnv = {
+    ...(options.feedLocksInRedis && {
+      REDIS_URL: storage.redisUrl,
+      REDIS_CHANNEL_PREFIX: storage.redisPrefix,
+    }),
+    ...options.env,
+  };
+  const nodes: ClusterNode[] = [];
+  const start = (env: Record<string, string> = {}) =>
+    startClusterNode({ ...storage, env: { ...sharedEnv, ...env } });
+  const cluster: TestCluster = {
+    nodes,
+    storage,
+    async addNode(env) {
+      const node = await start(env);
+      nodes.push(node);
+      return node;
+    },
+    async stop() {
+      await Promise.all(nodes.map((node) => node.stop()));
+      await storage.remove();
+    },
+  };
+  const started = await Promise.allSettled(Array.from({ length: options.nodes }, () => start()));
+  for (const result of started) if (result.status === 'fulfilled') nodes.push(result.value);
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await cluster.stop();
+    throw failed.reason;
+  }
+  return cluster;
 }
 
 export interface CreatedMap {

@@ -1,4 +1,3 @@
-import { type Database, openDatabase } from '@meridian/db';
 import {
   ApiErrorBody,
   CreateMapResponse,
@@ -9,26 +8,18 @@ import {
   MintViewKeyResponse,
 } from '@meridian/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
-import { postJson, startNode, type TestNode } from './harness.ts';
+import { type EmbeddedNode, postJson, startEmbeddedNode } from './harness.ts';
 
 // Every answer of the realtime HTTP API parses with the schema in @meridian/protocol's http.ts,
 // the one the web server parses it with.
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir });
+  node = await startEmbeddedNode();
 });
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 describe('the HTTP contract', () => {
@@ -74,7 +65,7 @@ describe('the HTTP contract', () => {
 });
 
 describe('content types (415)', () => {
-  const mapCount = () => db.prisma.map.count();
+  const mapCount = () => node.db.prisma.map.count();
   const send = (
     path: string,
     contentType: string | undefined,

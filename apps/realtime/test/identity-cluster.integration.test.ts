@@ -1,14 +1,14 @@
 import { PERSON_PALETTE } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDataDir, createPostgresDatabase, uniqueName } from './databases.ts';
 import {
   type ClusterNode,
   type CreatedMap,
   createMapVia,
   openClient,
   point,
-  startClusterNode,
+  startTestCluster,
+  type TestCluster,
   tokenVia,
   waitForSeq,
 } from './harness.ts';
@@ -16,18 +16,14 @@ import { waitFor } from './wait.ts';
 
 // Two nodes in this process over the machine's Redis (a channel prefix of their own) and a fresh
 // Postgres database: who is listed on a map, with which colour, and who is only counted.
-let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let data: Awaited<ReturnType<typeof createDataDir>>;
-const redisPrefix = `${uniqueName('meridian-ident')}:`;
+let cluster: TestCluster;
 let a: ClusterNode;
 let b: ClusterNode;
 let clients: MeridianClient[] = [];
 
 beforeAll(async () => {
-  database = await createPostgresDatabase();
-  data = await createDataDir();
-  const start = () => startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir });
-  [a, b] = await Promise.all([start(), start()]);
+  cluster = await startTestCluster({ nodes: 2, name: 'meridian-ident' });
+  [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
 });
 
 afterEach(() => {
@@ -36,9 +32,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await Promise.all([a, b].map((node) => node?.stop()));
-  await database?.drop();
-  await data?.remove();
+  await cluster?.stop();
 });
 
 async function newMap(name: string): Promise<{ created: CreatedMap; edit: string; view: string }> {

@@ -1,12 +1,12 @@
 import { type Feature, type LayerStatus, stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
 import {
   type ClusterNode,
   createMapVia,
   openClient,
-  startClusterNode,
+  startTestCluster,
+  type TestCluster,
   tokenVia,
   waitForSeq,
 } from './harness.ts';
@@ -15,27 +15,19 @@ import { waitFor } from './wait.ts';
 
 // Two nodes sharing the machine's Redis (a channel prefix of their own) and a fresh Postgres
 // database: A plays the node that holds a feed, B only has clients on the map.
-let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let data: Awaited<ReturnType<typeof createDataDir>>;
-const redisPrefix = `${uniqueName('meridian-layers')}:`;
+let cluster: TestCluster;
 let a: ClusterNode;
 let b: ClusterNode;
 const clients: MeridianClient[] = [];
 
 beforeAll(async () => {
-  database = await createPostgresDatabase();
-  data = await createDataDir();
-  // REDIS_URL in the config too: the feed managers then share feed locks, as deployed.
-  const env = { REDIS_URL, REDIS_CHANNEL_PREFIX: redisPrefix };
-  const start = () => startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir, env });
-  [a, b] = await Promise.all([start(), start()]);
+  cluster = await startTestCluster({ nodes: 2, name: 'meridian-layers', feedLocksInRedis: true });
+  [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
 });
 
 afterAll(async () => {
   for (const client of clients) client.close();
-  await Promise.all([a, b].map((node) => node?.stop()));
-  await database?.drop();
-  await data?.remove();
+  await cluster?.stop();
 });
 
 async function join(node: ClusterNode, token: string, mapId: string, name: string): Promise<MeridianClient> {

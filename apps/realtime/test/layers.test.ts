@@ -1,4 +1,3 @@
-import { type Database, openDatabase } from '@meridian/db';
 import {
   ErrorCode,
   type Feature,
@@ -9,14 +8,12 @@ import {
 } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
 import {
   type CreatedMap,
   createMapVia,
+  type EmbeddedNode,
   openClient,
-  startNode,
-  type TestNode,
+  startEmbeddedNode,
   tokenVia,
   waitForSeq,
 } from './harness.ts';
@@ -25,22 +22,16 @@ import { waitFor } from './wait.ts';
 
 // Live-feed layers on one node (embedded PGlite, in-process bus): layer ops from browsers, feed
 // entries and statuses from the server's FeedHost.
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 const clients: MeridianClient[] = [];
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir });
+  node = await startEmbeddedNode();
 });
 
 afterAll(async () => {
   for (const client of clients) client.close();
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 async function newMap(name: string): Promise<{ created: CreatedMap; edit: string; view: string }> {

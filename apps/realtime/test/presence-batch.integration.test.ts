@@ -1,16 +1,21 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
-import { type ClusterNode, type CreatedMap, createMapVia, startClusterNode, tokenVia } from './harness.ts';
+import { REDIS_URL } from './databases.ts';
+import {
+  type ClusterNode,
+  type CreatedMap,
+  createMapVia,
+  startTestCluster,
+  type TestCluster,
+  tokenVia,
+} from './harness.ts';
 import { RawSocket, type ServerFrame } from './raw-socket.ts';
 import { waitFor } from './wait.ts';
 
 // Two nodes in this process joined by the machine's Redis (a channel prefix of their own) and a
 // fresh Postgres database; presence batched every BATCH_MS, long enough that a burst is one batch.
 const BATCH_MS = 300;
-let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let data: Awaited<ReturnType<typeof createDataDir>>;
-const redisPrefix = `${uniqueName('meridian-test')}:`;
+let cluster: TestCluster;
 let a: ClusterNode;
 let b: ClusterNode;
 let created: CreatedMap;
@@ -22,11 +27,9 @@ let watcher: ReturnType<typeof createClient>;
 const busMessages: string[] = [];
 
 beforeAll(async () => {
-  database = await createPostgresDatabase();
-  data = await createDataDir();
   const env = { PRESENCE_BATCH_MS: String(BATCH_MS), PRESENCE_FLUSH_MS: '10' };
-  const start = () => startClusterNode({ databaseUrl: database.url, redisPrefix, dataDir: data.dir, env });
-  [a, b] = await Promise.all([start(), start()]);
+  cluster = await startTestCluster({ nodes: 2, name: 'meridian-test', env });
+  [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
   created = await createMapVia(a.httpUrl, 'Batches');
   token = await tokenVia(a.httpUrl, created.map.id, created.editKey);
   redis = createClient({ url: REDIS_URL });
@@ -41,12 +44,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const socket of sockets) socket.close();
   await Promise.allSettled([redis?.close(), watcher?.close()]);
-  await Promise.all([a, b].map((node) => node?.stop()));
-  await database?.drop();
-  await data?.remove();
+  await cluster?.stop();
 });
 
-const channel = () => `${redisPrefix}map:${created.map.id}`;
+const channel = () => `${cluster.storage.redisPrefix}map:${created.map.id}`;
 
 async function joined(node: ClusterNode, clientId: string): Promise<RawSocket> {
   const socket = await RawSocket.open(`${node.wsUrl}?token=${token}`);

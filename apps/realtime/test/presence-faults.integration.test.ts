@@ -1,8 +1,8 @@
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildNode, spawnNode } from './child-node.ts';
-import { createDataDir, createPostgresDatabase, REDIS_URL, uniqueName } from './databases.ts';
-import { type ClusterNode, createMapVia, openClient, startClusterNode, tokenVia } from './harness.ts';
+import { createClusterStorage } from './databases.ts';
+import { type ClusterNode, createMapVia, openClient, startTestCluster, tokenVia } from './harness.ts';
 import { RedisServer } from './redis-server.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { sleep, waitFor } from './wait.ts';
@@ -37,24 +37,14 @@ describe('presence under faults', () => {
   it('a Redis restart while people move between nodes makes nobody leave anyone’s presence', async () => {
     const redis = await RedisServer.start();
     cleanups.push(() => redis.stop());
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const redisPrefix = `${uniqueName('meridian-flap')}:`;
-    const nodes: ClusterNode[] = [];
-    for (let i = 0; i < 3; i++) {
-      const node = await startClusterNode({
-        databaseUrl: database.url,
-        redisUrl: redis.url,
-        redisPrefix,
-        dataDir: data.dir,
-        env: { PRESENCE_HEARTBEAT_MS: String(HEARTBEAT_MS), PRESENCE_TTL_MS: String(TTL_MS) },
-      });
-      cleanups.push(() => node.stop());
-      nodes.push(node);
-    }
-    const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const cluster = await startTestCluster({
+      nodes: 3,
+      name: 'meridian-flap',
+      redisUrl: redis.url,
+      env: { PRESENCE_HEARTBEAT_MS: String(HEARTBEAT_MS), PRESENCE_TTL_MS: String(TTL_MS) },
+    });
+    cleanups.push(() => cluster.stop());
+    const [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
     // The movers reach B through a balancer that sends them to C once their connection drops.
     const balancer = await TcpProxy.start(b.port);
     cleanups.push(() => balancer.close());
@@ -103,15 +93,10 @@ describe('presence under faults', () => {
   }, 90_000);
 
   it('a node killed with SIGKILL: its people leave everyone’s presence within PRESENCE_TTL_MS', async () => {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
+    const storage = await createClusterStorage({ name: 'meridian-ttl' });
+    cleanups.push(() => storage.remove());
     const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_CHANNEL_PREFIX: `${uniqueName('meridian-ttl')}:`,
-      MERIDIAN_DATA_DIR: data.dir,
+      ...storage.nodeEnv,
       PRESENCE_HEARTBEAT_MS: String(HEARTBEAT_MS),
       PRESENCE_TTL_MS: String(TTL_MS),
     };

@@ -1,8 +1,5 @@
-import { type Database, openDatabase } from '@meridian/db';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
-import { type CreatedMap, createMapVia, startNode, type TestNode, tokenVia } from './harness.ts';
+import { type CreatedMap, createMapVia, type EmbeddedNode, startEmbeddedNode, tokenVia } from './harness.ts';
 import { RawSocket, type ServerFrame } from './raw-socket.ts';
 
 // The node's clock only moves when the test moves it, so "within the interval" is exact: a change
@@ -11,30 +8,18 @@ const FLUSH_MS = 100;
 let nowMs = Date.now();
 const clock = { now: () => nowMs };
 
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 let created: CreatedMap;
 let token: string;
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({
-    db,
-    bus: createMemoryBus(),
-    dataDir: data.dir,
-    clock,
-    env: { PRESENCE_FLUSH_MS: String(FLUSH_MS) },
-  });
+  node = await startEmbeddedNode({ clock, env: { PRESENCE_FLUSH_MS: String(FLUSH_MS) } });
   created = await createMapVia(node.httpUrl, 'Pacing');
   token = await tokenVia(node.httpUrl, created.map.id, created.editKey);
 });
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 type Entry = { clientId: string; cursor: [number, number] | null };

@@ -1,19 +1,16 @@
-import { type Database, openDatabase } from '@meridian/db';
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenService } from '../src/auth/tokens.ts';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
 import {
   type CreatedMap,
   createMapVia,
+  type EmbeddedNode,
   openClient,
   point,
   postJson,
-  startNode,
+  startEmbeddedNode,
   TEST_SECRET,
-  type TestNode,
   tokenVia,
   waitForSeq,
 } from './harness.ts';
@@ -21,18 +18,14 @@ import { RawSocket, UPGRADE_HEADERS, upgradeStatus } from './raw-socket.ts';
 import { waitFor } from './wait.ts';
 
 // One node with the embedded defaults: PGlite in a temp folder and the in-process bus.
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 let created: CreatedMap;
 let editToken: string;
 let viewToken: string;
 const clients: MeridianClient[] = [];
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir, env: { HELLO_TIMEOUT_MS: '500' } });
+  node = await startEmbeddedNode({ env: { HELLO_TIMEOUT_MS: '500' } });
   created = await createMapVia(node.httpUrl, 'Lyon');
   editToken = await tokenVia(node.httpUrl, created.map.id, created.editKey);
   viewToken = await tokenVia(node.httpUrl, created.map.id, created.viewKey);
@@ -41,8 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of clients) client.close();
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 async function client(name: string, token = editToken, mapId = created.map.id): Promise<MeridianClient> {

@@ -1,11 +1,8 @@
 import type { Socket } from 'node:net';
-import { type Database, openDatabase } from '@meridian/db';
 import { CloseCode } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
-import { createMapVia, openClient, startNode, type TestNode, tokenVia } from './harness.ts';
+import { createMapVia, type EmbeddedNode, openClient, startEmbeddedNode, tokenVia } from './harness.ts';
 import { RawSocket } from './raw-socket.ts';
 import { sleep, waitFor } from './wait.ts';
 
@@ -25,17 +22,10 @@ import { sleep, waitFor } from './wait.ts';
 const IDLE_TIMEOUT_S = 16;
 const UWS_END_TIMEOUT_MS = 8000 + 4000;
 
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({
-    db,
-    bus: createMemoryBus(),
-    dataDir: data.dir,
+  node = await startEmbeddedNode({
     env: {
       VOLATILE_BACKPRESSURE_BYTES: String(16 * 1024),
       RATE_LIMIT_MSGS_PER_S: '1000',
@@ -47,8 +37,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 // ~55 KB per op (under the 64 KiB frame limit): a line of 2,500 vertices.

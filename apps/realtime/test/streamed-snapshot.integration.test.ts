@@ -2,12 +2,12 @@ import type { Socket } from 'node:net';
 import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
 import { createMapState, type Feature, LIMITS, type OpRecord, stateHash } from '@meridian/protocol';
 import { MapReplica, type MeridianClient } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { createDataDir, createPostgresDatabase } from './databases.ts';
 import { createMapVia, openClient, startNode, type TestNode, tokenVia } from './harness.ts';
-import { mixedFeatures } from './mixed-features.ts';
 import { RawSocket, type ServerFrame } from './raw-socket.ts';
 import { waitFor } from './wait.ts';
 
@@ -82,7 +82,7 @@ const streams = async () => (await node.server.metrics.snapshotStreams.get()).va
 
 describe('streamed snapshot', () => {
   it('delivers every feature of a map bigger than one chunk exactly once, drawn before the end, equal to the server', async () => {
-    const { mapId, token } = await mapWith('Five thousand', mixedFeatures(5000));
+    const { mapId, token } = await mapWith('Five thousand', mixedFeatures(5000, { styled: true }));
     const expected = await serverHash(mapId);
     for (const [label, Ctor] of [
       ['deflate', WebSocket],

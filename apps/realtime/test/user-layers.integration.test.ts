@@ -2,13 +2,12 @@ import { loadSnapshot } from '@meridian/db';
 import { createMapState, ErrorCode, stateHash } from '@meridian/protocol';
 import type { MeridianClient } from '@meridian/protocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataDir, createPostgresDatabase, uniqueName } from './databases.ts';
 import {
   type ClusterNode,
   createMapVia,
   openClient,
   point,
-  startClusterNode,
+  startTestCluster,
   tokenVia,
   waitForSeq,
 } from './harness.ts';
@@ -21,20 +20,9 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 let nodes: ClusterNode[] = [];
 
 beforeAll(async () => {
-  const database = await createPostgresDatabase();
-  cleanups.push(() => database.drop());
-  const prefix = uniqueName('user-layers');
-  for (let i = 0; i < 2; i++) {
-    const data = await createDataDir();
-    cleanups.push(() => data.remove());
-    const node = await startClusterNode({
-      databaseUrl: database.url,
-      redisPrefix: prefix,
-      dataDir: data.dir,
-    });
-    cleanups.push(() => node.stop());
-    nodes.push(node);
-  }
+  const cluster = await startTestCluster({ nodes: 2, name: 'user-layers' });
+  cleanups.push(() => cluster.stop());
+  nodes = cluster.nodes;
 });
 
 afterAll(async () => {

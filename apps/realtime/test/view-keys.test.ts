@@ -1,31 +1,24 @@
-import { type Database, openDatabase } from '@meridian/db';
 import { ErrorCode } from '@meridian/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenService } from '../src/auth/tokens.ts';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
 import {
   type CreatedMap,
   createMapVia,
+  type EmbeddedNode,
   postJson,
-  startNode,
+  startEmbeddedNode,
   TEST_SECRET,
-  type TestNode,
   tokenVia,
 } from './harness.ts';
 
 // POST /api/maps/:id/view-keys: any editor (edit-role access token) mints a fresh view key.
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 let created: CreatedMap;
 let other: CreatedMap;
 let editToken: string;
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({ db, bus: createMemoryBus(), dataDir: data.dir });
+  node = await startEmbeddedNode();
   created = await createMapVia(node.httpUrl, 'Shared');
   other = await createMapVia(node.httpUrl, 'Other');
   editToken = await tokenVia(node.httpUrl, created.map.id, created.editKey);
@@ -33,8 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 async function mintViewKey(

@@ -1,9 +1,6 @@
-import { type Database, openDatabase } from '@meridian/db';
 import { CloseCode, PROTOCOL_VERSION } from '@meridian/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { createEmbeddedDataDir } from './databases.ts';
-import { createMapVia, startNode, type TestNode, tokenVia } from './harness.ts';
+import { createMapVia, type EmbeddedNode, startEmbeddedNode, tokenVia } from './harness.ts';
 import { RawSocket } from './raw-socket.ts';
 import { closePayload, encodeFrame, Opcode, WireClient } from './wire.ts';
 
@@ -16,21 +13,12 @@ import { closePayload, encodeFrame, Opcode, WireClient } from './wire.ts';
 
 const MAX_FRAME_BYTES = 4096;
 
-let data: Awaited<ReturnType<typeof createEmbeddedDataDir>>;
-let db: Database;
-let node: TestNode;
+let node: EmbeddedNode;
 let token: string;
 const open: WireClient[] = [];
 
 beforeAll(async () => {
-  data = await createEmbeddedDataDir();
-  db = await openDatabase({ dataDir: data.dir });
-  node = await startNode({
-    db,
-    bus: createMemoryBus(),
-    dataDir: data.dir,
-    env: { MAX_FRAME_BYTES: String(MAX_FRAME_BYTES) },
-  });
+  node = await startEmbeddedNode({ env: { MAX_FRAME_BYTES: String(MAX_FRAME_BYTES) } });
   const created = await createMapVia(node.httpUrl, 'Wire');
   token = await tokenVia(node.httpUrl, created.map.id, created.editKey);
 });
@@ -41,8 +29,6 @@ afterEach(() => {
 
 afterAll(async () => {
   await node?.stop();
-  await db?.close();
-  await data?.remove();
 });
 
 async function mapSocket(): Promise<WireClient> {

@@ -3,7 +3,7 @@ import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/cl
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createMap, mapLink } from './support/api.ts';
+import { createMap, mapLink, sessionToken } from './support/api.ts';
 import {
   launchBrowser,
   mapCenterPoint,
@@ -14,16 +14,6 @@ import {
 } from './support/browser.ts';
 
 const PHONE = { width: 390, height: 844 };
-
-async function tokenFor(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${encodeURIComponent(mapId)}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  if (!response.ok) throw new Error(`session: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { token: string }).token;
-}
 
 /** Move the pointer over the map: that is "doing something", which lists an editor. */
 async function pointAtMap(page: Page, dx = 0): Promise<void> {
@@ -102,7 +92,7 @@ describe('identity: one person across tabs, one colour per person, the audience'
     // A tap on the phone's map is its pointer over the map.
     const centre = await mapCenterPoint(dee.page);
     await dee.page.touchscreen.tap(centre.x, centre.y - 80);
-    const token = await tokenFor(realtime, map.id, map.editKey);
+    const token = await sessionToken(realtime, map.id, map.editKey);
     for (let i = 0; i < 8; i++) {
       // All eight ask for the same colour, on both nodes: the map has to settle who keeps it.
       const url = realtimeUrls[i % realtimeUrls.length] ?? realtime;
@@ -148,7 +138,7 @@ describe('identity: one person across tabs, one colour per person, the audience'
     await openMap(eve, mapLink(web, map.id, map.viewKey));
     await eve.page.getByTestId('view-only-badge').waitFor();
     await pointAtMap(eve.page);
-    const viewToken = await tokenFor(realtime, map.id, map.viewKey);
+    const viewToken = await sessionToken(realtime, map.id, map.viewKey);
     for (let i = 0; i < 3; i++) {
       const viewer = new MeridianClient({
         url: `${(realtimeUrls[1] ?? realtime).replace(/^http/, 'ws')}/ws`,

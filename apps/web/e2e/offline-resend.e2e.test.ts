@@ -1,20 +1,10 @@
 import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createMap } from './support/api.ts';
+import { createMap, sessionToken } from './support/api.ts';
 
 /** Past the realtime service's 256 requests in flight per connection (and its 200-message burst). */
 const OFFLINE_EDITS = 300;
-
-async function editToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${encodeURIComponent(mapId)}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  if (!response.ok) throw new Error(`session: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { token: string }).token;
-}
 
 // The web app's client, in Node against a real realtime node: no browser needed to make edits
 // offline, and this is the code path the browser takes when it comes back.
@@ -31,7 +21,7 @@ describe('edits made offline, more than the server takes at once', () => {
     const client = new MeridianClient({
       url: `${realtime.replace(/^http/, 'ws')}/ws`,
       mapId: map.id,
-      getToken: () => editToken(realtime, map.id, map.editKey),
+      getToken: () => sessionToken(realtime, map.id, map.editKey),
       user: { name: 'Offline', color: '#0e7490' },
       WebSocket: WebSocket as unknown as WebSocketConstructor,
       pingIntervalMs: 0,

@@ -2,7 +2,7 @@ import { MeridianClient, type WebSocketConstructor } from '@meridian/protocol/cl
 import type { Browser, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createMap, mapLink } from './support/api.ts';
+import { createMap, mapLink, sessionToken } from './support/api.ts';
 import {
   launchBrowser,
   mapCenterPoint,
@@ -12,16 +12,6 @@ import {
   saveMapScreenshot,
   waitForMapIdle,
 } from './support/browser.ts';
-
-async function editToken(realtimeUrl: string, mapId: string, key: string): Promise<string> {
-  const response = await fetch(`${realtimeUrl}/api/maps/${encodeURIComponent(mapId)}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ key }),
-  });
-  if (!response.ok) throw new Error(`session: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { token: string }).token;
-}
 
 // Ada moves a marker while her connection is down; meanwhile Bo deletes it. When Ada is back, the
 // server refuses her move for good: she is told, in words, which edit and why.
@@ -48,7 +38,7 @@ describe('an edit refused for good', () => {
     bo = new MeridianClient({
       url: `${realtime.replace(/^http/, 'ws')}/ws`,
       mapId: map.id,
-      getToken: () => editToken(realtime, map.id, map.editKey),
+      getToken: () => sessionToken(realtime, map.id, map.editKey),
       user: { name: 'Bo', color: '#0e7490' },
       WebSocket: WebSocket as unknown as WebSocketConstructor,
       pingIntervalMs: 0,

@@ -9,10 +9,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Feature, stateHash } from '@meridian/protocol';
 import {
@@ -21,33 +20,13 @@ import {
   MeridianClient,
   type WebSocketConstructor,
 } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import WebSocket from 'ws';
-import { mixedFeatures } from '../mixed-features.ts';
-import { createDatabase, dropDatabase } from '../systems/meridian.ts';
-import {
-  freePort,
-  httpOk,
-  nodeFlags,
-  registerCleanup,
-  startProcess,
-  waitUntilReady,
-} from '../systems/spawn.ts';
+import { startSingleNode } from '../systems/single-node.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ORIGIN = 'http://bench.localhost';
 const run = promisify(execFile);
 
 export type ImportDb = 'pglite' | 'postgres';
-
-async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 function joinedClient(
   url: string,
@@ -182,42 +161,13 @@ async function meanCommitMs(metricsUrl: string): Promise<number | null> {
 
 export async function runImport(options: ImportOptions): Promise<ImportRun> {
   const { db, count } = options;
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'meridian-import-'));
-  const dbName = `bench_import_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = db === 'postgres' ? await createDatabase(dbName) : undefined;
-  const unregisterDrop = db === 'postgres' ? registerCleanup(() => dropDatabase(dbName)) : () => undefined;
-  const server = startProcess(
-    `realtime-${db}`,
-    process.execPath,
-    [...nodeFlags(), path.join(REPO_ROOT, 'apps/realtime/src/index.ts')],
-    {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ID: `import-${db}`,
-      MERIDIAN_DATA_DIR: dataDir,
-      MERIDIAN_AUTH_SECRET: randomBytes(32).toString('hex'),
-      MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl ?? '',
-      REDIS_URL: '',
-      ...options.env,
-    },
-    options.pin && cpus().length >= 2 ? '0' : null,
-  );
+  const node = await startSingleNode({ db, nodeId: `import-${db}`, pin: options.pin, env: options.env });
+  const { http, ws, databaseUrl } = node;
+  const server = node.process;
   const clients: MeridianClient[] = [];
   try {
-    await waitUntilReady(server, () => httpOk(`http://127.0.0.1:${port}/readyz`));
-    const http = `http://127.0.0.1:${port}`;
-    const ws = `ws://127.0.0.1:${port}/ws`;
-    const created = await postJson<{ map: { id: string }; editKey: string }>(`${http}/api/maps`, {
-      name: `Import ${count}`,
-    });
-    const mapId = created.map.id;
-    const token = (
-      await postJson<{ token: string }>(`${http}/api/maps/${mapId}/sessions`, { key: created.editKey })
-    ).token;
+    const { mapId, editKey } = await node.createMap(`Import ${count}`);
+    const token = await node.token(mapId, editKey);
     const importer = await joinedClient(ws, token, mapId, 'importer', options.bulkWindow);
     clients.push(importer);
     const watcher = await joinedClient(ws, token, mapId, 'watcher');
@@ -303,9 +253,6 @@ export async function runImport(options: ImportOptions): Promise<ImportRun> {
     };
   } finally {
     for (const c of clients) c.close();
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (db === 'postgres') await dropDatabase(dbName).catch(() => {});
-    unregisterDrop();
+    await node.stop();
   }
 }

@@ -2,7 +2,13 @@
 
 import { type Feature, type FeaturePropertiesPatch, LIMITS, STROKE_DASHES } from '@meridian/protocol';
 import { useEffect, useId, useRef, useState } from 'react';
-import { fullHex, type Shown, shownValue, styleSections } from '../../features/style-values.ts';
+import {
+  fullHex,
+  type Shown,
+  type StyleSections,
+  shownValue,
+  styleSections,
+} from '../../features/style-values.ts';
 import { MAKI_ICONS, searchIcons } from '../../icons/maki-catalog.ts';
 import { loadMakiSvgs, makiDataUrl } from '../../icons/maki-svgs.ts';
 
@@ -42,19 +48,17 @@ function Mixed({ shown }: { shown: Shown<unknown> }) {
 
 function ColorInput({
   label,
-  name,
   shown,
   onPatch,
   styleKey,
 }: {
   label: string;
-  name: string;
   shown: Shown<string>;
   styleKey: 'marker-color' | 'stroke' | 'fill';
   onPatch: StylePanelProps['onPatch'];
 }) {
   const id = useId();
-  const gesture = useGesture(name);
+  const gesture = useGesture(styleKey);
   return (
     <div className="style-row">
       <label htmlFor={id}>
@@ -63,7 +67,7 @@ function ColorInput({
       <input
         id={id}
         type="color"
-        data-testid={`style-${name}`}
+        data-testid={`style-${styleKey}`}
         value={fullHex(shown.value)}
         onFocus={gesture.start}
         onClick={gesture.start}
@@ -254,98 +258,154 @@ function SymbolPicker({ shown, onChoose }: { shown: Shown<string>; onChoose(symb
 
 const percent = (value: number) => `${Math.round(value * 100)} %`;
 
+/** One control of the panel, by the style key it writes. */
+type StyleControl =
+  | { kind: 'symbol' }
+  | { kind: 'color'; label: string; key: 'marker-color' | 'stroke' | 'fill' }
+  | {
+      kind: 'slider';
+      label: string;
+      key: 'stroke-width' | 'stroke-opacity' | 'fill-opacity';
+      min: number;
+      max: number;
+      step: number;
+      format(value: number): string;
+    }
+  | {
+      kind: 'choice';
+      label: string;
+      key: 'marker-size' | 'stroke-dash';
+      /** Its part of the test ids (`style-size-large`). */
+      name: string;
+      options: readonly string[];
+      labels: Record<string, string>;
+      /** simplestyle's default: choosing it removes the key rather than writing it. */
+      unset: string;
+    };
+
+const opacity = (label: string, key: 'stroke-opacity' | 'fill-opacity'): StyleControl => ({
+  kind: 'slider',
+  label,
+  key,
+  min: 0,
+  max: 1,
+  step: 0.05,
+  format: percent,
+});
+
+/** The panel's groups in order, each shown when its part of the geometry is among the features. */
+const STYLE_GROUPS: readonly { section: keyof StyleSections; controls: readonly StyleControl[] }[] = [
+  {
+    section: 'marker',
+    controls: [
+      { kind: 'symbol' },
+      {
+        kind: 'choice',
+        label: 'Size',
+        key: 'marker-size',
+        name: 'size',
+        options: SIZES,
+        labels: SIZE_LABEL,
+        unset: 'medium',
+      },
+      { kind: 'color', label: 'Marker colour', key: 'marker-color' },
+    ],
+  },
+  {
+    section: 'stroke',
+    controls: [
+      { kind: 'color', label: 'Line colour', key: 'stroke' },
+      {
+        kind: 'slider',
+        label: 'Width',
+        key: 'stroke-width',
+        min: 0.5,
+        max: MAX_SLIDER_STROKE,
+        step: 0.5,
+        format: (value) => `${value} px`,
+      },
+      {
+        kind: 'choice',
+        label: 'Dash',
+        key: 'stroke-dash',
+        name: 'dash',
+        options: STROKE_DASHES,
+        labels: DASH_LABEL,
+        unset: 'solid',
+      },
+      opacity('Line opacity', 'stroke-opacity'),
+    ],
+  },
+  {
+    section: 'fill',
+    controls: [{ kind: 'color', label: 'Fill colour', key: 'fill' }, opacity('Fill opacity', 'fill-opacity')],
+  },
+];
+
+function Control({ control, features, onPatch }: { control: StyleControl } & StylePanelProps) {
+  switch (control.kind) {
+    case 'symbol':
+      return (
+        <SymbolPicker
+          shown={shownValue<string>(features, 'marker-symbol')}
+          onChoose={(symbol) => onPatch({ 'marker-symbol': symbol })}
+        />
+      );
+    case 'color':
+      return (
+        <ColorInput
+          label={control.label}
+          styleKey={control.key}
+          shown={shownValue<string>(features, control.key)}
+          onPatch={onPatch}
+        />
+      );
+    case 'slider':
+      return (
+        <Slider
+          label={control.label}
+          name={control.key}
+          shown={shownValue<number>(features, control.key)}
+          min={control.min}
+          max={control.max}
+          step={control.step}
+          format={control.format}
+          onValue={(value, key) => onPatch({ [control.key]: value }, key)}
+        />
+      );
+    case 'choice':
+      return (
+        <Choice
+          label={control.label}
+          name={control.name}
+          options={control.options}
+          labels={control.labels}
+          shown={shownValue<string>(features, control.key)}
+          onChoose={(value) => onPatch({ [control.key]: value === control.unset ? null : value })}
+        />
+      );
+  }
+}
+
 /** Style of one feature or of a selection, written as ordinary `feature.update` patches. */
 export function StylePanel({ features, onPatch }: StylePanelProps) {
   const sections = styleSections(features);
-  const shown = <T,>(key: Parameters<typeof shownValue>[1]) => shownValue<T>(features, key);
-  const label = shown<boolean>('show-label');
+  const label = shownValue<boolean>(features, 'show-label');
   return (
     <details className="style-panel" open data-testid="style-panel" data-count={features.length}>
       <summary>Style</summary>
-      {sections.marker ? (
-        <div className="style-group" data-testid="style-group-marker">
-          <SymbolPicker
-            shown={shown<string>('marker-symbol')}
-            onChoose={(symbol) => onPatch({ 'marker-symbol': symbol })}
-          />
-          <Choice
-            label="Size"
-            name="size"
-            options={SIZES}
-            labels={SIZE_LABEL}
-            shown={shown<(typeof SIZES)[number]>('marker-size')}
-            // Medium is simplestyle's default: choosing it removes the key.
-            onChoose={(size) => onPatch({ 'marker-size': size === 'medium' ? null : size })}
-          />
-          <ColorInput
-            label="Marker colour"
-            name="marker-color"
-            styleKey="marker-color"
-            shown={shown<string>('marker-color')}
-            onPatch={onPatch}
-          />
+      {STYLE_GROUPS.filter(({ section }) => sections[section]).map(({ section, controls }) => (
+        <div key={section} className="style-group" data-testid={`style-group-${section}`}>
+          {controls.map((control) => (
+            <Control
+              key={control.kind === 'symbol' ? 'symbol' : control.key}
+              control={control}
+              features={features}
+              onPatch={onPatch}
+            />
+          ))}
         </div>
-      ) : null}
-      {sections.stroke ? (
-        <div className="style-group" data-testid="style-group-stroke">
-          <ColorInput
-            label="Line colour"
-            name="stroke"
-            styleKey="stroke"
-            shown={shown<string>('stroke')}
-            onPatch={onPatch}
-          />
-          <Slider
-            label="Width"
-            name="stroke-width"
-            shown={shown<number>('stroke-width')}
-            min={0.5}
-            max={MAX_SLIDER_STROKE}
-            step={0.5}
-            format={(value) => `${value} px`}
-            onValue={(value, key) => onPatch({ 'stroke-width': value }, key)}
-          />
-          <Choice
-            label="Dash"
-            name="dash"
-            options={STROKE_DASHES}
-            labels={DASH_LABEL}
-            shown={shown<(typeof STROKE_DASHES)[number]>('stroke-dash')}
-            onChoose={(dash) => onPatch({ 'stroke-dash': dash === 'solid' ? null : dash })}
-          />
-          <Slider
-            label="Line opacity"
-            name="stroke-opacity"
-            shown={shown<number>('stroke-opacity')}
-            min={0}
-            max={1}
-            step={0.05}
-            format={percent}
-            onValue={(value, key) => onPatch({ 'stroke-opacity': value }, key)}
-          />
-        </div>
-      ) : null}
-      {sections.fill ? (
-        <div className="style-group" data-testid="style-group-fill">
-          <ColorInput
-            label="Fill colour"
-            name="fill"
-            styleKey="fill"
-            shown={shown<string>('fill')}
-            onPatch={onPatch}
-          />
-          <Slider
-            label="Fill opacity"
-            name="fill-opacity"
-            shown={shown<number>('fill-opacity')}
-            min={0}
-            max={1}
-            step={0.05}
-            format={percent}
-            onValue={(value, key) => onPatch({ 'fill-opacity': value }, key)}
-          />
-        </div>
-      ) : null}
+      ))}
       <label className="style-toggle">
         <input
           type="checkbox"

@@ -1,7 +1,24 @@
-import type { Feature } from '@meridian/protocol';
+import type { Feature } from '../geo.ts';
 
-/** Points (a CSV of addresses), MultiPolygons (islands), 3D lines (GPX tracks), with free properties. */
-export function mixedFeatures(count: number, prefix = 'f'): Feature[] {
+export interface MixedFeaturesOptions {
+  /** Feature ids are `${prefix}${i}`; a second batch with another prefix does not collide. */
+  prefix?: string;
+  /**
+   * Add simplestyle properties (`marker-color`, `fill-opacity`) and a nested object property,
+   * as files from other tools carry. Off, the features are the lighter ones the benchmarks'
+   * published figures were taken with.
+   */
+  styled?: boolean;
+}
+
+/**
+ * Deterministic test data: Points (a CSV of addresses), MultiPolygons (islands), 3D lines
+ * (GPX tracks), with free properties. Shared by the realtime tests and the benchmarks.
+ */
+export function mixedFeatures(
+  count: number,
+  { prefix = 'f', styled = false }: MixedFeaturesOptions = {},
+): Feature[] {
   return Array.from({ length: count }, (_, i): Feature => {
     const lng = ((i * 7.3) % 340) - 170;
     const lat = ((i * 3.1) % 160) - 80;
@@ -16,7 +33,7 @@ export function mixedFeatures(count: number, prefix = 'f'): Feature[] {
             title: `Address ${i}`,
             street: `${i} Main St`,
             zip: 10_000 + (i % 9000),
-            'marker-color': '#e4572e',
+            ...(styled && { 'marker-color': '#e4572e' }),
           },
           version: 0,
         };
@@ -31,7 +48,12 @@ export function mixedFeatures(count: number, prefix = 'f'): Feature[] {
           type: 'Feature',
           id,
           geometry: { type: 'MultiPolygon', coordinates: [[square(lng)], [square(lng + 1)]] },
-          properties: { name: `Islands ${i}`, population: i * 13, fill: '#0a0', 'fill-opacity': 0.4 },
+          properties: {
+            name: `Islands ${i}`,
+            population: i * 13,
+            fill: '#0a0',
+            ...(styled && { 'fill-opacity': 0.4 }),
+          },
           version: 0,
         };
       }
@@ -51,7 +73,7 @@ export function mixedFeatures(count: number, prefix = 'f'): Feature[] {
             track: `Run ${i}`,
             stroke: '#123456',
             'stroke-width': 3,
-            meta: { device: 'gps', laps: [1, 2] },
+            ...(styled && { meta: { device: 'gps', laps: [1, 2] } }),
           },
           version: 0,
         };
