@@ -9,11 +9,11 @@ import {
   stateHash,
 } from '@meridian/protocol';
 import { MapReplica } from '@meridian/protocol/client';
+import { mixedFeatures } from '@meridian/protocol/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { createDataDir, createEmbeddedDataDir, createPostgresDatabase } from './databases.ts';
 import { createMapVia, openClient, startNode, type TestNode, tokenVia } from './harness.ts';
-import { mixedFeatures } from './mixed-features.ts';
 import { RawSocket, type ServerFrame } from './raw-socket.ts';
 import { waitFor } from './wait.ts';
 
@@ -144,7 +144,7 @@ describe.each(BACKENDS)('cold join of a many-page map on $kind', ({ kind, open }
   const streams = async () => (await node.server.metrics.snapshotStreams.get()).values[0]?.value ?? 0;
 
   it('equals the map, with the edits committed while the pages were read after the end, once, in order', async () => {
-    const { mapId, token } = await mapWith('Cold', mixedFeatures(FEATURES));
+    const { mapId, token } = await mapWith('Cold', mixedFeatures(FEATURES, { styled: true }));
     const editor = await openClient(node.wsUrl, { token, mapId, name: 'Editor' });
     // A new seq: the snapshot read for the editor's join no longer covers, so the join below reads.
     editor.renameMap('Cold, renamed');
@@ -178,7 +178,7 @@ describe.each(BACKENDS)('cold join of a many-page map on $kind', ({ kind, open }
   }, 180_000);
 
   it('two joiners arriving together share one read', async () => {
-    const { mapId, token } = await mapWith('Shared', mixedFeatures(FEATURES, 's'));
+    const { mapId, token } = await mapWith('Shared', mixedFeatures(FEATURES, { prefix: 's', styled: true }));
     const a = await openJoiner(token, 'share-a');
     const b = await openJoiner(token, 'share-b');
     const before = await reads('read');
@@ -195,7 +195,7 @@ describe.each(BACKENDS)('cold join of a many-page map on $kind', ({ kind, open }
   }, 180_000);
 
   it('a joiner that leaves mid-stream frees its stream, its read and the room', async () => {
-    const { mapId, token } = await mapWith('Left', mixedFeatures(FEATURES, 'l'));
+    const { mapId, token } = await mapWith('Left', mixedFeatures(FEATURES, { prefix: 'l', styled: true }));
     const joiner = await openJoiner(token, 'leaver');
     (joiner.ws as unknown as { _socket: Socket })._socket.pause();
     let left = false;
@@ -226,7 +226,10 @@ describe.each(BACKENDS)('cold join of a many-page map on $kind', ({ kind, open }
   it.runIf(kind === 'postgres')(
     'a storage failure mid-stream gives the joiner a typed error; it joins again, and the room serves others',
     async () => {
-      const { mapId, token } = await mapWith('Failing', mixedFeatures(FEATURES, 'x'));
+      const { mapId, token } = await mapWith(
+        'Failing',
+        mixedFeatures(FEATURES, { prefix: 'x', styled: true }),
+      );
       const bystander = await openClient(node.wsUrl, { token, mapId, name: 'Bystander' });
       const joiner = await openJoiner(token, 'unlucky');
       const failed = await reads('failed');
