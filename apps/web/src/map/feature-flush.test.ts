@@ -44,20 +44,22 @@ describe('FeatureFlushPacer', () => {
   });
 
   it('flushes a burst at the latest after the progress interval, even while the stream goes on', () => {
+    // Time here is the injected clock only: a chunk arrives every CHUNK_EVERY_MS of it.
+    const CHUNK_EVERY_MS = 10;
     const { p, advance } = pacer();
     p.changed(5_000);
     p.flushing();
     p.flushed(10);
     advance(FEATURE_FLUSH_PACING.minIntervalMs);
-    let elapsed = 0;
-    for (;;) {
-      const delay = p.changed(120);
-      if (delay <= 10) break;
-      advance(10);
-      elapsed += 10;
+    let chunksHeld = 0;
+    while (p.changed(120) > CHUNK_EVERY_MS) {
+      advance(CHUNK_EVERY_MS);
+      chunksHeld++;
     }
-    expect(elapsed).toBeLessThanOrEqual(FEATURE_FLUSH_PACING.progressMs);
-    expect(elapsed).toBeGreaterThan(FEATURE_FLUSH_PACING.progressMs - 50);
+    // Held for the progress interval's worth of chunks, then flushed: not sooner, not later.
+    const intervalInChunks = FEATURE_FLUSH_PACING.progressMs / CHUNK_EVERY_MS;
+    expect(chunksHeld).toBeGreaterThan(intervalInChunks - 5);
+    expect(chunksHeld).toBeLessThanOrEqual(intervalInChunks);
   });
 
   it('waits several times the last update’s worker time before the next one in a burst', () => {
