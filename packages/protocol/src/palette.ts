@@ -32,7 +32,9 @@ export const PERSON_PALETTE = [
 
 /**
  * The `n`th colour past the palette (n ≥ 0): hues a golden angle apart at the palette's darker
- * lightness, so a crowd of listed people still gets colours no one else on the map holds.
+ * lightness, so a crowd of listed people still gets colours no one else on the map holds. Only 684
+ * of them differ as hex colours (n = 383 is the first to repeat one): a map listing more people than the
+ * palette and these lets some share (apps/realtime person-colors.ts).
  */
 export function generatedColor(n: number): string {
   const hue = (n * 137.508 + 12) % 360;

@@ -1,6 +1,6 @@
 import { PERSON_PALETTE, type PresenceEntry } from '@meridian/protocol';
 import { describe, expect, it } from 'vitest';
-import { colorCorrections, colorForNewTab, freeColor } from './person-colors.ts';
+import { colorCorrections, colorForNewTab, DISTINCT_COLORS, freeColor } from './person-colors.ts';
 
 const tab = (clientId: string, personId: string, color: string): PresenceEntry => ({
   clientId,
@@ -21,7 +21,7 @@ describe('person colours', () => {
     expect(colorForNewTab('p2', red, [tab('a', 'p1', red)])).toBe(blue);
     expect(colorForNewTab('p2', '#123456', [])).toBe(red);
     const all = new Set<string>(PERSON_PALETTE);
-    const extra = freeColor(all);
+    const extra = freeColor(all) as string;
     expect(all.has(extra)).toBe(false);
     expect(freeColor(new Set([...all, extra]))).not.toBe(extra);
   });
@@ -62,5 +62,39 @@ describe('person colours', () => {
     const fixes = colorCorrections(all.slice(1), all);
     expect(fixes.size).toBe(2);
     expect(new Set([red, ...fixes.values()]).size).toBe(3);
+  });
+
+  describe('more people listed than there are colours', () => {
+    /** A map whose listed people, one per colour, hold every colour there is. */
+    function everyColourTaken(): PresenceEntry[] {
+      const crowd: PresenceEntry[] = [];
+      for (let i = 0; i < DISTINCT_COLORS; i++) {
+        const color = colorForNewTab(`p${String(i).padStart(4, '0')}`, red, crowd);
+        crowd.push(tab(`t${i}`, `p${String(i).padStart(4, '0')}`, color));
+      }
+      return crowd;
+    }
+
+    it('hands out every colour once, then lets a newcomer share one chosen by their id', () => {
+      const crowd = everyColourTaken();
+      expect(new Set(crowd.map((entry) => entry.color)).size).toBe(DISTINCT_COLORS);
+      expect(freeColor(new Set(crowd.map((entry) => entry.color)))).toBeNull();
+      const shared = colorForNewTab('q-late', red, crowd);
+      expect(crowd.some((entry) => entry.color === shared)).toBe(true);
+      // Every node computes the same for that person, so they do not race over it.
+      expect(colorForNewTab('q-late', blue, [...crowd].reverse())).toBe(shared);
+    });
+
+    it('re-picks nobody while no colour is free, and a sharer takes the first colour freed', () => {
+      const crowd = everyColourTaken();
+      const late = tab('t-late', 'q-late', colorForNewTab('q-late', red, crowd));
+      const all = [...crowd, late];
+      expect(colorCorrections([late], all).size).toBe(0);
+      expect(colorCorrections(crowd, all).size).toBe(0);
+      // Someone leaves: the one who shared (the higher person id of the two) moves to the freed colour.
+      const [gone, ...rest] = crowd as [PresenceEntry, ...PresenceEntry[]];
+      const fix = colorCorrections([late], [...rest, late]);
+      expect(fix.get('t-late')).toBe(gone.color);
+    });
   });
 });

@@ -32,29 +32,57 @@ function hash(text: string): number {
 }
 
 /**
+ * The generated hues past the palette that differ once written as hex (684 of them: the hues are a
+ * golden angle apart but a 6-digit colour at one saturation and lightness has only so many), in
+ * the order `generatedColor` reaches them. Past the palette and these, colours repeat.
+ */
+const GENERATED_COLORS: readonly string[] = (() => {
+  const distinct = new Set<string>();
+  // The golden angle visits every hex-distinct hue within the first few thousand steps.
+  for (let n = 0; n < 4096; n++) {
+    const color = generatedColor(n);
+    if (!(PERSON_PALETTE as readonly string[]).includes(color)) distinct.add(color);
+  }
+  return [...distinct];
+})();
+
+/** How many people a map can list before two of them share a colour. */
+export const DISTINCT_COLORS = PERSON_PALETTE.length + GENERATED_COLORS.length;
+
+/**
  * A colour nobody in `taken` holds: `preferred` when it is a palette colour and free, else the
  * first free palette colour (or, with `spreadBy`, a free one chosen by that key, so that people
- * re-picking at the same moment on different nodes rarely pick the same), then generated hues.
+ * re-picking at the same moment on different nodes rarely pick the same), then generated hues;
+ * null when every colour is taken (a map with more listed people than DISTINCT_COLORS).
  */
-export function freeColor(taken: ReadonlySet<string>, preferred?: string, spreadBy?: string): string {
+export function freeColor(taken: ReadonlySet<string>, preferred?: string, spreadBy?: string): string | null {
   if (preferred && (PERSON_PALETTE as readonly string[]).includes(preferred) && !taken.has(preferred)) {
     return preferred;
   }
   const free = PERSON_PALETTE.filter((color) => !taken.has(color));
   const offset = spreadBy === undefined ? 0 : hash(spreadBy);
   if (free.length > 0) return free[offset % free.length] as string;
-  for (let n = offset % 1000; ; n++) {
-    const color = generatedColor(n);
+  // A map can list more people than there are colours (the sweep lists 1,000): the search must end
+  // (an unbounded one spun a node at 100 % CPU, sending nothing, from the 709th listed person on).
+  for (let i = 0; i < GENERATED_COLORS.length; i++) {
+    const color = GENERATED_COLORS[(offset + i) % GENERATED_COLORS.length] as string;
     if (!taken.has(color)) return color;
   }
+  return null;
+}
+
+/** The colour a person shares when every colour is taken: a generated hue chosen by their id, the same on every node. */
+function sharedColor(personId: string): string {
+  return GENERATED_COLORS[hash(personId) % GENERATED_COLORS.length] as string;
 }
 
 /**
  * The colour for a newly listed tab of `personId`, given every listed entry on the map: the
  * person's colour when another of their tabs is listed, else `preferred` if free, else the first
- * free palette colour, else a generated hue chosen by the person id. On a crowded map people are
+ * free palette colour, else a free generated hue chosen by the person id. On a crowded map people are
  * listed on several nodes at once; were the hue the first free one, every node would pick the same
- * and all but one would re-pick and announce it again (to every member), most of the time.
+ * and all but one would re-pick and announce it again (to every member), most of the time. With
+ * every colour taken the person shares one, chosen by their id.
  */
 export function colorForNewTab(
   personId: string,
@@ -66,13 +94,15 @@ export function colorForNewTab(
   if (known !== undefined) return known;
   const taken = new Set(people.values());
   const paletteFull = PERSON_PALETTE.every((color) => taken.has(color));
-  return paletteFull ? freeColor(taken, undefined, personId) : freeColor(taken, preferred);
+  const free = paletteFull ? freeColor(taken, undefined, personId) : freeColor(taken, preferred);
+  return free ?? sharedColor(personId);
 }
 
 /**
  * The local tabs whose colour must change (client id → new colour), given this node's tabs and
  * every listed entry on the map (local ones included): adopt the person's colour, or re-pick when
- * a lower person id holds it.
+ * a lower person id holds it and a colour is free. With none free, sharing is accepted (a re-pick
+ * would only move the clash to another colour, announced to everyone for nothing).
  */
 export function colorCorrections(
   local: Iterable<PresenceEntry>,
@@ -86,14 +116,21 @@ export function colorCorrections(
   }
   const taken = new Set(people.values());
   const repicked = new Map<string, string>();
+  // Once a re-pick found nothing free, the rest would not either: each would scan every colour.
+  let allTaken = false;
   const corrections = new Map<string, string>();
   for (const entry of local) {
     const color = people.get(entry.personId) ?? entry.color;
     let wanted = color;
     if (holder.get(color) !== entry.personId) {
-      wanted = repicked.get(entry.personId) ?? freeColor(taken, undefined, entry.personId);
-      repicked.set(entry.personId, wanted);
-      taken.add(wanted);
+      const picked =
+        repicked.get(entry.personId) ?? (allTaken ? null : freeColor(taken, undefined, entry.personId));
+      if (picked === null) allTaken = true;
+      else {
+        wanted = picked;
+        repicked.set(entry.personId, picked);
+        taken.add(picked);
+      }
     }
     if (wanted !== entry.color) corrections.set(entry.clientId, wanted);
   }
