@@ -59,12 +59,14 @@ interface Args {
   /** Sweep levels instead of the mode's, and whether to run them all past a failing one. */
   sweepRates: number[] | null;
   sweepEveryLevel: boolean;
+  /** The fan-out's rate and length instead of the mode's (e.g. the full mode's in a quick run). */
+  fanout: { ratePerS: number; durationMs: number } | null;
 }
 
 function usage(problem: string): never {
   process.stderr.write(
     `${problem}\nusage: tsx src/cli.ts quick|full [--systems=${SYSTEMS.map((s) => s.id).join(',')}] ` +
-      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N] [--sweep-rates=N,N (or --rates)] [--sweep-every-level] [--tag=name]\n`,
+      `[--scenarios=${SCENARIOS.join(',')}] [--no-pin] [--workers=N] [--idle-counts=N,N] [--sweep-rates=N,N (or --rates)] [--sweep-every-level] [--fanout=RATE,SECONDS] [--tag=name]\n`,
   );
   process.exit(2);
 }
@@ -80,6 +82,7 @@ function parseArgs(argv: string[]): Args {
     tag: null,
     sweepRates: null,
     sweepEveryLevel: false,
+    fanout: null,
   };
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2);
@@ -101,7 +104,12 @@ function parseArgs(argv: string[]): Args {
       if (args.sweepRates.some((n) => !Number.isInteger(n) || n < 1))
         usage('--sweep-rates takes positive integers');
     } else if (arg === '--sweep-every-level') args.sweepEveryLevel = true;
-    else if (key === '--tag') {
+    else if (key === '--fanout') {
+      const [ratePerS, seconds] = value.split(',').map(Number);
+      if (!Number.isInteger(ratePerS) || !(ratePerS > 0) || !(seconds !== undefined && seconds > 0))
+        usage('--fanout takes RATE,SECONDS: a positive integer rate and a positive length');
+      args.fanout = { ratePerS, durationMs: seconds * 1000 };
+    } else if (key === '--tag') {
       if (!/^[a-z0-9-]{1,32}$/.test(value)) usage('--tag takes 1-32 of a-z, 0-9 and -');
       args.tag = value;
     } else usage(`unknown argument ${arg}`);
@@ -207,17 +215,18 @@ async function main(): Promise<void> {
   const base = MODES[args.mode];
   const withIdle =
     args.idleCounts && base.idle ? { ...base, idle: { ...base.idle, counts: args.idleCounts } } : base;
+  const withFanout = args.fanout ? { ...withIdle, fanout: { ...withIdle.fanout, ...args.fanout } } : withIdle;
   const config =
-    withIdle.sweep && (args.sweepRates || args.sweepEveryLevel)
+    withFanout.sweep && (args.sweepRates || args.sweepEveryLevel)
       ? {
-          ...withIdle,
+          ...withFanout,
           sweep: {
-            ...withIdle.sweep,
-            ratesPerS: args.sweepRates ?? withIdle.sweep.ratesPerS,
+            ...withFanout.sweep,
+            ratesPerS: args.sweepRates ?? withFanout.sweep.ratesPerS,
             everyLevel: args.sweepEveryLevel,
           },
         }
-      : withIdle;
+      : withFanout;
   const startedAt = new Date();
   const t0 = Date.now();
   const log = (line: string) =>
