@@ -1,5 +1,7 @@
 import { commitOp, createMap, type Database, openDatabase } from '@meridian/db';
 import {
+  encodeBusPresenceBatch,
+  generatedColor,
   type OpRecord,
   type OutgoingServerMessage,
   outgoingText,
@@ -16,6 +18,7 @@ import { createMemoryBus } from '../bus/memory-bus.ts';
 import { systemClock } from '../clock.ts';
 import { createLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
+import { DISTINCT_COLORS } from './person-colors.ts';
 import { Room, type RoomDeps, type RoomHooks } from './room.ts';
 import type { RoomMember, RoomTopics } from './room-member.ts';
 
@@ -425,6 +428,44 @@ describe('Room', () => {
     expect(
       [...latest().entries()].filter(([id, color]) => id !== 'late' && color === latest().get('late')),
     ).toEqual([]);
+  });
+
+  // The full sweep's fault (issue #16): the 709th person listed on a map (past the 708 colours there
+  // are) sent the colour search round the generated hues for ever, and the node stopped. Here the 708
+  // are a peer node's people, arriving in one bus batch, as on the sweep's three nodes.
+  it('lists more people than there are colours: a newcomer shares one, and their cursor reaches everyone', async () => {
+    const { room } = await openRoom();
+    const watcher = new TestMember(topics, 'watcher');
+    const mover = new TestMember(topics, 'mover', 'edit', 'Mover', PERSON_PALETTE[0], 'q-mover');
+    await join(room, watcher);
+    await join(room, mover);
+    const colors = [
+      ...new Set([...PERSON_PALETTE, ...Array.from({ length: 4096 }, (_, n) => generatedColor(n))]),
+    ];
+    expect(colors).toHaveLength(DISTINCT_COLORS);
+    const crowd = colors.map((color, i) => ({
+      clientId: `peer-${i}`,
+      personId: `p${i}`,
+      name: `P${i}`,
+      color,
+      role: 'edit' as const,
+      cursor: [0, 0] as [number, number],
+      viewport: null,
+      following: null,
+    }));
+    const frame = outgoingText({ type: 'presenceBatch', mapId, entries: crowd });
+    bus.publishEncoded(mapId, encodeBusPresenceBatch(mapId, 'peer-node', frame));
+    await waitFor('the peer’s crowd', () => (watcher.presenceEntries.length >= crowd.length ? true : null));
+    for (const x of [1, 2]) {
+      room.updatePresence(mover, { cursor: [x, x] });
+      await waitFor(`the mover’s cursor ${x}`, () =>
+        watcher.presenceEntries.some((entry) => entry.clientId === 'mover' && entry.cursor?.[0] === x)
+          ? true
+          : null,
+      );
+    }
+    const moverColor = watcher.presenceEntries.find((entry) => entry.clientId === 'mover')?.color;
+    expect(colors).toContain(moverColor);
   });
 
   it('counts viewers instead of listing them: O(1) messages for a crowd, and summon reaches them', async () => {
