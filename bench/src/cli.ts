@@ -105,8 +105,8 @@ function parseArgs(argv: string[]): Args {
         usage('--sweep-rates takes positive integers');
     } else if (arg === '--sweep-every-level') args.sweepEveryLevel = true;
     else if (key === '--fanout') {
-      const [ratePerS, seconds] = value.split(',').map(Number);
-      if (!Number.isInteger(ratePerS) || !(ratePerS > 0) || !(seconds !== undefined && seconds > 0))
+      const [ratePerS = 0, seconds = 0] = value.split(',').map(Number);
+      if (!Number.isInteger(ratePerS) || !(ratePerS > 0) || !(seconds > 0))
         usage('--fanout takes RATE,SECONDS: a positive integer rate and a positive length');
       args.fanout = { ratePerS, durationMs: seconds * 1000 };
     } else if (key === '--tag') {

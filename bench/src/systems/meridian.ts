@@ -174,6 +174,9 @@ function createFeature(url: string, access: MapAccess): Promise<void> {
   });
 }
 
+/** Starts of one node before the run gives up on it (only a node that exited on its own is retried). */
+const START_ATTEMPTS = 3;
+
 export interface MeridianOptions {
   path: 'presence' | 'op';
   /** Postgres (a fresh database, the default) or each node's embedded PGlite (one node only). */
@@ -199,7 +202,20 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
   const unregisterDrop = registerCleanup(dropStorage);
   const secret = randomBytes(32).toString('hex');
   const nodes: { process: ManagedProcess; port: number }[] = [];
-  const startNode = async (i: number) => {
+  const startNode = async (i: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startNodeOnce(i);
+      } catch (error) {
+        // On a machine loaded far past its cores a node can miss its 3 s database connect at boot
+        // (`ping: timeout expired`) and exit; the run should not lose the system for that.
+        const exited = error instanceof Error && error.message.includes('exited before it was ready');
+        if (!exited || attempt >= START_ATTEMPTS) throw error;
+        process.stderr.write(`meridian n${i}: ${error.message.split('\n', 1)[0]}; starting it again\n`);
+      }
+    }
+  };
+  const startNodeOnce = async (i: number) => {
     const port = await freePort();
     const proc = startProcess(
       `meridian n${i}`,
@@ -222,8 +238,13 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
       },
       options.cpus,
     );
+    try {
+      await waitUntilReady(proc, () => httpOk(`http://127.0.0.1:${port}/readyz`));
+    } catch (error) {
+      await proc.stop();
+      throw error;
+    }
     nodes.push({ process: proc, port });
-    await waitUntilReady(proc, () => httpOk(`http://127.0.0.1:${port}/readyz`));
   };
   try {
     // The first node migrates the fresh database; the others start once it has.
