@@ -210,7 +210,7 @@ export const PresenceEntry = z.strictObject({
   /** The person (a browser profile) this tab belongs to. */
   personId: Id,
   name: DisplayName,
-  /** Assigned by the map: no two people listed on it at once share one. */
+  /** Assigned by the map: no two people listed on it at once share one, up to 708 people (then some do). */
   color: Color,
   role: Role,
   cursor: Cursor.nullable(),
