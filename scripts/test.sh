@@ -37,20 +37,21 @@ npx turbo run generate --output-logs=errors-only
 # (debootstrap, apt and npm downloads in containers, the stack starting): minutes of waiting on the
 # network and the disk, which the other lane fills. Lane A then makes the web app's production
 # build, which the browser suite would otherwise make in its global setup
-# (apps/web/e2e/support/build.ts keeps a build that is newer than its sources). The browser suite
-# comes last, alone: Chromium drawing maps in software is what suffers most from a busy machine.
+# (apps/web/e2e/support/build.ts keeps a build that is newer than its sources). The benchmark smoke
+# test and the browser suite come last, alone: the smoke test's volatile deliveries and Chromium
+# drawing maps in software are what suffers most from a busy machine.
 # Lane A in a process group of its own, so that an interrupted run stops all of it.
-setsid bash -c 'npx turbo run test --concurrency=1 --output-logs=full --filter=@meridian/infra --filter=@meridian/bench &&
+setsid bash -c 'npx turbo run test --concurrency=1 --output-logs=full --filter=@meridian/infra &&
   npm run build -w @meridian/web' &
 lane_a_pid=$!
 trap '[ -n "$lane_a_pid" ] && kill -TERM -- "-$lane_a_pid" 2>/dev/null; cleanup' EXIT
 
 status=0
-# Lane B: every other workspace but the web app (a new workspace lands here by default).
+# Lane B: every other workspace but those that run alone (a new workspace lands here by default).
 npx turbo run test --concurrency=1 --output-logs=full \
   --filter='!@meridian/infra' --filter='!@meridian/bench' --filter='!@meridian/web' || status=$?
 wait "$lane_a_pid" || status=$?
 lane_a_pid=
 # As one turbo run does: no further suite once one has failed.
 [ "$status" -eq 0 ] || exit "$status"
-npx turbo run test --output-logs=full --filter=@meridian/web
+npx turbo run test --concurrency=1 --output-logs=full --filter=@meridian/bench --filter=@meridian/web
