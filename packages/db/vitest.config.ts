@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // One initdb'd PGlite folder per run, copied by the integration tests (see the file).
+    globalSetup: ['src/testing/pglite-template.ts'],
     testTimeout: 240_000,
     hookTimeout: 240_000,
   },

@@ -17,9 +17,9 @@ import {
   freePort,
   httpOk,
   type ManagedProcess,
-  nodeFlags,
   registerCleanup,
   startProcess,
+  startRealtimeNode,
   waitUntilReady,
 } from '../systems/spawn.ts';
 
@@ -175,23 +175,17 @@ export async function runFaults(partial: Partial<FaultOptions> = {}): Promise<Fa
     const slots: NodeSlot[] = [];
     for (let i = 0; i < options.nodes; i++) slots.push({ index: i, port: await freePort(), proc: null });
     const startNode = async (slot: NodeSlot) => {
-      const proc = startProcess(
-        `fault-node-${slot.index}`,
-        process.execPath,
-        [...nodeFlags(), REALTIME_ENTRY],
-        {
-          ...process.env,
-          HOST: '127.0.0.1',
-          PORT: String(slot.port),
-          NODE_ID: `fault-n${slot.index}-${randomBytes(2).toString('hex')}`,
-          REDIS_URL: redis.url,
-          REDIS_CHANNEL_PREFIX: `${dbName}:`,
-          DATABASE_URL: viaProxy.toString(),
-          MERIDIAN_AUTH_SECRET: secret,
-          LOG_LEVEL: 'warn',
-        },
-        null,
-      );
+      const proc = startRealtimeNode({
+        name: `fault-node-${slot.index}`,
+        entry: REALTIME_ENTRY,
+        port: slot.port,
+        nodeId: `fault-n${slot.index}-${randomBytes(2).toString('hex')}`,
+        redisUrl: redis.url,
+        redisPrefix: `${dbName}:`,
+        databaseUrl: viaProxy.toString(),
+        secret,
+        cpus: null,
+      });
       slot.proc = proc;
       await waitUntilReady(proc, () => tcpAccepts(slot.port), 60_000);
     };

@@ -21,9 +21,8 @@ import {
   freePort,
   httpOk,
   type ManagedProcess,
-  nodeFlags,
   registerCleanup,
-  startProcess,
+  startRealtimeNode,
   waitUntilReady,
 } from './spawn.ts';
 
@@ -217,27 +216,20 @@ export async function startMeridian(options: StartOptions, meridian: MeridianOpt
   };
   const startNodeOnce = async (i: number) => {
     const port = await freePort();
-    const proc = startProcess(
-      `meridian n${i}`,
-      process.execPath,
-      [...nodeFlags(entry), entry],
-      {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        NODE_ID: `bench-n${i}`,
-        REDIS_URL: options.redis.url,
-        REDIS_CHANNEL_PREFIX: `${options.runId}:`,
-        DATABASE_URL: url,
-        ...(dataDir ? { MERIDIAN_DATA_DIR: dataDir } : {}),
-        MERIDIAN_AUTH_SECRET: secret,
-        MERIDIAN_ALLOWED_ORIGINS: ORIGIN,
-        LOG_LEVEL: 'warn',
-        ...PRODUCTION_ENV,
-        ...meridian.env,
-      },
-      options.cpus,
-    );
+    const proc = startRealtimeNode({
+      name: `meridian n${i}`,
+      entry,
+      port,
+      nodeId: `bench-n${i}`,
+      redisUrl: options.redis.url,
+      redisPrefix: `${options.runId}:`,
+      databaseUrl: url,
+      dataDir: dataDir ?? undefined,
+      secret,
+      origin: ORIGIN,
+      env: { ...PRODUCTION_ENV, ...meridian.env },
+      cpus: options.cpus,
+    });
     try {
       await waitUntilReady(proc, () => httpOk(`http://127.0.0.1:${port}/readyz`));
     } catch (error) {

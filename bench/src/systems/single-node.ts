@@ -13,9 +13,8 @@ import {
   freePort,
   httpOk,
   type ManagedProcess,
-  nodeFlags,
   registerCleanup,
-  startProcess,
+  startRealtimeNode,
   waitUntilReady,
 } from './spawn.ts';
 
@@ -56,25 +55,19 @@ export async function startSingleNode(options: {
   const databaseUrl = options.db === 'postgres' ? await createDatabase(dbName) : undefined;
   const unregisterDrop =
     options.db === 'postgres' ? registerCleanup(() => dropDatabase(dbName)) : () => undefined;
-  const server = startProcess(
-    `realtime-${options.db}`,
-    process.execPath,
-    [...nodeFlags(), path.join(options.realtimeDir ?? REALTIME_DIR, 'src/index.ts')],
-    {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ID: options.nodeId,
-      MERIDIAN_DATA_DIR: dataDir,
-      MERIDIAN_AUTH_SECRET: randomBytes(32).toString('hex'),
-      MERIDIAN_ALLOWED_ORIGINS: BENCH_ORIGIN,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl ?? '',
-      REDIS_URL: '',
-      ...options.env,
-    },
-    options.pin && cpus().length >= 2 ? '0' : null,
-  );
+  const server = startRealtimeNode({
+    name: `realtime-${options.db}`,
+    entry: path.join(options.realtimeDir ?? REALTIME_DIR, 'src/index.ts'),
+    port,
+    nodeId: options.nodeId,
+    dataDir,
+    secret: randomBytes(32).toString('hex'),
+    origin: BENCH_ORIGIN,
+    databaseUrl: databaseUrl ?? '',
+    redisUrl: '',
+    env: options.env,
+    cpus: options.pin && cpus().length >= 2 ? '0' : null,
+  });
   const stop = async () => {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });

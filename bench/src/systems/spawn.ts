@@ -115,6 +115,54 @@ export function startProcess(
   return { name, pid, child, spawnedAtMs, readyAfterMs: null, stderrTail: () => tail, stop };
 }
 
+/** How a benchmark starts one apps/realtime node (`startRealtimeNode`). */
+export interface RealtimeNodeOptions {
+  /** Names the process in logs and errors. */
+  name: string;
+  /** The service's entry: a TypeScript source (run through tsx) or a bundled `.mjs`. */
+  entry: string;
+  port: number;
+  nodeId: string;
+  /** The deployment's token signing secret, the same on every node. */
+  secret: string;
+  /** Empty: embedded PGlite under `dataDir`. */
+  databaseUrl: string;
+  /** Empty: no Redis, the in-process bus (one node). */
+  redisUrl: string;
+  redisPrefix?: string;
+  dataDir?: string;
+  /** The Origin the benchmark's clients send, when the node is to check it. */
+  origin?: string;
+  /** The service's documented knobs on top (PRESENCE_FLUSH_MS, ...). */
+  env?: Record<string, string>;
+  /** taskset CPU list, or null for no pinning. */
+  cpus: string | null;
+}
+
+/** One realtime node on loopback, logging warnings only, with the benchmark's Node flags. */
+export function startRealtimeNode(options: RealtimeNodeOptions): ManagedProcess {
+  return startProcess(
+    options.name,
+    process.execPath,
+    [...nodeFlags(options.entry), options.entry],
+    {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      NODE_ID: options.nodeId,
+      DATABASE_URL: options.databaseUrl,
+      REDIS_URL: options.redisUrl,
+      ...(options.redisPrefix ? { REDIS_CHANNEL_PREFIX: options.redisPrefix } : {}),
+      ...(options.dataDir ? { MERIDIAN_DATA_DIR: options.dataDir } : {}),
+      MERIDIAN_AUTH_SECRET: options.secret,
+      ...(options.origin ? { MERIDIAN_ALLOWED_ORIGINS: options.origin } : {}),
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    options.cpus,
+  );
+}
+
 /** Polls until `ready` says yes (every 20 ms: start-up time is measured by it); fails early if the process dies. */
 export async function waitUntilReady(
   proc: ManagedProcess,

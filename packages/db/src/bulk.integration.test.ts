@@ -6,11 +6,12 @@ import {
   type Geometry,
   stateHash,
 } from '@meridian/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from './client.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './client.ts';
 import { createMap, loadSnapshot } from './maps.ts';
 import { commitOp, readOps } from './op-log.ts';
-import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+import { BACKENDS } from './testing/backends.ts';
+import { useTestDatabase } from './testing/test-database.ts';
 
 const ring = [
   [0, 0, 10],
@@ -77,15 +78,9 @@ function features(prefix: string, n: number): Feature[] {
 }
 
 describe.each(BACKENDS)('bulk ops on $kind', ({ create }) => {
-  let target: TestDatabase;
   let db: Database;
-  beforeAll(async () => {
-    target = await create();
-    db = await openDatabase(target.options);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
+  useTestDatabase(create, (opened) => {
+    db = opened;
   });
 
   it('imports every geometry type and property kind in one commit; the snapshot and the replay agree', async () => {

@@ -1,9 +1,10 @@
 import { ErrorCode, type Feature, type Op } from '@meridian/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from './client.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './client.ts';
 import { createMap, loadSnapshot } from './maps.ts';
 import { type CommitOpInput, type CommitResult, commitOp, readOps } from './op-log.ts';
-import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+import { BACKENDS } from './testing/backends.ts';
+import { useTestDatabase } from './testing/test-database.ts';
 
 function feature(id: string, lng = 1, properties: Feature['properties'] = {}): Feature {
   return { type: 'Feature', id, geometry: { type: 'Point', coordinates: [lng, 45] }, properties, version: 1 };
@@ -94,17 +95,9 @@ const EXPECTED = [
 const T0 = 1_780_000_000_000;
 
 describe.each(BACKENDS)('group commit on $kind', ({ create: createTarget }) => {
-  let target: TestDatabase;
   let db: Database;
-
-  beforeAll(async () => {
-    target = await createTarget();
-    db = await openDatabase(target.options);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
+  useTestDatabase(createTarget, (opened) => {
+    db = opened;
   });
 
   /** A map holding BEFORE, committed one op at a time. */

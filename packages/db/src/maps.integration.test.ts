@@ -1,6 +1,6 @@
 import { ErrorCode, MeridianError } from '@meridian/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from './client.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './client.ts';
 import { hashShareKey } from './keys.ts';
 import {
   createMap,
@@ -11,20 +11,13 @@ import {
   resolveShareKey,
   revokeShareKey,
 } from './maps.ts';
-import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+import { BACKENDS } from './testing/backends.ts';
+import { useTestDatabase } from './testing/test-database.ts';
 
 describe.each(BACKENDS)('maps on $kind', ({ create }) => {
-  let target: TestDatabase;
   let db: Database;
-
-  beforeAll(async () => {
-    target = await create();
-    db = await openDatabase(target.options);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
+  useTestDatabase(create, (opened) => {
+    db = opened;
   });
 
   it('creates a map with a short random id, seq 0 and two distinct share keys', async () => {

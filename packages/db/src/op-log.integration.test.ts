@@ -9,12 +9,13 @@ import {
   type Op,
   stateHash,
 } from '@meridian/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from './client.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './client.ts';
 import { getFeedBookkeeping, listLayers, updateFeedBookkeeping } from './layers.ts';
 import { createMap, getMap, loadSnapshot } from './maps.ts';
 import { type CommitOpInput, type CommitResult, commitOp, readOps } from './op-log.ts';
-import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+import { BACKENDS } from './testing/backends.ts';
+import { useTestDatabase } from './testing/test-database.ts';
 
 function point(id: string, lng = 2.35, lat = 48.85, title?: string): Op {
   const feature: Feature = {
@@ -47,18 +48,10 @@ function expectCommitted(result: CommitResult) {
 }
 
 describe.each(BACKENDS)('op log on $kind', ({ create }) => {
-  let target: TestDatabase;
   let db: Database;
   let opCounter = 0;
-
-  beforeAll(async () => {
-    target = await create();
-    db = await openDatabase(target.options);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
+  useTestDatabase(create, (opened) => {
+    db = opened;
   });
 
   async function newMap(name = 'Ops'): Promise<string> {

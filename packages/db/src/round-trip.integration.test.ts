@@ -12,11 +12,12 @@ import {
 } from '@meridian/protocol';
 import { feature as topoFeature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from './client.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './client.ts';
 import { createMap, loadSnapshot } from './maps.ts';
 import { commitOp, readOps } from './op-log.ts';
-import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+import { BACKENDS } from './testing/backends.ts';
+import { useTestDatabase } from './testing/test-database.ts';
 
 // Real data nobody here wrote, through ops → Postgres/PGlite → snapshot and op log: the
 // geojson-fixtures set (every geometry type, 2D and with altitudes, nested property values) and
@@ -60,15 +61,9 @@ function countries(): FeatureType[] {
 }
 
 describe.each(BACKENDS)('round trip of real GeoJSON on $kind', ({ create }) => {
-  let target: TestDatabase;
   let db: Database;
-  beforeAll(async () => {
-    target = await create();
-    db = await openDatabase(target.options);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
+  useTestDatabase(create, (opened) => {
+    db = opened;
   });
 
   it('keeps every geometry type and property kind through import, edit, snapshot and op log', async () => {

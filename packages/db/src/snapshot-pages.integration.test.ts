@@ -1,10 +1,11 @@
 import { type Feature, Feature as FeatureSchema } from '@meridian/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from './client.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './client.ts';
 import { createMap, loadSnapshot } from './maps.ts';
 import { commitOp } from './op-log.ts';
 import { readSnapshotPages, type SnapshotHead } from './snapshot-pages.ts';
-import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+import { BACKENDS } from './testing/backends.ts';
+import { useTestDatabase } from './testing/test-database.ts';
 
 const SMALL_PAGES = { firstRows: 16, maxRows: 64 };
 
@@ -65,17 +66,9 @@ async function readAll(
 }
 
 describe.each(BACKENDS)('snapshot pages on $kind', ({ create }) => {
-  let target: TestDatabase;
   let db: Database;
-
-  beforeAll(async () => {
-    target = await create();
-    db = await openDatabase(target.options);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
+  useTestDatabase(create, (opened) => {
+    db = opened;
   });
 
   it('reads in growing pages, in creation order, exactly the features and head loadSnapshot gives', async () => {

@@ -1,10 +1,11 @@
 import { applyOp, createMapState, ErrorCode, type Feature, type Op, stateHash } from '@meridian/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from './client.ts';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './client.ts';
 import { listLayers } from './layers.ts';
 import { createMap, loadSnapshot } from './maps.ts';
 import { type CommitResult, commitOp, readOps } from './op-log.ts';
-import { BACKENDS, type TestDatabase } from './testing/backends.ts';
+import { BACKENDS } from './testing/backends.ts';
+import { useTestDatabase } from './testing/test-database.ts';
 
 function point(id: string, properties: Feature['properties'] = {}): Feature {
   return {
@@ -19,18 +20,10 @@ function point(id: string, properties: Feature['properties'] = {}): Feature {
 const style = { 'marker-color': '#e4572e', 'fill-opacity': 0.25 };
 
 describe.each(BACKENDS)('user layers on $kind', ({ create }) => {
-  let target: TestDatabase;
   let db: Database;
   let counter = 0;
-
-  beforeAll(async () => {
-    target = await create();
-    db = await openDatabase(target.options);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
+  useTestDatabase(create, (opened) => {
+    db = opened;
   });
 
   function commit(mapId: string, op: Op): Promise<CommitResult> {

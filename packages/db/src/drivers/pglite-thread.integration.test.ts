@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { databaseOn, openDatabase } from '../client.ts';
 import { createMap, loadSnapshot } from '../maps.ts';
 import { commitOp, readOps } from '../op-log.ts';
-import { createPgliteFolder } from '../testing/backends.ts';
+import { createPgliteFolder, createPgliteFromTemplate } from '../testing/backends.ts';
 import { openPglite } from './pglite.ts';
 import { openPgliteThread, PGLITE_WORKER_URL } from './pglite-thread.ts';
 
@@ -12,8 +12,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A worker-thread database, migrated through the worker; initdb comes from the run's template. */
 async function openThreadDatabase() {
-  const folder = await createPgliteFolder();
+  const folder = await createPgliteFromTemplate();
   cleanups.push(folder.drop);
   const driver = await openPgliteThread(folder.dataDir);
   const db = await databaseOn(driver, 'pglite');

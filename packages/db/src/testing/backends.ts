@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -63,7 +63,19 @@ export async function terminateConnections(name: string): Promise<number> {
   });
 }
 
+/**
+ * A PGlite folder as `createPgliteFolder` leaves it once opened (initdb done, nothing migrated),
+ * copied from the run's template (testing/pglite-template.ts) instead of running initdb again.
+ */
+export async function createPgliteFromTemplate(): Promise<TestDatabase & { dataDir: string }> {
+  // Imported here, not at the top: the benchmarks under bench/ use this module outside Vitest.
+  const { inject } = await import('vitest');
+  const folder = await createPgliteFolder();
+  await cp(inject('pgliteTemplate'), folder.dataDir, { recursive: true });
+  return folder;
+}
+
 export const BACKENDS = [
   { kind: 'postgres', create: createPostgresDatabase },
-  { kind: 'pglite', create: createPgliteFolder },
+  { kind: 'pglite', create: createPgliteFromTemplate },
 ] as const;
