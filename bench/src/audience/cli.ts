@@ -1,13 +1,12 @@
 /**
  * `npm run bench -- audience [--viewers=1000,5000,10000] [--nodes=3] [--duration-s=20] [--ops-per-s=10]
- *   [--viewer-processes=N] [--join-concurrency=200] [--fanout-tick-ms=0,50] [--heap-snapshots=dir] [--no-pin]`
+ *   [--viewer-processes=N] [--join-concurrency=200] [--heap-snapshots=dir] [--no-pin]`
  * (alias: `npm run bench:audience -w @meridian/bench -- ...`)
  *
  * One map, N viewers over the nodes, 5 editors moving features at 10 ops/s each and their
  * cursors at 20 Hz (see audience/run.ts). Prints a Markdown table and writes
  * bench/results/audience.json and .md. Issue #16's target is 10,000 viewers on 3 nodes.
  * With pinning (the default on 2+ CPUs), Redis and the nodes run on CPU 0, the viewer processes on CPU 1.
- * `--fanout-tick-ms` runs each crowd size once per value of the nodes' FANOUT_TICK_MS, side by side.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -28,7 +27,6 @@ const KNOWN = [
   'ops-per-s',
   'viewer-processes',
   'join-concurrency',
-  'fanout-tick-ms',
   'heap-snapshots',
 ];
 
@@ -44,29 +42,19 @@ function positive(argv: string[], key: string, fallback: number): number {
   return n;
 }
 
-/**
- * The nodes' CPU time per frame a viewer received over the editing window (all of the nodes' work,
- * commits and bus included, over the frames delivered): what a delivery costs the server, which a
- * loaded machine stretches far less than it stretches latency.
- */
-export function nodeCpuPerFrameUs(r: AudienceReport): number {
-  return (r.cpuCores.nodes / (r.messagesPerViewerPerS * r.viewers)) * 1e6;
-}
-
 export function audienceTable(reports: AudienceReport[]): string {
   const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
   const n = (x: number) => x.toLocaleString('en-US');
   return [
-    '| viewers | nodes | FANOUT_TICK_MS | ops/s offered | join all | msgs/viewer/s (ops · presence · audience) | ops committed | delivery ratio | op latency p50 / p99 | client queue p99 · commit p99 | node RSS / viewer (V8 heap) | editor saw watching | CPU cores: nodes · viewer procs (n) · editors | node CPU per frame | viewer loop delay p99 / max |',
-    '|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    '| viewers | nodes | ops/s offered | join all | msgs/viewer/s (ops · presence · audience) | ops committed | delivery ratio | op latency p50 / p99 | client queue p99 · commit p99 | node RSS / viewer (V8 heap) | editor saw watching | CPU cores: nodes · viewer procs (n) · editors | viewer loop delay p99 / max |',
+    '|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|',
     ...reports.map(
       (r) =>
-        `| ${n(r.viewers)} | ${r.nodes} | ${r.fanoutTickMs ?? 'default'} | ${r.editors * r.opsOfferedPerEditorPerS} | ${f(r.joinAllMs / 1000)} s | ` +
+        `| ${n(r.viewers)} | ${r.nodes} | ${r.editors * r.opsOfferedPerEditorPerS} | ${f(r.joinAllMs / 1000)} s | ` +
         `${f(r.messagesPerViewerPerS)} (${f(r.opsPerViewerPerS)} · ${f(r.presencePerViewerPerS)} · ${f(r.audiencePerViewerPerS, 2)}) | ` +
         `${n(r.opsCommitted)} | ${r.deliveryRatio.toFixed(4)} | ${f(r.opLatencyP50Ms)} / ${f(r.opLatencyP99Ms)} ms | ` +
         `${f(r.clientQueueP99Ms)} · ${f(r.commitP99Ms)} ms | ${f(r.rssPerViewerBytes / 1024, 2)} KiB (${f(r.heapPerViewerBytes / 1024, 2)})${r.gcBeforeMemory ? '' : ' no GC'} | ` +
         `${n(r.watchingSeenByEditor)} | ${f(r.cpuCores.nodes, 2)} · ${f(r.cpuCores.viewerProcesses, 2)} (${r.viewerProcesses}) · ${f(r.cpuCores.editorsProcess, 2)} | ` +
-        `${f(nodeCpuPerFrameUs(r), 2)} µs | ` +
         `${f(r.viewerLoopDelayP99Ms)} / ${f(r.viewerLoopDelayMaxMs)} ms |`,
     ),
   ].join('\n');
@@ -78,50 +66,36 @@ export function audienceTable(reports: AudienceReport[]): string {
  * for the first joins, a room, pools) and the per-viewer figure at a small crowd includes.
  */
 export function marginalMemory(reports: AudienceReport[]): string {
-  // Compared within one server setting (FANOUT_TICK_MS), from each crowd size to the next.
-  const sorted = [...reports].sort(
-    (a, b) => (a.fanoutTickMs ?? -1) - (b.fanoutTickMs ?? -1) || a.viewers - b.viewers,
-  );
+  const sorted = [...reports].sort((a, b) => a.viewers - b.viewers);
   const lines: string[] = [];
   for (let k = 1; k < sorted.length; k++) {
     const a = sorted[k - 1] as AudienceReport;
     const b = sorted[k] as AudienceReport;
     const added = b.viewers - a.viewers;
-    if (added <= 0 || a.nodes !== b.nodes || a.fanoutTickMs !== b.fanoutTickMs) continue;
-    const setting = b.fanoutTickMs === undefined ? '' : ` (FANOUT_TICK_MS=${b.fanoutTickMs})`;
+    if (added <= 0 || a.nodes !== b.nodes) continue;
     const rss = (b.rssPerViewerBytes * b.viewers - a.rssPerViewerBytes * a.viewers) / added;
     const heap = (b.heapPerViewerBytes * b.viewers - a.heapPerViewerBytes * a.viewers) / added;
     lines.push(
-      `- from ${a.viewers.toLocaleString('en-US')} to ${b.viewers.toLocaleString('en-US')} viewers${setting}: ` +
+      `- from ${a.viewers.toLocaleString('en-US')} to ${b.viewers.toLocaleString('en-US')} viewers: ` +
         `${(rss / 1024).toFixed(2)} KiB RSS per viewer added, of which ${Number.isFinite(heap) ? (heap / 1024).toFixed(2) : '–'} KiB V8 heap`,
     );
   }
   return lines.length > 0 ? `\nMarginal node memory (GC'd, nodes summed):\n\n${lines.join('\n')}\n` : '';
 }
 
-/** Runs `start` with the environment changed as given (a value of undefined: left as it is), then restores it. */
-async function withEnv<T>(changes: Record<string, string | undefined>, start: () => Promise<T>): Promise<T> {
-  const saved = Object.entries(changes).map(([key]) => [key, process.env[key]] as const);
-  for (const [key, to] of Object.entries(changes)) if (to !== undefined) process.env[key] = to;
+/**
+ * Bench-only: the nodes started inside open their inspector, each on a port of its own (for the
+ * GC before a memory reading). Only they: the environment is restored once they have started.
+ */
+async function withNodeInspectors<T>(start: () => Promise<T>): Promise<T> {
+  const nodeOptions = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = [nodeOptions, INSPECT_NODE_OPTIONS].filter(Boolean).join(' ');
   try {
     return await start();
   } finally {
-    for (const [key, was] of saved) {
-      if (was === undefined) delete process.env[key];
-      else process.env[key] = was;
-    }
+    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = nodeOptions;
   }
-}
-
-/**
- * Bench-only: the nodes started inside open their inspector, each on a port of its own (for the
- * GC before a memory reading), and get FANOUT_TICK_MS when given. Only they: the environment is
- * restored once they have started.
- */
-function startNodes<T>(fanoutTickMs: number | undefined, start: () => Promise<T>): Promise<T> {
-  const nodeOptions = [process.env.NODE_OPTIONS, INSPECT_NODE_OPTIONS].filter(Boolean).join(' ');
-  const tick = fanoutTickMs === undefined ? undefined : String(fanoutTickMs);
-  return withEnv({ NODE_OPTIONS: nodeOptions, FANOUT_TICK_MS: tick }, start);
 }
 
 export async function mainAudience(argv: string[]): Promise<void> {
@@ -137,10 +111,6 @@ export async function mainAudience(argv: string[]): Promise<void> {
   const viewerProcesses = value(argv, 'viewer-processes') ? positive(argv, 'viewer-processes', 1) : 0;
   const joinConcurrency = positive(argv, 'join-concurrency', DEFAULT_AUDIENCE.joinConcurrency);
   const heapSnapshotDir = value(argv, 'heap-snapshots');
-  const tickValues = value(argv, 'fanout-tick-ms')?.split(',').map(Number);
-  if (tickValues?.some((b) => !Number.isInteger(b) || b < 0 || b > 1000))
-    throw new Error('--fanout-tick-ms takes integers from 0 to 1000');
-  const fanoutTicks: (number | undefined)[] = tickValues ?? [undefined];
   const pin = !argv.includes('--no-pin') && cpus().length >= 2;
   const t0 = Date.now();
   const log = (line: string) =>
@@ -152,38 +122,34 @@ export async function mainAudience(argv: string[]): Promise<void> {
   const redis = await startRedis(pin ? '0' : null);
   const reports: AudienceReport[] = [];
   try {
-    for (const viewers of counts)
-      for (const fanoutTickMs of fanoutTicks) {
-        const deployment = await startNodes(fanoutTickMs, () =>
-          systemById('meridian-durable').start({
-            nodes,
-            redis,
-            cpus: pin ? '0' : null,
-            runId: `audience${Date.now().toString(36)}`,
-          }),
-        );
-        try {
-          log(
-            `${viewers} viewers on ${nodes} nodes${fanoutTickMs === undefined ? '' : `, FANOUT_TICK_MS=${fanoutTickMs}`}…`,
-          );
-          const report: AudienceReport = await runAudience(deployment, {
-            ...DEFAULT_AUDIENCE,
-            viewers,
-            durationMs,
-            opsPerEditorPerS,
-            joinConcurrency,
-            viewerProcesses,
-            viewerCpus: pin ? '1' : null,
-            heapSnapshotDir,
-            log,
-          });
-          if (fanoutTickMs !== undefined) report.fanoutTickMs = fanoutTickMs;
-          reports.push(report);
-          log(`\n${audienceTable([report])}`);
-        } finally {
-          await deployment.stop();
-        }
+    for (const viewers of counts) {
+      const deployment = await withNodeInspectors(() =>
+        systemById('meridian-durable').start({
+          nodes,
+          redis,
+          cpus: pin ? '0' : null,
+          runId: `audience${Date.now().toString(36)}`,
+        }),
+      );
+      try {
+        log(`${viewers} viewers on ${nodes} nodes…`);
+        const report = await runAudience(deployment, {
+          ...DEFAULT_AUDIENCE,
+          viewers,
+          durationMs,
+          opsPerEditorPerS,
+          joinConcurrency,
+          viewerProcesses,
+          viewerCpus: pin ? '1' : null,
+          heapSnapshotDir,
+          log,
+        });
+        reports.push(report);
+        log(`\n${audienceTable([report])}`);
+      } finally {
+        await deployment.stop();
       }
+    }
   } finally {
     await redis.process.stop();
     await runCleanups();

@@ -94,8 +94,6 @@ export interface AudienceReport {
   viewerLoopDelayP99Ms: number;
   viewerLoopDelayMaxMs: number;
   loadAverage: { before: number[]; after: number[] };
-  /** The nodes' FANOUT_TICK_MS when the run set it (`--fanout-tick-ms`); undefined: the server's default. */
-  fanoutTickMs?: number;
 }
 
 const FEATURES_PER_EDITOR = 4;
