@@ -56,7 +56,6 @@ const EnvSchema = z.object({
   MAX_REPLAY_OPS: int(1, LIMITS.MAX_SYNC_RANGE).default(500),
   PRESENCE_FLUSH_MS: int(10, 1000).default(50),
   PRESENCE_BATCH_MS: int(0, 1000).default(25),
-  FANOUT_TICK_MS: int(0, 1000).default(50),
   PRESENCE_HEARTBEAT_MS: int(100).default(2000),
   PRESENCE_TTL_MS: int(300).default(8000),
   GAP_HOLD_MS: int(0, 10_000).default(50),
@@ -245,8 +244,6 @@ const ConfigSchema = EnvSchema.transform((e) => {
     presenceFlushMs: e.PRESENCE_FLUSH_MS,
     /** One presence frame per map per this interval while presence is busy; 0: a frame per change. */
     presenceBatchMs: e.PRESENCE_BATCH_MS,
-    /** A busy map's frames (ops, presence, counts) reach its sockets together, at most once per this interval; 0: each at once. */
-    fanoutTickMs: e.FANOUT_TICK_MS,
     presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS,
     presenceTtlMs: e.PRESENCE_TTL_MS,
     gapHoldMs: e.GAP_HOLD_MS,

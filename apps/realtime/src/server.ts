@@ -92,7 +92,6 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       volatileBackpressureBytes: config.volatileBackpressureBytes,
       presenceFlushMs: config.presenceFlushMs,
       presenceBatchMs: config.presenceBatchMs,
-      fanoutTickMs: config.fanoutTickMs,
       presenceHeartbeatMs: config.presenceHeartbeatMs,
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,

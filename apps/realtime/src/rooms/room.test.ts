@@ -178,7 +178,6 @@ async function openRoom(
     maxReplayOps?: number;
     hooks?: RoomHooks;
     presenceBatchMs?: number;
-    fanoutTickMs?: number;
     maxBackpressureBytes?: number;
   } = {},
 ) {
@@ -196,7 +195,6 @@ async function openRoom(
       volatileBackpressureBytes: 1 << 16,
       presenceFlushMs: 20,
       presenceBatchMs: options.presenceBatchMs ?? 20,
-      fanoutTickMs: options.fanoutTickMs ?? 20,
       presenceHeartbeatMs: 1000,
       presenceTtlMs: 5000,
       gapHoldMs: 50,
@@ -386,8 +384,6 @@ describe('Room', () => {
     expect(alice.isSubscribed(room.volatileTopic)).toBe(true);
 
     room.remove(bob);
-    // It goes out with the map's next fan-out tick (fanout-tick.ts).
-    await waitFor('bob left', () => (alice.ofType('presenceLeft').length > 0 ? true : null));
     expect(alice.ofType('presenceLeft').map((message) => message.clientId)).toEqual(['bob']);
     expect(bob.isSubscribed(room.opsTopic)).toBe(false);
     expect(emptied).toEqual([]);
@@ -421,8 +417,6 @@ describe('Room', () => {
 
     // One tab of p0 leaves: that tab goes, the person (and their colour) stays.
     room.remove(secondTab);
-    // It goes out with the map's next fan-out tick (fanout-tick.ts).
-    await waitFor('c0-b left', () => (watcher.ofType('presenceLeft').length > 0 ? true : null));
     expect(watcher.ofType('presenceLeft').map((message) => message.clientId)).toEqual(['c0-b']);
     const late = new TestMember(topics, 'late', 'edit', 'Late', PERSON_PALETTE[3], 'p-late');
     await join(room, late);

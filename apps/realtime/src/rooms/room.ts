@@ -18,7 +18,6 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { Audience } from './audience.ts';
-import { FanoutTick } from './fanout-tick.ts';
 import { Joiners } from './joiners.ts';
 import { OpSequencer } from './op-sequencer.ts';
 import { OpTail, type OpTailLimits } from './op-tail.ts';
@@ -45,8 +44,6 @@ export interface RoomDeps {
     presenceFlushMs: number;
     /** PRESENCE_BATCH_MS: the map's local presence goes out as one frame per this interval (presence-batch.ts). */
     presenceBatchMs: number;
-    /** FANOUT_TICK_MS: the map's frames reach its sockets together, at most once per this interval (fanout-tick.ts). */
-    fanoutTickMs: number;
     presenceHeartbeatMs: number;
     presenceTtlMs: number;
     gapHoldMs: number;
@@ -127,10 +124,6 @@ export class Room {
   readonly #sequencer: OpSequencer;
   /** The most recent delivered ops, in seq order: replays are served from here before storage. */
   readonly #tail: OpTail;
-  /** Publishes to the members (on the topics, and to the joiners), together when frames come fast. */
-  readonly #fanout: FanoutTick;
-  /** The seq up to which ops were handed to the sockets (the delivered seq, less what the tick holds). */
-  #handedSeq: number | null = null;
   readonly #deps: RoomDeps;
   readonly #onEmpty: (room: Room) => void;
   readonly #members = new Map<RoomMember, MemberState>();
@@ -185,19 +178,13 @@ export class Room {
       snapshots: this.#snapshots,
       metrics: deps.metrics,
       limits: deps.limits,
-      // Joiners move onto the topic once it has carried their snapshot's seq, not merely the sequencer.
-      deliveredSeq: () => this.#handedSeq,
+      deliveredSeq: () => this.#sequencer.deliveredSeq,
       admit: (member) => this.#admit(member),
       presence: () => this.#presence.list(),
       catchUp: () => this.#catchUp(),
     });
     this.#tail = new OpTail(deps.limits.opTail);
     this.#presencePacing = new PresenceThrottle(deps.limits.presenceFlushMs);
-    this.#fanout = new FanoutTick({
-      intervalMs: deps.limits.fanoutTickMs,
-      clock: deps.clock,
-      onError: (error) => deps.logger.error({ err: error, mapId }, 'fan-out failed'),
-    });
     this.#audience = new Audience({
       now: () => deps.clock.now(),
       publishLocal: (watching) =>
@@ -347,7 +334,6 @@ export class Room {
     if (!map) throw new MeridianError(ErrorCode.MAP_NOT_FOUND, `no map ${this.mapId}`);
     this.#mapName = map.name;
     this.#tail.reset(map.seq);
-    this.#handedSeq = map.seq;
     this.#sequencer.start(map.seq);
     this.requestPresence();
   }
@@ -736,7 +722,6 @@ export class Room {
     this.#presenceTimer = null;
     this.#audience.close();
     this.#presenceBatch.close();
-    this.#fanout.close();
     this.#volatileOff = [];
     this.#snapshots.clear();
     const subscription = this.#subscription;
@@ -770,18 +755,12 @@ export class Room {
 
   /** Called by the sequencer once per seq, in order. */
   #deliverInOrder(record: OpRecord): void {
+    const { topics, metrics, clock } = this.#deps;
     this.#tail.append(record);
     if (record.op.kind === 'map.rename') this.#mapName = record.op.name;
-    this.#hook('record', (hooks) => hooks.record?.(this, record));
-    this.#fanout.add(() => this.#handOver(record));
-  }
-
-  /** A delivered record (in seq order) to the members: published on the ops topic, and to the joiners. */
-  #handOver(record: OpRecord): void {
-    const { topics, metrics, clock } = this.#deps;
     topics.publish(this.opsTopic, { type: 'op', mapId: this.mapId, record });
     metrics.fanoutSeconds.observe(Math.max(0, clock.now() - record.at) / 1000);
-    this.#handedSeq = record.seq;
+    this.#hook('record', (hooks) => hooks.record?.(this, record));
     this.#joiners.delivered(record);
   }
 
@@ -797,11 +776,9 @@ export class Room {
 
   /** Publish to a topic and send to joiners that already have their snapshot (they are not on topics yet). */
   #broadcast(topic: string, message: OutgoingServerMessage, exclude?: RoomMember): void {
-    this.#fanout.add(() => {
-      if (exclude) exclude.publish(topic, message);
-      else this.#deps.topics.publish(topic, message);
-      this.#joiners.broadcast(message, topic === this.volatileTopic, exclude);
-    });
+    if (exclude) exclude.publish(topic, message);
+    else this.#deps.topics.publish(topic, message);
+    this.#joiners.broadcast(message, topic === this.volatileTopic, exclude);
   }
 
   /** Whether departures are held: the bus is down, or came back less than a TTL ago. */
