@@ -42,12 +42,21 @@ function positive(argv: string[], key: string, fallback: number): number {
   return n;
 }
 
+/**
+ * The nodes' CPU time per frame a viewer received over the editing window (all of the nodes' work,
+ * commits and bus included, over the frames delivered): what a delivery costs the server, which a
+ * loaded machine stretches far less than it stretches latency.
+ */
+export function nodeCpuPerFrameUs(r: AudienceReport): number {
+  return (r.cpuCores.nodes / (r.messagesPerViewerPerS * r.viewers)) * 1e6;
+}
+
 export function audienceTable(reports: AudienceReport[]): string {
   const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
   const n = (x: number) => x.toLocaleString('en-US');
   return [
-    '| viewers | nodes | ops/s offered | join all | msgs/viewer/s (ops · presence · audience) | ops committed | delivery ratio | op latency p50 / p99 | client queue p99 · commit p99 | node RSS / viewer (V8 heap) | editor saw watching | CPU cores: nodes · viewer procs (n) · editors | viewer loop delay p99 / max |',
-    '|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| viewers | nodes | ops/s offered | join all | msgs/viewer/s (ops · presence · audience) | ops committed | delivery ratio | op latency p50 / p99 | client queue p99 · commit p99 | node RSS / viewer (V8 heap) | editor saw watching | CPU cores: nodes · viewer procs (n) · editors | node CPU per frame | viewer loop delay p99 / max |',
+    '|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     ...reports.map(
       (r) =>
         `| ${n(r.viewers)} | ${r.nodes} | ${r.editors * r.opsOfferedPerEditorPerS} | ${f(r.joinAllMs / 1000)} s | ` +
@@ -55,6 +64,7 @@ export function audienceTable(reports: AudienceReport[]): string {
         `${n(r.opsCommitted)} | ${r.deliveryRatio.toFixed(4)} | ${f(r.opLatencyP50Ms)} / ${f(r.opLatencyP99Ms)} ms | ` +
         `${f(r.clientQueueP99Ms)} · ${f(r.commitP99Ms)} ms | ${f(r.rssPerViewerBytes / 1024, 2)} KiB (${f(r.heapPerViewerBytes / 1024, 2)})${r.gcBeforeMemory ? '' : ' no GC'} | ` +
         `${n(r.watchingSeenByEditor)} | ${f(r.cpuCores.nodes, 2)} · ${f(r.cpuCores.viewerProcesses, 2)} (${r.viewerProcesses}) · ${f(r.cpuCores.editorsProcess, 2)} | ` +
+        `${f(nodeCpuPerFrameUs(r), 2)} µs | ` +
         `${f(r.viewerLoopDelayP99Ms)} / ${f(r.viewerLoopDelayMaxMs)} ms |`,
     ),
   ].join('\n');

@@ -37,6 +37,11 @@ interface SnapshotStream {
   next: number;
 }
 
+/** A snapshot's last message, less what every one carries (the map id, who is here). */
+type SnapshotLast =
+  | Omit<ServerMessageOf<'snapshot'>, 'mapId' | 'presence'>
+  | Omit<ServerMessageOf<'snapshotEnd'>, 'mapId' | 'presence'>;
+
 /** What the joins need of their room. */
 export interface JoinersDeps {
   mapId: string;
@@ -198,18 +203,14 @@ export class Joiners {
       const text = frames.chunk(i);
       if (text) features.push(...(JSON.parse(text) as ServerMessageOf<'snapshotChunk'>).features);
     }
-    this.#deps.admit(member);
-    member.send({
+    this.#sendLast(member, {
       type: 'snapshot',
-      mapId: this.#deps.mapId,
       seq: head.seq,
       role: member.role,
       map: head.map,
       features,
       layers: head.layers,
-      presence: this.#deps.presence(),
     });
-    this.#complete(member, head.seq);
   }
 
   /** Send a joiner what it can take: its stream's chunks, then its buffered ops; onto the topics once caught up. */
@@ -258,15 +259,18 @@ export class Joiners {
     if (!stream.read.complete) return;
     joiner.stream = null;
     this.#endStream(stream);
-    this.#deps.admit(member);
-    member.send({
-      type: 'snapshotEnd',
-      mapId: this.#deps.mapId,
-      seq: stream.seq,
-      chunkCount: stream.next,
-      presence: this.#deps.presence(),
-    });
-    this.#complete(member, stream.seq);
+    this.#sendLast(member, { type: 'snapshotEnd', seq: stream.seq, chunkCount: stream.next });
+  }
+
+  /**
+   * The last message of the member's snapshot (the whole `snapshot`, or a stream's `snapshotEnd`):
+   * its presence starts and it is told who is here, then it is caught up from the snapshot's seq.
+   */
+  #sendLast(member: RoomMember, last: SnapshotLast): void {
+    const { admit, mapId, presence } = this.#deps;
+    admit(member);
+    member.send({ ...last, mapId, presence: presence() });
+    this.#complete(member, last.seq);
   }
 
   #endStream(stream: SnapshotStream): void {

@@ -72,15 +72,33 @@ export interface RoomHooks {
   catchUp?(room: Room): ServerMessage[];
 }
 
-/** What the room keeps for each member. */
-interface MemberState {
-  /** Its presence entry, from when it is admitted (kept up to date while it is only counted). */
-  presence: PresenceEntry | null;
-  /**
-   * Listed (shown to everyone) once an editor moves a cursor, edits or summons; until then it is
-   * counted in the audience (audience.ts), and view-only members always are.
-   */
+/**
+ * What the room keeps for a member that has a presence of its own: listed (shown to everyone) once
+ * an editor moves a cursor, edits or summons; until then counted in the audience (audience.ts), and
+ * view-only members always are, with the changes it sent kept for when it is listed.
+ */
+interface Present {
+  presence: PresenceEntry;
   listed: boolean;
+}
+
+/** A member between `join` and its admission: one per join, so a join can tell it is still current. */
+interface Joining {
+  readonly joining: true;
+}
+
+/**
+ * An admitted member with nothing of its own to keep: most of a crowd. One shared value, so a
+ * silent viewer costs the room its map entry and nothing else (its presence entry is made when it
+ * first sends something, from the member's own fields).
+ */
+const WATCHING = Object.freeze({ watching: true as const });
+
+/** What the room keeps for each member. */
+type MemberState = Joining | typeof WATCHING | Present;
+
+function presentOf(state: MemberState | undefined): Present | null {
+  return state !== undefined && 'presence' in state ? state : null;
 }
 
 type BusHandlers = {
@@ -341,7 +359,7 @@ export class Room {
    */
   async join(member: RoomMember, lastSeq?: number): Promise<void> {
     this.#reservations--;
-    const state: MemberState = { presence: null, listed: false };
+    const state: Joining = { joining: true };
     this.#members.set(member, state);
     this.#joiners.add(member);
     // Ops delivered from now on are buffered for this joiner; its snapshot must hold the rest.
@@ -414,35 +432,49 @@ export class Room {
    * lists the people who are doing something); it is listed once it does something (`markActive`).
    */
   #admit(member: RoomMember): void {
-    const state = this.#members.get(member);
-    if (!state) return;
-    state.presence = {
-      clientId: member.clientId,
-      personId: member.personId,
-      name: member.name,
-      color: member.color,
-      role: member.role,
-      cursor: null,
-      viewport: null,
-      following: null,
-    };
-    this.#owners.set(member.clientId, member);
+    if (!this.#members.has(member)) return;
+    this.#members.set(member, WATCHING);
     this.#audience.add(member.personId);
+  }
+
+  /** The member's presence entry, made when it first has one (a watching member needs none). */
+  #present(member: RoomMember): Present | null {
+    const state = this.#members.get(member);
+    if (state === undefined || 'joining' in state) return null;
+    if ('presence' in state) return state;
+    const present: Present = {
+      presence: {
+        clientId: member.clientId,
+        personId: member.personId,
+        name: member.name,
+        color: member.color,
+        role: member.role,
+        cursor: null,
+        viewport: null,
+        following: null,
+      },
+      listed: false,
+    };
+    this.#members.set(member, present);
+    return present;
   }
 
   /**
    * The member did something (moved a cursor over the map, edited, summoned): an editor leaves the
-   * audience and is listed, with a colour nobody listed on the map holds. View-only members stay
-   * counted.
+   * audience and is listed, with a colour nobody listed on the map holds, and owns its client id's
+   * entry (a reconnecting client may briefly be two members: the latest one listed speaks for it).
+   * View-only members stay counted.
    */
   markActive(member: RoomMember): void {
-    const state = this.#members.get(member);
-    const entry = state?.presence;
-    if (!state || !entry || state.listed || member.role !== 'edit') return;
+    if (member.role !== 'edit') return;
+    const state = this.#present(member);
+    if (!state || state.listed) return;
+    const entry = state.presence;
     state.listed = true;
     const color = colorForNewTab(entry.personId, member.color, this.#presence.list());
     state.presence = { ...entry, color };
-    if (this.#owners.get(entry.clientId) === member) this.#presence.setLocal(state.presence);
+    this.#owners.set(entry.clientId, member);
+    this.#presence.setLocal(state.presence);
     this.#audience.remove(entry.personId);
     this.#presenceChanged(member);
     this.#listingChanged();
@@ -456,8 +488,8 @@ export class Room {
     const corrections = colorCorrections(this.#presence.localEntries, this.#presence.list());
     for (const [clientId, color] of corrections) {
       const member = this.#owners.get(clientId);
-      const state = member && this.#members.get(member);
-      if (!member || !state?.presence || !state.listed) continue;
+      const state = member && presentOf(this.#members.get(member));
+      if (!member || !state?.listed) continue;
       state.presence = { ...state.presence, color };
       this.#presence.setLocal(state.presence);
       this.#presenceChanged(member);
@@ -483,23 +515,21 @@ export class Room {
     this.#members.delete(member);
     this.#joiners.remove(member);
     this.#presencePacing.forget(member);
-    const entry = state.presence;
-    state.presence = null;
-    if (entry && !state.listed) this.#audience.remove(entry.personId);
-    if (entry && this.#owners.get(entry.clientId) === member) {
-      this.#owners.delete(entry.clientId);
-      if (state.listed) {
-        // Its held change must not reach peers after the presenceLeft below.
-        this.#presenceBatch.drop(entry.clientId);
-        if (this.#presence.removeLocal(entry.clientId)) this.#departed(entry.clientId);
-        this.#deps.bus.publish({
-          type: 'presenceLeft',
-          mapId: this.mapId,
-          nodeId: this.#deps.nodeId,
-          clientId: entry.clientId,
-        });
-        this.#audience.changed();
-      }
+    const present = presentOf(state);
+    if (state === WATCHING || (present && !present.listed)) this.#audience.remove(member.personId);
+    if (present?.listed && this.#owners.get(present.presence.clientId) === member) {
+      const { clientId } = present.presence;
+      this.#owners.delete(clientId);
+      // Its held change must not reach peers after the presenceLeft below.
+      this.#presenceBatch.drop(clientId);
+      if (this.#presence.removeLocal(clientId)) this.#departed(clientId);
+      this.#deps.bus.publish({
+        type: 'presenceLeft',
+        mapId: this.mapId,
+        nodeId: this.#deps.nodeId,
+        clientId,
+      });
+      this.#audience.changed();
     }
     member.unsubscribe(this.opsTopic);
     member.unsubscribe(this.volatileTopic);
@@ -514,8 +544,8 @@ export class Room {
     member: RoomMember,
     change: Partial<Omit<PresenceEntry, 'clientId' | 'personId' | 'role' | 'color'>>,
   ): void {
-    const state = this.#members.get(member);
-    if (!state?.presence) return;
+    const state = this.#present(member);
+    if (!state) return;
     state.presence = { ...state.presence, ...change };
     if (!state.listed) {
       if (change.cursor) this.markActive(member);
@@ -572,9 +602,9 @@ export class Room {
   #sendPresence(senders: readonly RoomMember[], now: number): void {
     this.#checkVolatileBackpressure(now);
     for (const sender of senders) {
-      const state = this.#members.get(sender);
-      const entry = state?.presence;
-      if (!state?.listed || !entry) continue;
+      const state = presentOf(this.#members.get(sender));
+      if (!state?.listed) continue;
+      const entry = state.presence;
       // The batch reaches the sender too: its own entry tells it the colour the map assigned it.
       this.#presenceBatch.add(entry);
     }
