@@ -1,11 +1,13 @@
 import { LIMITS } from './limits.ts';
+import type { BusMessage } from './messages/bus.ts';
 import type { ServerMessage } from './messages/server.ts';
 
 /**
  * Receiving an import's records without validating every feature again. The server validated
  * each feature of a `features.import` when it arrived (one zod pass, in `parseClientMessage`) and
  * is the authority on what a map holds; a client re-running the full geometry and properties
- * validation over 100,000 features spent most of its CPU on it during an import. So a server
+ * validation over 100,000 features spent most of its CPU on it during an import, and every node
+ * of a cluster did the same to each record it heard on the bus (its own included). So a server or bus
  * message carrying such records has their features taken out before the schema runs (a stand-in
  * keeps the record's shape valid), and put back after a structural check that still refuses, as a
  * typed INVALID_MESSAGE, anything that is not a feature list: a malformed record from a faulty
@@ -39,7 +41,7 @@ function importFeaturesOf(record: unknown): unknown[] | null {
 }
 
 /**
- * Take the features out of every import record of a server message (`op`, `replay`), in place,
+ * Take the features out of every import record of a server or bus message (`op`, `replay`), in place,
  * before the schema runs; null when there is none.
  */
 export function detachImportedFeatures(data: object): DetachedFeatures | null {
@@ -83,7 +85,7 @@ function shapeProblem(value: unknown): string | null {
  * first problem (with its path) when one is not a feature.
  */
 export function reattachImportedFeatures(
-  message: ServerMessage,
+  message: ServerMessage | BusMessage,
   detached: DetachedFeatures,
 ): { path: string; message: string } | null {
   for (const { index, features } of detached) {

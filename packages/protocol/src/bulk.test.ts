@@ -3,7 +3,7 @@ import { importChunks, validateImport } from './client/import.ts';
 import { ErrorCode } from './codes.ts';
 import { type Feature, oversizedFeature } from './geo.ts';
 import { LIMITS } from './limits.ts';
-import { parseClientMessage, parseServerMessage } from './parse.ts';
+import { parseBusMessage, parseClientMessage, parseServerMessage } from './parse.ts';
 import { applyOp, createMapState, stateHash } from './state.ts';
 
 const point = (id: string, i = 0): Feature => ({
@@ -171,6 +171,17 @@ describe('import records from the server', () => {
     expect(
       replay.value.ops.map((r) => (r.op.kind === 'features.import' ? r.op.features : r.op.kind)),
     ).toEqual([features, 'feature.delete', [point('c', 2)]]);
+  });
+
+  it('treats a bus record the same way: kept whole when valid, refused when not a feature list', () => {
+    const bus = (features: unknown[]) =>
+      JSON.stringify({ type: 'op', mapId: 'm', nodeId: 'n1', record: record(1, features) });
+    const ok = parseBusMessage(bus([point('a')]));
+    expect(ok.ok && ok.value.type === 'op' && ok.value.record.op).toMatchObject({ features: [point('a')] });
+    expect(parseBusMessage(bus([{ type: 'Feature' }]))).toMatchObject({
+      ok: false,
+      error: { path: 'record.op.features.0' },
+    });
   });
 
   it('refuses a record whose features are not features, with a typed error and a path', () => {
