@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   MERIDIAN_ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   TOKEN_TTL_S: int(60).default(3600),
   MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(LIMITS.MAX_FRAME_BYTES),
+  // Taken as at least MAX_FRAME_BYTES.
+  MAX_BULK_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(LIMITS.MAX_BULK_FRAME_BYTES),
   IDLE_TIMEOUT_S: int(8, 960).default(60),
   MAX_BACKPRESSURE_BYTES: int(64 * 1024).default(1024 * 1024),
   VOLATILE_BACKPRESSURE_BYTES: int(1024).default(64 * 1024),
@@ -54,6 +56,7 @@ const EnvSchema = z.object({
   OP_TAIL_MAX_BYTES: int(0).default(1024 * 1024),
   HELLO_TIMEOUT_MS: int(100).default(10_000),
   MAX_REPLAY_OPS: int(1, LIMITS.MAX_SYNC_RANGE).default(500),
+  MAX_REPLAY_BYTES: int(64 * 1024).default(16 * 1024 * 1024),
   PRESENCE_FLUSH_MS: int(10, 1000).default(50),
   PRESENCE_BATCH_MS: int(0, 1000).default(25),
   PRESENCE_HEARTBEAT_MS: int(100).default(2000),
@@ -225,6 +228,7 @@ const ConfigSchema = EnvSchema.transform((e) => {
     adminToken: e.MERIDIAN_ADMIN_TOKEN,
     tokenTtlS: e.TOKEN_TTL_S,
     maxFrameBytes: e.MAX_FRAME_BYTES,
+    maxBulkFrameBytes: Math.max(e.MAX_BULK_FRAME_BYTES, e.MAX_FRAME_BYTES),
     idleTimeoutS: e.IDLE_TIMEOUT_S,
     maxBackpressureBytes: e.MAX_BACKPRESSURE_BYTES,
     volatileBackpressureBytes: e.VOLATILE_BACKPRESSURE_BYTES,
@@ -241,6 +245,8 @@ const ConfigSchema = EnvSchema.transform((e) => {
     opTail: { maxOps: e.OP_TAIL_MAX_OPS, maxBytes: e.OP_TAIL_MAX_BYTES },
     helloTimeoutMs: e.HELLO_TIMEOUT_MS,
     maxReplayOps: e.MAX_REPLAY_OPS,
+    /** A member resuming this many bytes of records behind (JSON) gets a snapshot instead. */
+    maxReplayBytes: e.MAX_REPLAY_BYTES,
     presenceFlushMs: e.PRESENCE_FLUSH_MS,
     /** One presence frame per map per this interval while presence is busy; 0: a frame per change. */
     presenceBatchMs: e.PRESENCE_BATCH_MS,

@@ -96,6 +96,7 @@ export function createServer(deps: ServerDeps): RealtimeServer {
       presenceTtlMs: config.presenceTtlMs,
       gapHoldMs: config.gapHoldMs,
       maxReplayOps: config.maxReplayOps,
+      maxReplayBytes: config.maxReplayBytes,
       opTail: config.opTail,
     },
   });

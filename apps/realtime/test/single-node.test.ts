@@ -266,10 +266,10 @@ describe('session rules', () => {
     expect(socket.frames[0]).toMatchObject({ type: 'error', code: ErrorCode.UNSUPPORTED_VERSION });
   });
 
-  it.each([1, 2])(
-    'closes with 4000 for a v%i client (v3 brought user layers, person ids, assigned colours, the audience and presence batches)',
+  it.each([1, 2, 3])(
+    'closes with 4000 for a v%i client (v4 brought bulk frames and named imports, which a v3 client would refuse)',
     async (v) => {
-      expect(PROTOCOL_VERSION).toBe(3);
+      expect(PROTOCOL_VERSION).toBe(4);
       const socket = await RawSocket.open(`${node.wsUrl}?token=${editToken}`);
       socket.send({ type: 'hello', v, clientId: 'old', name: 'O', color: '#000000' });
       expect((await socket.closed).code).toBe(CloseCode.UNSUPPORTED_PROTOCOL_VERSION);

@@ -1,6 +1,13 @@
 import type { Socket } from 'node:net';
 import { type Database, loadSnapshot, openDatabase } from '@meridian/db';
-import { createMapState, type Feature, LIMITS, type OpRecord, stateHash } from '@meridian/protocol';
+import {
+  createMapState,
+  type Feature,
+  LIMITS,
+  type OpRecord,
+  PROTOCOL_VERSION,
+  stateHash,
+} from '@meridian/protocol';
 import { MapReplica, type MeridianClient } from '@meridian/protocol/client';
 import { mixedFeatures } from '@meridian/protocol/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,7 +148,13 @@ describe('streamed snapshot', () => {
     const editor = await openClient(node.wsUrl, { token, mapId, name: 'Editor' });
     // Without permessage-deflate: these repetitive properties would otherwise shrink to almost nothing.
     const slow = await RawSocket.open(`${node.wsUrl}?token=${token}`, { perMessageDeflate: false });
-    slow.send({ type: 'hello', v: 3, clientId: 'slow-joiner', name: 'Slow', color: '#112233' });
+    slow.send({
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      clientId: 'slow-joiner',
+      name: 'Slow',
+      color: '#112233',
+    });
     await slow.next('welcome');
     const tcp = (slow.ws as unknown as { _socket: Socket })._socket;
     tcp.pause();

@@ -18,7 +18,9 @@ let token: string;
 const open: WireClient[] = [];
 
 beforeAll(async () => {
-  node = await startEmbeddedNode({ env: { MAX_FRAME_BYTES: String(MAX_FRAME_BYTES) } });
+  node = await startEmbeddedNode({
+    env: { MAX_FRAME_BYTES: String(MAX_FRAME_BYTES), MAX_BULK_FRAME_BYTES: String(MAX_FRAME_BYTES) },
+  });
   const created = await createMapVia(node.httpUrl, 'Wire');
   token = await tokenVia(node.httpUrl, created.map.id, created.editKey);
 });

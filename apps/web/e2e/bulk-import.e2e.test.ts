@@ -101,6 +101,22 @@ describe('a big import, shared and undone', () => {
       const file = path.join(fileDir, 'places.geojson');
       await writeFile(file, text);
 
+      // Bo is told of the whole import once, by Ada's name, though Ada (who never moved her
+      // cursor) is only counted in the audience, not listed. Watched from before the drop: the
+      // toast shows when the last chunk lands, and only for a few seconds.
+      const boToasts: string[] = [];
+      await bo.page.exposeFunction('recordToast', (text: string) => boToasts.push(text));
+      await bo.page.evaluate(() => {
+        const seen = new WeakSet<Element>();
+        new MutationObserver(() => {
+          for (const toast of document.querySelectorAll('[data-testid=toast]')) {
+            if (seen.has(toast)) continue;
+            seen.add(toast);
+            (window as unknown as { recordToast(text: string): void }).recordToast(toast.textContent ?? '');
+          }
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+
       const dropped = Date.now();
       await ada.page.getByTestId('import-file').setInputFiles(file, { timeout: STEP_MS });
       // Ada's view shows the whole import at once (optimistic); the importer may split a
@@ -125,6 +141,10 @@ describe('a big import, shared and undone', () => {
       });
       await expect.poll(() => featureCount(bo.page), { timeout: STEP_MS, interval: 250 }).toBe(imported);
       const seenMs = Date.now() - dropped;
+      const told = `Ada imported ${imported.toLocaleString('en-US')} features`;
+      await expect
+        .poll(() => boToasts.filter((text) => text.includes('imported')), { timeout: 30_000 })
+        .toEqual([expect.stringContaining(told)]);
       // Not asserted (machines are noisy): written down so a run says how long it took.
       console.info(
         `bulk import e2e: ${FEATURES} features in the file (${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB), ${imported} on the map, at Bo in ${seenMs} ms`,

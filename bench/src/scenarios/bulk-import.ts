@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { type Feature, stateHash } from '@meridian/protocol';
+import { type Feature, LIMITS, stateHash } from '@meridian/protocol';
 import {
   DEFAULT_BULK_WINDOW,
   DEFAULT_RESEND_PACING,
@@ -70,6 +70,8 @@ export interface ImportOptions {
   pin: boolean;
   /** Import chunks in flight (the client's bulk window); 1 is the pacing before issue #11's work. */
   bulkWindow?: number;
+  /** The importer's chunk frame limit; the server's announced bulk frame limit when absent. */
+  frameBytes?: number;
   /** Also measure the snapshot frame a late joiner is sent (one frame of the whole map). */
   snapshot?: boolean;
   /** On Postgres, also time `psql \copy` of the same rows into the same database. */
@@ -82,6 +84,7 @@ export interface ImportRun {
   db: ImportDb;
   count: number;
   bulkWindow: number;
+  frameBytes: number;
   chunks: number;
   /** First op frame out → the watcher applied the last chunk. */
   importMs: number;
@@ -190,7 +193,10 @@ export async function runImport(options: ImportOptions): Promise<ImportRun> {
     });
     serverCpuAtStart = processCpuS(server.pid);
     clientCpuAtStart = process.cpuUsage();
-    const result = await importer.importFeatures(features);
+    const result = await importer.importFeatures(
+      features,
+      options.frameBytes === undefined ? {} : { maxFrameBytes: options.frameBytes },
+    );
     offFrame();
     const chunks = result.opIds.length;
     const done = await new Promise<number>((resolve) => {
@@ -238,6 +244,7 @@ export async function runImport(options: ImportOptions): Promise<ImportRun> {
       db,
       count,
       bulkWindow: options.bulkWindow ?? DEFAULT_BULK_WINDOW,
+      frameBytes: options.frameBytes ?? LIMITS.MAX_BULK_FRAME_BYTES,
       chunks,
       importMs,
       featuresPerS: Math.round(count / (importMs / 1000)),

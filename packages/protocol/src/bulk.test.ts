@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { importChunks, validateImport } from './client/import.ts';
 import { ErrorCode } from './codes.ts';
-import type { Feature } from './geo.ts';
+import { type Feature, oversizedFeature } from './geo.ts';
 import { LIMITS } from './limits.ts';
-import { parseClientMessage } from './parse.ts';
+import { parseBusMessage, parseClientMessage, parseServerMessage } from './parse.ts';
 import { applyOp, createMapState, stateHash } from './state.ts';
 
 const point = (id: string, i = 0): Feature => ({
@@ -104,8 +104,117 @@ describe('import chunks', () => {
     ).toThrow(/feature 0/);
   });
 
+  it('fills bulk frames up to the bound, and still names a feature over MAX_FEATURE_BYTES', () => {
+    const features = Array.from({ length: 5000 }, (_, i) => point(`f${i}`, i));
+    const chunks = importChunks(features, LIMITS.MAX_BULK_FRAME_BYTES);
+    // ~150 bytes a feature: the per-op count, not the frame, bounds these chunks.
+    expect(chunks.map((c) => c.features.length)).toEqual([1000, 1000, 1000, 1000, 1000]);
+    const frame = JSON.stringify({ type: 'op', mapId: 'm'.repeat(64), opId: 'o'.repeat(64), op: chunks[0] });
+    expect(frame.length).toBeGreaterThan(LIMITS.MAX_FRAME_BYTES);
+    expect(parseClientMessage(frame, LIMITS.MAX_BULK_FRAME_BYTES).ok).toBe(true);
+    const big: Feature = {
+      type: 'Feature',
+      id: 'track',
+      geometry: {
+        type: 'LineString',
+        coordinates: Array.from({ length: 5000 }, (_, i) => [i / 1000, 1.123456789]),
+      },
+      properties: {},
+      version: 0,
+    };
+    expect(JSON.stringify(big).length).toBeGreaterThan(LIMITS.MAX_FEATURE_BYTES);
+    expect(() => importChunks([point('a'), big], LIMITS.MAX_BULK_FRAME_BYTES)).toThrow(
+      /feature 1 \(track\) is \d+ bytes: features are at most 65536/,
+    );
+    expect(oversizedFeature([point('a'), big])).toMatch(/^features\.1 \(track\)/);
+    expect(oversizedFeature([point('a')])).toBeNull();
+  });
+
   it('refuses a 10 MB property value without walking it past the bound', () => {
     const huge = 'x'.repeat(10 * 1024 * 1024);
     expect(() => validateImport([{ ...point('a'), properties: { big: huge } }])).toThrow(/bytes/);
+  });
+});
+
+describe('import records from the server', () => {
+  const record = (seq: number, features: unknown[]) => ({
+    seq,
+    opId: `o${seq}`,
+    clientId: 'c1',
+    op: { kind: 'features.import', features, batch: { id: 'imp1', total: 3 }, by: { name: 'Ada' } },
+    at: 1,
+  });
+
+  it('keeps every feature of a valid record, in an op and in a replay', () => {
+    const features = [point('a'), point('b', 1)];
+    const op = parseServerMessage(JSON.stringify({ type: 'op', mapId: 'm', record: record(1, features) }));
+    expect(op.ok && op.value.type === 'op' && op.value.record.op).toEqual({
+      kind: 'features.import',
+      features,
+      batch: { id: 'imp1', total: 3 },
+      by: { name: 'Ada' },
+    });
+    const replay = parseServerMessage(
+      JSON.stringify({
+        type: 'replay',
+        mapId: 'm',
+        fromSeq: 1,
+        toSeq: 3,
+        ops: [
+          record(1, features),
+          { seq: 2, opId: 'o2', clientId: 'c1', op: { kind: 'feature.delete', id: 'a' }, at: 2 },
+          record(3, [point('c', 2)]),
+        ],
+      }),
+    );
+    if (!replay.ok || replay.value.type !== 'replay') throw new Error('expected a replay');
+    expect(
+      replay.value.ops.map((r) => (r.op.kind === 'features.import' ? r.op.features : r.op.kind)),
+    ).toEqual([features, 'feature.delete', [point('c', 2)]]);
+  });
+
+  it('treats a bus record the same way: kept whole when valid, refused when not a feature list', () => {
+    const bus = (features: unknown[]) =>
+      JSON.stringify({ type: 'op', mapId: 'm', nodeId: 'n1', record: record(1, features) });
+    const ok = parseBusMessage(bus([point('a')]));
+    expect(ok.ok && ok.value.type === 'op' && ok.value.record.op).toMatchObject({ features: [point('a')] });
+    expect(parseBusMessage(bus([{ type: 'Feature' }]))).toMatchObject({
+      ok: false,
+      error: { path: 'record.op.features.0' },
+    });
+  });
+
+  it('refuses a record whose features are not features, with a typed error and a path', () => {
+    const broken = parseServerMessage(
+      JSON.stringify({
+        type: 'op',
+        mapId: 'm',
+        record: record(1, [point('a'), { type: 'Feature', id: 'b' }]),
+      }),
+    );
+    expect(broken).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.INVALID_MESSAGE, type: 'op', path: 'record.op.features.1' },
+    });
+    const inReplay = parseServerMessage(
+      JSON.stringify({ type: 'replay', mapId: 'm', fromSeq: 1, toSeq: 1, ops: [record(1, [42])] }),
+    );
+    expect(inReplay).toMatchObject({ ok: false, error: { path: 'ops.0.op.features.0' } });
+    // Around the features the record is validated as ever.
+    const badSeq = parseServerMessage(
+      JSON.stringify({ type: 'op', mapId: 'm', record: { ...record(1, [point('a')]), seq: -1 } }),
+    );
+    expect(badSeq).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_MESSAGE } });
+    const tooMany = parseServerMessage(
+      JSON.stringify({
+        type: 'op',
+        mapId: 'm',
+        record: record(
+          1,
+          Array.from({ length: LIMITS.MAX_IMPORT_FEATURES_PER_OP + 1 }, (_, i) => point(`x${i}`)),
+        ),
+      }),
+    );
+    expect(tooMany).toMatchObject({ ok: false, error: { path: 'record.op.features' } });
   });
 });

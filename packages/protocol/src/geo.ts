@@ -292,3 +292,17 @@ export const Feature = z.strictObject({
   version: z.number().int().nonnegative(),
 });
 export type Feature = z.infer<typeof Feature>;
+
+/**
+ * The first feature whose JSON is over LIMITS.MAX_FEATURE_BYTES (UTF-16 units, a lower bound on
+ * its UTF-8 size), as a message naming it by index and id; null when every one fits. A bulk frame
+ * holds many features, never one that a plain frame could not carry.
+ */
+export function oversizedFeature(features: readonly Feature[]): string | null {
+  for (const [index, feature] of features.entries()) {
+    const bytes = JSON.stringify(feature).length;
+    if (bytes > LIMITS.MAX_FEATURE_BYTES)
+      return `features.${index} (${feature.id}) is ${bytes} bytes: features are at most ${LIMITS.MAX_FEATURE_BYTES}`;
+  }
+  return null;
+}

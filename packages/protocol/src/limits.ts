@@ -1,6 +1,17 @@
 /** Limits that both ends agree on; the server enforces them, the client checks before sending. */
 export const LIMITS = {
   MAX_FRAME_BYTES: 64 * 1024,
+  /**
+   * A bulk op's frame (`features.import`, `features.delete`): an import of 100,000 features is
+   * ~100 chunks, not ~800, each one transaction and one record. Announced in `welcome`
+   * (`maxBulkFrameBytes`); every other message stays within MAX_FRAME_BYTES.
+   */
+  MAX_BULK_FRAME_BYTES: 1024 * 1024,
+  /**
+   * One feature as JSON, in any op: a bulk frame carries many features, never one bigger than a
+   * plain frame could (so it can still be edited, and a snapshot chunk stays near its target).
+   */
+  MAX_FEATURE_BYTES: 64 * 1024,
   MAX_ID_CHARS: 64,
   MAX_NAME_CHARS: 80,
   MAX_TITLE_CHARS: 200,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type DetachedFeatures, detachImportedFeatures, reattachImportedFeatures } from './bulk-records.ts';
 import { ErrorCode } from './codes.ts';
 import { LIMITS } from './limits.ts';
 import { BusMessage, type BusPresenceBatchMessage } from './messages/bus.ts';
@@ -41,6 +42,7 @@ function parseWith<T>(
   knownTypes: ReadonlySet<string>,
   raw: unknown,
   maxBytes: number,
+  beforeSchema?: (data: object) => void,
 ): ParseResult<T> {
   let data: unknown;
   if (typeof raw === 'string') {
@@ -85,6 +87,7 @@ function parseWith<T>(
       },
     };
   }
+  beforeSchema?.(data);
   const result = schema.safeParse(data);
   if (!result.success) {
     const first = result.error.issues[0];
@@ -102,12 +105,43 @@ export function parseClientMessage(
   return parseWith(ClientMessage, clientTypes, raw, maxBytes);
 }
 
-/** Parse and validate one frame from a server. Never throws. */
+/**
+ * Parse and validate one frame from a server. Never throws. The features of an import's record
+ * (`op`, `replay`) are only checked for their shape (see `bulk-records.ts`): the server validated
+ * them when they arrived, and it is the authority; everything around them is validated.
+ */
 export function parseServerMessage(
   raw: unknown,
   maxBytes: number = Number.POSITIVE_INFINITY,
 ): ParseResult<ServerMessage> {
-  return parseWith(ServerMessage, serverTypes, raw, maxBytes);
+  return parseTrustingImports(ServerMessage, serverTypes, raw, maxBytes);
+}
+
+/** `parseWith`, the features of import records shape-checked instead of validated. */
+function parseTrustingImports<T extends ServerMessage | BusMessage>(
+  schema: z.ZodType<T>,
+  knownTypes: ReadonlySet<string>,
+  raw: unknown,
+  maxBytes: number,
+): ParseResult<T> {
+  let detached: DetachedFeatures | null = null;
+  const result = parseWith(schema, knownTypes, raw, maxBytes, (data) => {
+    detached = detachImportedFeatures(data);
+  });
+  if (!result.ok || detached === null) return result;
+  const problem = reattachImportedFeatures(result.value, detached);
+  if (problem) {
+    return {
+      ok: false,
+      error: {
+        code: ErrorCode.INVALID_MESSAGE,
+        type: result.value.type,
+        message: `${problem.path}: ${problem.message}`,
+        path: problem.path,
+      },
+    };
+  }
+  return result;
 }
 
 const BUS_PRESENCE_BATCH_HEAD = '{"type":"presenceBatch",';
@@ -119,7 +153,9 @@ const BUS_PRESENCE_BATCH_HEAD = '{"type":"presenceBatch",';
  */
 export function parseBusMessage(raw: unknown): ParseResult<BusMessage> {
   if (typeof raw === 'string' && raw.startsWith(BUS_PRESENCE_BATCH_HEAD)) return parseBusPresenceBatch(raw);
-  return parseWith(BusMessage, busTypes, raw, Number.POSITIVE_INFINITY);
+  // A committed record was validated by the node that took it from its client: its import's
+  // features are shape-checked here, not validated again on every node.
+  return parseTrustingImports(BusMessage, busTypes, raw, Number.POSITIVE_INFINITY);
 }
 
 function invalidBatch(message: string): ParseResult<BusMessage> {

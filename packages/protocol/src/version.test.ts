@@ -3,7 +3,7 @@ import { CloseCode } from './codes.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 it('pins the protocol version: bumping it is a deliberate, reviewed change', () => {
-  expect(PROTOCOL_VERSION).toBe(3);
+  expect(PROTOCOL_VERSION).toBe(4);
 });
 
 it('keeps RFC 6455 codes for their meaning and ours in 4000-4999', () => {

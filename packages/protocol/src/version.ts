@@ -4,17 +4,19 @@
  * Bump on any change that an older peer would misread. v3: user layers, a person id in `hello`
  * and in presence entries, colours assigned by the map (unique while listed), audience mode (idle
  * and view-only people are counted in `audience`, not listed), presence batches and the streamed
- * snapshot.
+ * snapshot. v4: bulk frames (`features.import` / `features.delete` up to `maxBulkFrameBytes`,
+ * announced in `welcome`), and an import's chunks say which import they belong to and who made it
+ * (`batch`, `by`), so every watcher tells one import as one notice naming its author.
  */
-export const PROTOCOL_VERSION = 3 as const;
+export const PROTOCOL_VERSION = 4 as const;
 
 /**
- * Versions a server accepts in `hello` (and answers in `welcome`). Only v3: besides the streamed
- * snapshot (`snapshotBegin`, `snapshotChunk`, `snapshotEnd`), v3 changed presence (person ids,
- * batches, the audience) and layers (user layers), which a v2 client would misread; the code that
- * answers an older client with a one-message `snapshot` stays for the next such transition.
+ * Versions a server accepts in `hello` (and answers in `welcome`). Only v4: a v3 client would
+ * refuse v4's `welcome` (a new field) and any import record (`batch`, `by`), its schemas being
+ * strict, and records of up to a bulk frame. The code that answers a client older than v3 with a
+ * one-message `snapshot` stays for the next transition that can keep an older client.
  */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [3];
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [4];
 
 /** The first version that understands a streamed snapshot. */
 export const STREAMED_SNAPSHOT_VERSION = 3 as const;

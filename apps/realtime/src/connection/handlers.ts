@@ -7,10 +7,13 @@ import {
   ErrorCode,
   FEED_CLIENT_ID,
   LIMITS,
+  type Op,
+  oversizedFeature,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@meridian/protocol';
 import type { ServerContext } from '../context.ts';
 import { commitTracked, fanOut } from '../rooms/commit-op.ts';
+import { splitByBytes } from '../rooms/op-tail.ts';
 import {
   acceptOp,
   bytesCost,
@@ -102,6 +105,7 @@ const handlers: HandlerTable = {
         nodeId: ctx.config.nodeId,
         serverTime: ctx.clock.now(),
         maxFrameBytes: ctx.config.maxFrameBytes,
+        maxBulkFrameBytes: ctx.config.maxBulkFrameBytes,
       });
     },
   },
@@ -152,10 +156,20 @@ const handlers: HandlerTable = {
         });
         return;
       }
+      const oversized = op.kind === 'features.import' ? oversizedFeature(op.features) : null;
+      if (oversized) {
+        sendReject(ctx, session, { mapId, opId, code: ErrorCode.INVALID_MESSAGE, message: oversized });
+        return;
+      }
       let result: CommitResult;
       const startedAt = performance.now();
       try {
-        result = await commitTracked(ctx, { mapId, clientId: session.clientId, opId, op });
+        result = await commitTracked(ctx, {
+          mapId,
+          clientId: session.clientId,
+          opId,
+          op: stampAuthor(session, op),
+        });
       } catch (error) {
         sendReject(ctx, session, { mapId, opId, ...codeOf(ctx, error, 'commit') });
         return;
@@ -189,7 +203,11 @@ const handlers: HandlerTable = {
       const toSeq = Math.min(message.toSeq, fromSeq + LIMITS.MAX_SYNC_RANGE - 1);
       try {
         const ops = await room.readOps(fromSeq, toSeq);
-        ctx.outbox.send(session, { type: 'replay', mapId, fromSeq, toSeq, ops });
+        // Bounded by bytes too (a few bulk records are megabytes): the client asks for the rest.
+        const { count } = splitByBytes(ops, ctx.config.maxBackpressureBytes / 2);
+        const sent = count === ops.length ? ops : ops.slice(0, count);
+        const sentTo = count === ops.length ? toSeq : fromSeq + count - 1;
+        ctx.outbox.send(session, { type: 'replay', mapId, fromSeq, toSeq: sentTo, ops: sent });
       } catch (error) {
         const { code, message: text, retryAfterMs } = codeOf(ctx, error, 'sync');
         sendError(ctx, session, code, text, 'sync', mapId, retryAfterMs);
@@ -314,4 +332,15 @@ async function safely(ctx: ServerContext, type: string, work: () => void | Promi
   } catch (error) {
     ctx.logger.error({ err: error, type }, 'message handler failed');
   }
+}
+
+/**
+ * A bulk op carries its author's name as this server knows them (whatever the client wrote), so
+ * its record names them to everyone, listed or only counted: one name per chunk, not per feature.
+ */
+function stampAuthor(session: Session, op: Op): Op {
+  if (op.kind !== 'features.import' && op.kind !== 'features.delete') return op;
+  const name = session.member?.name ?? session.client?.name;
+  const { by: _claimed, ...rest } = op;
+  return name ? { ...rest, by: { name } } : rest;
 }

@@ -58,6 +58,12 @@ export function isVolatileFrame(frame: ArrayBuffer): boolean {
   return VOLATILE_PREFIXES.some((prefix) => head.startsWith(prefix));
 }
 
+/**
+ * How long a send buffer over the soft limit may go without shrinking before its socket is found
+ * too slow (scans are SESSION_SWEEP_MS apart).
+ */
+const SLOW_STALL_MS = 2000;
+
 /** Direct messages one socket may have queued before it is closed as hopelessly slow. */
 const MAX_BACKLOG = 2000;
 const VOLATILE_TYPES: ReadonlySet<string> = new Set(['presence', 'presenceBatch', 'summon', 'pong']);
@@ -201,12 +207,20 @@ export function createOutbox(
         session.lastBufferedOver = null;
         return;
       }
-      // Still over and not draining (a big snapshot being read shrinks between checks).
-      if (session.lastBufferedOver !== null && buffered >= session.lastBufferedOver) {
+      const now = clock.now();
+      const last = session.lastBufferedOver;
+      if (last === null || buffered < last.bytes) {
+        session.lastBufferedOver = { bytes: buffered, sinceMs: now };
+        return;
+      }
+      // Still over and not draining for a while: a big snapshot chunk or bulk record being read
+      // shrinks meanwhile, but a client parsing a 1 MiB record on a busy machine may not read
+      // between two scans.
+      if (now - last.sinceMs >= SLOW_STALL_MS) {
         outbox.closeSlowConsumer(session);
         return;
       }
-      session.lastBufferedOver = buffered;
+      last.bytes = buffered;
     },
     publish(topic, message, exclude) {
       const receivers = app.numSubscribers(topic) - (exclude?.stats.isOn(topic) ? 1 : 0);

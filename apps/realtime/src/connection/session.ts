@@ -142,8 +142,11 @@ export class Session {
   readonly stats: ConnectionStats;
   /** Direct messages waiting for the socket's send buffer to drain (in order); null when none. */
   backlog: QueuedSend[] | null = null;
-  /** Send-buffer size at the last slow-consumer scan, while it was over the soft limit. */
-  lastBufferedOver: number | null = null;
+  /**
+   * While the send buffer is over the soft limit: its size at the last slow-consumer scan, and
+   * since when it has not shrunk between two scans.
+   */
+  lastBufferedOver: { bytes: number; sinceMs: number } | null = null;
   readonly #budgets: SessionBudgets;
   /** States of the budgets' buckets (TokenBucket: when each is full again). */
   #rateFullAtMs = TokenBucket.FULL;

@@ -9,7 +9,7 @@ import { createOriginPolicy } from '../auth/origin.ts';
 import type { ServerContext } from '../context.ts';
 import { sendPlain } from '../http/respond.ts';
 import { checkUpgradeRequest, readSubprotocols, refuseUpgrade } from '../http/upgrade.ts';
-import { refuseInvalid } from './admission.ts';
+import { isBulkOp, refuseInvalid } from './admission.ts';
 import { dispatch } from './handlers.ts';
 import { armHelloTimeout, disarmHelloTimeout } from './lifecycle.ts';
 import { isVolatileFrame } from './outbox.ts';
@@ -18,10 +18,29 @@ import { Session, type SocketData, sessionBudgets } from './session.ts';
 
 /**
  * uWS drops a frame over `maxPayloadLength` by cutting the TCP connection (the client sees 1006).
- * The hard limit sits above MAX_FRAME_BYTES so frames between the two get a proper 1009 close
+ * The hard limit sits above the frame limits so frames between the two get a proper 1009 close
  * from us, while anything larger is still refused before it is buffered.
  */
 const HARD_FRAME_FACTOR = 4;
+
+/** The frame limit for this message of this session: a bulk op's, once the session was told it. */
+function frameLimit(config: ServerContext['config'], session: Session, bytes: number, text: string): number {
+  if (bytes <= config.maxFrameBytes || !session.client) return config.maxFrameBytes;
+  return isBulkFrame(text) ? config.maxBulkFrameBytes : config.maxFrameBytes;
+}
+
+const BULK_KINDS = ['"kind":"features.import"', '"kind":"features.delete"'];
+
+/**
+ * Whether a frame is worth parsing as a bulk op (the parse then says whether it is one). A cheap
+ * look at its head: a hostile frame that only claims to be one is parsed, bounded by the bulk
+ * limit and charged by its size like any bulk op, then refused.
+ */
+function isBulkFrame(text: string): boolean {
+  if (!text.startsWith('{"type":"op"')) return false;
+  const head = text.slice(0, 512);
+  return BULK_KINDS.some((kind) => head.includes(kind));
+}
 
 const COMPRESSION = {
   off: uWS.DISABLED,
@@ -84,7 +103,7 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
   };
 
   return {
-    maxPayloadLength: config.maxFrameBytes * HARD_FRAME_FACTOR,
+    maxPayloadLength: Math.max(config.maxFrameBytes * HARD_FRAME_FACTOR, config.maxBulkFrameBytes * 2),
     idleTimeout: config.idleTimeoutS,
     sendPingsAutomatically: true,
     maxBackpressure: config.maxBackpressureBytes,
@@ -111,18 +130,25 @@ export function createSocketBehavior(ctx: ServerContext): WebSocketBehavior<Sock
         outbox.close(session, CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported');
         return;
       }
-      if (data.byteLength > config.maxFrameBytes) {
+      const text = data.byteLength > config.maxBulkFrameBytes ? '' : decoder.decode(data);
+      const limit = frameLimit(config, session, data.byteLength, text);
+      if (data.byteLength > limit) {
         metrics.rejects.inc({ code: ErrorCode.FRAME_TOO_LARGE });
-        outbox.close(
-          session,
-          CloseCode.MESSAGE_TOO_BIG,
-          `frames are limited to ${config.maxFrameBytes} bytes`,
-        );
+        outbox.close(session, CloseCode.MESSAGE_TOO_BIG, `frames are limited to ${limit} bytes`);
         return;
       }
       // Parsed before it is charged: the charge depends on what the message asks (a sync's range),
       // and a refused op must be answered with its op id.
-      const parsed = parseClientMessage(decoder.decode(data), config.maxFrameBytes);
+      const parsed = parseClientMessage(text, limit);
+      if (parsed.ok && data.byteLength > config.maxFrameBytes && !isBulkOp(parsed.value)) {
+        metrics.rejects.inc({ code: ErrorCode.FRAME_TOO_LARGE });
+        outbox.close(
+          session,
+          CloseCode.MESSAGE_TOO_BIG,
+          `frames other than bulk ops are limited to ${config.maxFrameBytes} bytes`,
+        );
+        return;
+      }
       if (!parsed.ok) {
         metrics.messagesIn.inc({ type: 'invalid' });
         refuseInvalid(ctx, session, parsed.error.code, parsed.error.message, parsed.error.type);

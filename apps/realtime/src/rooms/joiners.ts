@@ -129,9 +129,12 @@ export class Joiners {
     }
   }
 
-  /** The member was sent its replay, up to `seq`: it is caught up from there. */
-  replayed(member: RoomMember, seq: number): void {
-    this.#complete(member, seq);
+  /**
+   * The member was sent its replay, up to `seq`: it is caught up from there, starting with
+   * `rest` (the records after `seq` the replay did not carry), sent as its socket drains.
+   */
+  replayed(member: RoomMember, seq: number, rest: readonly OpRecord[] = []): void {
+    this.#complete(member, seq, rest);
   }
 
   /** A read made progress: the joiners streaming it send what their sockets take. */
@@ -282,12 +285,14 @@ export class Joiners {
    * The snapshot or replay at `seq` was sent: then what the room adds (how each live-feed layer
    * is doing, the audience count), then what came after `seq`; then it moves to the topics.
    */
-  #complete(member: RoomMember, seq: number): void {
+  #complete(member: RoomMember, seq: number, rest: readonly OpRecord[] = []): void {
     for (const message of this.#deps.catchUp(member)) member.send(message);
     const joiner = this.#joiners.get(member);
     if (!joiner) return;
-    joiner.afterSeq = seq;
-    joiner.buffer = joiner.buffer.filter((record) => record.seq > seq);
+    // Caught up once it was sent `rest` too: live records up to there are in `rest` already.
+    const after = rest.at(-1)?.seq ?? seq;
+    joiner.afterSeq = after;
+    joiner.buffer = [...rest, ...joiner.buffer.filter((record) => record.seq > after)];
     this.#pump(member, joiner);
   }
 }

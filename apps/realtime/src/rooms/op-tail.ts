@@ -10,8 +10,29 @@ export interface OpTailLimits {
 /** Bytes a record is counted for beyond its op's JSON (ids, seq, time, array slot). */
 const RECORD_OVERHEAD_BYTES = 96;
 
-function sizeOf(record: OpRecord): number {
+/** A record's size as sent, about: its op's JSON plus RECORD_OVERHEAD_BYTES. */
+export function recordBytes(record: OpRecord): number {
   return JSON.stringify(record.op).length + RECORD_OVERHEAD_BYTES;
+}
+
+/**
+ * How many of `records`, from the first, fit in `budgetBytes` (at least one, so a record bigger
+ * than the budget still goes, alone), and how many bytes all of them are.
+ */
+export function splitByBytes(
+  records: readonly OpRecord[],
+  budgetBytes: number,
+): { count: number; totalBytes: number } {
+  let count = 0;
+  let totalBytes = 0;
+  let full = false;
+  for (const record of records) {
+    totalBytes += recordBytes(record);
+    if (full) continue;
+    if (count > 0 && totalBytes > budgetBytes) full = true;
+    else count += 1;
+  }
+  return { count, totalBytes };
 }
 
 /**
@@ -64,7 +85,7 @@ export class OpTail {
     // A hole (never expected: delivery is gap-free) starts the tail again rather than lie.
     if (this.#nextSeq !== record.seq) this.reset(record.seq - 1);
     this.#nextSeq = record.seq + 1;
-    const size = sizeOf(record);
+    const size = recordBytes(record);
     this.#records.push(record);
     this.#sizes.push(size);
     this.#bytes += size;
@@ -86,7 +107,7 @@ export class OpTail {
       const record = records[i] as OpRecord;
       const first = this.firstSeq;
       if (first === null || record.seq !== first - 1) return;
-      const size = sizeOf(record);
+      const size = recordBytes(record);
       if (this.#records.length + 1 > this.#limits.maxOps || this.#bytes + size > this.#limits.maxBytes)
         return;
       this.#records.unshift(record);

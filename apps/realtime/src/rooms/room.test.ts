@@ -55,6 +55,8 @@ class TestMember implements RoomMember {
   streamsSnapshots = false;
   /** Whether encoded frames stay in its send buffer until the test drains it (a socket not reading). */
   holdsFrames = false;
+  /** Whether every message sent stays in its send buffer until the test drains it. */
+  holdsSends = false;
   readonly #topics: Topics;
 
   constructor(
@@ -70,6 +72,7 @@ class TestMember implements RoomMember {
 
   send(message: OutgoingServerMessage): boolean {
     if (!this.live) return false;
+    if (this.holdsSends) this.buffered += outgoingText(message).length;
     this.received.push(decoded(message));
     return true;
   }
@@ -179,6 +182,7 @@ afterEach(() => {
 async function openRoom(
   options: {
     maxReplayOps?: number;
+    maxReplayBytes?: number;
     hooks?: RoomHooks;
     presenceBatchMs?: number;
     maxBackpressureBytes?: number;
@@ -202,6 +206,7 @@ async function openRoom(
       presenceTtlMs: 5000,
       gapHoldMs: 50,
       maxReplayOps: options.maxReplayOps ?? 100,
+      maxReplayBytes: options.maxReplayBytes ?? 16 << 20,
       opTail: { maxOps: 1000, maxBytes: 1 << 20 },
     },
     ...(options.hooks ? { hooks: options.hooks } : {}),
@@ -549,10 +554,10 @@ describe('Room', () => {
 });
 
 /** Points with a 1 KB description: a few hundred fill many 64 KiB chunks. */
-async function importPoints(count: number): Promise<OpRecord> {
+async function importPoints(count: number, prefix = 'p'): Promise<OpRecord> {
   const features = Array.from({ length: count }, (_, i) => ({
     type: 'Feature' as const,
-    id: `p${i}`,
+    id: `${prefix}${i}`,
     geometry: { type: 'Point' as const, coordinates: [(i % 360) - 180, (i % 170) - 85] as [number, number] },
     properties: { title: `Point ${i}`, description: 'x'.repeat(1000) },
     version: 0,
@@ -640,5 +645,54 @@ describe('Room, streamed snapshot (protocol v3)', () => {
     room.remove(joiner);
     expect(await streams()).toBe(0);
     expect(emptied).toEqual([room]);
+  });
+});
+
+describe('Room, resuming behind bulk records', () => {
+  /** Four imports of ~330 KB each after one small op: seq 1 small, 2-5 big. */
+  async function bulkHistory(room: Room) {
+    room.deliver(await commit('small'));
+    for (const prefix of ['a', 'b', 'c', 'd']) room.deliver(await importPoints(300, prefix));
+  }
+
+  it('replays what fits below the soft limit, then the rest one record per drain, never closing it as slow', async () => {
+    const backpressure = 256 * 1024;
+    const { room } = await openRoom({ maxBackpressureBytes: backpressure });
+    await bulkHistory(room);
+    const member = new TestMember(topics, 'resumer');
+    member.holdsSends = true;
+    await join(room, member, 1);
+    const replay = member.ofType('replay')[0];
+    // One record over the soft limit goes alone; the rest wait for the socket to drain.
+    expect(replay && [replay.fromSeq, replay.toSeq, replay.ops.length]).toEqual([2, 2, 1]);
+    expect(member.opSeqs).toEqual([]);
+    expect(member.isSubscribed(room.opsTopic)).toBe(false);
+    let drains = 0;
+    while (!member.isSubscribed(room.opsTopic) && drains < 20) {
+      member.buffered = 0;
+      room.onDrain(member);
+      // At most one record is sent past the soft limit at a time.
+      expect(member.opSeqs).toHaveLength(Math.min(drains + 1, 3));
+      drains++;
+    }
+    expect(member.opSeqs).toEqual([3, 4, 5]);
+    expect(member.closedSlow).toBe(false);
+    // Then live, once each.
+    room.deliver(await commit('after'));
+    await waitFor('the live op', () => (member.opSeqs.includes(6) ? true : null));
+    expect(member.opSeqs).toEqual([3, 4, 5, 6]);
+  });
+
+  it('sends a snapshot instead when the missed records are over MAX_REPLAY_BYTES', async () => {
+    const { room } = await openRoom({ maxReplayBytes: 512 * 1024 });
+    await bulkHistory(room);
+    const behind = new TestMember(topics, 'far-behind');
+    await join(room, behind, 1);
+    expect(behind.ofType('replay')).toEqual([]);
+    expect(behind.ofType('snapshot')[0]?.seq).toBe(5);
+    // Within the bound: a replay.
+    const near = new TestMember(topics, 'near');
+    await join(room, near, 4);
+    expect(near.ofType('replay')[0]?.ops.map((record) => record.seq)).toEqual([5]);
   });
 });

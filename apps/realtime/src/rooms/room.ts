@@ -20,7 +20,7 @@ import type { Metrics } from '../metrics.ts';
 import { Audience } from './audience.ts';
 import { Joiners } from './joiners.ts';
 import { OpSequencer } from './op-sequencer.ts';
-import { OpTail, type OpTailLimits } from './op-tail.ts';
+import { OpTail, type OpTailLimits, splitByBytes } from './op-tail.ts';
 import { colorCorrections, colorForNewTab } from './person-colors.ts';
 import { PresenceBatcher } from './presence-batch.ts';
 import { PresenceTable, silenceLimitMs } from './presence-table.ts';
@@ -49,6 +49,8 @@ export interface RoomDeps {
     gapHoldMs: number;
     /** MAX_REPLAY_OPS: a member resuming further behind than this gets a snapshot instead. */
     maxReplayOps: number;
+    /** MAX_REPLAY_BYTES: so does one whose missed records are more than this (as JSON). */
+    maxReplayBytes: number;
     /** The in-memory tail of recent ops that serves `sync` and resume-by-replay. */
     opTail: OpTailLimits;
   };
@@ -387,19 +389,7 @@ export class Room {
     if (lastSeq > coverSeq || coverSeq - lastSeq > this.#deps.limits.maxReplayOps) return false;
     const ops = this.#tail.range(lastSeq + 1, coverSeq);
     if (!ops) return false;
-    this.#admit(member);
-    member.send({
-      type: 'replay',
-      mapId: this.mapId,
-      fromSeq: lastSeq + 1,
-      toSeq: coverSeq,
-      ops,
-      role: member.role,
-      map: { id: this.mapId, name: this.#mapName },
-      presence: this.#presence.list(),
-    });
-    this.#joiners.replayed(member, coverSeq);
-    return true;
+    return this.#sendReplay(member, lastSeq, coverSeq, ops, { id: this.mapId, name: this.#mapName });
   }
 
   /** Replay (lastSeq, head] from storage when that is short enough; false when a snapshot is needed instead. */
@@ -412,18 +402,38 @@ export class Room {
     const ops = lastSeq < map.seq ? await readOps(db, this.mapId, lastSeq + 1, map.seq) : [];
     if (!current()) return true;
     if (ops.length !== map.seq - lastSeq) return false;
+    return this.#sendReplay(member, lastSeq, map.seq, ops, { id: map.id, name: map.name });
+  }
+
+  /**
+   * Send a resuming member the records (lastSeq, toSeq] it missed, or nothing (false: it needs a
+   * snapshot) when they are over MAX_REPLAY_BYTES. The `replay` message carries what fits below
+   * the socket's soft backpressure limit; the rest follows as `op` messages as the socket drains
+   * (the joiner's pump), so a replay of a few bulk records never trips the slow-consumer close.
+   */
+  #sendReplay(
+    member: RoomMember,
+    lastSeq: number,
+    toSeq: number,
+    ops: OpRecord[],
+    map: { id: string; name: string },
+  ): boolean {
+    const { limits } = this.#deps;
+    const { count, totalBytes } = splitByBytes(ops, limits.maxBackpressureBytes / 2);
+    if (totalBytes > limits.maxReplayBytes) return false;
     this.#admit(member);
+    const sentTo = count === ops.length ? toSeq : lastSeq + count;
     member.send({
       type: 'replay',
       mapId: this.mapId,
       fromSeq: lastSeq + 1,
-      toSeq: map.seq,
-      ops,
+      toSeq: sentTo,
+      ops: count === ops.length ? ops : ops.slice(0, count),
       role: member.role,
-      map: { id: map.id, name: map.name },
+      map,
       presence: this.#presence.list(),
     });
-    this.#joiners.replayed(member, map.seq);
+    this.#joiners.replayed(member, sentTo, ops.slice(count));
     return true;
   }
 

@@ -1,7 +1,7 @@
 import type { FeaturesChangedEvent } from '@meridian/protocol/client';
 import { describe, expect, it } from 'vitest';
 import {
-  BulkTally,
+  BulkNotices,
   bulkNotice,
   freshEdits,
   MAX_AUTHOR_TAGS,
@@ -38,6 +38,12 @@ describe('remoteActivity', () => {
       verb: 'deleted',
       count: 2,
     });
+    const named = remoteActivity({
+      ids: new Set(['x']),
+      origin: 'remote',
+      by: { clientId: 'ana', opKind: 'features.import', batch: { id: 'imp', total: 9 }, name: 'Ana' },
+    });
+    expect(named).toMatchObject({ batch: { id: 'imp', total: 9 }, name: 'Ana' });
   });
 
   it('ignores one’s own edits, feeds, layer ops and whole-map reloads', () => {
@@ -73,20 +79,55 @@ describe('author tags', () => {
 });
 
 describe('bulk notices', () => {
-  it('adds up the chunks of one import per person until drained', () => {
-    const tally = new BulkTally();
-    for (let i = 0; i < 100; i++) tally.add('ana', 'imported', 1000);
-    tally.add('bo', 'deleted', 3);
-    expect(tally.drain()).toEqual([
-      { clientId: 'ana', verb: 'imported', count: 100_000 },
-      { clientId: 'bo', verb: 'deleted', count: 3 },
+  const chunk = (count: number, extra: { batch?: { id: string; total: number }; name?: string } = {}) => ({
+    kind: 'bulk' as const,
+    clientId: 'ada-tab',
+    verb: 'imported' as const,
+    count,
+    ...extra,
+  });
+
+  it('tells an import once, when its last chunk arrives, with the whole count and the stamped name', () => {
+    const notices = new BulkNotices(1000);
+    const batch = { id: 'imp-1', total: 10_000 };
+    // Long pauses between chunks (a busy machine) do not split it.
+    for (let i = 0; i < 9; i++) {
+      expect(notices.add(chunk(1000, { batch, name: 'Ada' }), i * 5000)).toBeNull();
+      expect(notices.due(i * 5000 + 900)).toEqual([]);
+    }
+    expect(notices.add(chunk(1000, { batch, name: 'Ada' }), 50_000)).toEqual({
+      clientId: 'ada-tab',
+      name: 'Ada',
+      verb: 'imported',
+      count: 10_000,
+    });
+    expect(notices.nextDueAt()).toBeNull();
+  });
+
+  it('keeps two imports apart, and tells one cut short with how far it came', () => {
+    const notices = new BulkNotices(1000);
+    notices.add(chunk(100, { batch: { id: 'a', total: 300 }, name: 'Ada' }), 0);
+    notices.add(chunk(5, { batch: { id: 'b', total: 5 }, name: 'Bo' }), 10);
+    expect(notices.nextDueAt()).toBe(1000);
+    expect(notices.due(999)).toEqual([]);
+    expect(notices.due(1000)).toEqual([
+      { clientId: 'ada-tab', name: 'Ada', verb: 'imported', count: 100, total: 300 },
     ]);
-    expect(tally.drain()).toEqual([]);
+  });
+
+  it('adds up chunks without a batch per person until they pause', () => {
+    const notices = new BulkNotices(1000);
+    for (let i = 0; i < 100; i++) expect(notices.add(chunk(1000), i * 10)).toBeNull();
+    expect(notices.due(1500)).toEqual([]);
+    expect(notices.due(2000)).toEqual([
+      { clientId: 'ada-tab', name: undefined, verb: 'imported', count: 100_000 },
+    ]);
   });
 
   it('says who did what to how many', () => {
     expect(bulkNotice('Ana', 'imported', 285)).toBe('Ana imported 285 features');
     expect(bulkNotice('Ana', 'imported', 100_000)).toBe('Ana imported 100,000 features');
     expect(bulkNotice('Bo', 'deleted', 1)).toBe('Bo deleted 1 feature');
+    expect(bulkNotice('Ana', 'imported', 2189, 10_000)).toBe('Ana imported 2,189 of 10,000 features');
   });
 });

@@ -15,7 +15,16 @@ export type BulkVerb = 'imported' | 'deleted';
 /** What a change made by someone else means for the people watching. */
 export type RemoteActivity =
   | { kind: 'edit'; featureId: string; clientId: string }
-  | { kind: 'bulk'; clientId: string; verb: BulkVerb; count: number };
+  | {
+      kind: 'bulk';
+      clientId: string;
+      verb: BulkVerb;
+      count: number;
+      /** The import (or multi-delete) this chunk is part of, when its author's client said. */
+      batch?: { id: string; total: number };
+      /** The author's name as the server stamped it on the record. */
+      name?: string;
+    };
 
 /**
  * A single-feature edit earns an author tag; a bulk op (an import, a multi-delete) earns one
@@ -30,6 +39,8 @@ export function remoteActivity(event: FeaturesChangedEvent): RemoteActivity | nu
       clientId: by.clientId,
       verb: by.opKind === 'features.import' ? 'imported' : 'deleted',
       count: ids.size,
+      ...(by.batch ? { batch: by.batch } : {}),
+      ...(by.name ? { name: by.name } : {}),
     };
   if (!by.opKind.startsWith('feature.') || ids.size !== 1) return null;
   const [featureId] = ids;
@@ -67,29 +78,100 @@ export function freshEdits(
 }
 
 /**
- * Bulk ops by each person, added up until they pause: a 100,000-feature import arrives as
- * 100 chunks, and is told as one notice.
+ * A bulk op's chunks go quiet this long: what arrived of it is told. A chunk that completes its
+ * batch is told at once; this only ends a batch cut short (its author left mid-import) or chunks
+ * that carry no batch.
  */
-export class BulkTally {
-  readonly #counts = new Map<string, number>();
+export const BULK_QUIET_MS = 10_000;
 
-  add(clientId: string, verb: BulkVerb, count: number): void {
-    const key = `${verb}\u0000${clientId}`;
-    this.#counts.set(key, (this.#counts.get(key) ?? 0) + count);
+type BulkActivity = Extract<RemoteActivity, { kind: 'bulk' }>;
+
+interface BulkEntry {
+  clientId: string;
+  verb: BulkVerb;
+  name: string | undefined;
+  count: number;
+  total: number | undefined;
+  lastAt: number;
+}
+
+/** One notice to show: who, what, how many (of how many, when the bulk op was cut short). */
+export interface BulkNoticeEntry {
+  clientId: string;
+  name: string | undefined;
+  verb: BulkVerb;
+  count: number;
+  total?: number;
+}
+
+/**
+ * Bulk ops added up per import: the chunks of one batch (its id) are one notice, told when the
+ * last of them arrives, whatever the pauses between them (an import of 10,000 is not told as
+ * "2,189" because the machine was busy for a second). Chunks without a batch are added up per
+ * person until they pause. Time comes in as `now`, so this is tested without timers.
+ */
+export class BulkNotices {
+  readonly #entries = new Map<string, BulkEntry>();
+  readonly #quietMs: number;
+
+  constructor(quietMs = BULK_QUIET_MS) {
+    this.#quietMs = quietMs;
   }
 
-  /** Everything added since the last drain, one entry per person and verb. */
-  drain(): { clientId: string; verb: BulkVerb; count: number }[] {
-    const out = [...this.#counts].map(([key, count]) => {
-      const [verb, clientId] = key.split('\u0000') as [BulkVerb, string];
-      return { clientId, verb, count };
-    });
-    this.#counts.clear();
+  /** One more chunk; the notice to show now when it completes its batch. */
+  add(activity: BulkActivity, now: number): BulkNoticeEntry | null {
+    const key = activity.batch
+      ? `batch\u0000${activity.batch.id}`
+      : `${activity.verb}\u0000${activity.clientId}`;
+    const entry = this.#entries.get(key) ?? {
+      clientId: activity.clientId,
+      verb: activity.verb,
+      name: undefined,
+      count: 0,
+      total: activity.batch?.total,
+      lastAt: now,
+    };
+    entry.count += activity.count;
+    entry.lastAt = now;
+    entry.name = activity.name ?? entry.name;
+    this.#entries.set(key, entry);
+    if (entry.total === undefined || entry.count < entry.total) return null;
+    this.#entries.delete(key);
+    return noticeOf(entry);
+  }
+
+  /** The entries quiet for the quiet time at `now`, told (and forgotten). */
+  due(now: number): BulkNoticeEntry[] {
+    const out: BulkNoticeEntry[] = [];
+    for (const [key, entry] of this.#entries) {
+      if (now - entry.lastAt < this.#quietMs) continue;
+      this.#entries.delete(key);
+      out.push(noticeOf(entry));
+    }
     return out;
+  }
+
+  /** When the next entry falls due, or null when none is waiting. */
+  nextDueAt(): number | null {
+    let next: number | null = null;
+    for (const entry of this.#entries.values()) {
+      const at = entry.lastAt + this.#quietMs;
+      if (next === null || at < next) next = at;
+    }
+    return next;
   }
 }
 
-/** "Ana imported 285 features", "Ana deleted 1 feature". */
-export function bulkNotice(name: string, verb: BulkVerb, count: number): string {
-  return `${name} ${verb} ${count.toLocaleString('en-US')} feature${count === 1 ? '' : 's'}`;
+function noticeOf(entry: BulkEntry): BulkNoticeEntry {
+  const { clientId, name, verb, count, total } = entry;
+  return total !== undefined && count < total
+    ? { clientId, name, verb, count, total }
+    : { clientId, name, verb, count };
+}
+
+/** "Ana imported 285 features", "Ana deleted 1 feature", "Ana imported 2,189 of 10,000 features". */
+export function bulkNotice(name: string, verb: BulkVerb, count: number, total?: number): string {
+  const of = total === undefined ? '' : ` of ${total.toLocaleString('en-US')}`;
+  const plural = (total ?? count) === 1 ? '' : 's';
+  return `${name} ${verb} ${count.toLocaleString('en-US')}${of} feature${plural}`;
 }

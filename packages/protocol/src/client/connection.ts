@@ -1,6 +1,7 @@
 import { CloseCode, ErrorCode, FATAL_CLOSE_CODES, isTransientCode } from '../codes.ts';
 import { LIMITS } from '../limits.ts';
 import type { ClientMessage } from '../messages/client.ts';
+import { isBulkOpKind } from '../messages/common.ts';
 import type { ServerMessage } from '../messages/server.ts';
 import { encodeMessage, parseServerMessage } from '../parse.ts';
 import { subprotocolsFor } from '../version.ts';
@@ -83,6 +84,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Bumped by every attempt and by close(), so a token that arrives late opens nothing. */
   #generation = 0;
   #rttMs: number | null = null;
+  #maxBulkFrameBytes: number = LIMITS.MAX_FRAME_BYTES;
   #lastClose: { code: number; reason: string } | null = null;
 
   constructor(options: ConnectionOptions, delegate: ConnectionDelegate) {
@@ -104,6 +106,13 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
   get rttMs(): number | null {
     return this.#rttMs;
+  }
+  /**
+   * The frame limit for bulk ops, as the last server announced it in `welcome` (kept across
+   * reconnects); MAX_FRAME_BYTES until one did.
+   */
+  get maxBulkFrameBytes(): number {
+    return this.#maxBulkFrameBytes;
   }
   get lastClose(): { code: number; reason: string } | null {
     return this.#lastClose;
@@ -161,7 +170,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     const socket = this.#socket;
     if (!socket || socket.readyState !== OPEN) return false;
     const data = encodeMessage(message);
-    if (data.length > LIMITS.MAX_FRAME_BYTES) {
+    const bulk = message.type === 'op' && isBulkOpKind(message.op.kind);
+    if (data.length > (bulk ? this.#maxBulkFrameBytes : LIMITS.MAX_FRAME_BYTES)) {
       this.emit('error', {
         code: ErrorCode.FRAME_TOO_LARGE,
         message: `a ${message.type} message is over the frame limit`,
@@ -269,6 +279,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     const message = parsed.value;
     if (message.type === 'welcome') {
       if (this.#state.kind !== 'handshaking') return;
+      // Never above what this version knows, nor below the plain frame limit.
+      this.#maxBulkFrameBytes = Math.max(
+        LIMITS.MAX_FRAME_BYTES,
+        Math.min(message.maxBulkFrameBytes, LIMITS.MAX_BULK_FRAME_BYTES),
+      );
       this.#enter({ kind: 'joining', attempt: 0, retry: null });
       this.send(this.#delegate.join());
       return;

@@ -3,7 +3,10 @@ import { Feature } from '../geo.ts';
 import { LIMITS } from '../limits.ts';
 import type { Op } from '../messages/common.ts';
 
-/** Room left in a frame for the op envelope (`{"type":"op","mapId":…,"opId":…,"op":{"kind":…}}`). */
+/**
+ * Room left in a frame for the op envelope (`{"type":"op","mapId":…,"opId":…,"op":{"kind":…,"batch":…}}`);
+ * the server adds `by` (the author's name) to the record it broadcasts, not to this frame.
+ */
 const ENVELOPE_BYTES = 512;
 
 const encoder = new TextEncoder();
@@ -28,6 +31,12 @@ export function importChunks(
       throw new MeridianError(
         ErrorCode.FRAME_TOO_LARGE,
         `feature ${index} (${feature.id}) is ${size} bytes: more than a ${maxFrameBytes}-byte frame holds`,
+      );
+    }
+    if (size - 1 > LIMITS.MAX_FEATURE_BYTES) {
+      throw new MeridianError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `feature ${index} (${feature.id}) is ${size - 1} bytes: features are at most ${LIMITS.MAX_FEATURE_BYTES}`,
       );
     }
     if (

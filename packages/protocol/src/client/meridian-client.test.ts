@@ -17,6 +17,7 @@ const welcome: ServerMessage = {
   nodeId: 'n1',
   serverTime: 0,
   maxFrameBytes: 65536,
+  maxBulkFrameBytes: 1048576,
 };
 const snapshot = (seq = 0): ServerMessage => ({
   type: 'snapshot',
@@ -461,5 +462,74 @@ describe('gaps on a live connection', () => {
       ops: [create(2).record, create(3).record],
     });
     expect(client.seq).toBe(5);
+  });
+
+  it('asks on when a sync answer stops short of the range (its records were many bytes)', async () => {
+    const { client } = makeClient(clock);
+    const socket = await join(client);
+    socket.receive(create(1));
+    socket.receive(create(5));
+    expect(syncs(socket)).toEqual([{ type: 'sync', mapId: MAP, fromSeq: 2, toSeq: 4 }]);
+    socket.receive({ type: 'replay', mapId: MAP, fromSeq: 2, toSeq: 2, ops: [create(2).record] });
+    expect(syncs(socket).at(-1)).toEqual({ type: 'sync', mapId: MAP, fromSeq: 3, toSeq: 4 });
+    socket.receive({
+      type: 'replay',
+      mapId: MAP,
+      fromSeq: 3,
+      toSeq: 4,
+      ops: [create(3).record, create(4).record],
+    });
+    expect(client.seq).toBe(5);
+    expect(syncs(socket)).toHaveLength(2);
+  });
+});
+
+describe('an import across a dead node', () => {
+  it('counts a chunk committed but never acknowledged once its record comes in the resume replay', async () => {
+    const { client } = makeClient(clock, { window: 64, burst: 1000, perSecond: 1000 });
+    const first = await join(client);
+    const feature = (id: string) => ({
+      type: 'Feature' as const,
+      id,
+      geometry: { type: 'Point' as const, coordinates: [1, 2] as [number, number] },
+      properties: {},
+      version: 0,
+    });
+    const acks: string[] = [];
+    client.on('ack', (opId) => acks.push(opId));
+    const done = client.importFeatures([feature('a'), feature('b')], { maxFrameBytes: 660 });
+    await settle();
+    const sent = first.sentOfType('op');
+    expect(sent).toHaveLength(2);
+    // The node committed both chunks, acknowledged only the first, and died.
+    first.receive({ type: 'ack', mapId: MAP, opId: sent[0]?.opId ?? '', seq: 1 });
+    first.drop(CloseCode.SERVICE_RESTART, 'gone');
+    clock.advance(1000);
+    await settle();
+    const second = lastSocket();
+    second.open();
+    second.receive(welcome);
+    const record = (seq: number, index: number) => ({
+      seq,
+      opId: sent[index]?.opId ?? '',
+      clientId: 'c-test',
+      op: sent[index]?.op as never,
+      at: 1,
+    });
+    second.receive({
+      type: 'replay',
+      mapId: MAP,
+      fromSeq: 1,
+      toSeq: 2,
+      ops: [record(1, 0), record(2, 1)],
+      role: 'edit',
+      presence: [],
+    });
+    const result = await done;
+    expect(result.opIds).toEqual(sent.map((op) => op.opId));
+    expect(acks).toEqual(result.opIds);
+    // Nothing resent: both are committed.
+    expect(second.sentOfType('op')).toEqual([]);
+    expect(client.pendingCount).toBe(0);
   });
 });

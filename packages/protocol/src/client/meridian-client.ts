@@ -304,7 +304,11 @@ export class MeridianClient extends Emitter<ClientEvents> {
     options: { onProgress?: (progress: ImportProgress) => void; maxFrameBytes?: number } = {},
   ): Promise<{ opIds: string[]; featureIds: string[] }> {
     const valid = validateImport(features);
-    const chunks = importChunks(valid, options.maxFrameBytes);
+    // Chunks as big as the server said bulk frames may be: fewer transactions and records.
+    const batch = { id: randomId(), total: valid.length };
+    const chunks = importChunks(valid, options.maxFrameBytes ?? this.#connection.maxBulkFrameBytes).map(
+      (chunk) => ({ ...chunk, batch }),
+    );
     const sizes = new Map<string, number>();
     const progress: ImportProgress = {
       committedFeatures: 0,
@@ -355,9 +359,10 @@ export class MeridianClient extends Emitter<ClientEvents> {
   /** Delete many features, in `features.delete` ops of at most LIMITS.MAX_DELETE_IDS_PER_OP ids. */
   deleteFeatures(ids: readonly string[]): string[] {
     const opIds: string[] = [];
+    const batch = { id: randomId(), total: ids.length };
     for (let i = 0; i < ids.length; i += LIMITS.MAX_DELETE_IDS_PER_OP)
       opIds.push(
-        this.submit({ kind: 'features.delete', ids: ids.slice(i, i + LIMITS.MAX_DELETE_IDS_PER_OP) }),
+        this.submit({ kind: 'features.delete', ids: ids.slice(i, i + LIMITS.MAX_DELETE_IDS_PER_OP), batch }),
       );
     return opIds;
   }

@@ -54,6 +54,7 @@ export class MapReplica {
   #seq = 0;
   #hasSnapshot = false;
   #pending: PendingOp[] = [];
+  #committedUnacked: { opId: string; seq: number }[] = [];
   #view: MapState | null = null;
   /** Records that arrived ahead of a gap, by seq. */
   readonly #ahead = new Map<number, OpRecord>();
@@ -268,7 +269,7 @@ export class MapReplica {
     for (const id of touchedFeatureIds(this.#confirmed, record.op)) changed.add(id);
     applyOp(this.#confirmed, record.op);
     this.#seq = record.seq;
-    if (record.clientId === this.clientId) this.#removePending(record.opId);
+    if (record.clientId === this.clientId) this.#removePending(record.opId, record.seq);
     // Pending ops are replayed on top of the new confirmed state, so what they touch may change too.
     if (!ownOldest)
       for (const pending of this.#pending)
@@ -283,11 +284,25 @@ export class MapReplica {
     }
   }
 
-  #removePending(opId: string): void {
+  /** `committedSeq`: its record was applied at that seq (not an ack, not a refusal). */
+  #removePending(opId: string, committedSeq?: number): void {
     const index = this.#pending.findIndex((p) => p.opId === opId);
     if (index >= 0) {
+      if (committedSeq !== undefined && this.#pending[index]?.ackedSeq === undefined)
+        this.#committedUnacked.push({ opId, seq: committedSeq });
       this.#pending.splice(index, 1);
       this.#view = null;
     }
+  }
+
+  /**
+   * Own ops whose record was applied before their ack came (a resume replays a chunk the dead
+   * node committed but never acknowledged): committed at that seq, so the caller settles them as
+   * if acknowledged; no ack will come for them. Emptied by the call.
+   */
+  takeCommittedUnacked(): { opId: string; seq: number }[] {
+    const taken = this.#committedUnacked;
+    this.#committedUnacked = [];
+    return taken;
   }
 }

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Feature } from '../geo.ts';
 import type { ServerMessage } from '../messages/server.ts';
 import { createMapState, stateHash } from '../state.ts';
+import { PROTOCOL_VERSION } from '../version.ts';
 import { MeridianClient } from './meridian-client.ts';
 import { MapReplica, type SnapshotProgress } from './replica.ts';
 import { lastSocket, ManualClock, ScriptedSocket, ScriptedWebSocket, settle } from './test-doubles.ts';
@@ -131,18 +132,19 @@ describe('MeridianClient, streamed snapshot', () => {
     socket.open();
     socket.receive({
       type: 'welcome',
-      v: 3,
+      v: PROTOCOL_VERSION,
       clientId: 'c-test',
       nodeId: 'n',
       serverTime: 0,
       maxFrameBytes: 65536,
+      maxBulkFrameBytes: 1048576,
     });
     return { client, socket };
   }
 
   it('shows features and reports progress as chunks arrive, and is joined only at the end', async () => {
     const { client, socket } = await connected();
-    expect(socket.sentOfType('hello')[0]?.v).toBe(3);
+    expect(socket.sentOfType('hello')[0]?.v).toBe(PROTOCOL_VERSION);
     const progress: SnapshotProgress[] = [];
     const drawn: number[] = [];
     client.on('snapshotProgress', (p) => progress.push(p));
@@ -184,11 +186,12 @@ describe('MeridianClient, streamed snapshot', () => {
     again.open();
     again.receive({
       type: 'welcome',
-      v: 3,
+      v: PROTOCOL_VERSION,
       clientId: 'c-test',
       nodeId: 'n',
       serverTime: 0,
       maxFrameBytes: 65536,
+      maxBulkFrameBytes: 1048576,
     });
     expect(again.sentOfType('join')).toEqual([{ type: 'join', mapId: MAP }]);
   });
@@ -205,11 +208,12 @@ describe('MeridianClient, streamed snapshot', () => {
     again.open();
     again.receive({
       type: 'welcome',
-      v: 3,
+      v: PROTOCOL_VERSION,
       clientId: 'c-test',
       nodeId: 'n',
       serverTime: 0,
       maxFrameBytes: 65536,
+      maxBulkFrameBytes: 1048576,
     });
     expect(again.sentOfType('join')).toEqual([{ type: 'join', mapId: MAP }]);
   });

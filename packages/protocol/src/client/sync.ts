@@ -1,7 +1,7 @@
 import { ErrorCode, isTransientCode } from '../codes.ts';
 import { randomId } from '../ids.ts';
 import type { ClientMessage } from '../messages/client.ts';
-import type { Op, PresenceEntry, Role } from '../messages/common.ts';
+import type { BulkBatch, Op, OpRecord, PresenceEntry, Role } from '../messages/common.ts';
 import type { LayerStatus, ServerMessage, ServerMessageOf } from '../messages/server.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF, retryDelayMs } from './backoff.ts';
 import { type Clock, Timer } from './clock.ts';
@@ -16,8 +16,11 @@ const SYNC_RETRY_DEFAULT_MS = 1000;
 export interface FeaturesChangedEvent {
   ids: Changed;
   origin: 'local' | 'remote';
-  /** For one remote record: the client that made it and the op's kind. */
-  by?: { clientId: string; opKind: Op['kind'] };
+  /**
+   * For one remote record: the client that made it and the op's kind; for a bulk op also the
+   * import (or multi-delete) it is a chunk of, and its author's name as the server stamped it.
+   */
+  by?: { clientId: string; opKind: Op['kind']; batch?: BulkBatch; name?: string };
 }
 
 /**
@@ -80,6 +83,8 @@ export class MapSync extends Emitter<SyncEvents> {
   #role: Role | null = null;
   #mapName = '';
   #requestedGapTo = 0;
+  /** Own ops told as acknowledged because their record arrived before any ack. */
+  readonly #toldByRecord = new Set<string>();
   readonly #layerStatuses = new Map<string, LayerStatus>();
 
   constructor(options: SyncOptions) {
@@ -164,6 +169,8 @@ export class MapSync extends Emitter<SyncEvents> {
         this.#onRecord(message.record);
         return true;
       case 'ack':
+        // Told already, when its record came first.
+        if (this.#toldByRecord.delete(message.opId)) return true;
         this.replica.acknowledge(message.opId, message.seq);
         this.#settle(message.opId);
         this.emit('ack', message.opId, message.seq);
@@ -253,19 +260,24 @@ export class MapSync extends Emitter<SyncEvents> {
         for (const id of result.changed) changed.add(id);
     }
     // A replay with presence answers a join (resume); without, it answers a `sync`.
+    this.#settleCommittedUnacked();
     if (message.presence) this.#onJoined(message.presence);
     this.#requestedGapTo = 0;
     this.emit('featuresChanged', { ids: changed, origin: 'remote' });
+    // A `sync` answer stops short of the range asked when its records are many bytes: ask on.
+    const gap = message.presence ? null : this.replica.gap();
+    if (gap) this.#requestSync(gap);
   }
 
   #onRecord(record: ServerMessageOf<'op'>['record']): void {
     const result = this.replica.receive(record);
+    this.#settleCommittedUnacked();
     if (result.kind === 'applied') {
       const own = record.clientId === this.#options.clientId;
       this.emit('featuresChanged', {
         ids: result.changed,
         origin: own ? 'local' : 'remote',
-        ...(own ? {} : { by: { clientId: record.clientId, opKind: record.op.kind } }),
+        ...(own ? {} : { by: recordAuthor(record) }),
       });
     } else if (result.kind === 'gap' && result.toSeq > this.#requestedGapTo) {
       // Ask once per missing range; the replay fills it and the buffered records drain.
@@ -355,6 +367,18 @@ export class MapSync extends Emitter<SyncEvents> {
     });
   }
 
+  /** Own ops committed without an ack reaching us: settled and told as acknowledged, once. */
+  #settleCommittedUnacked(): void {
+    for (const { opId, seq } of this.replica.takeCommittedUnacked()) {
+      // Its ack may still come (sent before the record, queued behind it): not told twice. Kept
+      // small: a resumed client is told this for the few chunks its dead node never acked.
+      if (this.#toldByRecord.size >= 1000) this.#toldByRecord.clear();
+      this.#toldByRecord.add(opId);
+      this.#settle(opId);
+      this.emit('ack', opId, seq);
+    }
+  }
+
   #settle(opId: string): void {
     this.#retries.delete(opId);
     this.#pacer.settle(opId);
@@ -377,4 +401,15 @@ export class MapSync extends Emitter<SyncEvents> {
     if (wait === null) this.#pumpTimer.cancel();
     else this.#pumpTimer.start(wait, () => this.#pump());
   }
+}
+
+/** Who made a record, as `featuresChanged` tells it (one name and batch per bulk chunk). */
+function recordAuthor(record: OpRecord): NonNullable<FeaturesChangedEvent['by']> {
+  const { op } = record;
+  const by: NonNullable<FeaturesChangedEvent['by']> = { clientId: record.clientId, opKind: op.kind };
+  if (op.kind === 'features.import' || op.kind === 'features.delete') {
+    if (op.batch) by.batch = op.batch;
+    if (op.by) by.name = op.by.name;
+  }
+  return by;
 }

@@ -6,7 +6,7 @@ import { Cursor, DisplayName, Id, Op, Seq, Viewport } from './common.ts';
  * First message on every connection. `clientId` names this tab; `personId` the person (shared by
  * the tabs of one browser profile; the client id when absent). `color` is a preference: the map
  * assigns the colour, this one when nobody there holds it.
- * `{"type":"hello","v":3,"clientId":"c-7f3a","personId":"p-41d0","name":"Ada","color":"#0076d3"}`
+ * `{"type":"hello","v":4,"clientId":"c-7f3a","personId":"p-41d0","name":"Ada","color":"#0076d3"}`
  */
 export const HelloMessage = z.strictObject({
   type: z.literal('hello'),

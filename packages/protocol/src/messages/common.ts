@@ -122,6 +122,25 @@ export type LayerKind = Layer['kind'];
 /** True for a user layer (features people may move into and out of it). */
 export const isUserLayer = (layer: Layer | undefined): layer is UserLayer => layer?.kind === 'user';
 
+/**
+ * The import (or multi-delete) a bulk op's chunk belongs to: every chunk of it carries the same
+ * `id` and the number of features of the whole, so a watcher tells it as one notice.
+ * `{"id":"imp-7Qx2","total":100000}`
+ */
+export const BulkBatch = z.strictObject({
+  id: Id,
+  total: z.number().int().positive().max(10_000_000),
+});
+export type BulkBatch = z.infer<typeof BulkBatch>;
+
+/**
+ * Who made a bulk op, as the committing server knew them (their name from `hello`, whatever the
+ * client wrote here): carried by the record, so even a member who is only counted (not listed) is
+ * named to the others. `{"name":"Ada"}`
+ */
+export const BulkAuthor = z.strictObject({ name: DisplayName });
+export type BulkAuthor = z.infer<typeof BulkAuthor>;
+
 /** Durable operations. Each is validated, persisted with the map's next seq and fanned out. */
 export const Op = z.discriminatedUnion('kind', [
   /** `{"kind":"feature.create","feature":{"type":"Feature","id":"f1","geometry":{...},"properties":{},"version":0}}` */
@@ -140,6 +159,8 @@ export const Op = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('features.import'),
     features: z.array(Feature).min(1).max(LIMITS.MAX_IMPORT_FEATURES_PER_OP),
+    batch: BulkBatch.optional(),
+    by: BulkAuthor.optional(),
   }),
   /**
    * Delete many features in one commit; ids already gone are skipped (so the undo of an import
@@ -149,6 +170,8 @@ export const Op = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('features.delete'),
     ids: z.array(FeatureId).min(1).max(LIMITS.MAX_DELETE_IDS_PER_OP),
+    batch: BulkBatch.optional(),
+    by: BulkAuthor.optional(),
   }),
   /** `{"kind":"map.rename","name":"Trip to Lyon"}` */
   z.strictObject({ kind: z.literal('map.rename'), name: DisplayName }),
@@ -198,6 +221,12 @@ export const OpRecord = z.strictObject({
   at: z.number().int().nonnegative(),
 });
 export type OpRecord = z.infer<typeof OpRecord>;
+
+/** The ops that change many features at once and may fill a bulk frame (LIMITS.MAX_BULK_FRAME_BYTES). */
+export type BulkOpKind = 'features.import' | 'features.delete';
+export function isBulkOpKind(kind: Op['kind']): kind is BulkOpKind {
+  return kind === 'features.import' || kind === 'features.delete';
+}
 
 /**
  * One tab of someone listed on a map (an editor who moved a cursor, edited or summoned), with

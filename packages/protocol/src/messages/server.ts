@@ -7,7 +7,7 @@ const ErrorCodeSchema = z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorC
 
 /**
  * Answer to `hello`.
- * `{"type":"welcome","v":1,"clientId":"c-7f3a","nodeId":"node-a","serverTime":1712345678901,"maxFrameBytes":65536}`
+ * `{"type":"welcome","v":4,"clientId":"c-7f3a","nodeId":"node-a","serverTime":1712345678901,"maxFrameBytes":65536,"maxBulkFrameBytes":1048576}`
  */
 export const WelcomeMessage = z.strictObject({
   type: z.literal('welcome'),
@@ -16,6 +16,8 @@ export const WelcomeMessage = z.strictObject({
   nodeId: z.string().max(128),
   serverTime: z.number(),
   maxFrameBytes: z.number().int().positive(),
+  /** The frame limit for bulk ops (`features.import`, `features.delete`); at least `maxFrameBytes`. */
+  maxBulkFrameBytes: z.number().int().positive(),
 });
 
 /**

@@ -4,7 +4,8 @@ import type { MeridianClient } from '@meridian/protocol/client';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { MapView } from '../../../map/map-view.ts';
 import {
-  BulkTally,
+  type BulkNoticeEntry,
+  BulkNotices,
   bulkNotice,
   freshEdits,
   type RemoteEdit,
@@ -14,8 +15,6 @@ import {
 import { useClientVersion } from '../../../session/use-client.ts';
 import type { Notify } from '../../../session/use-session-notices.ts';
 
-/** A bulk op's chunks stop arriving for this long: the import is told as one notice. */
-const BULK_QUIET_MS = 1200;
 const FOLLOW_EASE_MS = 250;
 const SUMMON_EASE_MS = 700;
 
@@ -46,15 +45,24 @@ export function usePresence(client: MeridianClient | null, view: MapView | null,
   }, [client, view, notify]);
 
   // Who changed which feature: a tag for a single edit by someone else, the newest few only; a
-  // bulk op (an import arrives as many chunks) is added up and told once when its author pauses.
+  // bulk op (an import arrives as many chunks) is added up and told once, when its last chunk
+  // arrives, naming its author as the server stamped it (even one only counted in the audience).
   useEffect(() => {
     if (!client) return;
-    const tally = new BulkTally();
+    const notices = new BulkNotices();
     let quiet: ReturnType<typeof setTimeout> | null = null;
-    const tell = () => {
-      quiet = null;
-      for (const { clientId, verb, count } of tally.drain())
-        notify(bulkNotice(client.peers.get(clientId)?.name ?? 'Someone', verb, count));
+    const tell = ({ clientId, name, verb, count, total }: BulkNoticeEntry) =>
+      notify(bulkNotice(name ?? client.personOf(clientId)?.name ?? 'Someone', verb, count, total));
+    const arm = () => {
+      if (quiet) clearTimeout(quiet);
+      const at = notices.nextDueAt();
+      quiet =
+        at === null
+          ? null
+          : setTimeout(() => {
+              for (const entry of notices.due(Date.now())) tell(entry);
+              arm();
+            }, at - Date.now());
     };
     const off = client.on('featuresChanged', (event) => {
       const activity = remoteActivity(event);
@@ -62,9 +70,9 @@ export function usePresence(client: MeridianClient | null, view: MapView | null,
         const edit = { clientId: activity.clientId, at: Date.now() };
         setRemoteEdits((edits) => withRemoteEdit(edits, activity.featureId, edit));
       } else if (activity?.kind === 'bulk') {
-        tally.add(activity.clientId, activity.verb, activity.count);
-        if (quiet) clearTimeout(quiet);
-        quiet = setTimeout(tell, BULK_QUIET_MS);
+        const done = notices.add(activity, Date.now());
+        if (done) tell(done);
+        arm();
       }
     });
     return () => {
