@@ -328,7 +328,7 @@ describe('bad input', () => {
     // Far beyond the hard frame limit uWS drops the connection itself before buffering it.
     closes.push(
       expectClose('huge', 1006, (socket) => {
-        socket.send('x'.repeat(node.config.maxFrameBytes * 8));
+        socket.send('x'.repeat(node.config.maxBulkFrameBytes * 4));
         sent += 1;
       }),
     );

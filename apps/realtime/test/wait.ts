@@ -1,8 +1,12 @@
-/** Poll `check` until it returns a truthy value; fails after `timeoutMs` with `what` in the message. */
+/**
+ * Poll `check` until it returns a truthy value; fails after `timeoutMs` with `what` in the message.
+ * The default is generous: npm test runs this suite beside the Docker image builds, and a wait only
+ * lasts that long when something is wrong.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | Promise<T>,
-  { timeoutMs = 10_000, intervalMs = 20 } = {},
+  { timeoutMs = 30_000, intervalMs = 20 } = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
