@@ -17,9 +17,8 @@ import {
 // bulk chunks; Bo, on the other realtime node, sees every feature. Cy then opens the map on a
 // phone and watches it load (the snapshot streams in). Ada presses undo, and the whole import is
 // gone for all of them. BULK_E2E_FEATURES sets the size: 10,000 by default, what fits the CI budget
-// here; 100,000 runs the same test (`npm run test:e2e:100k -w @meridian/web`), outside `npm test`:
-// its server side alone (the import's commits) takes minutes on this machine (see BENCHMARKS.md,
-// "Bulk import" and "Joining a big map in a browser").
+// here; 100,000 runs the same test (`BULK_E2E_FEATURES=100000`), its time mostly the server's
+// commits of the import (see BENCHMARKS.md, "Bulk import" and "Joining a big map in a browser").
 const FEATURES = Number(process.env.BULK_E2E_FEATURES ?? 10_000);
 const PHONE = { width: 390, height: 844 };
 /** Each step's wait grows with the import (a shared 2-core machine takes minutes for 100,000). */

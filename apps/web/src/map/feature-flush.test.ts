@@ -79,39 +79,4 @@ describe('FeatureFlushPacer', () => {
     expect(p.inBurst).toBe(false);
     expect(p.changed(1)).toBe(0);
   });
-
-  it('draws a streaming snapshot in doubling steps: about log2(N) updates for N features', () => {
-    const { p, advance } = pacer();
-    const CHUNK = 120;
-    let rendered = 0;
-    let pending = 0;
-    let flushes = 0;
-    let work = 0;
-    for (let chunk = 0; chunk < 100_000 / CHUNK; chunk++) {
-      pending += CHUNK;
-      // The map flushes on the next frame (a paced delay is all right too; a hold is not a flush).
-      if (p.changed(CHUNK, { rendered, pending }) < FEATURE_FLUSH_PACING.fillStallMs) {
-        p.flushing();
-        rendered += pending;
-        pending = 0;
-        flushes++;
-        work += rendered;
-      }
-      advance(10);
-    }
-    expect(rendered).toBeGreaterThan(0);
-    // The first chunk drew at once; then each update at least doubled the map.
-    expect(flushes).toBeLessThanOrEqual(Math.ceil(Math.log2(100_000 / CHUNK)) + 1);
-    // The sources were rebuilt with at most ~2N features in all (the tail, drawn at the end, aside).
-    expect(work).toBeLessThanOrEqual(2 * rendered);
-  });
-
-  it('holds a streaming snapshot’s small change only until the stall fallback', () => {
-    const { p } = pacer();
-    expect(p.changed(120, { rendered: 0, pending: 120 })).toBe(0);
-    expect(p.changed(120, { rendered: 5_000, pending: 120 })).toBe(FEATURE_FLUSH_PACING.fillStallMs);
-    expect(p.changed(120, { rendered: 5_000, pending: 5_000 })).toBeLessThan(
-      FEATURE_FLUSH_PACING.fillStallMs,
-    );
-  });
 });

@@ -6,11 +6,7 @@
  * burst the updates are paced instead: each waits until the previous one's worker time has been
  * repaid several times over (the worker is busy a bounded share of the load), and goes out once
  * the stream pauses or, at the latest, after a progress interval, so the map still fills while
- * the stream lasts. A snapshot streaming into an empty map (a join) is held further: an update
- * goes out only once it at least doubles what the map holds, so the sources are rebuilt about
- * log2(N) times while N features arrive (O(N) work in all, not O(N) per second of the stream);
- * the first chunk still draws at once and the rest when the stream ends. Time is injected; this
- * holds no MapLibre state.
+ * the stream lasts. Time is injected; this holds no MapLibre state.
  */
 
 export interface FeatureFlushPacing {
@@ -25,18 +21,6 @@ export interface FeatureFlushPacing {
   minIntervalMs: number;
   /** …nor closer than this many times the last flush's worker time. */
   workFactor: number;
-  /**
-   * While a snapshot streams into the map: changes wait until they are this many times what the
-   * map already holds, or until the stream ends (the caller says so) or stalls this long.
-   */
-  fillGrowth: number;
-  fillStallMs: number;
-}
-
-/** What the map holds and has waiting while a snapshot streams into it. */
-export interface FillState {
-  rendered: number;
-  pending: number;
 }
 
 export const FEATURE_FLUSH_PACING: FeatureFlushPacing = {
@@ -46,8 +30,6 @@ export const FEATURE_FLUSH_PACING: FeatureFlushPacing = {
   progressMs: 1_000,
   minIntervalMs: 300,
   workFactor: 3,
-  fillGrowth: 1,
-  fillStallMs: 5_000,
 };
 
 export class FeatureFlushPacer {
@@ -72,16 +54,12 @@ export class FeatureFlushPacer {
 
   /**
    * `count` ids changed (`Infinity` for a change of everything that must show at once, like the
-   * first fill). `fill` is given while a snapshot streams into the map. Returns how long to wait
-   * before flushing: 0 means on the next animation frame.
+   * first fill). Returns how long to wait before flushing: 0 means on the next animation frame.
    */
-  changed(count: number, fill?: FillState): number {
+  changed(count: number): number {
     const now = this.#now();
     const pacing = this.#pacing;
     if (count === Number.POSITIVE_INFINITY) return 0;
-    // The stream's next chunk (or its end) comes sooner than this; it is only the fallback.
-    if (fill && fill.rendered > 0 && fill.pending < fill.rendered * pacing.fillGrowth)
-      return pacing.fillStallMs;
     if (now - this.#windowStart > pacing.burstWindowMs) {
       this.#windowStart = now;
       this.#windowIds = 0;

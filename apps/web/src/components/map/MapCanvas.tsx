@@ -97,23 +97,12 @@ export default function MapCanvas({
       view.setFeatures(presenter.features, changed);
       if (changed === 'all') view.redrawFeatures();
     };
-    // Before each draw: the map holds back a streaming snapshot's chunks until they add up.
-    const streaming = () => view.setStreaming(client.loading !== null);
-    streaming();
     draw('all');
     view.setPeers(client.peers);
-    const offState = client.on('featuresChanged', ({ ids }) => {
-      streaming();
-      draw(ids);
-    });
-    // The stream's end (joined) or its loss (the connection closed) need not change a feature.
-    const offStatus = client.on('status', streaming);
-    const offClose = client.on('close', streaming);
+    const offState = client.on('featuresChanged', ({ ids }) => draw(ids));
     const offPresence = client.on('presence', (peers) => view.setPeers(peers));
     return () => {
       offState();
-      offStatus();
-      offClose();
       offPresence();
     };
   }, [view, client, hiddenLayers]);
