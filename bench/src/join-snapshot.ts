@@ -4,7 +4,7 @@ import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import {
   createMapState,
   type Feature,
-  STREAMED_SNAPSHOT_VERSION,
+  PROTOCOL_VERSION,
   stateHash,
   subprotocolsFor,
 } from '@meridian/protocol';
@@ -92,7 +92,7 @@ async function seed(wsUrl: string, token: string, mapId: string, features: Featu
       ws.send(
         JSON.stringify({
           type: 'hello',
-          v: STREAMED_SNAPSHOT_VERSION,
+          v: PROTOCOL_VERSION,
           clientId: 'seeder',
           name: 'Seeder',
           color: '#000000',
