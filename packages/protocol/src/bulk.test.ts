@@ -97,7 +97,7 @@ describe('import chunks', () => {
     });
     expect(() => importChunks([point('a'), line(10_000)])).toThrow(/feature 1 \(big\)/);
     expect(() =>
-      validateImport([point('a'), { ...point('b'), properties: { __proto__: null, ['constructor']: 1 } }]),
+      validateImport([point('a'), { ...point('b'), properties: { __proto__: null, constructor: 1 } }]),
     ).toThrow(/feature 1/);
     expect(() =>
       validateImport([{ ...point('c'), geometry: { type: 'Point', coordinates: [Number.NaN, 0] } }]),
