@@ -148,6 +148,9 @@ export class MapView {
   #features: ReadonlyMap<string, Feature> = new Map();
   #layerColors: ReadonlyMap<string, string> = new Map();
   #pendingChange: Set<string> | 'all' = new Set();
+  /** A snapshot is streaming into the map (a join): its chunks are drawn in doubling steps. */
+  #streaming = false;
+  readonly #fillSteps: boolean;
   #selected: string | null = null;
   /** Every selected feature, when several are (shift-click); `#selected` is set only for one. */
   #selection: readonly string[] = [];
@@ -193,8 +196,11 @@ export class MapView {
     this.#offlineBasemap = options.offlineBasemap;
     this.#basemapFallbackMs = options.basemapFallbackMs;
     this.#basemapDetailUrl = options.basemap.detailUrl;
-    // `?featureFlush=frame` keeps the old one-diff-per-frame behaviour, for benchmarks to compare.
-    const everyFrame = new URLSearchParams(window.location.search).get('featureFlush') === 'frame';
+    // `?featureFlush=frame` keeps the old one-diff-per-frame behaviour, `?featureFlush=paced` the
+    // paced one without the doubling steps of a streaming join, for benchmarks to compare.
+    const flushMode = new URLSearchParams(window.location.search).get('featureFlush');
+    const everyFrame = flushMode === 'frame';
+    this.#fillSteps = flushMode !== 'frame' && flushMode !== 'paced';
     this.#flushPacer = new FeatureFlushPacer(
       () => performance.now(),
       everyFrame ? { ...FEATURE_FLUSH_PACING, burstIds: Number.POSITIVE_INFINITY } : FEATURE_FLUSH_PACING,
@@ -281,7 +287,8 @@ export class MapView {
 
   // ---- state in ----
 
-  setFeatures(features: ReadonlyMap<string, Feature>, changed: Changed): void {
+  /** `local`: the change is this person's own (see FeatureFlushPacer: a small one draws at once). */
+  setFeatures(features: ReadonlyMap<string, Feature>, changed: Changed, local = false): void {
     this.#features = features;
     if (changed === 'all' || this.#pendingChange === 'all') this.#pendingChange = 'all';
     else for (const id of changed) this.#pendingChange.add(id);
@@ -292,7 +299,25 @@ export class MapView {
           ? Number.POSITIVE_INFINITY
           : features.size
         : changed.size;
-    this.#scheduleFlush(this.#flushPacer.changed(count));
+    const pending = this.#pendingChange;
+    const fill =
+      this.#streaming && pending !== 'all'
+        ? { rendered: this.#rendered.size, pending: pending.size }
+        : undefined;
+    this.#scheduleFlush(this.#flushPacer.changed(count, { fill, local }));
+  }
+
+  /**
+   * Whether a snapshot is streaming into the map (see `watchSnapshotStream`). While it is, its
+   * chunks are drawn in steps that double what the map holds; when it ends, the rest is drawn on
+   * the next frame.
+   */
+  setStreaming(streaming: boolean): void {
+    if (streaming === this.#streaming || !this.#fillSteps) return;
+    this.#streaming = streaming;
+    this.#container.dataset.streaming = String(streaming);
+    const pending = this.#pendingChange;
+    if (!streaming && (pending === 'all' || pending.size > 0)) this.#scheduleFlush();
   }
 
   /**
