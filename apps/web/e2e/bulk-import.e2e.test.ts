@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMap, mapLink } from './support/api.ts';
+import { featureCollection } from './support/big-file.ts';
 import {
   eventually,
   launchBrowser,
@@ -23,41 +24,6 @@ const FEATURES = Number(process.env.BULK_E2E_FEATURES ?? 10_000);
 const PHONE = { width: 390, height: 844 };
 /** Each step's wait grows with the import (a shared 2-core machine takes minutes for 100,000). */
 const STEP_MS = Math.max(240_000, FEATURES * 6);
-
-/** A GeoJSON file of `count` mixed features: CSV-like points, two-island MultiPolygons, 3D tracks. */
-function featureCollection(count: number): string {
-  const features = Array.from({ length: count }, (_, i) => {
-    const lng = ((i * 7.3) % 340) - 170;
-    const lat = ((i * 3.1) % 160) - 80;
-    if (i % 3 === 0)
-      return {
-        type: 'Feature',
-        geometry: { type: 'Point', coordinates: [lng, lat] },
-        properties: { title: `Address ${i}`, street: `${i} Main St`, zip: 10_000 + (i % 9000) },
-      };
-    const square = (x: number) => [
-      [x, lat],
-      [x + 0.5, lat],
-      [x + 0.5, lat + 0.5],
-      [x, lat],
-    ];
-    if (i % 3 === 1)
-      return {
-        type: 'Feature',
-        geometry: { type: 'MultiPolygon', coordinates: [[square(lng)], [square(lng + 1)]] },
-        properties: { title: `Islands ${i}`, population: i * 13, fill: '#00aa00' },
-      };
-    return {
-      type: 'Feature',
-      geometry: {
-        type: 'LineString',
-        coordinates: Array.from({ length: 20 }, (_, k) => [lng + k * 0.01, lat, 100 + k]),
-      },
-      properties: { title: `Run ${i}`, stroke: '#123456', 'stroke-width': 3 },
-    };
-  });
-  return JSON.stringify({ type: 'FeatureCollection', features });
-}
 
 /** The number of features the page's feature list says the map holds (its optimistic view). */
 async function featureCount(page: Page): Promise<number> {
