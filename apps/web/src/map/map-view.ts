@@ -1,4 +1,13 @@
-import type { Cursor, Feature, Geometry, Layer, Position, PresenceEntry, Viewport } from '@meridian/protocol';
+import type {
+  BulkBatch,
+  Cursor,
+  Feature,
+  Geometry,
+  Layer,
+  Position,
+  PresenceEntry,
+  Viewport,
+} from '@meridian/protocol';
 import type { Changed } from '@meridian/protocol/client';
 import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
@@ -28,6 +37,7 @@ import {
 import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
 import { changedLayerColors, layerColors } from '../layers/layer-colors.ts';
 import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
+import { BulkArrivals } from './bulk-arrivals.ts';
 import { CursorOverlay } from './cursor-overlay.ts';
 import { FEATURE_FLUSH_PACING, FeatureFlushPacer } from './feature-flush.ts';
 import { featurePopup } from './feature-popup.ts';
@@ -150,6 +160,8 @@ export class MapView {
   #pendingChange: Set<string> | 'all' = new Set();
   /** A snapshot is streaming into the map (a join): its chunks are drawn in doubling steps. */
   #streaming = false;
+  /** A bulk op arriving in chunks (an import, its undo): drawn in doubling steps too. */
+  readonly #bulk = new BulkArrivals(() => performance.now());
   readonly #fillSteps: boolean;
   #selected: string | null = null;
   /** Every selected feature, when several are (shift-click); `#selected` is set only for one. */
@@ -167,6 +179,7 @@ export class MapView {
   #viewportTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceFrame = 0;
   #featureFrame = 0;
+  #sourceUpdates = 0;
   /** A paced flush of a burst of changes (see FeatureFlushPacer), waiting for its time. */
   #featureTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #flushPacer: FeatureFlushPacer;
@@ -287,8 +300,15 @@ export class MapView {
 
   // ---- state in ----
 
-  /** `local`: the change is this person's own (see FeatureFlushPacer: a small one draws at once). */
-  setFeatures(features: ReadonlyMap<string, Feature>, changed: Changed, local = false): void {
+  /**
+   * `local`: the change is this person's own (see FeatureFlushPacer: a small one draws at once).
+   * `bulk`: it is a chunk of a bulk op (its batch, and its author when someone else's).
+   */
+  setFeatures(
+    features: ReadonlyMap<string, Feature>,
+    changed: Changed,
+    { local = false, bulk }: { local?: boolean; bulk?: { batch?: BulkBatch; from?: string } } = {},
+  ): void {
     this.#features = features;
     if (changed === 'all' || this.#pendingChange === 'all') this.#pendingChange = 'all';
     else for (const id of changed) this.#pendingChange.add(id);
@@ -299,12 +319,19 @@ export class MapView {
           ? Number.POSITIVE_INFINITY
           : features.size
         : changed.size;
+    // The last chunk of someone's import: draw what waits now, as at the end of a streaming join.
+    if (bulk && this.#bulk.arrived(count, bulk.batch, bulk.from) && !this.#streaming) {
+      this.#scheduleFlush();
+      return;
+    }
     const pending = this.#pendingChange;
+    const holding = this.#fillSteps && (this.#streaming || this.#bulk.active);
     const fill =
-      this.#streaming && pending !== 'all'
-        ? { rendered: this.#rendered.size, pending: pending.size }
-        : undefined;
-    this.#scheduleFlush(this.#flushPacer.changed(count, { fill, local }));
+      holding && pending !== 'all' ? { rendered: this.#rendered.size, pending: pending.size } : undefined;
+    let delay = this.#flushPacer.changed(count, { fill, local });
+    // Held for a bulk op: drawn at the latest once its chunks stop coming.
+    if (fill && !this.#streaming && delay > 0) delay = Math.min(delay, this.#bulk.settlesInMs);
+    this.#scheduleFlush(delay);
   }
 
   /**
@@ -564,6 +591,8 @@ export class MapView {
       }
     }
     this.#timeFlush(updates);
+    // How many times the sources were updated: a big stream should cost few (see FeatureFlushPacer).
+    if (updates.length > 0) this.#container.dataset.sourceUpdates = String(++this.#sourceUpdates);
     this.#container.dataset.featureCount = String(this.#rendered.size);
     let feedCount = 0;
     for (const feature of this.#rendered.values()) if (isFeedFeature(feature)) feedCount++;
