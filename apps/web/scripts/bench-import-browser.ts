@@ -7,7 +7,7 @@
  * committed (her import panel closes), Bo's list holding every feature, Bo's map idle with all of
  * them drawn. Side by side in the same run, the floor: plain MapLibre on a bare page reading the
  * same features from a static JSON file (no collaboration at all).
- * `--profile` records V8's CPU profile of Ada's page (main thread) during the import and prints
+ * `--profile [bo]` records V8's CPU profile of Ada's page (or Bo's; main thread) during the import and prints
  * where its time went (self time by function); the .cpuprofile lands in test-artifacts/ (open it in
  * Chromium's DevTools, Performance tab).
  * A report, not a test: `npm run bench:import-browser -w @meridian/web [-- --features 100000 --profile --timeout-s 600]`.
@@ -26,6 +26,8 @@ import { argument, startBenchCluster, startPeerServer } from './bench-support.ts
 const FEATURES = argument('--features') || 100_000;
 const TIMEOUT_MS = (argument('--timeout-s') || 600) * 1000;
 const PROFILE = process.argv.includes('--profile');
+/** Whose page `--profile` records: Ada's (the importer, by default) or Bo's (`--profile bo`). */
+const PROFILED = process.argv[process.argv.indexOf('--profile') + 1] === 'bo' ? 'bo' : 'ada';
 /** `--trace`: a Chromium timeline trace of Ada's page (tasks, layout, paint, GPU) into test-artifacts/. */
 const TRACE = process.argv.includes('--trace');
 /**
@@ -135,7 +137,7 @@ async function measureMeridian(webUrl: string, realtimeUrl: string, file: string
     const map = await createMap(realtimeUrl, 'Import bench');
     await openMap(ada, mapLink(webUrl, map.id, map.editKey));
     await openMap(bo, mapLink(webUrl, map.id, map.editKey));
-    const cdp = PROFILE ? await startProfile(ada.page) : null;
+    const cdp = PROFILE ? await startProfile(PROFILED === 'bo' ? bo.page : ada.page) : null;
     const tracePath = path.join(artifacts, `trace-import-ada-${FEATURES}.json`);
     if (TRACE)
       await browser.startTracing(ada.page, {
@@ -168,10 +170,10 @@ async function measureMeridian(webUrl: string, realtimeUrl: string, file: string
       const { profile } = (await cdp.send('Profiler.stop')) as {
         profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
       };
-      const out = path.join(artifacts, `bench-import-ada-${FEATURES}.cpuprofile`);
+      const out = path.join(artifacts, `bench-import-${PROFILED}-${FEATURES}.cpuprofile`);
       writeFileSync(out, JSON.stringify(profile));
       const { totalMs, rows } = topSelfTimes(profile);
-      console.info(`Ada's page, main thread: ${(totalMs / 1000).toFixed(1)} s profiled (${out})`);
+      console.info(`${PROFILED}'s page, main thread: ${(totalMs / 1000).toFixed(1)} s profiled (${out})`);
       for (const row of rows) console.info(`  ${(row.ms / 1000).toFixed(2).padStart(7)} s  ${row.name}`);
     }
     if (TRACE) {

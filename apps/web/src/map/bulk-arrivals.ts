@@ -4,35 +4,40 @@ import type { BulkBatch } from '@meridian/protocol';
  * Whether a bulk op is arriving in chunks (an import, someone's or this person's own, or its
  * undo's deletes), so the map can hold its redraws as it does for a streaming join: each
  * `updateData` makes MapLibre rebuild the whole source, so a 100,000-feature import redrawn per
- * chunk costs the page a rebuild per chunk. A bulk op is arriving while its chunks keep coming
- * (none missing for `quietMs`); a remote batch also ends as soon as all of its features are in,
- * so the last of them is drawn at once. Time is injected; this holds no MapLibre state.
+ * chunk costs the page a rebuild per chunk. An import names its batch and size: it is arriving
+ * until all of its features are in (then the map draws at once), or until none of it came for
+ * `stallMs` (cut short, or slow: what is in is drawn). Chunks without a batch (an undo's deletes)
+ * are arriving while they keep coming, none missing for `quietMs`. Time is injected; this holds no
+ * MapLibre state.
  */
 export const BULK_QUIET_MS = 1_500;
-/** A remote batch not heard from for this long was cut short: it no longer counts. */
-const FORGET_BATCH_MS = 30_000;
+export const BULK_STALL_MS = 10_000;
 
 export class BulkArrivals {
   readonly #now: () => number;
   readonly #quietMs: number;
-  /** Remote batches not yet all in: features seen, by author and batch. */
+  readonly #stallMs: number;
+  /** Batches not yet all in: features seen, by author ('' for this person) and batch. */
   readonly #batches = new Map<string, { seen: number; total: number; at: number }>();
   #lastAt = Number.NEGATIVE_INFINITY;
 
-  constructor(now: () => number, quietMs = BULK_QUIET_MS) {
+  constructor(now: () => number, quietMs = BULK_QUIET_MS, stallMs = BULK_STALL_MS) {
     this.#now = now;
     this.#quietMs = quietMs;
+    this.#stallMs = stallMs;
   }
 
   /**
-   * A chunk changed `count` features. `from` names a remote author; a batch of theirs counts its
-   * features. Returns true when this chunk completed a remote batch and nothing else is arriving.
+   * A chunk changed `count` features; `from` names a remote author (none: this person's own).
+   * Returns true when this chunk completed its batch and nothing else is arriving.
    */
-  arrived(count: number, batch?: BulkBatch, from?: string): boolean {
+  arrived(count: number, batch?: BulkBatch, from = ''): boolean {
     const now = this.#now();
-    this.#lastAt = now;
-    for (const [key, entry] of this.#batches) if (now - entry.at > FORGET_BATCH_MS) this.#batches.delete(key);
-    if (!batch || from === undefined) return false;
+    this.#forgetStalled(now);
+    if (!batch) {
+      this.#lastAt = now;
+      return false;
+    }
     const key = `${from} ${batch.id}`;
     const entry = this.#batches.get(key) ?? { seen: 0, total: batch.total, at: now };
     entry.seen += count;
@@ -42,19 +47,23 @@ export class BulkArrivals {
       return false;
     }
     this.#batches.delete(key);
-    if (this.#batches.size > 0) return false;
-    // The batch is all in: nothing is held for it any longer.
-    this.#lastAt = Number.NEGATIVE_INFINITY;
-    return true;
+    return !this.active;
   }
 
-  /** Whether more chunks are expected: one came within `quietMs`. */
+  /** Whether more chunks are expected. */
   get active(): boolean {
-    return this.#now() - this.#lastAt < this.#quietMs;
+    return this.settlesInMs > 0;
   }
 
-  /** How long until the chunks count as stopped, if no other comes (0 when not active). */
+  /** How long until no more chunks are expected, if none comes (0 when none is). */
   get settlesInMs(): number {
-    return Math.max(0, this.#lastAt + this.#quietMs - this.#now());
+    const now = this.#now();
+    let until = this.#lastAt + this.#quietMs;
+    for (const entry of this.#batches.values()) until = Math.max(until, entry.at + this.#stallMs);
+    return Math.max(0, until - now);
+  }
+
+  #forgetStalled(now: number): void {
+    for (const [key, entry] of this.#batches) if (now - entry.at >= this.#stallMs) this.#batches.delete(key);
   }
 }

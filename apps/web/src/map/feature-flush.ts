@@ -43,6 +43,8 @@ export interface FeatureFlushPacing {
 export interface FillState {
   rendered: number;
   pending: number;
+  /** How long to hold at most (a bulk op's own stall time); `fillStallMs` when not given. */
+  stallMs?: number;
 }
 
 export interface ChangeContext {
@@ -96,7 +98,7 @@ export class FeatureFlushPacer {
     if (local && count <= pacing.editIds) return 0;
     // The stream's next chunk (or its end) comes sooner than this: it is only the fallback.
     if (fill && fill.rendered > 0 && fill.pending < fill.rendered * pacing.fillGrowth)
-      return pacing.fillStallMs;
+      return fill.stallMs ?? pacing.fillStallMs;
     if (now - this.#windowStart > pacing.burstWindowMs) {
       this.#windowStart = now;
       this.#windowIds = 0;

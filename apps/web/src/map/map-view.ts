@@ -319,19 +319,22 @@ export class MapView {
           ? Number.POSITIVE_INFINITY
           : features.size
         : changed.size;
-    // The last chunk of someone's import: draw what waits now, as at the end of a streaming join.
+    // The last chunk of an import: draw what waits now, as at the end of a streaming join.
     if (bulk && this.#bulk.arrived(count, bulk.batch, bulk.from) && !this.#streaming) {
       this.#scheduleFlush();
       return;
     }
+    // Nothing to redraw (an import's chunk confirmed: the view already showed it).
+    if (count === 0) return;
     const pending = this.#pendingChange;
     const holding = this.#fillSteps && (this.#streaming || this.#bulk.active);
-    const fill =
-      holding && pending !== 'all' ? { rendered: this.#rendered.size, pending: pending.size } : undefined;
-    let delay = this.#flushPacer.changed(count, { fill, local });
     // Held for a bulk op: drawn at the latest once its chunks stop coming.
-    if (fill && !this.#streaming && delay > 0) delay = Math.min(delay, this.#bulk.settlesInMs);
-    this.#scheduleFlush(delay);
+    const stallMs = this.#streaming ? undefined : this.#bulk.settlesInMs;
+    const fill =
+      holding && pending !== 'all'
+        ? { rendered: this.#rendered.size, pending: pending.size, ...(stallMs ? { stallMs } : {}) }
+        : undefined;
+    this.#scheduleFlush(this.#flushPacer.changed(count, { fill, local }));
   }
 
   /**
