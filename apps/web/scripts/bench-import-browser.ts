@@ -7,7 +7,7 @@
  * committed (her import panel closes), Bo's list holding every feature, Bo's map idle with all of
  * them drawn. Side by side in the same run, the floor: plain MapLibre on a bare page reading the
  * same features from a static JSON file (no collaboration at all).
- * `--profile` records V8's CPU profile of Ada's page (main thread) during the import and prints
+ * `--profile [bo]` records V8's CPU profile of Ada's page (or Bo's; main thread) during the import and prints
  * where its time went (self time by function); the .cpuprofile lands in test-artifacts/ (open it in
  * Chromium's DevTools, Performance tab).
  * A report, not a test: `npm run bench:import-browser -w @meridian/web [-- --features 100000 --profile --timeout-s 600]`.
@@ -26,6 +26,40 @@ import { argument, startBenchCluster, startPeerServer } from './bench-support.ts
 const FEATURES = argument('--features') || 100_000;
 const TIMEOUT_MS = (argument('--timeout-s') || 600) * 1000;
 const PROFILE = process.argv.includes('--profile');
+/** Whose page `--profile` records: Ada's (the importer, by default) or Bo's (`--profile bo`). */
+const PROFILED = process.argv[process.argv.indexOf('--profile') + 1] === 'bo' ? 'bo' : 'ada';
+/** `--trace`: a Chromium timeline trace of Ada's page (tasks, layout, paint, GPU) into test-artifacts/. */
+const TRACE = process.argv.includes('--trace');
+/**
+ * Counts, in each page, what its WebGL contexts were asked to do (draw calls, buffer uploads and
+ * their bytes) and its animation frames: printed with the progress, they show whether a page is
+ * redrawing the map and how often.
+ */
+const GL_COUNTERS = `(() => {
+  const counts = { frames: 0, draws: 0, uploads: 0, uploadBytes: 0 };
+  window.__gl = counts;
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) => raf((t) => { counts.frames++; callback(t); });
+  for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
+    const draw = proto.drawElements;
+    proto.drawElements = function (...args) { counts.draws++; return draw.apply(this, args); };
+    const upload = proto.bufferData;
+    proto.bufferData = function (target, data, ...rest) {
+      counts.uploads++;
+      counts.uploadBytes += typeof data === 'number' ? data : (data?.byteLength ?? 0);
+      return upload.call(this, target, data, ...rest);
+    };
+  }
+})()`;
+const glCounts = (page: Page) =>
+  Promise.race([
+    page
+      .evaluate(
+        "JSON.stringify({ ...window.__gl, sourceUpdates: document.querySelector('[data-testid=map]')?.dataset.sourceUpdates })",
+      )
+      .catch(() => 'gone'),
+    new Promise((resolve) => setTimeout(() => resolve('busy'), 5_000)),
+  ]);
 
 const webDir = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(webDir, '../..');
@@ -99,22 +133,33 @@ async function measureMeridian(webUrl: string, realtimeUrl: string, file: string
   try {
     const ada: Person = await newPerson(browser, 'Ada');
     const bo: Person = await newPerson(browser, 'Bo');
+    for (const person of [ada, bo]) await person.context.addInitScript(GL_COUNTERS);
     const map = await createMap(realtimeUrl, 'Import bench');
     await openMap(ada, mapLink(webUrl, map.id, map.editKey));
     await openMap(bo, mapLink(webUrl, map.id, map.editKey));
-    const cdp = PROFILE ? await startProfile(ada.page) : null;
+    const cdp = PROFILE ? await startProfile(PROFILED === 'bo' ? bo.page : ada.page) : null;
+    const tracePath = path.join(artifacts, `trace-import-ada-${FEATURES}.json`);
+    if (TRACE)
+      await browser.startTracing(ada.page, {
+        path: tracePath,
+        categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8', 'gpu'],
+      });
     const marks: { adaListed?: number; adaCommitted?: number; boListed?: number; boDrawn?: number } = {};
     const dropped = Date.now();
     await ada.page.getByTestId('import-file').setInputFiles(file, { timeout: TIMEOUT_MS });
     let last = await counts(ada.page, bo.page);
+    let lastPrinted = 0;
     while (Date.now() - dropped < TIMEOUT_MS && marks.boDrawn === undefined) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       last = await counts(ada.page, bo.page);
       const at = Date.now() - dropped;
-      if (Math.floor(at / 10_000) > Math.floor((at - 250) / 10_000))
+      if (at - lastPrinted >= 10_000) {
+        lastPrinted = at;
         console.info(
-          `  ${seconds(at)}: Ada lists ${last.adaListed}, Bo lists ${last.boListed}, drawn ${last.boDrawn}`,
+          `  ${seconds(at)}: Ada lists ${last.adaListed}, Bo lists ${last.boListed}, drawn ${last.boDrawn}; ` +
+            `Ada's WebGL ${await glCounts(ada.page)}, Bo's ${await glCounts(bo.page)}`,
         );
+      }
       if (marks.adaListed === undefined && last.adaListed >= FEATURES) marks.adaListed = at;
       if (marks.adaCommitted === undefined && marks.adaListed !== undefined && !last.adaSending)
         marks.adaCommitted = at;
@@ -125,11 +170,15 @@ async function measureMeridian(webUrl: string, realtimeUrl: string, file: string
       const { profile } = (await cdp.send('Profiler.stop')) as {
         profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
       };
-      const out = path.join(artifacts, `bench-import-ada-${FEATURES}.cpuprofile`);
+      const out = path.join(artifacts, `bench-import-${PROFILED}-${FEATURES}.cpuprofile`);
       writeFileSync(out, JSON.stringify(profile));
       const { totalMs, rows } = topSelfTimes(profile);
-      console.info(`Ada's page, main thread: ${(totalMs / 1000).toFixed(1)} s profiled (${out})`);
+      console.info(`${PROFILED}'s page, main thread: ${(totalMs / 1000).toFixed(1)} s profiled (${out})`);
       for (const row of rows) console.info(`  ${(row.ms / 1000).toFixed(2).padStart(7)} s  ${row.name}`);
+    }
+    if (TRACE) {
+      await browser.stopTracing();
+      console.info(`Ada's page, timeline trace: ${tracePath}`);
     }
     // A page still busy with the import may not answer within the screenshot's timeout.
     for (const person of [ada, bo])

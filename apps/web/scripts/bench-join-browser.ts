@@ -4,14 +4,18 @@
  * - Meridian: the production build and one realtime node (Postgres), a map of N generated
  *   features seeded with `features.import`; the map URL opened in a fresh browser context.
  *   Cold: nobody on the map for longer than the node keeps a read snapshot. Warm: someone (a
- *   protocol client) joined just before and stays. Each also with `?featureFlush=frame`, the
- *   map's behaviour before big changes were paced (one source update per animation frame).
+ *   protocol client) joined just before and stays. Each also with `?featureFlush=paced` (big
+ *   changes paced, a streaming join not drawn in doubling steps) and `?featureFlush=frame` (one
+ *   source update per animation frame), the map's behaviour before each of those changes.
  * - the peer: plain MapLibre loading the same features from a static JSON file.
  * Measured from navigation start: first features drawn (MapLibre rendered at least one of the
  * map's features), all drawn (the map idle with all N in its sources); bytes on the wire (HTTP
  * bodies as received, WebSocket payloads as delivered to the page).
  * A report, not a test: `npm run bench:join-browser -w @meridian/web [-- --features 10000,100000 --runs 1
- * --variants paced-cold,paced-warm,frame-cold,frame-warm,peer --timeout-s 600]`.
+ * --variants steps-cold,steps-warm,paced-cold,paced-warm,frame-cold,frame-warm,peer --timeout-s 600
+ * --profile]`.
+ * `--profile` records a Chromium trace of each Meridian page (V8 CPU samples of its main thread and
+ * MapLibre's workers) into test-artifacts/ and prints where the time went (`trace-summary.ts`).
  */
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -22,6 +26,7 @@ import { createMap, mapLink } from '../e2e/support/api.ts';
 import { launchBrowser } from '../e2e/support/browser.ts';
 import { protocolPerson } from '../e2e/support/protocol-person.ts';
 import { argument, generate, median, ms, seed, startBenchCluster, startPeerServer } from './bench-support.ts';
+import { summarizeTrace, TRACE_CATEGORIES } from './trace-summary.ts';
 
 const listArgument = (name: string, fallback: number[]) => {
   const at = process.argv.indexOf(name);
@@ -34,9 +39,10 @@ const PAGE_TIMEOUT_MS = (argument('--timeout-s') || 600) * 1000;
 const VARIANTS = new Set(
   process.argv.includes('--variants')
     ? (process.argv[process.argv.indexOf('--variants') + 1] ?? '').split(',')
-    : ['paced-cold', 'paced-warm', 'frame-cold', 'frame-warm', 'peer'],
+    : ['steps-cold', 'steps-warm', 'paced-cold', 'paced-warm', 'frame-cold', 'frame-warm', 'peer'],
 );
 const VIEWPORT = { width: 1280, height: 800 };
+const PROFILE = process.argv.includes('--profile');
 /** Longer than the realtime node keeps a read snapshot after the last join (5 s). */
 const COLD_WAIT_MS = 7_000;
 const MERIDIAN_LAYERS = [
@@ -129,7 +135,9 @@ async function measureMeridian(
     MERIDIAN_MARKS.replace('LAYERS', JSON.stringify(MERIDIAN_LAYERS)).replace('COUNT', String(count)),
   );
   const page = await context.newPage();
+  const tracePath = path.join(shots, `trace-join-${label}.json`);
   try {
+    if (PROFILE) await browser.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
     const bytes = await countBytes(page);
     await page.goto(url);
     const drawn = await page
@@ -143,6 +151,10 @@ async function measureMeridian(
         () => false,
       );
     const marks = (await page.evaluate('window.__marks')) as { firstDrawnAt?: number; allDrawnAt?: number };
+    if (PROFILE) {
+      await browser.stopTracing();
+      console.log(summarizeTrace(tracePath));
+    }
     await page.screenshot({ path: path.join(shots, `bench-join-${label}.png`) });
     const idleCount = await page.getByTestId('map').getAttribute('data-idle-feature-count');
     const status = await page.getByTestId('connection-status').textContent();
@@ -222,11 +234,11 @@ async function main(): Promise<void> {
       try {
         for (let run = 1; run <= RUNS; run++) {
           // Alternate, so load from other work on the machine falls on all of them alike.
-          for (const [variant, query] of [
-            ['Meridian', ''],
-            ['Meridian, one update a frame (before)', '&featureFlush=frame'],
+          for (const [variant, query, tag] of [
+            ['Meridian', '', 'steps'],
+            ['Meridian, paced, no doubling steps (before)', '&featureFlush=paced', 'paced'],
+            ['Meridian, one update a frame (before that)', '&featureFlush=frame', 'frame'],
           ] as const) {
-            const tag = query ? 'frame' : 'paced';
             if (VARIANTS.has(`${tag}-cold`)) {
               await new Promise((resolve) => setTimeout(resolve, COLD_WAIT_MS));
               const label = `${count}-${tag}-cold-${run}`;

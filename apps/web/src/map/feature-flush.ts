@@ -6,7 +6,12 @@
  * burst the updates are paced instead: each waits until the previous one's worker time has been
  * repaid several times over (the worker is busy a bounded share of the load), and goes out once
  * the stream pauses or, at the latest, after a progress interval, so the map still fills while
- * the stream lasts. Time is injected; this holds no MapLibre state.
+ * the stream lasts. A snapshot streaming into an empty map (a join) is held further: an update
+ * goes out only once it at least doubles what the map holds, so the sources are rebuilt about
+ * log2(N) times while N features arrive (O(N) worker work in all, not a whole rebuild per second
+ * of the stream); the first chunk still draws at once, the rest when the stream ends (the caller
+ * says so) or stalls. This person's own small edits always go out on the next frame, whatever
+ * else is streaming. Time is injected; this holds no MapLibre state.
  */
 
 export interface FeatureFlushPacing {
@@ -21,6 +26,32 @@ export interface FeatureFlushPacing {
   minIntervalMs: number;
   /** …nor closer than this many times the last flush's worker time. */
   workFactor: number;
+  /**
+   * While a snapshot streams into the map: changes wait until they are this many times what the
+   * map already holds, or until the stream ends or stalls for `fillStallMs`.
+   */
+  fillGrowth: number;
+  fillStallMs: number;
+  /**
+   * A change of this person's own touching at most this many ids (a drag, a delete, an undo) goes
+   * out on the next frame, whatever streams meanwhile; a bigger one (their import) is paced.
+   */
+  editIds: number;
+}
+
+/** What the map holds and has waiting, given while a snapshot streams into it. */
+export interface FillState {
+  rendered: number;
+  pending: number;
+  /** How long to hold at most (a bulk op's own stall time); `fillStallMs` when not given. */
+  stallMs?: number;
+}
+
+export interface ChangeContext {
+  /** A snapshot is streaming into the map (never given for a disconnect or a resync). */
+  fill?: FillState;
+  /** The change is this person's own (an edit or an import of theirs, or its record coming back). */
+  local?: boolean;
 }
 
 export const FEATURE_FLUSH_PACING: FeatureFlushPacing = {
@@ -30,6 +61,9 @@ export const FEATURE_FLUSH_PACING: FeatureFlushPacing = {
   progressMs: 1_000,
   minIntervalMs: 300,
   workFactor: 3,
+  fillGrowth: 1,
+  fillStallMs: 5_000,
+  editIds: 100,
 };
 
 export class FeatureFlushPacer {
@@ -56,10 +90,15 @@ export class FeatureFlushPacer {
    * `count` ids changed (`Infinity` for a change of everything that must show at once, like the
    * first fill). Returns how long to wait before flushing: 0 means on the next animation frame.
    */
-  changed(count: number): number {
+  changed(count: number, { fill, local = false }: ChangeContext = {}): number {
     const now = this.#now();
     const pacing = this.#pacing;
     if (count === Number.POSITIVE_INFINITY) return 0;
+    // A drag, a delete: the person must see their own edit at once (it flushes whatever waits).
+    if (local && count <= pacing.editIds) return 0;
+    // The stream's next chunk (or its end) comes sooner than this: it is only the fallback.
+    if (fill && fill.rendered > 0 && fill.pending < fill.rendered * pacing.fillGrowth)
+      return fill.stallMs ?? pacing.fillStallMs;
     if (now - this.#windowStart > pacing.burstWindowMs) {
       this.#windowStart = now;
       this.#windowIds = 0;

@@ -1,4 +1,13 @@
-import type { Cursor, Feature, Geometry, Layer, Position, PresenceEntry, Viewport } from '@meridian/protocol';
+import type {
+  BulkBatch,
+  Cursor,
+  Feature,
+  Geometry,
+  Layer,
+  Position,
+  PresenceEntry,
+  Viewport,
+} from '@meridian/protocol';
 import type { Changed } from '@meridian/protocol/client';
 import type { FeatureCollection, Geometry as GeoJsonGeometry } from 'geojson';
 import * as maplibregl from 'maplibre-gl';
@@ -28,6 +37,7 @@ import {
 import { diffFeatures, isEmptyDiff } from '../features/source-diff.ts';
 import { changedLayerColors, layerColors } from '../layers/layer-colors.ts';
 import { formatViewHash, type HashView, parseViewHash, wrapLongitude } from '../view/hash.ts';
+import { BulkArrivals } from './bulk-arrivals.ts';
 import { CursorOverlay } from './cursor-overlay.ts';
 import { FEATURE_FLUSH_PACING, FeatureFlushPacer } from './feature-flush.ts';
 import { featurePopup } from './feature-popup.ts';
@@ -148,6 +158,11 @@ export class MapView {
   #features: ReadonlyMap<string, Feature> = new Map();
   #layerColors: ReadonlyMap<string, string> = new Map();
   #pendingChange: Set<string> | 'all' = new Set();
+  /** A snapshot is streaming into the map (a join): its chunks are drawn in doubling steps. */
+  #streaming = false;
+  /** A bulk op arriving in chunks (an import, its undo): drawn in doubling steps too. */
+  readonly #bulk = new BulkArrivals(() => performance.now());
+  readonly #fillSteps: boolean;
   #selected: string | null = null;
   /** Every selected feature, when several are (shift-click); `#selected` is set only for one. */
   #selection: readonly string[] = [];
@@ -164,6 +179,7 @@ export class MapView {
   #viewportTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceFrame = 0;
   #featureFrame = 0;
+  #sourceUpdates = 0;
   /** A paced flush of a burst of changes (see FeatureFlushPacer), waiting for its time. */
   #featureTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #flushPacer: FeatureFlushPacer;
@@ -193,8 +209,11 @@ export class MapView {
     this.#offlineBasemap = options.offlineBasemap;
     this.#basemapFallbackMs = options.basemapFallbackMs;
     this.#basemapDetailUrl = options.basemap.detailUrl;
-    // `?featureFlush=frame` keeps the old one-diff-per-frame behaviour, for benchmarks to compare.
-    const everyFrame = new URLSearchParams(window.location.search).get('featureFlush') === 'frame';
+    // `?featureFlush=frame` keeps the old one-diff-per-frame behaviour, `?featureFlush=paced` the
+    // paced one without the doubling steps of a streaming join, for benchmarks to compare.
+    const flushMode = new URLSearchParams(window.location.search).get('featureFlush');
+    const everyFrame = flushMode === 'frame';
+    this.#fillSteps = flushMode !== 'frame' && flushMode !== 'paced';
     this.#flushPacer = new FeatureFlushPacer(
       () => performance.now(),
       everyFrame ? { ...FEATURE_FLUSH_PACING, burstIds: Number.POSITIVE_INFINITY } : FEATURE_FLUSH_PACING,
@@ -281,7 +300,15 @@ export class MapView {
 
   // ---- state in ----
 
-  setFeatures(features: ReadonlyMap<string, Feature>, changed: Changed): void {
+  /**
+   * `local`: the change is this person's own (see FeatureFlushPacer: a small one draws at once).
+   * `bulk`: it is a chunk of a bulk op (its batch, and its author when someone else's).
+   */
+  setFeatures(
+    features: ReadonlyMap<string, Feature>,
+    changed: Changed,
+    { local = false, bulk }: { local?: boolean; bulk?: { batch?: BulkBatch; from?: string } } = {},
+  ): void {
     this.#features = features;
     if (changed === 'all' || this.#pendingChange === 'all') this.#pendingChange = 'all';
     else for (const id of changed) this.#pendingChange.add(id);
@@ -292,7 +319,35 @@ export class MapView {
           ? Number.POSITIVE_INFINITY
           : features.size
         : changed.size;
-    this.#scheduleFlush(this.#flushPacer.changed(count));
+    // The last chunk of an import: draw what waits now, as at the end of a streaming join.
+    if (bulk && this.#bulk.arrived(count, bulk.batch, bulk.from) && !this.#streaming) {
+      this.#scheduleFlush();
+      return;
+    }
+    // Nothing to redraw (an import's chunk confirmed: the view already showed it).
+    if (count === 0) return;
+    const pending = this.#pendingChange;
+    const holding = this.#fillSteps && (this.#streaming || this.#bulk.active);
+    // Held for a bulk op: drawn at the latest once its chunks stop coming.
+    const stallMs = this.#streaming ? undefined : this.#bulk.settlesInMs;
+    const fill =
+      holding && pending !== 'all'
+        ? { rendered: this.#rendered.size, pending: pending.size, ...(stallMs ? { stallMs } : {}) }
+        : undefined;
+    this.#scheduleFlush(this.#flushPacer.changed(count, { fill, local }));
+  }
+
+  /**
+   * Whether a snapshot is streaming into the map (see `watchSnapshotStream`). While it is, its
+   * chunks are drawn in steps that double what the map holds; when it ends, the rest is drawn on
+   * the next frame.
+   */
+  setStreaming(streaming: boolean): void {
+    if (streaming === this.#streaming || !this.#fillSteps) return;
+    this.#streaming = streaming;
+    this.#container.dataset.streaming = String(streaming);
+    const pending = this.#pendingChange;
+    if (!streaming && (pending === 'all' || pending.size > 0)) this.#scheduleFlush();
   }
 
   /**
@@ -539,6 +594,8 @@ export class MapView {
       }
     }
     this.#timeFlush(updates);
+    // How many times the sources were updated: a big stream should cost few (see FeatureFlushPacer).
+    if (updates.length > 0) this.#container.dataset.sourceUpdates = String(++this.#sourceUpdates);
     this.#container.dataset.featureCount = String(this.#rendered.size);
     let feedCount = 0;
     for (const feature of this.#rendered.values()) if (isFeedFeature(feature)) feedCount++;

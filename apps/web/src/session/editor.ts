@@ -152,7 +152,10 @@ export class Editor {
       });
     this.#history.record(recorded, this.#state());
     this.#importsInFlight++;
-    const done = this.#client.importFeatures(created, onProgress ? { onProgress } : {}).finally(() => {
+    // Their geometry and properties were validated with the protocol's schemas when the file was
+    // checked (formats' `checkImport`, in a worker); ids and versions are made here.
+    const options = { validated: true, ...(onProgress ? { onProgress } : {}) };
+    const done = this.#client.importFeatures(created, options).finally(() => {
       this.#importsInFlight--;
       if (this.#importsInFlight === 0)
         for (const step of this.#waiting.splice(0)) step === 'undo' ? this.undo() : this.redo();

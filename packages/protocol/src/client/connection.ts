@@ -9,6 +9,7 @@ import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF, retryDelayMs } fr
 import { type Clock, systemClock, Timer } from './clock.ts';
 import { type BackoffReason, type ConnectionState, transition } from './connection-state.ts';
 import { Emitter } from './emitter.ts';
+import { utf8Length } from './utf8.ts';
 
 /** The part of the WHATWG WebSocket that both browsers and the `ws` package provide. */
 export interface WebSocketLike {
@@ -182,7 +183,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.emit('frame', {
       direction: 'out',
       type: message.type,
-      bytes: byteLength(data),
+      bytes: utf8Length(data),
       data,
       at: this.#clock.now(),
     });
@@ -265,7 +266,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.emit('frame', {
       direction: 'in',
       type: parsed.ok ? parsed.value.type : undefined,
-      bytes: byteLength(text),
+      bytes: utf8Length(text),
       data: text,
       at: this.#clock.now(),
     });
@@ -350,9 +351,4 @@ export class Connection extends Emitter<ConnectionEvents> {
  */
 function isJoinAnswer(message: Extract<ServerMessage, { type: 'error' }>): boolean {
   return message.ref === undefined || message.ref === 'join';
-}
-
-const encoder = new TextEncoder();
-function byteLength(text: string): number {
-  return encoder.encode(text).length;
 }

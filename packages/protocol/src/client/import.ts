@@ -2,15 +2,13 @@ import { ErrorCode, MeridianError } from '../codes.ts';
 import { Feature } from '../geo.ts';
 import { LIMITS } from '../limits.ts';
 import type { Op } from '../messages/common.ts';
+import { utf8Length } from './utf8.ts';
 
 /**
  * Room left in a frame for the op envelope (`{"type":"op","mapId":…,"opId":…,"op":{"kind":…,"batch":…}}`);
  * the server adds `by` (the author's name) to the record it broadcasts, not to this frame.
  */
 const ENVELOPE_BYTES = 512;
-
-const encoder = new TextEncoder();
-const utf8Bytes = (text: string) => encoder.encode(text).length;
 
 /**
  * Split features into `features.import` ops, in order, each of at most
@@ -26,7 +24,7 @@ export function importChunks(
   let current: Feature[] = [];
   let bytes = 0;
   features.forEach((feature, index) => {
-    const size = utf8Bytes(JSON.stringify(feature)) + 1;
+    const size = utf8Length(JSON.stringify(feature)) + 1;
     if (size > budget) {
       throw new MeridianError(
         ErrorCode.FRAME_TOO_LARGE,

@@ -9,6 +9,13 @@ import { lastSocket, ManualClock, ScriptedSocket, ScriptedWebSocket, settle } fr
 const MAP = 'm1';
 const BACKOFF = { initialMs: 1000, maxMs: 8000, factor: 2 };
 const point = (x: number) => ({ type: 'Point' as const, coordinates: [x, 0] as [number, number] });
+const feature = (id: string) => ({
+  type: 'Feature' as const,
+  id,
+  geometry: point(1),
+  properties: {},
+  version: 0,
+});
 
 const welcome: ServerMessage = {
   type: 'welcome',
@@ -405,6 +412,52 @@ describe('typed events', () => {
       { ids: ['f-bob', mine], origin: 'remote', by: { clientId: 'c-bob', opKind: 'feature.create' } },
     ]);
   });
+
+  it('checks an import before sending it, unless the caller says it validated the features', async () => {
+    const { client } = makeClient(clock);
+    const socket = await join(client);
+    const odd = { ...feature('a'), version: -1 };
+    expect(() => client.importFeatures([odd])).toThrow(/feature 0: version/);
+    expect(socket.sentOfType('op')).toHaveLength(0);
+    void client.importFeatures([odd], { validated: true });
+    expect(socket.sentOfType('op')).toHaveLength(1);
+  });
+
+  it('marks the chunks of a bulk op, local and remote, with the import they belong to', async () => {
+    const { client } = makeClient(clock);
+    const socket = await join(client);
+    const bulk: unknown[] = [];
+    client.on('featuresChanged', (event) => bulk.push(event.bulk));
+    void client.importFeatures([feature('a'), feature('b')]);
+    const sent = socket.sentOfType('op')[0] as { op: { batch: { id: string; total: number } } };
+    expect(sent.op.batch.total).toBe(2);
+    const batch = { id: 'b-bob', total: 3 };
+    socket.receive({
+      type: 'op',
+      mapId: MAP,
+      record: {
+        seq: 1,
+        opId: 'o-bob',
+        clientId: 'c-bob',
+        op: { kind: 'features.import', features: [feature('c'), feature('d')], batch },
+        at: 0,
+      },
+    });
+    // An undo's delete names no batch: still a bulk chunk.
+    socket.receive({
+      type: 'op',
+      mapId: MAP,
+      record: {
+        seq: 2,
+        opId: 'o-bob-2',
+        clientId: 'c-bob',
+        op: { kind: 'features.delete', ids: ['c'] },
+        at: 0,
+      },
+    });
+    client.createFeature(point(1), {}, 'f-mine');
+    expect(bulk).toEqual([{ batch: sent.op.batch }, { batch }, {}, undefined]);
+  });
 });
 
 describe('gaps on a live connection', () => {
@@ -488,13 +541,6 @@ describe('an import across a dead node', () => {
   it('counts a chunk committed but never acknowledged once its record comes in the resume replay', async () => {
     const { client } = makeClient(clock, { window: 64, burst: 1000, perSecond: 1000 });
     const first = await join(client);
-    const feature = (id: string) => ({
-      type: 'Feature' as const,
-      id,
-      geometry: { type: 'Point' as const, coordinates: [1, 2] as [number, number] },
-      properties: {},
-      version: 0,
-    });
     const acks: string[] = [];
     client.on('ack', (opId) => acks.push(opId));
     const done = client.importFeatures([feature('a'), feature('b')], { maxFrameBytes: 660 });

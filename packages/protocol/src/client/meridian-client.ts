@@ -301,9 +301,18 @@ export class MeridianClient extends Emitter<ClientEvents> {
    */
   importFeatures(
     features: readonly unknown[],
-    options: { onProgress?: (progress: ImportProgress) => void; maxFrameBytes?: number } = {},
+    options: {
+      onProgress?: (progress: ImportProgress) => void;
+      maxFrameBytes?: number;
+      /**
+       * The features were validated already, with these schemas (`validateImport`, or the
+       * formats' `checkImport` in a worker): not checked again here. The server validates each
+       * chunk whatever the client says.
+       */
+      validated?: boolean;
+    } = {},
   ): Promise<{ opIds: string[]; featureIds: string[] }> {
-    const valid = validateImport(features);
+    const valid = options.validated ? (features as Feature[]) : validateImport(features);
     // Chunks as big as the server said bulk frames may be: fewer transactions and records.
     const batch = { id: randomId(), total: valid.length };
     const chunks = importChunks(valid, options.maxFrameBytes ?? this.#connection.maxBulkFrameBytes).map(

@@ -131,16 +131,18 @@ describe('MapReplica', () => {
     replica.addPending('c1', chunk(0));
     replica.addPending('c2', chunk(3));
     const before = replica.view;
-    replica.receive(record(1, chunk(0), 'me', 'c1'));
-    // No copy of the whole map for our own record...
+    const own = replica.receive(record(1, chunk(0), 'me', 'c1'));
+    // No copy of the whole map for our own record, and no feature reported changed...
     expect(replica.view).toBe(before);
+    expect(own).toEqual({ kind: 'applied', changed: new Set() });
     // ...and still what a view built from scratch shows.
     const fresh = new MapReplica('fresh');
     fresh.applySnapshot(1, 'Map', replica.confirmed.features.values());
     fresh.addPending('c2', chunk(3));
     expect(stateHash(replica.view)).toBe(stateHash(fresh.view));
     // Someone else's record does change it.
-    replica.receive(record(2, { kind: 'feature.delete', id: 'base' }));
+    const other = replica.receive(record(2, { kind: 'feature.delete', id: 'base' }));
+    expect(other).toEqual({ kind: 'applied', changed: new Set(['base', 'i3', 'i4', 'i5']) });
     expect(replica.view).not.toBe(before);
     expect(replica.view.features.has('base')).toBe(false);
     expect(replica.view.features.has('i4')).toBe(true);

@@ -266,7 +266,9 @@ export class MapReplica {
     // it spares a copy of the whole map per record while an import's chunks come back.
     const ownOldest = record.clientId === this.clientId && this.#pending[0]?.opId === record.opId;
     const view = ownOldest ? this.#view : null;
-    for (const id of touchedFeatureIds(this.#confirmed, record.op)) changed.add(id);
+    // …so nothing in the view changed either: a map need not redraw an import's features as each
+    // chunk is confirmed.
+    if (!ownOldest) for (const id of touchedFeatureIds(this.#confirmed, record.op)) changed.add(id);
     applyOp(this.#confirmed, record.op);
     this.#seq = record.seq;
     if (record.clientId === this.clientId) this.#removePending(record.opId, record.seq);

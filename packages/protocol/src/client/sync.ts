@@ -21,6 +21,12 @@ export interface FeaturesChangedEvent {
    * import (or multi-delete) it is a chunk of, and its author's name as the server stamped it.
    */
   by?: { clientId: string; opKind: Op['kind']; batch?: BulkBatch; name?: string };
+  /**
+   * Set when the change is a chunk of a bulk op (`features.import` / `features.delete`), local or
+   * remote, with the import (or multi-delete) it belongs to when the op names one: a map can wait
+   * for more of them before redrawing.
+   */
+  bulk?: { batch?: BulkBatch };
 }
 
 /**
@@ -129,7 +135,8 @@ export class MapSync extends Emitter<SyncEvents> {
   submit(op: Op): string {
     const opId = `o-${randomId(16)}`;
     const changed = this.replica.addPending(opId, op);
-    this.emit('featuresChanged', { ids: changed, origin: 'local' });
+    const bulk = bulkOf(op);
+    this.emit('featuresChanged', { ids: changed, origin: 'local', ...(bulk ? { bulk } : {}) });
     if (this.#live) {
       this.#pacer.push({ opId, op });
       this.#pump();
@@ -274,10 +281,12 @@ export class MapSync extends Emitter<SyncEvents> {
     this.#settleCommittedUnacked();
     if (result.kind === 'applied') {
       const own = record.clientId === this.#options.clientId;
+      const bulk = bulkOf(record.op);
       this.emit('featuresChanged', {
         ids: result.changed,
         origin: own ? 'local' : 'remote',
         ...(own ? {} : { by: recordAuthor(record) }),
+        ...(bulk ? { bulk } : {}),
       });
     } else if (result.kind === 'gap' && result.toSeq > this.#requestedGapTo) {
       // Ask once per missing range; the replay fills it and the buffered records drain.
@@ -401,6 +410,12 @@ export class MapSync extends Emitter<SyncEvents> {
     if (wait === null) this.#pumpTimer.cancel();
     else this.#pumpTimer.start(wait, () => this.#pump());
   }
+}
+
+/** For a bulk op, what `featuresChanged` says of it (see `bulk` there). */
+function bulkOf(op: Op): FeaturesChangedEvent['bulk'] {
+  if (op.kind !== 'features.import' && op.kind !== 'features.delete') return undefined;
+  return op.batch ? { batch: op.batch } : {};
 }
 
 /** Who made a record, as `featuresChanged` tells it (one name and batch per bulk chunk). */

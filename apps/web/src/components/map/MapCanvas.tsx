@@ -7,6 +7,7 @@ import type { Basemap } from '../../basemap/catalog.ts';
 import { offlineStyle } from '../../basemap/style.ts';
 import { feedLayersOf, LayerPresenter } from '../../layers/user-layers.ts';
 import { type BasemapStyle, MapView, type MapViewCallbacks } from '../../map/map-view.ts';
+import { watchSnapshotStream } from '../../map/snapshot-stream.ts';
 
 const OFFLINE_ID = 'offline';
 
@@ -91,17 +92,27 @@ export default function MapCanvas({
     if (!view || !client) return;
     // The map draws the features as the user layers present them (defaults, order, hidden ones).
     const presenter = new LayerPresenter();
-    const draw = (ids: ReadonlySet<string> | 'all') => {
+    const draw = (ids: ReadonlySet<string> | 'all', change: Parameters<MapView['setFeatures']>[2] = {}) => {
       view.setLayers(feedLayersOf(client.layers));
       const changed = presenter.update(client.features, client.layers, hiddenLayers, ids);
-      view.setFeatures(presenter.features, changed);
+      view.setFeatures(presenter.features, changed, change);
       if (changed === 'all') view.redrawFeatures();
     };
+    // Before the draw below hears of a chunk: a streaming snapshot is drawn in doubling steps.
+    const offStream = watchSnapshotStream(client, (streaming) => view.setStreaming(streaming));
     draw('all');
     view.setPeers(client.peers);
-    const offState = client.on('featuresChanged', ({ ids }) => draw(ids));
+    const offState = client.on('featuresChanged', ({ ids, origin, by, bulk }) =>
+      draw(ids, {
+        local: origin === 'local',
+        ...(bulk
+          ? { bulk: { ...(bulk.batch ? { batch: bulk.batch } : {}), ...(by ? { from: by.clientId } : {}) } }
+          : {}),
+      }),
+    );
     const offPresence = client.on('presence', (peers) => view.setPeers(peers));
     return () => {
+      offStream();
       offState();
       offPresence();
     };
