@@ -115,6 +115,20 @@ describe('bulk notices', () => {
     ]);
   });
 
+  it('does not count the time the page was busy as quiet', () => {
+    const notices = new BulkNotices(1000);
+    notices.add(chunk(100, { batch: { id: 'a', total: 300 }, name: 'Ada' }), 0);
+    // The page was blocked from 0 to 5,000: the timer due at 1,000 fires 4 s late, chunks queued.
+    notices.stalled(4_000);
+    expect(notices.due(5_000)).toEqual([]);
+    expect(notices.add(chunk(200, { batch: { id: 'a', total: 300 }, name: 'Ada' }), 5_001)).toEqual({
+      clientId: 'ada-tab',
+      name: 'Ada',
+      verb: 'imported',
+      count: 300,
+    });
+  });
+
   it('adds up chunks without a batch per person until they pause', () => {
     const notices = new BulkNotices(1000);
     for (let i = 0; i < 100; i++) expect(notices.add(chunk(1000), i * 10)).toBeNull();

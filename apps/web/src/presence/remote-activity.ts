@@ -151,6 +151,14 @@ export class BulkNotices {
     return out;
   }
 
+  /**
+   * The page could not listen for `ms` (a long task, a busy machine): chunks that came meanwhile
+   * wait behind the timer that says an import went quiet, so that time does not count as quiet.
+   */
+  stalled(ms: number): void {
+    for (const entry of this.#entries.values()) entry.lastAt += ms;
+  }
+
   /** When the next entry falls due, or null when none is waiting. */
   nextDueAt(): number | null {
     let next: number | null = null;

@@ -17,6 +17,8 @@ import type { Notify } from '../../../session/use-session-notices.ts';
 
 const FOLLOW_EASE_MS = 250;
 const SUMMON_EASE_MS = 700;
+/** A quiet-import timer firing this late means the page was busy, not that the import went quiet. */
+const LATE_TIMER_MS = 1_000;
 
 /**
  * The other people on the map as this page shows them: whom this person follows (the map tracks
@@ -60,7 +62,10 @@ export function usePresence(client: MeridianClient | null, view: MapView | null,
         at === null
           ? null
           : setTimeout(() => {
-              for (const entry of notices.due(Date.now())) tell(entry);
+              // Fired late: the page was busy, and chunks may be waiting behind this timer.
+              const late = Date.now() - at;
+              if (late > LATE_TIMER_MS) notices.stalled(late);
+              else for (const entry of notices.due(Date.now())) tell(entry);
               arm();
             }, at - Date.now());
     };
