@@ -119,7 +119,8 @@ describe('bulk notices', () => {
     const notices = new BulkNotices(1000);
     notices.add(chunk(100, { batch: { id: 'a', total: 300 }, name: 'Ada' }), 0);
     // The page was blocked from 0 to 5,000: the timer due at 1,000 fires 4 s late, chunks queued.
-    notices.stalled(4_000);
+    notices.resumed(5_000);
+    expect(notices.nextDueAt()).toBe(6_000);
     expect(notices.due(5_000)).toEqual([]);
     expect(notices.add(chunk(200, { batch: { id: 'a', total: 300 }, name: 'Ada' }), 5_001)).toEqual({
       clientId: 'ada-tab',

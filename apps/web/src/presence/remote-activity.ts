@@ -152,11 +152,11 @@ export class BulkNotices {
   }
 
   /**
-   * The page could not listen for `ms` (a long task, a busy machine): chunks that came meanwhile
-   * wait behind the timer that says an import went quiet, so that time does not count as quiet.
+   * The page could not listen until `now` (a long task, a busy machine): chunks that came meanwhile
+   * wait behind the timer that says an import went quiet, so the quiet time starts again now.
    */
-  stalled(ms: number): void {
-    for (const entry of this.#entries.values()) entry.lastAt += ms;
+  resumed(now: number): void {
+    for (const entry of this.#entries.values()) entry.lastAt = Math.max(entry.lastAt, now);
   }
 
   /** When the next entry falls due, or null when none is waiting. */

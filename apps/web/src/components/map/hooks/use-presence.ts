@@ -63,8 +63,7 @@ export function usePresence(client: MeridianClient | null, view: MapView | null,
           ? null
           : setTimeout(() => {
               // Fired late: the page was busy, and chunks may be waiting behind this timer.
-              const late = Date.now() - at;
-              if (late > LATE_TIMER_MS) notices.stalled(late);
+              if (Date.now() - at > LATE_TIMER_MS) notices.resumed(Date.now());
               else for (const entry of notices.due(Date.now())) tell(entry);
               arm();
             }, at - Date.now());
