@@ -105,7 +105,7 @@ describe('bulk notices', () => {
   });
 
   it('keeps two imports apart, and tells one cut short with how far it came', () => {
-    const notices = new BulkNotices(1000);
+    const notices = new BulkNotices(500, 1000);
     notices.add(chunk(100, { batch: { id: 'a', total: 300 }, name: 'Ada' }), 0);
     notices.add(chunk(5, { batch: { id: 'b', total: 5 }, name: 'Bo' }), 10);
     expect(notices.nextDueAt()).toBe(1000);
@@ -116,7 +116,7 @@ describe('bulk notices', () => {
   });
 
   it('does not count the time the page was busy as quiet', () => {
-    const notices = new BulkNotices(1000);
+    const notices = new BulkNotices(500, 1000);
     notices.add(chunk(100, { batch: { id: 'a', total: 300 }, name: 'Ada' }), 0);
     // The page was blocked from 0 to 5,000: the timer due at 1,000 fires 4 s late, chunks queued.
     notices.resumed(5_000);

@@ -83,6 +83,11 @@ export function freshEdits(
  * that carry no batch.
  */
 export const BULK_QUIET_MS = 10_000;
+/**
+ * A batch whose size is known is told as cut short only after this long without a chunk: a page
+ * drawing a big import can hear nothing for tens of seconds while the import goes on.
+ */
+export const BATCH_QUIET_MS = 60_000;
 
 type BulkActivity = Extract<RemoteActivity, { kind: 'bulk' }>;
 
@@ -113,9 +118,15 @@ export interface BulkNoticeEntry {
 export class BulkNotices {
   readonly #entries = new Map<string, BulkEntry>();
   readonly #quietMs: number;
+  readonly #batchQuietMs: number;
 
-  constructor(quietMs = BULK_QUIET_MS) {
+  constructor(quietMs = BULK_QUIET_MS, batchQuietMs = BATCH_QUIET_MS) {
     this.#quietMs = quietMs;
+    this.#batchQuietMs = batchQuietMs;
+  }
+
+  #dueAt(entry: BulkEntry): number {
+    return entry.lastAt + (entry.total === undefined ? this.#quietMs : this.#batchQuietMs);
   }
 
   /** One more chunk; the notice to show now when it completes its batch. */
@@ -144,7 +155,7 @@ export class BulkNotices {
   due(now: number): BulkNoticeEntry[] {
     const out: BulkNoticeEntry[] = [];
     for (const [key, entry] of this.#entries) {
-      if (now - entry.lastAt < this.#quietMs) continue;
+      if (now < this.#dueAt(entry)) continue;
       this.#entries.delete(key);
       out.push(noticeOf(entry));
     }
@@ -163,7 +174,7 @@ export class BulkNotices {
   nextDueAt(): number | null {
     let next: number | null = null;
     for (const entry of this.#entries.values()) {
-      const at = entry.lastAt + this.#quietMs;
+      const at = this.#dueAt(entry);
       if (next === null || at < next) next = at;
     }
     return next;
