@@ -423,6 +423,46 @@ describe('typed events', () => {
     expect(socket.sentOfType('op')).toHaveLength(1);
   });
 
+  it('tells a replayed import chunk with its author and batch, as a live one', async () => {
+    const { client } = makeClient(clock);
+    const socket = await join(client);
+    const events: unknown[] = [];
+    client.on('featuresChanged', ({ ids, by, bulk }) =>
+      events.push({ ids: ids === 'all' ? 'all' : [...ids], by, bulk }),
+    );
+    const batch = { id: 'b-bob', total: 2 };
+    socket.receive({
+      type: 'replay',
+      mapId: MAP,
+      fromSeq: 1,
+      toSeq: 2,
+      ops: [
+        {
+          seq: 1,
+          opId: 'o-bob',
+          clientId: 'c-bob',
+          op: { kind: 'features.import', features: [feature('c'), feature('d')], batch },
+          at: 0,
+        },
+        {
+          seq: 2,
+          opId: 'o-bob-2',
+          clientId: 'c-bob',
+          op: { kind: 'feature.delete', id: 'c' },
+          at: 0,
+        },
+      ],
+    });
+    expect(events).toEqual([
+      {
+        ids: ['c', 'd'],
+        by: { clientId: 'c-bob', opKind: 'features.import', batch },
+        bulk: { batch },
+      },
+      { ids: ['c'], by: undefined, bulk: undefined },
+    ]);
+  });
+
   it('marks the chunks of a bulk op, local and remote, with the import they belong to', async () => {
     const { client } = makeClient(clock);
     const socket = await join(client);

@@ -261,15 +261,21 @@ export class MapSync extends Emitter<SyncEvents> {
     if (message.role) this.#role = message.role;
     if (message.map) this.#mapName = message.map.name;
     const changed = new Set<string>();
+    // Someone's bulk chunks are told one by one, with their author and batch, as when they arrive
+    // live (an import is added up and told once): a resume after a slow socket was closed replays them.
+    const bulkChunks: FeaturesChangedEvent[] = [];
     for (const record of message.ops) {
       const result = this.replica.receive(record);
-      if (result.kind === 'applied' && result.changed !== 'all')
-        for (const id of result.changed) changed.add(id);
+      if (result.kind !== 'applied' || result.changed === 'all') continue;
+      const bulk = record.clientId === this.#options.clientId ? undefined : bulkOf(record.op);
+      if (bulk) bulkChunks.push({ ids: result.changed, origin: 'remote', by: recordAuthor(record), bulk });
+      else for (const id of result.changed) changed.add(id);
     }
     // A replay with presence answers a join (resume); without, it answers a `sync`.
     this.#settleCommittedUnacked();
     if (message.presence) this.#onJoined(message.presence);
     this.#requestedGapTo = 0;
+    for (const event of bulkChunks) this.emit('featuresChanged', event);
     this.emit('featuresChanged', { ids: changed, origin: 'remote' });
     // A `sync` answer stops short of the range asked when its records are many bytes: ask on.
     const gap = message.presence ? null : this.replica.gap();
