@@ -85,7 +85,9 @@ describe('a big import, shared and undone', () => {
           }
           const now =
             document.querySelector('[data-testid=connection-status]')?.getAttribute('data-status') ?? '';
-          if (now !== status) page.recordStatus((status = now));
+          if (now === status) return;
+          status = now;
+          page.recordStatus(now);
         }).observe(document.body, { childList: true, subtree: true, attributes: true });
       });
 
