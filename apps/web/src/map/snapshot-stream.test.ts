@@ -1,10 +1,12 @@
-import { PROTOCOL_VERSION, type ServerMessage } from '@meridian/protocol';
+import type { ServerMessage } from '@meridian/protocol';
+import { MeridianClient } from '@meridian/protocol/client';
 import {
-  type Clock,
-  MeridianClient,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from '@meridian/protocol/client';
+  lastSocket,
+  ManualClock,
+  ScriptedSocket,
+  ScriptedWebSocket,
+  settle,
+} from '@meridian/protocol/client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchSnapshotStream } from './snapshot-stream.ts';
 
@@ -13,65 +15,6 @@ import { watchSnapshotStream } from './snapshot-stream.ts';
 
 const MAP = 'm1';
 
-class Socket implements WebSocketLike {
-  static all: Socket[] = [];
-  readyState = 0;
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  constructor() {
-    Socket.all.push(this);
-  }
-  send(): void {}
-  close(code = 1000, reason = ''): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
-  }
-  receive(message: ServerMessage): void {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-  /** Opens and is welcomed: the client asks to join. */
-  welcome(): void {
-    this.readyState = 1;
-    this.onopen?.({});
-    this.receive({
-      type: 'welcome',
-      v: PROTOCOL_VERSION,
-      clientId: 'c-test',
-      nodeId: 'n',
-      serverTime: 0,
-      maxFrameBytes: 65_536,
-      maxBulkFrameBytes: 1_048_576,
-    });
-  }
-}
-
-/** Time moves only when the test says so. */
-class Clock0 implements Clock {
-  #now = 1_000_000;
-  #timers = new Map<number, { at: number; run: () => void }>();
-  #id = 0;
-  now = () => this.#now;
-  random = () => 0.5;
-  setTimeout = (run: () => void, ms: number) => {
-    this.#timers.set(++this.#id, { at: this.#now + ms, run });
-    return this.#id;
-  };
-  clearTimeout = (id: unknown) => void this.#timers.delete(id as number);
-  advance(ms: number): void {
-    this.#now += ms;
-    for (const [id, timer] of [...this.#timers].sort((a, b) => a[1].at - b[1].at)) {
-      if (timer.at > this.#now || !this.#timers.has(id)) continue;
-      this.#timers.delete(id);
-      timer.run();
-    }
-  }
-}
-
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-const lastSocket = () => Socket.all.at(-1) as Socket;
 const point = (id: string) => ({
   type: 'Feature' as const,
   id,
@@ -81,14 +24,14 @@ const point = (id: string) => ({
 });
 
 async function joining() {
-  const clock = new Clock0();
+  const clock = new ManualClock();
   const client = new MeridianClient({
     url: 'ws://test/ws',
     mapId: MAP,
     clientId: 'c-test',
     token: 't',
     user: { name: 'Ada', color: '#000000' },
-    WebSocket: Socket as unknown as WebSocketConstructor,
+    WebSocket: ScriptedWebSocket,
     backoff: { initialMs: 1_000, maxMs: 8_000, factor: 2 },
     pingIntervalMs: 0,
     clock,
@@ -120,7 +63,7 @@ const chunk = (index: number): ServerMessage => ({
 
 describe('watchSnapshotStream', () => {
   afterEach(() => {
-    Socket.all = [];
+    ScriptedSocket.all = [];
   });
 
   it('holds from snapshotBegin to snapshotEnd, and only then', async () => {

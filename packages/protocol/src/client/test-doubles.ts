@@ -1,5 +1,11 @@
+/**
+ * Test doubles for the client: a clock moved by hand and a socket scripted by the test. Exported as
+ * `@meridian/protocol/client/testing` for other packages' tests of code built on the client.
+ */
+import { LIMITS } from '../limits.ts';
 import type { ClientMessage } from '../messages/client.ts';
 import type { ServerMessage } from '../messages/server.ts';
+import { PROTOCOL_VERSION } from '../version.ts';
 import type { Clock } from './clock.ts';
 import type { WebSocketConstructor, WebSocketLike } from './connection.ts';
 
@@ -67,6 +73,19 @@ export class ScriptedSocket implements WebSocketLike {
   open(): void {
     this.readyState = 1;
     this.onopen?.({});
+  }
+  /** Opens and is welcomed by a server of this protocol version: the client asks to join. */
+  welcome(clientId = 'c-test'): void {
+    this.open();
+    this.receive({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      clientId,
+      nodeId: 'n',
+      serverTime: 0,
+      maxFrameBytes: LIMITS.MAX_FRAME_BYTES,
+      maxBulkFrameBytes: LIMITS.MAX_BULK_FRAME_BYTES,
+    });
   }
   receive(message: ServerMessage): void {
     this.onmessage?.({ data: JSON.stringify(message) });
