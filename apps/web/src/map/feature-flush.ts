@@ -6,8 +6,9 @@
  * burst the updates are paced instead: each waits until the previous one's worker time has been
  * repaid several times over (the worker is busy a bounded share of the load), and goes out once
  * the stream pauses or, at the latest, after a progress interval, so the map still fills while
- * the stream lasts. A snapshot streaming into an empty map (a join) is held further: an update
- * goes out only once it at least doubles what the map holds, so the sources are rebuilt about
+ * the stream lasts. A snapshot streaming into an empty map (a join), or a bulk op arriving in chunks
+ * (an import, its undo; see BulkArrivals), is held further: an update goes out only once it at
+ * least doubles what the map holds, so the sources are rebuilt about
  * log2(N) times while N features arrive (O(N) worker work in all, not a whole rebuild per second
  * of the stream); the first chunk still draws at once, the rest when the stream ends (the caller
  * says so) or stalls. This person's own small edits always go out on the next frame, whatever
@@ -27,19 +28,19 @@ export interface FeatureFlushPacing {
   /** …nor closer than this many times the last flush's worker time. */
   workFactor: number;
   /**
-   * While a snapshot streams into the map: changes wait until they are this many times what the
-   * map already holds, or until the stream ends or stalls for `fillStallMs`.
+   * While a snapshot streams into the map (or a bulk op arrives): changes wait until they are this
+   * many times what the map already holds, or until the stream ends or stalls for `fillStallMs`.
    */
   fillGrowth: number;
   fillStallMs: number;
   /**
    * A change of this person's own touching at most this many ids (a drag, a delete, an undo) goes
-   * out on the next frame, whatever streams meanwhile; a bigger one (their import) is paced.
+   * out on the next frame, whatever streams meanwhile; a bigger one (their import) is held or paced.
    */
   editIds: number;
 }
 
-/** What the map holds and has waiting, given while a snapshot streams into it. */
+/** What the map holds and has waiting, given while a snapshot streams into it or a bulk op arrives. */
 export interface FillState {
   rendered: number;
   pending: number;
@@ -48,7 +49,7 @@ export interface FillState {
 }
 
 export interface ChangeContext {
-  /** A snapshot is streaming into the map (never given for a disconnect or a resync). */
+  /** A snapshot is streaming into the map, or a bulk op arriving (never given for a disconnect or a resync). */
   fill?: FillState;
   /** The change is this person's own (an edit or an import of theirs, or its record coming back). */
   local?: boolean;
